@@ -1,0 +1,111 @@
+"""The client portal: create_app() builds the Flask application."""
+
+import contextlib
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from portal.config import Defaults
+
+
+class ConfigurationError(RuntimeError):
+    """The portal refuses to start with this configuration."""
+
+
+def create_app(overrides: dict | None = None, *, instance_path: str | None = None) -> Flask:
+    """Build the app: settings from Defaults, PORTAL_* variables, then overrides."""
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    app.config.from_object(Defaults)
+    app.config.from_prefixed_env("PORTAL")
+    app.config.update(overrides or {})
+    configure_database(app)
+    configure_secret_key(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_commands(app)
+    from portal import errors, templating
+
+    errors.register(app)
+    templating.register(app)
+    return app
+
+
+def database_url(app: Flask) -> str:
+    """The configured database URL, with psycopg 3 as the PostgreSQL driver."""
+    url = app.config["DATABASE_URL"]
+    if not url:
+        os.makedirs(app.instance_path, exist_ok=True)
+        return "sqlite:///" + str(Path(app.instance_path) / "portal.db")
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url.removeprefix(prefix)
+    return url
+
+
+def configure_database(app: Flask) -> None:
+    """SQLAlchemy settings: pre-ping pooled PostgreSQL connections; SQLite pragmas in portal.db."""
+    url = database_url(app)
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if url.startswith("postgresql"):
+        options.setdefault("pool_pre_ping", True)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+
+
+def configure_secret_key(app: Flask) -> None:
+    """Production needs PORTAL_SECRET_KEY; elsewhere one is generated once and kept in instance/."""
+    if app.config["SECRET_KEY"]:
+        return
+    if app.config["ENV"] == "production":
+        raise ConfigurationError("PORTAL_SECRET_KEY must be set when PORTAL_ENV=production")
+    key_file = Path(app.instance_path) / "secret_key"
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        draft = key_file.with_name(f"secret_key.{os.getpid()}")
+        draft.write_text(secrets.token_hex(32))
+        draft.chmod(0o600)
+        # link() is atomic and refuses to overwrite: workers starting together share one key.
+        with contextlib.suppress(FileExistsError):
+            os.link(draft, key_file)
+        draft.unlink()
+    app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the unbound extensions of portal.extensions to this app."""
+    from portal.auth.services import load_user
+    from portal.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+
+
+def register_blueprints(app: Flask) -> None:
+    """One blueprint per feature package, defined in its views module.
+
+    The blueprint lives in views.py rather than the package __init__ so that importing a
+    feature's models (as portal.access does) never drags its views into an import cycle.
+    """
+    from portal.accounts.views import bp as accounts
+    from portal.auth.views import bp as auth
+    from portal.home.views import bp as home
+    from portal.projects.views import bp as projects
+
+    for blueprint in (auth, home, accounts, projects):
+        app.register_blueprint(blueprint)
+
+
+def register_commands(app: Flask) -> None:
+    """The CLI: demo data and user creation, thin wrappers over services."""
+    from portal import commands
+
+    for command in commands.ALL:
+        app.cli.add_command(command)

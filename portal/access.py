@@ -1,0 +1,67 @@
+"""The one place that says who sees what. Views load objects through these helpers."""
+
+from collections.abc import Callable
+from functools import wraps
+
+from flask import abort
+from flask_login import current_user, login_required
+from sqlalchemy import Select, select
+
+from portal.accounts.models import Organization
+from portal.auth.models import User
+from portal.extensions import db
+from portal.projects.models import Project
+
+
+def visible_projects(user: User) -> Select[tuple[Project]]:
+    """Every project this user may see: staff see all, a client only its organisation's."""
+    stmt = select(Project)
+    if not user.is_staff:
+        stmt = stmt.where(Project.organization_id == user.organization_id)
+    return stmt
+
+
+def visible_organizations(user: User) -> Select[tuple[Organization]]:
+    """Every organisation this user may see: staff see all, a client only its own."""
+    stmt = select(Organization)
+    if not user.is_staff:
+        stmt = stmt.where(Organization.id == user.organization_id)
+    return stmt
+
+
+def get_project_or_404(project_id: int) -> Project:
+    """The project if the current user may see it; 404 otherwise, never 403."""
+    stmt = visible_projects(current_user).where(Project.id == project_id)
+    return db.session.scalars(stmt).one_or_none() or abort(404)
+
+
+def get_organization_or_404(organization_id: int) -> Organization:
+    """The organisation if the current user may see it; 404 otherwise."""
+    stmt = visible_organizations(current_user).where(Organization.id == organization_id)
+    return db.session.scalars(stmt).one_or_none() or abort(404)
+
+
+def staff_required(view: Callable) -> Callable:
+    """Signed-in staff or admins only; to anyone else the page does not exist (404)."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_staff:
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def admin_required(view: Callable) -> Callable:
+    """Signed-in admins only; to anyone else the page does not exist (404)."""
+
+    @wraps(view)
+    @login_required
+    def wrapped(*args, **kwargs):
+        if not current_user.is_admin:
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapped

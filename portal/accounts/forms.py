@@ -1,0 +1,58 @@
+"""Forms for organisations and, for admins, users."""
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+
+from portal.accounts import services
+from portal.auth.models import Role
+from portal.auth.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+
+
+def _staff_choices() -> list[tuple[int, str]]:
+    return [SelectChoice(0, "— nobody yet —")] + [
+        SelectChoice(u.id, u.name) for u in services.staff_members()
+    ]
+
+
+class OrganizationForm(FlaskForm):
+    """A new client organisation."""
+
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    account_owner_id = SelectField("Account owner", coerce=int)
+    timezone = SelectField("Timezone", default="UTC")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.account_owner_id.choices = _staff_choices()
+        self.timezone.choices = services.timezone_names()
+
+
+class UserForm(FlaskForm):
+    """A new user, created by an admin with a first password to pass on."""
+
+    name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    role = SelectField("Role", choices=[SelectChoice(r.value, r.value.capitalize()) for r in Role])
+    organization_id = SelectField("Organisation (clients only)", coerce=int)
+    job_title = StringField("Job title", validators=[Optional(), Length(max=120)])
+    phone = StringField("Phone", validators=[Optional(), Length(max=40)])
+    password = PasswordField(
+        "First password",
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
+        description=f"At least {MIN_PASSWORD_LENGTH} characters; the user can change it later.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization_id.choices = [SelectChoice(0, "— none (staff) —")] + [
+            SelectChoice(o.id, o.name) for o in services.all_organizations()
+        ]
+
+    def validate_organization_id(self, field) -> None:
+        """Clients belong to one organisation; staff and admins to none."""
+        if self.role.data == Role.CLIENT and not field.data:
+            raise ValidationError("Choose the client's organisation.")
+        if self.role.data != Role.CLIENT and field.data:
+            raise ValidationError("Staff and admins belong to no client organisation.")

@@ -1,0 +1,46 @@
+"""Client organisations: the accounts the firm serves."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import UTCDateTime, utcnow
+from portal.extensions import db
+
+if TYPE_CHECKING:
+    from portal.auth.models import User
+    from portal.projects.models import Project
+
+
+class Organization(db.Model):
+    """A client account, looked after by one staff account owner."""
+
+    __tablename__ = "organization"
+    __table_args__ = (
+        CheckConstraint("slug <> '' AND slug = lower(slug)", name="slug_lowercase"),
+        CheckConstraint("name <> ''", name="name_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    account_owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL", use_alter=True), index=True
+    )
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    account_owner: Mapped[User | None] = relationship(foreign_keys=[account_owner_id])
+    users: Mapped[list[User]] = relationship(
+        back_populates="organization", foreign_keys="User.organization_id"
+    )
+    projects: Mapped[list[Project]] = relationship(
+        back_populates="organization", order_by="Project.id"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Organization {self.slug}>"

@@ -1,0 +1,91 @@
+"""Staff pages for client organisations; admin pages for users."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from portal.access import admin_required, get_organization_or_404, staff_required
+from portal.accounts import services
+from portal.accounts.forms import OrganizationForm, UserForm
+from portal.accounts.models import Organization
+from portal.auth import services as auth_services
+from portal.auth.models import Role, User
+from portal.extensions import db
+
+bp = Blueprint("accounts", __name__)
+
+
+@bp.route("/staff/accounts/new", methods=["GET", "POST"])
+@staff_required
+def new_organization():
+    """Create a client organisation."""
+    form = OrganizationForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/new.html", form=form), 422 if form.is_submitted() else 200
+    owner = db.session.get(User, form.account_owner_id.data) if form.account_owner_id.data else None
+    try:
+        organization = services.create_organization(
+            name=form.name.data, account_owner=owner, timezone=form.timezone.data
+        )
+    except services.OrganizationError as error:
+        form.name.errors.append(str(error))
+        return render_template("accounts/new.html", form=form), 422
+    db.session.commit()
+    flash(f"{organization.name} is set up. Add its first project.", "success")
+    return redirect(url_for("accounts.show_organization", organization_id=organization.id))
+
+
+@bp.get("/staff/accounts/<int:organization_id>")
+@staff_required
+def show_organization(organization_id: int):
+    """An account: its projects and its client users."""
+    organization = get_organization_or_404(organization_id)
+    return render_template("accounts/show.html", organization=organization)
+
+
+@bp.get("/admin/users")
+@admin_required
+def list_users():
+    """Every user, with a switch to stop or allow their sign-in."""
+    return render_template("accounts/users.html", users=auth_services.all_users())
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@admin_required
+def new_user():
+    """Create a user with a first password."""
+    form = UserForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/user_new.html", form=form), (
+            422 if form.is_submitted() else 200
+        )
+    organization = (
+        db.session.get(Organization, form.organization_id.data)
+        if form.organization_id.data else None
+    )
+    try:
+        user = auth_services.create_user(
+            email=form.email.data, name=form.name.data, role=Role(form.role.data),
+            organization=organization, password=form.password.data,
+            job_title=form.job_title.data or None, phone=form.phone.data or None,
+        )
+    except auth_services.UserError as error:
+        form.email.errors.append(str(error))
+        return render_template("accounts/user_new.html", form=form), 422
+    db.session.commit()
+    flash(f"{user.name} can now sign in as {user.email}.", "success")
+    return redirect(url_for("accounts.list_users"))
+
+
+@bp.post("/admin/users/<int:user_id>/<any(activate, deactivate):action>")
+@admin_required
+def set_user_active(user_id: int, action: str):
+    """Allow or stop a user signing in."""
+    user = db.session.get(User, user_id) or abort(404)
+    try:
+        auth_services.set_active(user, action == "activate", by=current_user)
+    except auth_services.UserError as error:
+        flash(str(error), "error")
+        return redirect(url_for("accounts.list_users"))
+    db.session.commit()
+    flash(f"{user.name} is {'active' if user.active else 'deactivated'}.", "success")
+    return redirect(url_for("accounts.list_users"))

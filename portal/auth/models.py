@@ -1,0 +1,100 @@
+"""Who signs in: client users, staff and admins."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import UTCDateTime, str_enum, utcnow
+from portal.extensions import db
+
+if TYPE_CHECKING:
+    from portal.accounts.models import Organization
+
+
+class Role(enum.StrEnum):
+    """What a user may do: clients see their organisation, staff all accounts, admins manage."""
+
+    CLIENT = "client"
+    STAFF = "staff"
+    ADMIN = "admin"
+
+
+class User(db.Model):
+    """A person who signs in; a client belongs to exactly one organisation, staff to none."""
+
+    __tablename__ = "user_account"
+    __table_args__ = (
+        CheckConstraint("email = lower(email)", name="email_lowercase"),
+        CheckConstraint(
+            "(role = 'client' AND organization_id IS NOT NULL)"
+            " OR (role <> 'client' AND organization_id IS NULL)",
+            name="client_has_organization",
+        ),
+        CheckConstraint("session_version >= 1", name="session_version_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(120))
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    role: Mapped[Role] = mapped_column(str_enum(Role, "role"))
+    organization_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organization.id", ondelete="RESTRICT"), index=True
+    )
+    job_title: Mapped[str | None] = mapped_column(String(120))
+    phone: Mapped[str | None] = mapped_column(String(40))
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(default=True)
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organization: Mapped[Organization | None] = relationship(
+        back_populates="users", foreign_keys=[organization_id]
+    )
+
+    # Flask-Login's user protocol.
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        """The session key: id and session version, so bumping the version ends old sessions."""
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def is_staff(self) -> bool:
+        """Staff and admins work for the firm; clients do not."""
+        return self.role in (Role.STAFF, Role.ADMIN)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == Role.ADMIN
+
+    @property
+    def initials(self) -> str:
+        """Up to two initials, for avatars."""
+        return "".join(part[0] for part in self.name.split()[:2]).upper()
+
+    @property
+    def effective_timezone(self) -> str:
+        """The user's own timezone, else the organisation's, else UTC."""
+        if self.timezone:
+            return self.timezone
+        return self.organization.timezone if self.organization else "UTC"
+
+    def __repr__(self) -> str:
+        return f"<User {self.email} {self.role}>"

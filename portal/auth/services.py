@@ -1,0 +1,116 @@
+"""Rules for users and signing in. Functions flush; the caller commits."""
+
+from sqlalchemy import select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from portal.accounts.models import Organization
+from portal.auth.models import Role, User
+from portal.db import utcnow
+from portal.extensions import db
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_LENGTH = 128
+
+# Checked when the email is unknown, so both answers cost one scrypt and take as long.
+_UNKNOWN_USER_HASH = generate_password_hash("an unknown user has no password")
+
+
+class UserError(ValueError):
+    """A user could not be created or changed; the message is for the person at the form."""
+
+
+def normalize_email(email: str) -> str:
+    """Emails compare case-insensitively: store and look them up trimmed and lowercase."""
+    return email.strip().lower()
+
+
+def check_password_rules(password: str) -> None:
+    """Length is the rule (12 to 128 characters), not composition."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise UserError(f"The password may have at most {MAX_PASSWORD_LENGTH} characters.")
+
+
+def find_user_by_email(email: str) -> User | None:
+    """The user with this email, compared case-insensitively."""
+    return db.session.scalars(select(User).where(User.email == normalize_email(email))).first()
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this email and password, or None; same cost either way."""
+    user = find_user_by_email(email)
+    stored = user.password_hash if user and user.password_hash else _UNKNOWN_USER_HASH
+    password_ok = check_password_hash(stored, password)
+    if user is None or not user.password_hash or not password_ok or not user.active:
+        return None
+    return user
+
+
+def load_user(session_key: str) -> User | None:
+    """Flask-Login's loader: the user if active and the session's version is still current."""
+    user_id, _, version = session_key.partition(":")
+    if not (user_id.isdigit() and version.isdigit()):
+        return None
+    user = db.session.get(User, int(user_id))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
+
+
+def record_sign_in(user: User) -> None:
+    """Note when the user last signed in."""
+    user.last_sign_in_at = utcnow()
+
+
+def end_all_sessions(user: User) -> None:
+    """Sign the user out everywhere: every session cookie issued before now stops working."""
+    user.session_version += 1
+
+
+def set_password(user: User, password: str) -> None:
+    """Check the rules, then store a slow hash of the password."""
+    check_password_rules(password)
+    user.password_hash = generate_password_hash(password)
+
+
+def create_user(
+    *,
+    email: str,
+    name: str,
+    role: Role,
+    organization: Organization | None = None,
+    password: str | None = None,
+    job_title: str | None = None,
+    phone: str | None = None,
+) -> User:
+    """Create a user; clients need an organisation and staff have none."""
+    email = normalize_email(email)
+    if find_user_by_email(email):
+        raise UserError(f"A user with the email {email} already exists.")
+    if (role == Role.CLIENT) != (organization is not None):
+        raise UserError("Client users belong to one organisation; staff and admins to none.")
+    user = User(
+        email=email, name=name.strip(), role=role, organization=organization,
+        job_title=job_title, phone=phone,
+    )
+    if password is not None:
+        set_password(user, password)
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def set_active(user: User, active: bool, *, by: User) -> None:
+    """Allow or stop a user signing in; deactivating also ends their open sessions."""
+    if user.id == by.id and not active:
+        raise UserError("You cannot deactivate your own account.")
+    if user.active and not active:
+        end_all_sessions(user)
+    user.active = active
+
+
+def all_users() -> list[User]:
+    """Every user, staff first, then clients by organisation."""
+    stmt = select(User).order_by(User.organization_id.is_not(None), User.organization_id, User.name)
+    return list(db.session.scalars(stmt))

@@ -1,0 +1,57 @@
+"""Sign-in and sign-out."""
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from portal.auth import services
+from portal.auth.forms import LoginForm
+from portal.extensions import db
+
+bp = Blueprint("auth", __name__)
+
+SIGN_IN_FAILED = "That email and password do not match an active account."
+
+
+def safe_next(target: str | None) -> str | None:
+    """The `next` target only if it is a path on this site, never another host."""
+    if not target or "\\" in target or any(ord(ch) < 32 for ch in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """Show the sign-in form; sign in on a correct email and password."""
+    if current_user.is_authenticated:
+        return redirect(safe_next(request.args.get("next")) or url_for("home.index"))
+    form = LoginForm()
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("auth/login.html", form=form), status
+    user = services.authenticate(form.email.data, form.password.data)
+    if user is None:
+        form.password.errors.append(SIGN_IN_FAILED)
+        return render_template("auth/login.html", form=form), 422
+    services.record_sign_in(user)
+    db.session.commit()
+    next_url = safe_next(request.args.get("next"))
+    session.clear()  # nothing from before sign-in survives into the signed-in session
+    login_user(user, remember=form.remember.data)
+    return redirect(next_url or url_for("home.index"))
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """Sign out here and end the user's other sessions too (CSRFProtect guards every POST)."""
+    services.end_all_sessions(current_user)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))

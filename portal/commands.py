@@ -1,0 +1,56 @@
+"""The CLI: thin click wrappers over services, registered in create_app()."""
+
+import click
+from flask.cli import with_appcontext
+
+from portal import demo
+from portal.accounts.services import find_organization_by_name
+from portal.auth import services as auth_services
+from portal.auth.models import Role
+from portal.extensions import db
+
+
+@click.command("demo")
+@click.option("--password", default=demo.DEFAULT_PASSWORD, show_default=True,
+              help="Password for every demo account (at least 12 characters).")
+@with_appcontext
+def demo_command(password: str) -> None:
+    """Load the demo firm, its clients and months of history; running it again adds nothing."""
+    try:
+        created = demo.load_demo(password=password)
+    except auth_services.UserError as error:
+        raise click.UsageError(str(error)) from error
+    db.session.commit()
+    click.echo("Demo data " + ("loaded." if created else "already present; nothing added."))
+    shown = password if created else "the one given when the demo was first loaded"
+    click.echo(f"Sign in with any of these accounts (password: {shown}):")
+    for email, role in demo.LOGINS:
+        click.echo(f"  {email:<24} {role}")
+
+
+@click.command("create-user")
+@click.option("--email", required=True)
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--org", "org_name", help="The client organisation's name (clients only).")
+@click.option("--name", help="Full name; defaults to the part of the email before the @.")
+@click.password_option(help="Password (at least 12 characters); asked for when not given.")
+@with_appcontext
+def create_user_command(
+    email: str, role: str, org_name: str | None, name: str | None, password: str
+) -> None:
+    """Create a client, staff or admin user."""
+    organization = find_organization_by_name(org_name) if org_name else None
+    if org_name and organization is None:
+        raise click.UsageError(f"There is no organisation called {org_name!r}.")
+    try:
+        user = auth_services.create_user(
+            email=email, name=name or email.split("@")[0], role=Role(role),
+            organization=organization, password=password,
+        )
+    except auth_services.UserError as error:
+        raise click.UsageError(str(error)) from error
+    db.session.commit()
+    click.echo(f"Created {user.role.value} {user.email}.")
+
+
+ALL = [demo_command, create_user_command]

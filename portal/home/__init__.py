@@ -1,0 +1,1 @@
+"""The two dashboards, client home and staff home, and the health check."""

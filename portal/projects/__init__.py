@@ -1,0 +1,1 @@
+"""Projects: status, ETAs, milestones and updates, for clients and staff."""

@@ -1,0 +1,187 @@
+"""Projects and what the client follows on them: milestones, status updates and ETA changes."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.db import UTCDateTime, str_enum, utcnow
+from portal.extensions import db
+
+if TYPE_CHECKING:
+    from portal.accounts.models import Organization
+    from portal.auth.models import User
+
+
+class ProjectStatus(enum.StrEnum):
+    """Where the work stands, in the words the client sees."""
+
+    NOT_STARTED = "not_started"
+    ON_TRACK = "on_track"
+    AT_RISK = "at_risk"
+    BLOCKED = "blocked"
+    DONE = "done"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
+class Confidence(enum.StrEnum):
+    """How sure the firm is of an ETA."""
+
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class Project(db.Model):
+    """A piece of work for a client organisation, with a status, an ETA and a named contact."""
+
+    __tablename__ = "project"
+    __table_args__ = (
+        CheckConstraint("name <> ''", name="name_not_empty"),
+        CheckConstraint("update_cadence_days BETWEEN 1 AND 90", name="cadence_range"),
+        CheckConstraint(
+            "closed_on IS NULL OR started_on IS NULL OR closed_on >= started_on",
+            name="closed_after_started",
+        ),
+        UniqueConstraint("organization_id", "name"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organization.id", ondelete="RESTRICT"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(160))
+    summary: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[ProjectStatus] = mapped_column(
+        str_enum(ProjectStatus, "status"), default=ProjectStatus.NOT_STARTED
+    )
+    eta: Mapped[date | None]
+    eta_confidence: Mapped[Confidence] = mapped_column(
+        str_enum(Confidence, "eta_confidence"), default=Confidence.MEDIUM
+    )
+    contact_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    update_cadence_days: Mapped[int] = mapped_column(default=7)
+    started_on: Mapped[date | None]
+    closed_on: Mapped[date | None]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    organization: Mapped[Organization] = relationship(back_populates="projects")
+    contact: Mapped[User | None] = relationship()
+    milestones: Mapped[list[Milestone]] = relationship(
+        back_populates="project", order_by="Milestone.position", cascade="all, delete-orphan"
+    )
+    updates: Mapped[list[StatusUpdate]] = relationship(
+        back_populates="project",
+        order_by="StatusUpdate.published_at.desc()",
+        cascade="all, delete-orphan",
+    )
+    eta_changes: Mapped[list[EtaChange]] = relationship(
+        back_populates="project", order_by="EtaChange.changed_at", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_on is not None
+
+    def __repr__(self) -> str:
+        return f"<Project {self.id} {self.name!r}>"
+
+
+class Milestone(db.Model):
+    """A step of a project, with its own owner the client can reach and its own dates."""
+
+    __tablename__ = "milestone"
+    __table_args__ = (
+        CheckConstraint("title <> ''", name="title_not_empty"),
+        CheckConstraint("position >= 0", name="position_not_negative"),
+        UniqueConstraint("project_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    title: Mapped[str] = mapped_column(String(160))
+    position: Mapped[int]
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    planned_on: Mapped[date | None]
+    eta: Mapped[date | None]
+    completed_on: Mapped[date | None]
+
+    project: Mapped[Project] = relationship(back_populates="milestones")
+    owner: Mapped[User | None] = relationship()
+
+    @property
+    def is_done(self) -> bool:
+        return self.completed_on is not None
+
+
+class StatusUpdate(db.Model):
+    """A published note to the client, freezing the status and ETA it announced."""
+
+    __tablename__ = "status_update"
+    __table_args__ = (
+        CheckConstraint("body <> ''", name="body_not_empty"),
+        Index("ix_status_update_project_published", "project_id", "published_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    body: Mapped[str] = mapped_column(Text)
+    status: Mapped[ProjectStatus] = mapped_column(str_enum(ProjectStatus, "status"))
+    eta: Mapped[date | None]
+    eta_confidence: Mapped[Confidence] = mapped_column(str_enum(Confidence, "eta_confidence"))
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    project: Mapped[Project] = relationship(back_populates="updates")
+    author: Mapped[User | None] = relationship()
+
+
+class EtaChange(db.Model):
+    """One move of a project's or a milestone's ETA; a later date always carries a reason."""
+
+    __tablename__ = "eta_change"
+    __table_args__ = (
+        CheckConstraint(
+            "old_eta IS NULL OR new_eta <= old_eta OR (reason IS NOT NULL AND reason <> '')",
+            name="later_needs_reason",
+        ),
+        Index("ix_eta_change_project_changed", "project_id", "changed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    milestone_id: Mapped[int | None] = mapped_column(
+        ForeignKey("milestone.id", ondelete="CASCADE"), index=True
+    )
+    update_id: Mapped[int | None] = mapped_column(
+        ForeignKey("status_update.id", ondelete="SET NULL"), index=True
+    )
+    old_eta: Mapped[date | None]
+    new_eta: Mapped[date]
+    reason: Mapped[str | None] = mapped_column(Text)
+    changed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    project: Mapped[Project] = relationship(back_populates="eta_changes")
+    milestone: Mapped[Milestone | None] = relationship()
+    update: Mapped[StatusUpdate | None] = relationship()
+    changed_by: Mapped[User | None] = relationship()
+
+    @property
+    def is_later(self) -> bool:
+        return self.old_eta is not None and self.new_eta > self.old_eta

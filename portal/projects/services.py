@@ -1,0 +1,166 @@
+"""Rules for projects, milestones, updates and ETAs. Functions flush; the caller commits."""
+
+from datetime import date, datetime
+
+from portal.accounts.models import Organization
+from portal.auth.models import User
+from portal.db import utcnow
+from portal.extensions import db
+from portal.projects.models import (
+    Confidence,
+    EtaChange,
+    Milestone,
+    Project,
+    ProjectStatus,
+    StatusUpdate,
+)
+
+
+class ProjectError(ValueError):
+    """A change to a project was refused; `field` names the form field to show it on."""
+
+    field = "body"
+
+
+class EtaReasonRequired(ProjectError):
+    """Moving an ETA later needs a reason the client can read."""
+
+    field = "reason"
+
+    def __init__(self) -> None:
+        super().__init__("The new ETA is later than the one the client was given: say why.")
+
+
+class EtaInPast(ProjectError):
+    """An open project cannot promise a date that has already gone."""
+
+    field = "eta"
+
+    def __init__(self) -> None:
+        super().__init__("The ETA of an open project cannot be in the past.")
+
+
+class EmptyUpdate(ProjectError):
+    """An update with nothing to say."""
+
+    def __init__(self) -> None:
+        super().__init__("Write what has happened: the update is empty.")
+
+
+def create_project(
+    organization: Organization,
+    *,
+    name: str,
+    summary: str = "",
+    contact: User | None = None,
+    update_cadence_days: int = 7,
+    eta: date | None = None,
+    eta_confidence: Confidence = Confidence.MEDIUM,
+    started_on: date | None = None,
+    status: ProjectStatus = ProjectStatus.NOT_STARTED,
+) -> Project:
+    """Open a project for a client organisation."""
+    project = Project(
+        organization=organization, name=name.strip(), summary=summary.strip(), contact=contact,
+        update_cadence_days=update_cadence_days, eta=eta, eta_confidence=eta_confidence,
+        started_on=started_on, status=status,
+    )
+    db.session.add(project)
+    db.session.flush()
+    return project
+
+
+def add_milestone(
+    project: Project, *, title: str, owner: User | None = None, planned_on: date | None = None
+) -> Milestone:
+    """Append a milestone; its first ETA is the planned date."""
+    milestone = Milestone(
+        title=title.strip(), owner=owner, planned_on=planned_on, eta=planned_on,
+        position=len(project.milestones),
+    )
+    project.milestones.append(milestone)
+    db.session.flush()
+    return milestone
+
+
+def _check_reason(old: date | None, new: date | None, reason: str | None) -> None:
+    if old is not None and new is not None and new > old and not (reason or "").strip():
+        raise EtaReasonRequired()
+
+
+def _record_eta_change(
+    project: Project, *, old: date | None, new: date, reason: str | None, by: User | None,
+    at: datetime, milestone: Milestone | None = None, update: StatusUpdate | None = None,
+) -> EtaChange:
+    change = EtaChange(
+        project=project, milestone=milestone, update=update, old_eta=old, new_eta=new,
+        reason=(reason or "").strip() or None, changed_by=by, changed_at=at,
+    )
+    db.session.add(change)
+    return change
+
+
+def publish_update(
+    project: Project,
+    *,
+    author: User,
+    body: str,
+    status: ProjectStatus,
+    eta: date | None = None,
+    eta_confidence: Confidence | None = None,
+    reason: str | None = None,
+    published_at: datetime | None = None,
+) -> StatusUpdate:
+    """Publish a status update; it may move the ETA, and a later ETA needs a reason."""
+    published_at = published_at or utcnow()
+    if not body.strip():
+        raise EmptyUpdate()
+    if eta is not None and eta < published_at.date() and not project.is_closed:
+        raise EtaInPast()
+    _check_reason(project.eta, eta, reason)
+    confidence = eta_confidence or project.eta_confidence
+    update = StatusUpdate(
+        project=project, author=author, body=body.strip(), status=status,
+        eta=eta or project.eta, eta_confidence=confidence, published_at=published_at,
+    )
+    db.session.add(update)
+    if eta is not None and eta != project.eta:
+        _record_eta_change(
+            project, old=project.eta, new=eta, reason=reason, by=author, at=published_at,
+            update=update,
+        )
+        project.eta = eta
+    project.status = status
+    project.eta_confidence = confidence
+    db.session.flush()
+    return update
+
+
+def move_milestone_eta(
+    milestone: Milestone, *, eta: date, by: User, reason: str | None = None,
+    at: datetime | None = None,
+) -> EtaChange | None:
+    """Give a milestone a new ETA, kept in the project's ETA history."""
+    if eta == milestone.eta:
+        return None
+    _check_reason(milestone.eta, eta, reason)
+    change = _record_eta_change(
+        milestone.project, old=milestone.eta, new=eta, reason=reason, by=by,
+        at=at or utcnow(), milestone=milestone,
+    )
+    milestone.eta = eta
+    db.session.flush()
+    return change
+
+
+def complete_milestone(milestone: Milestone, *, on: date) -> None:
+    """Mark a milestone done on the given day."""
+    milestone.completed_on = on
+    db.session.flush()
+
+
+def close_project(project: Project, *, on: date) -> None:
+    """Mark the work delivered: status done and a closing date."""
+    project.status = ProjectStatus.DONE
+    project.closed_on = on
+    db.session.flush()

@@ -1,0 +1,91 @@
+"""The project page for clients and staff; staff forms to open projects and publish updates."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from portal.access import get_organization_or_404, get_project_or_404, staff_required
+from portal.auth.models import User
+from portal.extensions import db
+from portal.projects import services
+from portal.projects.forms import MilestoneForm, ProjectForm, UpdateForm
+from portal.projects.models import Confidence
+
+bp = Blueprint("projects", __name__)
+
+
+def _staff_member(user_id: int) -> User | None:
+    return db.session.get(User, user_id) if user_id else None
+
+
+def _form_status(form) -> int:
+    return 422 if form.is_submitted() else 200
+
+
+@bp.get("/projects/<int:project_id>")
+@login_required
+def show(project_id: int):
+    """Where the project stands: status, ETA, milestones with their owners, and the updates."""
+    project = get_project_or_404(project_id)
+    milestone_form = MilestoneForm() if current_user.is_staff else None
+    return render_template("projects/show.html", project=project, milestone_form=milestone_form)
+
+
+@bp.route("/staff/projects/new", methods=["GET", "POST"])
+@staff_required
+def new():
+    """Open a project for a client organisation."""
+    form = ProjectForm(organization_id=request.args.get("organization_id", type=int))
+    if not form.validate_on_submit():
+        return render_template("projects/new.html", form=form), _form_status(form)
+    organization = get_organization_or_404(form.organization_id.data)
+    project = services.create_project(
+        organization, name=form.name.data, summary=form.summary.data,
+        contact=_staff_member(form.contact_id.data),
+        update_cadence_days=form.update_cadence_days.data, eta=form.eta.data,
+        eta_confidence=Confidence(form.eta_confidence.data), started_on=form.started_on.data,
+    )
+    db.session.commit()
+    flash(f"{project.name} is open. Add its milestones.", "success")
+    return redirect(url_for("projects.show", project_id=project.id))
+
+
+@bp.post("/staff/projects/<int:project_id>/milestones")
+@staff_required
+def add_milestone(project_id: int):
+    """Add a milestone with its owner and planned date."""
+    project = get_project_or_404(project_id)
+    form = MilestoneForm()
+    if not form.validate_on_submit():
+        return render_template(
+            "projects/show.html", project=project, milestone_form=form
+        ), 422
+    services.add_milestone(
+        project, title=form.title.data, owner=_staff_member(form.owner_id.data),
+        planned_on=form.planned_on.data,
+    )
+    db.session.commit()
+    flash("Milestone added.", "success")
+    return redirect(url_for("projects.show", project_id=project.id))
+
+
+@bp.route("/staff/projects/<int:project_id>/updates/new", methods=["GET", "POST"])
+@staff_required
+def publish(project_id: int):
+    """Publish a status update to the client; moving the ETA later needs a reason."""
+    project = get_project_or_404(project_id)
+    form = UpdateForm(
+        status=project.status.value, eta=project.eta, eta_confidence=project.eta_confidence.value
+    )
+    if not form.validate_on_submit():
+        return render_template("projects/publish.html", form=form, project=project), (
+            _form_status(form)
+        )
+    try:
+        services.publish_update(project, author=current_user, **form.data_for_service())
+    except services.ProjectError as error:
+        db.session.rollback()
+        getattr(form, error.field).errors.append(str(error))
+        return render_template("projects/publish.html", form=form, project=project), 422
+    db.session.commit()
+    flash("Update published.", "success")
+    return redirect(url_for("projects.show", project_id=project.id))

@@ -1,0 +1,101 @@
+"""Who sees what: a client sees only its own organisation; staff pages do not exist for clients."""
+
+import pytest
+
+from portal.auth.models import Role
+from tests.conftest import csrf_token
+
+OBJECT_ARGUMENTS = {"project_id", "organization_id", "user_id"}
+
+
+@pytest.fixture
+def two_clients(make):
+    """Acme and Globex, each with a client user and projects; staff and an admin."""
+    staff = make.user("staff@firm.example", role=Role.STAFF, name="Priya Nair")
+    make.user("admin@firm.example", role=Role.ADMIN)
+    make.user("jordan@acme.example", organization="Acme Corp")
+    globex_user = make.user("elena@globex.example", organization="Globex")
+    acme = make.project("Acme Corp", name="Customer portal rebuild")
+    globex = make.project("Globex", name="Network refresh")
+    make.milestone(globex, title="Secret Globex milestone", owner=staff)
+    make.update(globex, author=staff, body="Globex-only news")
+    return {"acme": acme, "globex": globex, "globex_user": globex_user}
+
+
+def _url_for_rule(app, rule, values: dict) -> str:
+    arguments = {**values, "action": "deactivate", "filename": "css/portal.css"}
+    return app.url_map.bind("localhost").build(
+        rule.endpoint, {name: arguments[name] for name in rule.arguments}
+    )
+
+
+def _object_routes(app):
+    return [r for r in app.url_map.iter_rules() if r.arguments & OBJECT_ARGUMENTS]
+
+
+def test_every_route_taking_an_id_is_checked(app):
+    # Routes with other arguments would need their own entry in OBJECT_ARGUMENTS.
+    for rule in app.url_map.iter_rules():
+        unknown = rule.arguments - OBJECT_ARGUMENTS - {"filename", "action"}
+        assert not unknown, f"{rule.rule} takes {unknown}: decide who may use it"
+    assert len(_object_routes(app)) >= 5
+
+
+def test_a_client_of_acme_gets_404_for_every_globex_url(app, signed_in, two_clients):
+    browser = signed_in("jordan@acme.example")
+    token = csrf_token(browser, "/")
+    globex = two_clients["globex"]
+    values = {
+        "project_id": globex.id,
+        "organization_id": globex.organization_id,
+        "user_id": two_clients["globex_user"].id,
+    }
+    for rule in _object_routes(app):
+        url = _url_for_rule(app, rule, values)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            response = browser.open(url, method=method, data={"csrf_token": token})
+            body = response.get_data(as_text=True)
+            assert response.status_code == 404, f"{method} {url}"
+            assert "Network refresh" not in body and "Globex-only" not in body
+
+
+def test_a_client_sees_their_own_project_but_not_staff_pages(signed_in, two_clients):
+    browser = signed_in("jordan@acme.example")
+    page = browser.get(f"/projects/{two_clients['acme'].id}")
+    assert page.status_code == 200
+    assert "Customer portal rebuild" in page.get_data(as_text=True)
+    for staff_page in ("/staff/accounts/new", "/staff/projects/new", "/admin/users",
+                       f"/staff/projects/{two_clients['acme'].id}/updates/new"):
+        assert browser.get(staff_page).status_code == 404, staff_page
+
+
+def test_a_clients_dashboard_lists_only_their_organisations_projects(signed_in, two_clients):
+    page = signed_in("jordan@acme.example").get("/").get_data(as_text=True)
+    assert "Customer portal rebuild" in page
+    assert "Network refresh" not in page and "Globex" not in page
+
+
+def test_staff_see_every_account_but_not_admin_pages(signed_in, two_clients):
+    browser = signed_in("staff@firm.example")
+    page = browser.get("/").get_data(as_text=True)
+    assert "Acme Corp" in page and "Globex" in page
+    assert browser.get(f"/projects/{two_clients['globex'].id}").status_code == 200
+    assert browser.get("/admin/users").status_code == 404
+
+
+def test_admins_manage_users(signed_in, two_clients):
+    page = signed_in("admin@firm.example").get("/admin/users").get_data(as_text=True)
+    assert "jordan@acme.example" in page and "elena@globex.example" in page
+
+
+def test_anonymous_visitors_are_sent_to_sign_in_from_every_page(app, client, two_clients):
+    values = {"project_id": 1, "organization_id": 1, "user_id": 1}
+    public = {"/login", "/healthz", "/static/<path:filename>"}
+    for rule in app.url_map.iter_rules():
+        if rule.rule in public:
+            continue
+        url = _url_for_rule(app, rule, values)
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            response = client.open(url, method=method)
+            assert response.status_code == 302, f"{method} {url}"
+            assert response.headers["Location"].startswith("/login")
