@@ -89,9 +89,11 @@ def _sprints(first: int, last: int, every: int, status: S, notes: list[str]) -> 
 
 PORTAL_NOTES = [
     "Sprint review done. **Finished:** account pages and sign-in. **Next:** order history.",
-    "Steady week. The order history screens passed internal review; we start on invoices.",
+    "The order history screens passed internal review; we start on invoices next week.",
     "Invoices and statements are in test. We found two edge cases in VAT rounding and fixed both.",
     "Performance work: the dashboard now loads in under a second on your staging data.",
+    "Support tickets can now be raised from the portal; they land in your Zendesk queue.",
+    "Accessibility review done: keyboard navigation and screen-reader labels are fixed.",
 ]
 PLACEMENT_NOTES = [
     "We screened 14 more candidates this week against the role brief; 3 go to technical interview.",
