@@ -1,21 +1,30 @@
-"""Jinja filters and globals shared by every template."""
+"""Jinja filters and globals shared by every template: dates in the viewer's timezone, Markdown."""
 
 from datetime import date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from babel.dates import format_timedelta
 from flask import Flask
 from flask_login import current_user
 
+from portal.db import utcnow
 from portal.markdown import render_markdown
 
+LOCALE = "en_GB"
 
-def _viewer_zone() -> ZoneInfo:
-    """The signed-in user's timezone, UTC for visitors or an unknown zone name."""
+
+def viewer_zone() -> ZoneInfo:
+    """The signed-in user's timezone (their own, else their organisation's), else UTC."""
     name = current_user.effective_timezone if current_user.is_authenticated else "UTC"
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return ZoneInfo("UTC")
+
+
+def viewer_today() -> date:
+    """Today's date where the viewer is."""
+    return utcnow().astimezone(viewer_zone()).date()
 
 
 def format_date(value: date | None) -> str:
@@ -24,15 +33,43 @@ def format_date(value: date | None) -> str:
 
 
 def format_datetime(value: datetime | None) -> str:
-    """A moment in the viewer's timezone, as '3 Mar 2026, 14:05 CET'."""
+    """A moment in the viewer's timezone, as '3 Mar 2026, 14:05 GMT'."""
     if value is None:
         return "—"
-    return value.astimezone(_viewer_zone()).strftime("%-d %b %Y, %H:%M %Z")
+    return value.astimezone(viewer_zone()).strftime("%-d %b %Y, %H:%M %Z")
+
+
+def humanize_moment(value: datetime | None) -> str:
+    """'2 hours ago', 'in 3 days': a moment relative to now."""
+    if value is None:
+        return "never"
+    delta = value - utcnow()
+    if abs(delta.total_seconds()) < 60:
+        return "just now"
+    return format_timedelta(delta, add_direction=True, locale=LOCALE)
+
+
+def humanize_date(value: date | None) -> str:
+    """'today', 'in 3 weeks', '2 days ago': a calendar date relative to the viewer's today."""
+    if value is None:
+        return "no date"
+    days = (value - viewer_today()).days
+    named = {0: "today", 1: "tomorrow", -1: "yesterday"}
+    if days in named:
+        return named[days]
+    return format_timedelta(value - viewer_today(), granularity="day", add_direction=True,
+                            locale=LOCALE)
+
+
+def percent(share: float | None) -> str:
+    """A share as a whole percentage; a dash when there is nothing to measure."""
+    return "—" if share is None else f"{round(share * 100)}%"
 
 
 def register(app: Flask) -> None:
     """Make the filters and globals available to all templates."""
     app.jinja_env.filters.update(
-        markdown=render_markdown, date=format_date, datetime=format_datetime
+        markdown=render_markdown, date=format_date, datetime=format_datetime,
+        ago=humanize_moment, relative_date=humanize_date, percent=percent,
     )
     app.jinja_env.globals.update(firm_name=app.config["FIRM_NAME"])

@@ -1,27 +1,96 @@
 """What the dashboards gather from the features."""
 
-from sqlalchemy import select, text
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import selectinload
 
 from portal.access import visible_organizations, visible_projects
 from portal.accounts.models import Organization
 from portal.auth.models import User
 from portal.extensions import db
+from portal.projects import track_record
 from portal.projects.models import Milestone, Project, StatusUpdate
+from portal.projects.services import next_update_due, update_spans
+from portal.projects.track_record import PromisesKept, UpdateRhythm
 
 
-def client_dashboard(user: User) -> dict[str, list[Project]]:
-    """The client's projects: open ones by ETA, then closed ones, most recent first."""
-    stmt = visible_projects(user).options(
-        selectinload(Project.contact),
-        selectinload(Project.milestones).selectinload(Milestone.owner),
+@dataclass(frozen=True)
+class ProjectCard:
+    """One project as the client's dashboard shows it."""
+
+    project: Project
+    milestones_done: int
+    milestones_total: int
+    next_milestone: Milestone | None
+    last_update_at: datetime | None
+    next_update_due: date | None
+
+    @property
+    def progress_percent(self) -> int:
+        if not self.milestones_total:
+            return 0
+        return round(100 * self.milestones_done / self.milestones_total)
+
+
+@dataclass(frozen=True)
+class ClientDashboard:
+    """The client's open and closed projects and the firm's track record with them."""
+
+    open_cards: list[ProjectCard]
+    closed_cards: list[ProjectCard]
+    promises: PromisesKept
+    rhythm: UpdateRhythm
+    version: str
+
+
+def _card(project: Project, span: track_record.UpdateSpan) -> ProjectCard:
+    pending = [m for m in project.milestones if not m.is_done]
+    return ProjectCard(
+        project=project,
+        milestones_done=len(project.milestones) - len(pending),
+        milestones_total=len(project.milestones),
+        next_milestone=pending[0] if pending else None,
+        last_update_at=span.last,
+        next_update_due=next_update_due(project, span.last),
     )
-    projects = list(db.session.scalars(stmt))
-    open_projects = sorted(
-        (p for p in projects if not p.is_closed), key=lambda p: (p.eta is None, p.eta, p.name)
+
+
+def client_dashboard(user: User) -> ClientDashboard:
+    """The client's projects: open ones by ETA, closed ones most recent first."""
+    projects = list(db.session.scalars(
+        visible_projects(user).options(
+            selectinload(Project.contact),
+            selectinload(Project.milestones).selectinload(Milestone.owner),
+            selectinload(Project.eta_changes),
+        )
+    ))
+    spans = update_spans([p.id for p in projects])
+    cards = [_card(p, spans[p.id]) for p in projects]
+    open_cards = sorted(
+        (c for c in cards if not c.project.is_closed),
+        key=lambda c: (c.project.eta is None, c.project.eta or date.max, c.project.name),
     )
-    closed = sorted((p for p in projects if p.is_closed), key=lambda p: p.closed_on, reverse=True)
-    return {"open_projects": open_projects, "closed_projects": closed}
+    closed = sorted((c for c in cards if c.project.is_closed),
+                    key=lambda c: c.project.closed_on, reverse=True)
+    return ClientDashboard(
+        open_cards=open_cards, closed_cards=closed,
+        promises=track_record.promises_kept(projects),
+        rhythm=track_record.update_rhythm(
+            (spans[p.id], p.update_cadence_days) for p in projects
+        ),
+        version=dashboard_version(user),
+    )
+
+
+def dashboard_version(user: User) -> str:
+    """Changes whenever anything on the user's dashboard does: the ETag of its live fragment."""
+    visible = visible_projects(user).subquery()
+    count, total = db.session.execute(
+        select(func.count(), func.coalesce(func.sum(visible.c.version), 0)).select_from(visible)
+    ).one()
+    return f"d{count}-{total}"
 
 
 def staff_overview(user: User) -> dict:

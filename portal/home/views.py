@@ -1,9 +1,11 @@
 """Client home and staff home share `/`; `/healthz` tells a load balancer we can serve."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, render_template
 from flask_login import current_user, login_required
 
 from portal.home import services
+from portal.live import live_fragment
+from portal.projects.track_record import PROMISE_NOTICE_DAYS
 
 bp = Blueprint("home", __name__)
 
@@ -14,7 +16,25 @@ def index():
     """The client's dashboard, or staff home for staff."""
     if current_user.is_staff:
         return render_template("home/staff.html", **services.staff_overview(current_user))
-    return render_template("home/client.html", **services.client_dashboard(current_user))
+    return render_template(
+        "home/client.html", dashboard=services.client_dashboard(current_user),
+        promise_notice_days=PROMISE_NOTICE_DAYS,
+    )
+
+
+@bp.get("/live")
+@login_required
+def live():
+    """The client dashboard's changing part, polled by the open page; 304 when unchanged."""
+    if current_user.is_staff:
+        abort(404)
+    return live_fragment(
+        services.dashboard_version(current_user),
+        lambda: render_template(
+            "home/_live.html", dashboard=services.client_dashboard(current_user),
+            promise_notice_days=PROMISE_NOTICE_DAYS,
+        ),
+    )
 
 
 @bp.get("/healthz")

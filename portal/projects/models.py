@@ -51,6 +51,7 @@ class Project(db.Model):
             name="closed_after_started",
         ),
         UniqueConstraint("organization_id", "name"),
+        CheckConstraint("version >= 1", name="version_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -73,6 +74,8 @@ class Project(db.Model):
     started_on: Mapped[date | None]
     closed_on: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Bumped by every change a client can see; open pages poll it (ETag) to refresh live.
+    version: Mapped[int] = mapped_column(default=1)
 
     organization: Mapped[Organization] = relationship(back_populates="projects")
     contact: Mapped[User | None] = relationship()

@@ -1,11 +1,15 @@
 """Rules for projects, milestones, updates and ETAs. Functions flush; the caller commits."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import func, select
 
 from portal.accounts.models import Organization
 from portal.auth.models import User
 from portal.db import utcnow
 from portal.extensions import db
+from portal.projects import track_record
+from portal.projects.charts import milestone_drift_chart
 from portal.projects.models import (
     Confidence,
     EtaChange,
@@ -14,6 +18,7 @@ from portal.projects.models import (
     ProjectStatus,
     StatusUpdate,
 )
+from portal.projects.track_record import UpdateSpan
 
 
 class ProjectError(ValueError):
@@ -70,6 +75,11 @@ def create_project(
     return project
 
 
+def mark_changed(project: Project) -> None:
+    """Note a change the client can see, so open pages refresh (an SQL increment: no lost bumps)."""
+    project.version = Project.version + 1
+
+
 def add_milestone(
     project: Project, *, title: str, owner: User | None = None, planned_on: date | None = None
 ) -> Milestone:
@@ -79,6 +89,7 @@ def add_milestone(
         position=len(project.milestones),
     )
     project.milestones.append(milestone)
+    mark_changed(project)
     db.session.flush()
     return milestone
 
@@ -132,6 +143,7 @@ def publish_update(
         project.eta = eta
     project.status = status
     project.eta_confidence = confidence
+    mark_changed(project)
     db.session.flush()
     return update
 
@@ -149,6 +161,7 @@ def move_milestone_eta(
         at=at or utcnow(), milestone=milestone,
     )
     milestone.eta = eta
+    mark_changed(milestone.project)
     db.session.flush()
     return change
 
@@ -156,6 +169,7 @@ def move_milestone_eta(
 def complete_milestone(milestone: Milestone, *, on: date) -> None:
     """Mark a milestone done on the given day."""
     milestone.completed_on = on
+    mark_changed(milestone.project)
     db.session.flush()
 
 
@@ -163,4 +177,50 @@ def close_project(project: Project, *, on: date) -> None:
     """Mark the work delivered: status done and a closing date."""
     project.status = ProjectStatus.DONE
     project.closed_on = on
+    mark_changed(project)
     db.session.flush()
+
+
+def update_spans(project_ids: list[int]) -> dict[int, UpdateSpan]:
+    """First and last update time and update count per project, in one grouped query."""
+    rows = db.session.execute(
+        select(
+            StatusUpdate.project_id, func.min(StatusUpdate.published_at),
+            func.max(StatusUpdate.published_at), func.count(),
+        )
+        .where(StatusUpdate.project_id.in_(project_ids))
+        .group_by(StatusUpdate.project_id)
+    )
+    spans = {pid: UpdateSpan(None, None, 0) for pid in project_ids}
+    for project_id, first, last, count in rows:
+        spans[project_id] = UpdateSpan(first, last, count)
+    return spans
+
+
+def next_update_due(project: Project, last_update: datetime | None) -> date | None:
+    """The day the next update is promised by: the last one (or the start) plus the cadence."""
+    if project.is_closed:
+        return None
+    start = last_update.date() if last_update else project.started_on
+    return start + timedelta(days=project.update_cadence_days) if start else None
+
+
+def project_page(project: Project) -> dict:
+    """Everything the project page shows, computed once: track record, rhythm and chart."""
+    span = update_spans([project.id])[project.id]
+    return {
+        "project": project,
+        "promises": track_record.promises_kept([project]),
+        "rhythm": track_record.update_rhythm([(span, project.update_cadence_days)]),
+        "last_update_at": span.last,
+        "next_update_due": next_update_due(project, span.last),
+        "drift_chart": milestone_drift_chart(project.milestones),
+        "first_promised": track_record.first_promised(project),
+        "version": live_version(project),
+        "promise_notice_days": track_record.PROMISE_NOTICE_DAYS,
+    }
+
+
+def live_version(project: Project) -> str:
+    """The project page's ETag: it changes with every change a client can see."""
+    return f"p{project.id}-v{project.version}"

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from portal.access import get_organization_or_404, get_project_or_404, staff_required
 from portal.auth.models import User
 from portal.extensions import db
+from portal.live import live_fragment
 from portal.projects import services
 from portal.projects.forms import MilestoneForm, ProjectForm, UpdateForm
 from portal.projects.models import Confidence
@@ -27,7 +28,20 @@ def show(project_id: int):
     """Where the project stands: status, ETA, milestones with their owners, and the updates."""
     project = get_project_or_404(project_id)
     milestone_form = MilestoneForm() if current_user.is_staff else None
-    return render_template("projects/show.html", project=project, milestone_form=milestone_form)
+    return render_template(
+        "projects/show.html", milestone_form=milestone_form, **services.project_page(project)
+    )
+
+
+@bp.get("/projects/<int:project_id>/live")
+@login_required
+def live(project_id: int):
+    """The changing part of the project page, polled by the open page; 304 when unchanged."""
+    project = get_project_or_404(project_id)
+    return live_fragment(
+        services.live_version(project),
+        lambda: render_template("projects/_live.html", **services.project_page(project)),
+    )
 
 
 @bp.route("/staff/projects/new", methods=["GET", "POST"])
@@ -57,7 +71,7 @@ def add_milestone(project_id: int):
     form = MilestoneForm()
     if not form.validate_on_submit():
         return render_template(
-            "projects/show.html", project=project, milestone_form=form
+            "projects/show.html", milestone_form=form, **services.project_page(project)
         ), 422
     services.add_milestone(
         project, title=form.title.data, owner=_staff_member(form.owner_id.data),
