@@ -6,6 +6,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from portal.db import UTCDateTime
+
 config = context.config
 if config.config_file_name:
     # Keep the app's loggers (and pytest's capture) working after a migration.
@@ -18,6 +20,14 @@ config.set_main_option(
     "sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%")
 )
 target_metadata = migrate_ext.db.metadata
+
+
+def _render_item(type_, obj, autogen_context):
+    """Write portal's column types as the plain SQLAlchemy types they store, so revisions
+    never import application code."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def _skip_empty_autogenerate(context, revision, directives) -> None:
@@ -43,6 +53,7 @@ def run_migrations_online() -> None:
     """Migrate the app's database; batch mode lets SQLite alter tables."""
     options = dict(migrate_ext.configure_args)
     options.setdefault("process_revision_directives", _skip_empty_autogenerate)
+    options.setdefault("render_item", _render_item)
     with engine.connect() as connection:
         context.configure(connection=connection, target_metadata=target_metadata, **options)
         with context.begin_transaction():

@@ -10,7 +10,7 @@ from sqlalchemy import Select, select
 from portal.accounts.models import Organization
 from portal.auth.models import User
 from portal.extensions import db
-from portal.projects.models import Project
+from portal.projects.models import Project, Question
 
 
 def visible_projects(user: User) -> Select[tuple[Project]]:
@@ -33,6 +33,14 @@ def get_project_or_404(project_id: int) -> Project:
     """The project if the current user may see it; 404 otherwise, never 403."""
     stmt = visible_projects(current_user).where(Project.id == project_id)
     return db.session.scalars(stmt).one_or_none() or abort(404)
+
+
+def get_question_or_404(project: Project, question_id: int) -> Question:
+    """A question on a project the caller has already loaded through get_project_or_404."""
+    question = db.session.get(Question, question_id)
+    if question is None or question.project_id != project.id:
+        abort(404)
+    return question
 
 
 def get_organization_or_404(organization_id: int) -> Organization:

@@ -1,6 +1,6 @@
 """Jinja filters and globals shared by every template: dates in the viewer's timezone, Markdown."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_timedelta
@@ -61,6 +61,11 @@ def humanize_date(value: date | None) -> str:
                             locale=LOCALE)
 
 
+def format_duration(value: timedelta | None) -> str:
+    """'3 hours', '2 days': how long something took; a dash when nothing was measured."""
+    return "—" if value is None else format_timedelta(value, locale=LOCALE)
+
+
 def percent(share: float | None) -> str:
     """A share as a whole percentage; a dash when there is nothing to measure."""
     return "—" if share is None else f"{round(share * 100)}%"
@@ -71,5 +76,6 @@ def register(app: Flask) -> None:
     app.jinja_env.filters.update(
         markdown=render_markdown, date=format_date, datetime=format_datetime,
         ago=humanize_moment, relative_date=humanize_date, percent=percent,
+        duration=format_duration,
     )
     app.jinja_env.globals.update(firm_name=app.config["FIRM_NAME"])

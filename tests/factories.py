@@ -15,6 +15,7 @@ from portal.accounts.models import Organization
 from portal.auth import services as auth_services
 from portal.auth.models import Role, User
 from portal.extensions import db
+from portal.projects import questions
 from portal.projects import services as project_services
 from portal.projects.models import Milestone, Project, ProjectStatus, StatusUpdate
 
@@ -106,6 +107,17 @@ class Factories:
             return project_services.publish_update(
                 db.session.get(Project, project.id), author=db.session.get(User, author.id),
                 body=body, status=status, **kwargs,
+            )
+
+        return self._commit(build)
+
+    def question(self, project: Project, *, author: User, body: str = "When is the demo?"):
+        """A question asked by a client on the project."""
+
+        def build():
+            return questions.ask_question(
+                db.session.get(Project, project.id), author=db.session.get(User, author.id),
+                body=body,
             )
 
         return self._commit(build)

@@ -5,7 +5,7 @@ import pytest
 from portal.auth.models import Role
 from tests.conftest import csrf_token
 
-OBJECT_ARGUMENTS = {"project_id", "organization_id", "user_id"}
+OBJECT_ARGUMENTS = {"project_id", "organization_id", "user_id", "question_id"}
 
 
 @pytest.fixture
@@ -19,7 +19,8 @@ def two_clients(make):
     globex = make.project("Globex", name="Network refresh")
     make.milestone(globex, title="Secret Globex milestone", owner=staff)
     make.update(globex, author=staff, body="Globex-only news")
-    return {"acme": acme, "globex": globex, "globex_user": globex_user}
+    question = make.question(globex, author=globex_user, body="Globex-only question")
+    return {"acme": acme, "globex": globex, "globex_user": globex_user, "question": question}
 
 
 def _url_for_rule(app, rule, values: dict) -> str:
@@ -49,6 +50,7 @@ def test_a_client_of_acme_gets_404_for_every_globex_url(app, signed_in, two_clie
         "project_id": globex.id,
         "organization_id": globex.organization_id,
         "user_id": two_clients["globex_user"].id,
+        "question_id": two_clients["question"].id,
     }
     for rule in _object_routes(app):
         url = _url_for_rule(app, rule, values)
@@ -57,6 +59,16 @@ def test_a_client_of_acme_gets_404_for_every_globex_url(app, signed_in, two_clie
             body = response.get_data(as_text=True)
             assert response.status_code == 404, f"{method} {url}"
             assert "Network refresh" not in body and "Globex-only" not in body
+
+
+def test_a_question_of_another_organisation_is_404_even_under_ones_own_project(
+    signed_in, two_clients, post_form
+):
+    browser = signed_in("jordan@acme.example")
+    acme, question = two_clients["acme"], two_clients["question"]
+    response = post_form(browser, f"/projects/{acme.id}/questions/{question.id}/replies",
+                         {"body": "Sneaky"}, f"/projects/{acme.id}")
+    assert response.status_code == 404
 
 
 def test_a_client_sees_their_own_project_but_not_staff_pages(signed_in, two_clients):
@@ -89,7 +101,7 @@ def test_admins_manage_users(signed_in, two_clients):
 
 
 def test_anonymous_visitors_are_sent_to_sign_in_from_every_page(app, client, two_clients):
-    values = {"project_id": 1, "organization_id": 1, "user_id": 1}
+    values = {"project_id": 1, "organization_id": 1, "user_id": 1, "question_id": 1}
     public = {"/login", "/healthz", "/static/<path:filename>"}
     for rule in app.url_map.iter_rules():
         if rule.rule in public:

@@ -1,7 +1,7 @@
 """What the dashboards gather from the features."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import selectinload
@@ -10,9 +10,9 @@ from portal.access import visible_organizations, visible_projects
 from portal.accounts.models import Organization
 from portal.auth.models import User
 from portal.extensions import db
-from portal.projects import track_record
+from portal.projects import questions, track_record
 from portal.projects.models import Milestone, Project, StatusUpdate
-from portal.projects.services import next_update_due, update_spans
+from portal.projects.services import average_first_answer, next_update_due, update_spans
 from portal.projects.track_record import PromisesKept, UpdateRhythm
 
 
@@ -42,6 +42,7 @@ class ClientDashboard:
     closed_cards: list[ProjectCard]
     promises: PromisesKept
     rhythm: UpdateRhythm
+    first_answer: timedelta | None
     version: str
 
 
@@ -80,6 +81,7 @@ def client_dashboard(user: User) -> ClientDashboard:
         rhythm=track_record.update_rhythm(
             (spans[p.id], p.update_cadence_days) for p in projects
         ),
+        first_answer=average_first_answer([p.id for p in projects]),
         version=dashboard_version(user),
     )
 
@@ -110,7 +112,11 @@ def staff_overview(user: User) -> dict:
         .order_by(StatusUpdate.published_at.desc())
         .limit(10)
     ).all()
-    return {"organizations": organizations, "recent_updates": recent_updates}
+    return {
+        "organizations": organizations,
+        "recent_updates": recent_updates,
+        "unanswered": questions.unanswered_questions(),
+    }
 
 
 def database_reachable() -> bool:

@@ -6,7 +6,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from portal.accounts import services as account_services
-from portal.projects.models import Confidence, ProjectStatus
+from portal.projects.models import Confidence, ProjectStatus, QuestionKind
 
 STATUS_CHOICES = [SelectChoice(s.value, s.label) for s in ProjectStatus]
 CONFIDENCE_CHOICES = [SelectChoice(c.value, c.value.capitalize()) for c in Confidence]
@@ -75,3 +75,19 @@ class UpdateForm(FlaskForm):
             "eta_confidence": Confidence(self.eta_confidence.data),
             "reason": self.reason.data,
         }
+
+
+class QuestionForm(FlaskForm):
+    """A client's question or concern."""
+
+    kind = SelectField("This is a", choices=[
+        SelectChoice(QuestionKind.QUESTION.value, "Question"),
+        SelectChoice(QuestionKind.CONCERN.value, "Concern I want you to act on"),
+    ])
+    body = TextAreaField("Your message (Markdown)", validators=[DataRequired(), Length(max=10000)])
+
+
+class ReplyForm(FlaskForm):
+    """A reply in a question's thread."""
+
+    body = TextAreaField("Reply (Markdown)", validators=[DataRequired(), Length(max=10000)])

@@ -1,4 +1,4 @@
-"""Projects and what the client follows on them: milestones, status updates and ETA changes."""
+"""Projects and what the client follows on them: milestones, updates, ETA changes, questions."""
 
 from __future__ import annotations
 
@@ -89,6 +89,10 @@ class Project(db.Model):
     )
     eta_changes: Mapped[list[EtaChange]] = relationship(
         back_populates="project", order_by="EtaChange.changed_at", cascade="all, delete-orphan"
+    )
+    questions: Mapped[list[Question]] = relationship(
+        back_populates="project", order_by="Question.asked_at.desc()",
+        cascade="all, delete-orphan",
     )
 
     @property
@@ -188,3 +192,63 @@ class EtaChange(db.Model):
     @property
     def is_later(self) -> bool:
         return self.old_eta is not None and self.new_eta > self.old_eta
+
+
+class QuestionKind(enum.StrEnum):
+    """A client's question, or a concern they want the firm to act on."""
+
+    QUESTION = "question"
+    CONCERN = "concern"
+
+
+class Question(db.Model):
+    """A client's question or concern on a project; the first staff answer is timed."""
+
+    __tablename__ = "question"
+    __table_args__ = (
+        CheckConstraint("body <> ''", name="body_not_empty"),
+        CheckConstraint(
+            "first_answered_at IS NULL OR first_answered_at >= asked_at", name="answered_after"
+        ),
+        Index("ix_question_project_asked", "project_id", "asked_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[QuestionKind] = mapped_column(str_enum(QuestionKind, "kind"))
+    body: Mapped[str] = mapped_column(Text)
+    asked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    first_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+    project: Mapped[Project] = relationship(back_populates="questions")
+    author: Mapped[User | None] = relationship()
+    replies: Mapped[list[Reply]] = relationship(
+        back_populates="question", order_by="Reply.posted_at", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_answered(self) -> bool:
+        return self.first_answered_at is not None
+
+
+class Reply(db.Model):
+    """A message in a question's thread, from staff or from the client."""
+
+    __tablename__ = "question_reply"
+    __table_args__ = (CheckConstraint("body <> ''", name="body_not_empty"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("question.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    body: Mapped[str] = mapped_column(Text)
+    posted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    question: Mapped[Question] = relationship(back_populates="replies")
+    author: Mapped[User | None] = relationship()

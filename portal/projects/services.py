@@ -16,6 +16,7 @@ from portal.projects.models import (
     Milestone,
     Project,
     ProjectStatus,
+    Question,
     StatusUpdate,
 )
 from portal.projects.track_record import UpdateSpan
@@ -216,6 +217,7 @@ def project_page(project: Project) -> dict:
         "next_update_due": next_update_due(project, span.last),
         "drift_chart": milestone_drift_chart(project.milestones),
         "first_promised": track_record.first_promised(project),
+        "first_answer": average_first_answer([project.id]),
         "version": live_version(project),
         "promise_notice_days": track_record.PROMISE_NOTICE_DAYS,
     }
@@ -224,3 +226,15 @@ def project_page(project: Project) -> dict:
 def live_version(project: Project) -> str:
     """The project page's ETag: it changes with every change a client can see."""
     return f"p{project.id}-v{project.version}"
+
+
+def average_first_answer(project_ids: list[int]) -> timedelta | None:
+    """How long, on average, clients waited for a first answer on these projects."""
+    rows = db.session.execute(
+        select(Question.asked_at, Question.first_answered_at).where(
+            Question.project_id.in_(project_ids), Question.first_answered_at.is_not(None)
+        )
+    ).all()
+    if not rows:
+        return None
+    return sum((answered - asked for asked, answered in rows), timedelta()) / len(rows)

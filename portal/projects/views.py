@@ -3,13 +3,24 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from portal.access import get_organization_or_404, get_project_or_404, staff_required
+from portal.access import (
+    get_organization_or_404,
+    get_project_or_404,
+    get_question_or_404,
+    staff_required,
+)
 from portal.auth.models import User
 from portal.extensions import db
 from portal.live import live_fragment
-from portal.projects import services
-from portal.projects.forms import MilestoneForm, ProjectForm, UpdateForm
-from portal.projects.models import Confidence
+from portal.projects import questions, services
+from portal.projects.forms import (
+    MilestoneForm,
+    ProjectForm,
+    QuestionForm,
+    ReplyForm,
+    UpdateForm,
+)
+from portal.projects.models import Confidence, QuestionKind
 
 bp = Blueprint("projects", __name__)
 
@@ -22,15 +33,61 @@ def _form_status(form) -> int:
     return 422 if form.is_submitted() else 200
 
 
+def _render_page(project, status: int = 200, **forms):
+    """The project page with its forms; a form with errors replaces the blank one."""
+    forms.setdefault("question_form", QuestionForm())
+    forms.setdefault("reply_form", ReplyForm())
+    if current_user.is_staff:
+        forms.setdefault("milestone_form", MilestoneForm())
+    return render_template(
+        "projects/show.html", **forms, **services.project_page(project)
+    ), status
+
+
 @bp.get("/projects/<int:project_id>")
 @login_required
 def show(project_id: int):
     """Where the project stands: status, ETA, milestones with their owners, and the updates."""
+    return _render_page(get_project_or_404(project_id))
+
+
+@bp.post("/projects/<int:project_id>/questions")
+@login_required
+def ask(project_id: int):
+    """Ask a question or raise a concern on the project."""
     project = get_project_or_404(project_id)
-    milestone_form = MilestoneForm() if current_user.is_staff else None
-    return render_template(
-        "projects/show.html", milestone_form=milestone_form, **services.project_page(project)
-    )
+    form = QuestionForm()
+    if not form.validate_on_submit():
+        return _render_page(project, 422, question_form=form)
+    try:
+        questions.ask_question(project, author=current_user, body=form.body.data,
+                               kind=QuestionKind(form.kind.data))
+    except services.ProjectError as error:
+        form.body.errors.append(str(error))
+        return _render_page(project, 422, question_form=form)
+    db.session.commit()
+    flash("Sent. We will answer on this page and tell you by email.", "success")
+    return redirect(url_for("projects.show", project_id=project.id, _anchor="questions"))
+
+
+@bp.post("/projects/<int:project_id>/questions/<int:question_id>/replies")
+@login_required
+def reply(project_id: int, question_id: int):
+    """Reply in a question's thread."""
+    project = get_project_or_404(project_id)
+    question = get_question_or_404(project, question_id)
+    form = ReplyForm()
+    if not form.validate_on_submit():
+        return _render_page(project, 422, reply_form=form)
+    try:
+        questions.reply_to(question, author=current_user, body=form.body.data)
+    except services.ProjectError as error:
+        form.body.errors.append(str(error))
+        return _render_page(project, 422, reply_form=form)
+    db.session.commit()
+    flash("Reply sent.", "success")
+    return redirect(url_for("projects.show", project_id=project.id,
+                            _anchor=f"question-{question.id}"))
 
 
 @bp.get("/projects/<int:project_id>/live")
@@ -70,9 +127,7 @@ def add_milestone(project_id: int):
     project = get_project_or_404(project_id)
     form = MilestoneForm()
     if not form.validate_on_submit():
-        return render_template(
-            "projects/show.html", milestone_form=form, **services.project_page(project)
-        ), 422
+        return _render_page(project, 422, milestone_form=form)
     services.add_milestone(
         project, title=form.title.data, owner=_staff_member(form.owner_id.data),
         planned_on=form.planned_on.data,

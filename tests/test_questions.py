@@ -1,0 +1,58 @@
+"""A client asks a question on a project; staff see it in their inbox and answer it there."""
+
+from sqlalchemy import select
+
+from portal.auth.models import Role
+from portal.extensions import db
+from portal.projects.models import Question
+
+
+def test_a_client_asks_and_staff_answer_from_their_inbox(app, signed_in, make, post_form):
+    make.user("priya@firm.example", role=Role.STAFF, name="Priya Nair")
+    make.user("jordan@acme.example", organization="Acme Corp", name="Jordan Blake")
+    project = make.project("Acme Corp", name="Portal")
+    client = signed_in("jordan@acme.example")
+    page = f"/projects/{project.id}"
+    response = post_form(client, f"{page}/questions",
+                         {"kind": "concern", "body": "Will the **launch** slip?"}, page)
+    assert response.status_code == 302
+
+    staff = signed_in("priya@firm.example")
+    home = staff.get("/").get_data(as_text=True)
+    assert "Questions waiting for an answer" in home and "concern from Jordan Blake" in home
+    with app.app_context():
+        question = db.session.scalars(select(Question)).one()
+        assert question.first_answered_at is None
+    response = post_form(staff, f"{page}/questions/{question.id}/replies",
+                         {"body": "No: we have a week of slack."}, page)
+    assert response.status_code == 302
+    assert "Every question has an answer" in staff.get("/").get_data(as_text=True)
+
+    thread = client.get(page).get_data(as_text=True)
+    assert "<strong>launch</strong>" in thread and "we have a week of slack" in thread
+    with app.app_context():
+        assert db.session.scalars(select(Question)).one().first_answered_at is not None
+    assert "to a first answer to your questions" in client.get("/").get_data(as_text=True)
+
+
+def test_a_client_reply_does_not_count_as_an_answer(app, signed_in, make, post_form):
+    jordan = make.user("jordan@acme.example", organization="Acme Corp")
+    project = make.project("Acme Corp")
+    question = make.question(project, author=jordan)
+    client = signed_in("jordan@acme.example")
+    page = f"/projects/{project.id}"
+    post_form(client, f"{page}/questions/{question.id}/replies", {"body": "Any news?"}, page)
+    with app.app_context():
+        assert db.session.get(Question, question.id).first_answered_at is None
+
+
+def test_an_empty_question_is_refused_and_nothing_saved(app, signed_in, make, post_form):
+    make.user("jordan@acme.example", organization="Acme Corp")
+    project = make.project("Acme Corp")
+    page = f"/projects/{project.id}"
+    response = post_form(signed_in("jordan@acme.example"), f"{page}/questions",
+                         {"kind": "question", "body": "   "}, page)
+    assert response.status_code == 422
+    assert "This field is required" in response.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalars(select(Question)).first() is None
