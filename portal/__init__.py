@@ -6,6 +6,8 @@ import secrets
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from portal.config import Defaults
 
@@ -22,6 +24,8 @@ def create_app(overrides: dict | None = None, *, instance_path: str | None = Non
     app.config.update(overrides or {})
     configure_database(app)
     configure_secret_key(app)
+    configure_production(app)
+    app.url_map.converters["int"] = DatabaseIdConverter
     register_extensions(app)
     register_blueprints(app)
     register_commands(app)
@@ -30,6 +34,26 @@ def create_app(overrides: dict | None = None, *, instance_path: str | None = Non
     errors.register(app)
     templating.register(app)
     return app
+
+
+class DatabaseIdConverter(IntegerConverter):
+    """`<int:...>` in URLs, bounded to what an id column holds: a huge id is a 404, not a 500."""
+
+    def __init__(self, url_map, **kwargs) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, **kwargs)
+
+
+def configure_production(app: Flask) -> None:
+    """Behind a TLS proxy: Secure cookies, https links and the client address via ProxyFix."""
+    if app.config["ENV"] == "production":
+        app.config.update(
+            SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True,
+            PREFERRED_URL_SCHEME="https",
+        )
+    hops = int(app.config["PROXY_HOPS"])
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def database_url(app: Flask) -> str:
@@ -57,6 +81,8 @@ def configure_database(app: Flask) -> None:
 def configure_secret_key(app: Flask) -> None:
     """Production needs PORTAL_SECRET_KEY; elsewhere one is generated once and kept in instance/."""
     if app.config["SECRET_KEY"]:
+        # from_prefixed_env parses values as JSON: an all-digit key would arrive as a number.
+        app.config["SECRET_KEY"] = str(app.config["SECRET_KEY"])
         return
     if app.config["ENV"] == "production":
         raise ConfigurationError("PORTAL_SECRET_KEY must be set when PORTAL_ENV=production")
@@ -67,8 +93,13 @@ def configure_secret_key(app: Flask) -> None:
         draft.write_text(secrets.token_hex(32))
         draft.chmod(0o600)
         # link() is atomic and refuses to overwrite: workers starting together share one key.
-        with contextlib.suppress(FileExistsError):
+        try:
             os.link(draft, key_file)
+        except FileExistsError:
+            pass
+        except OSError:  # a filesystem without hard links: the first writer still wins
+            with contextlib.suppress(FileExistsError), open(key_file, "x") as handle:
+                handle.write(draft.read_text())
         draft.unlink()
     app.config["SECRET_KEY"] = key_file.read_text().strip()
 

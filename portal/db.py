@@ -3,7 +3,8 @@
 import enum
 import logging
 import sqlite3
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import DateTime, Enum, MetaData, event
 from sqlalchemy.engine import Engine
@@ -32,6 +33,15 @@ class Base(DeclarativeBase):
 def utcnow() -> datetime:
     """The current time, timezone-aware in UTC; pass the function, not its result, as a default."""
     return datetime.now(UTC)
+
+
+def local_today(zone_name: str) -> date:
+    """Today's date in the given IANA timezone (UTC if the name is unknown)."""
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return utcnow().astimezone(zone).date()
 
 
 class UTCDateTime(TypeDecorator):

@@ -7,7 +7,7 @@ organisations and projects are looked up by their unique names and only missing 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.accounts import services as account_services
 from portal.accounts.models import Organization
@@ -264,6 +264,7 @@ def _play(script: ProjectScript, people: dict[str, User]) -> None:
         name=script.name, summary=script.summary, contact=people[script.contact],
         update_cadence_days=script.cadence, eta=today + timedelta(days=script.eta),
         eta_confidence=script.confidence, started_on=today - timedelta(days=script.started),
+        opened_on=today - timedelta(days=script.started),
     )
     milestones = [
         project_services.add_milestone(
@@ -290,18 +291,25 @@ def _play(script: ProjectScript, people: dict[str, User]) -> None:
         project_services.close_project(project, on=today - timedelta(days=script.closed))
 
 
+def _footprint() -> tuple[int, ...]:
+    return tuple(
+        db.session.scalar(select(func.count()).select_from(model))
+        for model in (User, Organization, Project)
+    )
+
+
 def load_demo(*, password: str = DEFAULT_PASSWORD) -> bool:
     """Load whatever part of the demo is missing; True if anything was created. Caller commits."""
     auth_services.check_password_rules(password)
-    created = auth_services.find_user_by_email(PEOPLE[0][0]) is None
+    before = _footprint()
     people = _ensure_people(password)
     for script in PROJECTS:
         exists = db.session.scalars(
             select(Project).join(Organization).where(
-                Organization.name == script.organization, Project.name == script.name
+                func.lower(Organization.name) == script.organization.lower(),
+                func.lower(Project.name) == script.name.lower(),
             )
         ).first()
         if exists is None:
             _play(script, people)
-            created = True
-    return created
+    return _footprint() != before

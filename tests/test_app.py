@@ -112,3 +112,32 @@ def test_a_crash_shows_a_500_page_with_a_reference_and_no_stack_trace(database_u
     assert "Traceback" not in page and "internal detail" not in page
     assert request_id in caplog.text and "internal detail that must not leak" in caplog.text
 
+
+
+def test_a_database_error_still_gets_the_branded_500_page(database_url, tmp_path):
+    app = make_app(database_url, str(tmp_path), PROPAGATE_EXCEPTIONS=False)
+
+    def break_the_session():
+        db.session.execute(text("SELECT * FROM no_such_table"))
+
+    app.add_url_rule("/break", view_func=break_the_session)
+    response = app.test_client().get("/break")
+    assert response.status_code == 500
+    assert "Something went wrong on our side" in response.get_data(as_text=True)
+    assert response.headers["X-Request-ID"] in response.get_data(as_text=True)
+
+
+def test_every_response_carries_the_security_headers(client):
+    for path in ("/login", "/no/such/page", "/healthz"):
+        headers = client.get(path).headers
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"], path
+        assert "script-src 'self'" in headers["Content-Security-Policy"], path
+        assert headers["X-Content-Type-Options"] == "nosniff", path
+
+
+def test_production_cookies_are_secure(tmp_path, monkeypatch):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("PORTAL_SECRET_KEY", "12345678901234567890")
+    app = create_app({"DATABASE_URL": "sqlite://"}, instance_path=str(tmp_path))
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+    assert app.config["SECRET_KEY"] == "12345678901234567890"  # a string, though all digits

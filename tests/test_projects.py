@@ -112,7 +112,7 @@ def test_an_empty_update_or_a_past_eta_is_refused(app, signed_in, staff, make, p
     assert empty.status_code == 422
     past = post_form(browser, path, {
         "status": "on_track", "body": "Keep me", "eta_confidence": "medium",
-        "eta": (date.today() - timedelta(days=1)).isoformat(),
+        "eta": (date.today() - timedelta(days=2)).isoformat(),
     })
     assert past.status_code == 422
     assert "cannot be in the past" in past.get_data(as_text=True)
@@ -150,3 +150,49 @@ def test_a_bad_project_id_is_a_404(signed_in, staff):
     browser = signed_in("priya@firm.example")
     assert browser.get("/projects/999999").status_code == 404
     assert browser.get("/projects/not-a-number").status_code == 404
+
+
+def test_huge_and_negative_ids_are_404s_not_crashes(signed_in, staff):
+    browser = signed_in("priya@firm.example")
+    for path in ("/projects/99999999999999999999", "/projects/-1",
+                 "/staff/accounts/99999999999999999999"):
+        assert browser.get(path).status_code == 404, path
+
+
+def test_a_second_project_with_the_same_name_is_a_form_error(app, signed_in, staff, make,
+                                                               post_form):
+    project = make.project("Acme Corp", name="Portal")
+    response = post_form(signed_in("priya@firm.example"), "/staff/projects/new", {
+        "organization_id": project.organization_id, "name": "portal", "contact_id": 0,
+        "update_cadence_days": 7, "eta_confidence": "medium",
+    })
+    assert response.status_code == 422
+    assert "already has a project called portal" in response.get_data(as_text=True)
+    assert _count(app, Project) == 1
+
+
+def test_a_closed_project_takes_no_more_updates(app, signed_in, staff, make, post_form):
+    project = make.project("Acme Corp")
+    with app.app_context():
+        from portal.projects import services
+        services.close_project(db.session.get(Project, project.id), on=date.today())
+        db.session.commit()
+    response = post_form(signed_in("priya@firm.example"),
+                         f"/staff/projects/{project.id}/updates/new",
+                         {"status": "on_track", "body": "Reopening?", "eta_confidence": "medium"})
+    assert response.status_code == 422
+    assert "This project is closed" in response.get_data(as_text=True)
+    assert _count(app, StatusUpdate) == 0
+
+
+def test_a_project_whose_eta_passed_needs_a_new_date(app, signed_in, staff, make, post_form):
+    project = make.project("Acme Corp", eta_in_days=5)
+    with app.app_context():
+        db.session.get(Project, project.id).eta = date.today() - timedelta(days=3)
+        db.session.commit()
+    response = post_form(signed_in("priya@firm.example"),
+                         f"/staff/projects/{project.id}/updates/new",
+                         {"status": "at_risk", "body": "Late.", "eta": "",
+                          "eta_confidence": "low"})
+    assert response.status_code == 422
+    assert "give the client a new date" in response.get_data(as_text=True)

@@ -42,6 +42,8 @@ def create_organization(
         select(Organization).where(Organization.slug == slug)
     ).first():
         raise OrganizationError(f"An organisation called {name} already exists.")
+    if timezone not in available_timezones():
+        raise OrganizationError(f"{timezone} is not a timezone we know.")
     if account_owner is not None and not account_owner.is_staff:
         raise OrganizationError("The account owner must be a member of staff.")
     organization = Organization(

@@ -30,6 +30,7 @@ class User(db.Model):
     __tablename__ = "user_account"
     __table_args__ = (
         CheckConstraint("email = lower(email)", name="email_lowercase"),
+        CheckConstraint("email <> '' AND name <> ''", name="email_and_name_given"),
         CheckConstraint(
             "(role = 'client' AND organization_id IS NOT NULL)"
             " OR (role <> 'client' AND organization_id IS NULL)",

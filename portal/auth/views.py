@@ -51,7 +51,7 @@ def logout():
     """Sign out here and end the user's other sessions too (CSRFProtect guards every POST)."""
     services.end_all_sessions(current_user)
     db.session.commit()
-    logout_user()
     session.clear()
+    logout_user()  # after clear(): it marks the remember-me cookie for deletion in the session
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))

@@ -52,6 +52,7 @@ class Project(db.Model):
         ),
         UniqueConstraint("organization_id", "name"),
         CheckConstraint("version >= 1", name="version_positive"),
+        CheckConstraint("closed_on IS NULL OR status = 'done'", name="closed_means_done"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,12 +1,13 @@
 """Rules for projects, milestones, updates and ETAs. Functions flush; the caller commits."""
 
 from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
 from portal.accounts.models import Organization
 from portal.auth.models import User
-from portal.db import utcnow
+from portal.db import local_today, utcnow
 from portal.extensions import db
 from portal.projects import track_record
 from portal.projects.charts import milestone_drift_chart
@@ -43,7 +44,25 @@ class EtaInPast(ProjectError):
     field = "eta"
 
     def __init__(self) -> None:
-        super().__init__("The ETA of an open project cannot be in the past.")
+        super().__init__(
+            "The ETA of an open project cannot be in the past: give the client a new date."
+        )
+
+
+class ProjectClosed(ProjectError):
+    """A closed project's record is history: it takes no more updates or ETA changes."""
+
+    def __init__(self) -> None:
+        super().__init__("This project is closed: its status and dates can no longer change.")
+
+
+class DuplicateProjectName(ProjectError):
+    """Two projects of one client with the same name would confuse everyone."""
+
+    field = "name"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(f"This client already has a project called {name}.")
 
 
 class EmptyUpdate(ProjectError):
@@ -64,8 +83,17 @@ def create_project(
     eta_confidence: Confidence = Confidence.MEDIUM,
     started_on: date | None = None,
     status: ProjectStatus = ProjectStatus.NOT_STARTED,
+    opened_on: date | None = None,
 ) -> Project:
-    """Open a project for a client organisation."""
+    """Open a project for a client organisation; its ETA cannot be before the day it opens."""
+    name = name.strip()
+    taken = db.session.scalar(select(Project.id).where(
+        Project.organization_id == organization.id, func.lower(Project.name) == name.lower()
+    ))
+    if taken:
+        raise DuplicateProjectName(name)
+    if eta is not None and eta < (opened_on or local_today(organization.timezone)):
+        raise EtaInPast()
     project = Project(
         organization=organization, name=name.strip(), summary=summary.strip(), contact=contact,
         update_cadence_days=update_cadence_days, eta=eta, eta_confidence=eta_confidence,
@@ -124,10 +152,13 @@ def publish_update(
     published_at: datetime | None = None,
 ) -> StatusUpdate:
     """Publish a status update; it may move the ETA, and a later ETA needs a reason."""
-    published_at = published_at or utcnow()
+    if project.is_closed:
+        raise ProjectClosed()
     if not body.strip():
         raise EmptyUpdate()
-    if eta is not None and eta < published_at.date() and not project.is_closed:
+    published_at = published_at or utcnow()
+    today = published_at.astimezone(ZoneInfo(project.organization.timezone)).date()
+    if (eta or project.eta) is not None and (eta or project.eta) < today:
         raise EtaInPast()
     _check_reason(project.eta, eta, reason)
     confidence = eta_confidence or project.eta_confidence
@@ -154,6 +185,8 @@ def move_milestone_eta(
     at: datetime | None = None,
 ) -> EtaChange | None:
     """Give a milestone a new ETA, kept in the project's ETA history."""
+    if milestone.project.is_closed:
+        raise ProjectClosed()
     if eta == milestone.eta:
         return None
     _check_reason(milestone.eta, eta, reason)

@@ -109,12 +109,17 @@ def new():
     if not form.validate_on_submit():
         return render_template("projects/new.html", form=form), _form_status(form)
     organization = get_organization_or_404(form.organization_id.data)
-    project = services.create_project(
-        organization, name=form.name.data, summary=form.summary.data,
-        contact=_staff_member(form.contact_id.data),
-        update_cadence_days=form.update_cadence_days.data, eta=form.eta.data,
-        eta_confidence=Confidence(form.eta_confidence.data), started_on=form.started_on.data,
-    )
+    try:
+        project = services.create_project(
+            organization, name=form.name.data, summary=form.summary.data,
+            contact=_staff_member(form.contact_id.data),
+            update_cadence_days=form.update_cadence_days.data, eta=form.eta.data,
+            eta_confidence=Confidence(form.eta_confidence.data), started_on=form.started_on.data,
+        )
+    except services.ProjectError as error:
+        field = error.field if error.field in ("name", "eta") else "name"
+        getattr(form, field).errors.append(str(error))
+        return render_template("projects/new.html", form=form), 422
     db.session.commit()
     flash(f"{project.name} is open. Add its milestones.", "success")
     return redirect(url_for("projects.show", project_id=project.id))
