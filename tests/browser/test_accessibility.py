@@ -2,6 +2,7 @@
 
 import pytest
 
+from portal.auth.models import Role
 from tests.browser.support import axe_violations, describe
 
 
@@ -64,4 +65,38 @@ def test_publish_form_with_errors(page, sign_in, portal_data):
 def test_not_found_page(page, sign_in, portal_data):
     sign_in(page, portal_data.client.email)
     page.goto("/projects/999999")
+    assert_accessible(page)
+
+
+def test_project_page_with_the_milestone_form_open(page, sign_in, portal_data):
+    sign_in(page, portal_data.staff.email)
+    page.goto(f"/projects/{portal_data.project.id}")
+    page.get_by_text("Add a milestone").click()
+    page.get_by_role("button", name="Add milestone").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("This field is required.").first.is_visible()
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize("path", [
+    "/staff/accounts/new", "/staff/projects/new", "/admin/users", "/admin/users/new",
+])
+def test_admin_and_staff_forms(page, sign_in, make, portal_data, path):
+    make.user("morgan@firm.example", role=Role.ADMIN, name="Morgan Reyes")
+    sign_in(page, "morgan@firm.example")
+    page.goto(path)
+    assert_accessible(page)
+
+
+def test_account_page(page, sign_in, portal_data):
+    sign_in(page, portal_data.staff.email)
+    page.goto(f"/staff/accounts/{portal_data.project.organization_id}")
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize("path", ["/", "project"])
+def test_client_pages_on_a_phone(new_page, sign_in, portal_data, path):
+    page = new_page(viewport={"width": 375, "height": 740}, is_mobile=True)
+    sign_in(page, portal_data.client.email)
+    page.goto(f"/projects/{portal_data.project.id}" if path == "project" else path)
     assert_accessible(page)
