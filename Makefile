@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app portal
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-dev lint clean
+.PHONY: run test install install-dev lint screenshots clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -39,6 +39,10 @@ test: install-dev
 		echo "== again on $$PORTAL_TEST_DATABASE_URL"; \
 		$(BIN)/python -m pytest $(PYTEST_ARGS); \
 	fi
+
+## Retake docs/screenshots/*.png from the demo data with Debian's Chromium.
+screenshots: install-dev
+	$(BIN)/python -m bench.screenshots
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -1,0 +1,60 @@
+"""Screenshots of the client's pages for the README, taken from the demo data in a real browser.
+
+    .venv/bin/python -m bench.screenshots        (or `make screenshots`)
+
+Loads the demo into a throwaway SQLite database, serves it on 127.0.0.1 with the browser
+tests' live server, signs in as the Acme client through the login form with Debian's Chromium,
+and writes docs/screenshots/dashboard.png and docs/screenshots/project.png at desktop width.
+"""
+
+import sys
+import tempfile
+from pathlib import Path
+
+import flask_migrate
+from playwright.sync_api import sync_playwright
+
+from portal import create_app, demo
+from portal.extensions import db
+from tests.browser.support import DESKTOP, LiveServer, launch_chromium, sign_in
+
+OUT = Path(__file__).resolve().parent.parent / "docs" / "screenshots"
+CLIENT = "client@acme.example"
+
+
+def demo_app(instance: Path):
+    app = create_app(
+        {"DATABASE_URL": f"sqlite:///{instance / 'portal.db'}", "SECRET_KEY": "screenshots"},
+        instance_path=str(instance),
+    )
+    with app.app_context():
+        flask_migrate.upgrade()
+        demo.load_demo()
+        db.session.commit()
+    return app
+
+
+def main() -> int:
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        server = LiveServer(demo_app(Path(tmp))).start()
+        try:
+            with sync_playwright() as playwright:
+                browser = launch_chromium(playwright)
+                context = browser.new_context(base_url=server.url, viewport=DESKTOP)
+                page = context.new_page()
+                sign_in(page, server.url, CLIENT, demo.DEFAULT_PASSWORD)
+                page.goto("/")
+                page.screenshot(path=OUT / "dashboard.png", full_page=True)
+                page.locator("article.project-card h2 a").first.click()
+                page.wait_for_load_state()
+                page.screenshot(path=OUT / "project.png", full_page=True)
+                print(f"wrote {OUT / 'dashboard.png'} and {OUT / 'project.png'} ({page.url})")
+                browser.close()
+        finally:
+            server.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

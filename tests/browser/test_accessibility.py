@@ -1,0 +1,102 @@
+"""axe-core finds no WCAG 2.0/2.1 A or AA violations on the pages people use most."""
+
+import pytest
+
+from portal.auth.models import Role
+from tests.browser.support import axe_violations, describe
+
+
+def assert_accessible(page) -> None:
+    violations = axe_violations(page)
+    assert not violations, f"{page.url} has accessibility violations:\n{describe(violations)}"
+
+
+def test_login_page(page):
+    page.goto("/login")
+    assert_accessible(page)
+
+
+def test_login_page_with_errors(page):
+    page.goto("/login")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
+    assert page.get_by_text("This field is required.").first.is_visible()
+    assert_accessible(page)
+
+
+def test_client_dashboard(page, sign_in, portal_data):
+    sign_in(page, portal_data.client.email)
+    page.goto("/")
+    assert page.get_by_role("heading", name="Your projects").is_visible()
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize("who", ["client", "staff"])
+def test_project_page(page, sign_in, portal_data, who):
+    sign_in(page, getattr(portal_data, who).email)
+    page.goto(f"/projects/{portal_data.project.id}")
+    assert page.get_by_role("heading", name="Warehouse scanners rollout").is_visible()
+    assert_accessible(page)
+
+
+def test_staff_home(page, sign_in, portal_data):
+    sign_in(page, portal_data.staff.email)
+    page.goto("/")
+    assert page.get_by_role("heading", name="Staff home").is_visible()
+    assert_accessible(page)
+
+
+def test_publish_form(page, sign_in, portal_data):
+    sign_in(page, portal_data.staff.email)
+    page.goto(f"/staff/projects/{portal_data.project.id}/updates/new")
+    assert page.get_by_role("heading", name="Publish an update").is_visible()
+    assert_accessible(page)
+
+
+def test_publish_form_with_errors(page, sign_in, portal_data):
+    sign_in(page, portal_data.staff.email)
+    page.goto(f"/staff/projects/{portal_data.project.id}/updates/new")
+    with page.expect_navigation():
+        page.get_by_role("button", name="Publish").click()
+    assert page.get_by_role("alert").is_visible()
+    assert_accessible(page)
+
+
+def test_not_found_page(page, sign_in, portal_data):
+    sign_in(page, portal_data.client.email)
+    page.goto("/projects/999999")
+    assert_accessible(page)
+
+
+def test_project_page_with_the_milestone_form_open(page, sign_in, portal_data):
+    sign_in(page, portal_data.staff.email)
+    page.goto(f"/projects/{portal_data.project.id}")
+    page.get_by_text("Add a milestone").click()
+    page.get_by_role("button", name="Add milestone").click()
+    page.wait_for_load_state()
+    assert page.get_by_text("This field is required.").first.is_visible()
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize("path", [
+    "/staff/accounts/new", "/staff/projects/new", "/admin/users", "/admin/users/new",
+])
+def test_admin_and_staff_forms(page, sign_in, make, portal_data, path):
+    make.user("morgan@firm.example", role=Role.ADMIN, name="Morgan Reyes")
+    sign_in(page, "morgan@firm.example")
+    page.goto(path)
+    assert_accessible(page)
+
+
+def test_account_page(page, sign_in, portal_data):
+    sign_in(page, portal_data.staff.email)
+    page.goto(f"/staff/accounts/{portal_data.project.organization_id}")
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize("path", ["/", "project"])
+def test_client_pages_on_a_phone(new_page, sign_in, portal_data, path):
+    page = new_page(viewport={"width": 375, "height": 740}, is_mobile=True)
+    sign_in(page, portal_data.client.email)
+    page.goto(f"/projects/{portal_data.project.id}" if path == "project" else path)
+    assert_accessible(page)

@@ -1,0 +1,34 @@
+"""On a 375 px phone the client's pages fit the screen: nothing scrolls sideways."""
+
+import pytest
+
+PHONE = {"width": 375, "height": 740}
+
+
+@pytest.fixture
+def phone(new_page):
+    return new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+
+
+def scroll_width(page) -> int:
+    return page.evaluate("document.documentElement.scrollWidth")
+
+
+@pytest.mark.parametrize("who", ["client", "staff"])
+def test_dashboard_fits_a_phone(phone, sign_in, portal_data, who):
+    sign_in(phone, getattr(portal_data, who).email)
+    phone.goto("/")
+    assert scroll_width(phone) <= PHONE["width"]
+
+
+@pytest.mark.parametrize("who", ["client", "staff"])
+def test_project_page_fits_a_phone(phone, sign_in, portal_data, who):
+    sign_in(phone, getattr(portal_data, who).email)
+    phone.goto(f"/projects/{portal_data.project.id}")
+    assert phone.get_by_text("Who to call for this step").first.is_visible()
+    assert scroll_width(phone) <= PHONE["width"]
+
+
+def test_login_fits_a_phone(phone):
+    phone.goto("/login")
+    assert scroll_width(phone) <= PHONE["width"]
