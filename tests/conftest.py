@@ -38,7 +38,8 @@ def reset_postgresql(url: str) -> None:
 
 def make_app(database_url: str, instance_path: str, **overrides) -> Flask:
     """An app for tests: the given database, a fixed secret key, CSRF on as in production."""
-    config = {"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret-key"}
+    config = {"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret-key",
+              "LIVE_POLL_SECONDS": 1}
     return create_app(config | overrides, instance_path=instance_path)
 
 

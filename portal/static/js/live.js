@@ -3,7 +3,6 @@
 // Relative times ("3 minutes ago") are kept fresh in the browser between polls.
 (function () {
   "use strict";
-  var POLL_MS = 15000;
   var relative = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
   var units = [["year", 31536000], ["month", 2592000], ["week", 604800], ["day", 86400],
                ["hour", 3600], ["minute", 60]];
@@ -58,7 +57,7 @@
       setInterval(function () {
         if (!region.dataset.stopped && !document.hidden) { poll(region); }
         refreshTimes(region);
-      }, POLL_MS);
+      }, parseInt(region.getAttribute("data-poll-ms"), 10) || 15000);
     });
   }
 
