@@ -15,6 +15,7 @@ from flask import (
 )
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from portal.access import admin_required
 from portal.content import services
@@ -124,6 +125,18 @@ def edit_settings():
 
 def _render_settings(form: SettingsForm, status: int):
     return render_template("content/edit_settings.html", form=form), status
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def upload_too_large(error: RequestEntityTooLarge):
+    """A body over MAX_CONTENT_LENGTH cannot even be read: say so on the settings form."""
+    if request.endpoint != "content.edit_settings":
+        return render_template("errors/error.html", error=error), 413
+    current = branding()
+    form = SettingsForm(formdata=None, firm_name=current.firm_name, brand_color=current.brand_color)
+    form.logo.errors = [f"That file is far over the {services.MAX_LOGO_BYTES // 1024} KB limit "
+                        "for a logo. Nothing was saved; the old logo is kept."]
+    return _render_settings(form, 413)
 
 
 @bp.route(f"/admin/content/{KIND_RULE}/new", methods=["GET", "POST"])
