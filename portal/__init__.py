@@ -127,10 +127,11 @@ def register_blueprints(app: Flask) -> None:
     """
     from portal.accounts.views import bp as accounts
     from portal.auth.views import bp as auth
+    from portal.content.views import bp as content
     from portal.home.views import bp as home
     from portal.projects.views import bp as projects
 
-    for blueprint in (auth, home, accounts, projects):
+    for blueprint in (auth, home, accounts, projects, content):
         app.register_blueprint(blueprint)
 
 

@@ -1,7 +1,8 @@
 """Demo data: a firm that places people and delivers projects, two clients, months of history.
 
 Dates are relative to today so the demo always looks current. Loading is idempotent: people,
-organisations and projects are looked up by their unique names and only missing ones are made.
+organisations and projects are looked up by their unique names and only missing ones are made;
+the firm's values and recruiting process (portal.content.seed) fill only empty lists.
 """
 
 from dataclasses import dataclass
@@ -13,6 +14,7 @@ from portal.accounts import services as account_services
 from portal.accounts.models import Organization
 from portal.auth import services as auth_services
 from portal.auth.models import Role, User
+from portal.content.seed import seed_demo_content
 from portal.extensions import db
 from portal.projects import services as project_services
 from portal.projects.models import Confidence, Project
@@ -312,4 +314,6 @@ def load_demo(*, password: str = DEFAULT_PASSWORD) -> bool:
         ).first()
         if exists is None:
             _play(script, people)
-    return _footprint() != before
+    # The firm's values and process: only into empty lists, so an admin's edits are never undone.
+    seeded = seed_demo_content()
+    return seeded or _footprint() != before

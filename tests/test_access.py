@@ -5,7 +5,10 @@ import pytest
 from portal.auth.models import Role
 from tests.conftest import csrf_token
 
-OBJECT_ARGUMENTS = {"project_id", "organization_id", "user_id", "question_id"}
+# item_id: a firm value or process step; only admins edit them (everyone reads the public pages).
+OBJECT_ARGUMENTS = {"project_id", "organization_id", "user_id", "question_id", "item_id"}
+# Arguments that pick a page rather than an object, with the value the checks use.
+OTHER_ARGUMENTS = {"action": "deactivate", "filename": "css/portal.css", "kind": "values"}
 
 
 @pytest.fixture
@@ -24,7 +27,7 @@ def two_clients(make):
 
 
 def _url_for_rule(app, rule, values: dict) -> str:
-    arguments = {**values, "action": "deactivate", "filename": "css/portal.css"}
+    arguments = {**values, **OTHER_ARGUMENTS}
     return app.url_map.bind("localhost").build(
         rule.endpoint, {name: arguments[name] for name in rule.arguments}
     )
@@ -37,7 +40,7 @@ def _object_routes(app):
 def test_every_route_taking_an_id_is_checked(app):
     # Routes with other arguments would need their own entry in OBJECT_ARGUMENTS.
     for rule in app.url_map.iter_rules():
-        unknown = rule.arguments - OBJECT_ARGUMENTS - {"filename", "action"}
+        unknown = rule.arguments - OBJECT_ARGUMENTS - set(OTHER_ARGUMENTS)
         assert not unknown, f"{rule.rule} takes {unknown}: decide who may use it"
     assert len(_object_routes(app)) >= 5
 
@@ -51,6 +54,7 @@ def test_a_client_of_acme_gets_404_for_every_globex_url(app, signed_in, two_clie
         "organization_id": globex.organization_id,
         "user_id": two_clients["globex_user"].id,
         "question_id": two_clients["question"].id,
+        "item_id": 1,
     }
     for rule in _object_routes(app):
         url = _url_for_rule(app, rule, values)
@@ -101,8 +105,9 @@ def test_admins_manage_users(signed_in, two_clients):
 
 
 def test_anonymous_visitors_are_sent_to_sign_in_from_every_page(app, client, two_clients):
-    values = {"project_id": 1, "organization_id": 1, "user_id": 1, "question_id": 1}
-    public = {"/login", "/healthz", "/static/<path:filename>"}
+    values = {"project_id": 1, "organization_id": 1, "user_id": 1, "question_id": 1, "item_id": 1}
+    public = {"/login", "/healthz", "/static/<path:filename>", "/values", "/process",
+              "/branding/logo"}
     for rule in app.url_map.iter_rules():
         if rule.rule in public:
             continue

@@ -1,0 +1,1 @@
+"""Content: firm settings and branding, the firm's values and its recruiting process."""

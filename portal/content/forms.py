@@ -1,0 +1,77 @@
+"""Admin forms for firm settings, core values and process steps."""
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField
+from wtforms import BooleanField, ColorField, StringField, SubmitField, TextAreaField
+from wtforms.fields.choices import RadioField, SelectChoice
+from wtforms.validators import DataRequired, Length, Regexp
+
+from portal.content.services import MAX_LOGO_BYTES
+
+
+class SettingsForm(FlaskForm):
+    """The firm's name, brand colour and logo, shown on every page."""
+
+    firm_name = StringField("Firm name", validators=[DataRequired(), Length(max=120)])
+    brand_color = ColorField(
+        "Brand colour",
+        validators=[DataRequired(), Regexp(r"^#[0-9a-fA-F]{6}$",
+                                           message="Give a colour as # and six hex digits.")],
+        description="The header's colour; its text turns dark or light to stay readable.",
+    )
+    logo = FileField(
+        "Logo",
+        description=f"PNG, JPEG, GIF or WebP, at most {MAX_LOGO_BYTES // 1024} KB. "
+                    "SVG is not accepted. Leave empty to keep the current logo.",
+    )
+    remove_logo = BooleanField("Remove the current logo")
+
+    def logo_bytes(self) -> bytes | None:
+        """The uploaded file's bytes, or None when no file was chosen."""
+        upload = self.logo.data
+        if upload is None or not getattr(upload, "filename", None):
+            return None
+        return upload.read()
+
+
+class ValueForm(FlaskForm):
+    """One core value and an example of how the firm lives it."""
+
+    title = StringField("Value", validators=[DataRequired(), Length(max=120)])
+    body = TextAreaField(
+        "What it means (Markdown)", validators=[DataRequired(), Length(max=5000)]
+    )
+    example = TextAreaField(
+        "How we live it (Markdown)", validators=[DataRequired(), Length(max=5000)],
+        description="A concrete example a client would recognise from working with you.",
+    )
+    preview = SubmitField("Preview")
+    save = SubmitField("Save")
+
+    def data_for_service(self) -> dict[str, str]:
+        """The fields as add_item() and update_item() take them."""
+        return {"title": self.title.data, "body": self.body.data, "example": self.example.data}
+
+
+class StepForm(FlaskForm):
+    """One step of the recruiting and selection process."""
+
+    title = StringField("Step", validators=[DataRequired(), Length(max=120)])
+    body = TextAreaField(
+        "What happens and why (Markdown)", validators=[DataRequired(), Length(max=5000)]
+    )
+    preview = SubmitField("Preview")
+    save = SubmitField("Save")
+
+    def data_for_service(self) -> dict[str, str]:
+        """The fields as add_item() and update_item() take them."""
+        return {"title": self.title.data, "body": self.body.data}
+
+
+class MoveForm(FlaskForm):
+    """A button that moves an item one place up or down its list."""
+
+    direction = RadioField(
+        choices=[SelectChoice("up", "Up"), SelectChoice("down", "Down")],
+        validators=[DataRequired()],
+    )

@@ -1,0 +1,218 @@
+"""Rules for firm settings, the logo and the ordered value and process lists.
+
+Functions flush; the caller commits.
+"""
+
+import io
+import re
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, UnidentifiedImageError
+from sqlalchemy import func, select
+from sqlalchemy.orm import undefer
+
+from portal.content.models import SETTINGS_ID, FirmSettings, ProcessStep, ValueItem
+from portal.db import utcnow
+from portal.extensions import db
+
+DEFAULT_BRAND_COLOR = "#1f4e79"
+MAX_LOGO_BYTES = 512 * 1024
+MAX_LOGO_SIDE = 4096
+HEX_COLOUR = re.compile(r"#[0-9a-f]{6}")
+LOGO_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
+DARK_INK, LIGHT_INK = "#1d2430", "#ffffff"
+
+OrderedItem = ValueItem | ProcessStep
+
+
+class ContentError(ValueError):
+    """A change to the firm's content was refused; `field` names the form field to show it on."""
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class LogoRejected(ContentError):
+    """The upload is not a raster image we serve, or it is too large; the old logo stays."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="logo")
+
+
+@dataclass(frozen=True)
+class Branding:
+    """What every page needs to brand itself, without touching the ORM in templates."""
+
+    firm_name: str
+    brand_color: str
+    header_ink: str
+    logo_version: str | None  # changes with each upload, so browsers fetch the new logo
+
+    @property
+    def has_logo(self) -> bool:
+        return self.logo_version is not None
+
+
+def normalise_colour(value: str) -> str:
+    """The colour as lowercase #rrggbb; ContentError for anything else."""
+    colour = (value or "").strip().lower()
+    if not HEX_COLOUR.fullmatch(colour):
+        raise ContentError(
+            "Give the brand colour as # and six hex digits, like #1f4e79.", field="brand_color"
+        )
+    return colour
+
+
+def _luminance(colour: str) -> float:
+    """WCAG relative luminance of a #rrggbb colour."""
+    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def readable_ink(background: str) -> str:
+    """White or dark text, whichever contrasts more with the background colour."""
+    lum = _luminance(background)
+    on_light = (lum + 0.05) / (_luminance(DARK_INK) + 0.05)
+    on_dark = 1.05 / (lum + 0.05)
+    return LIGHT_INK if on_dark >= on_light else DARK_INK
+
+
+def get_settings() -> FirmSettings | None:
+    """The firm's settings row, if an admin has saved one; the logo bytes stay unloaded."""
+    return db.session.get(FirmSettings, SETTINGS_ID)
+
+
+def default_branding(firm_name: str) -> Branding:
+    """The branding of a firm that has saved no settings: its configured name, no logo."""
+    return Branding(firm_name, DEFAULT_BRAND_COLOR, readable_ink(DEFAULT_BRAND_COLOR), None)
+
+
+def current_branding(*, default_name: str) -> Branding:
+    """Name, colour and logo version for the page header, with the configured fallbacks."""
+    settings = get_settings()
+    if settings is None:
+        return default_branding(default_name)
+    version = settings.logo_updated_at.strftime("%Y%m%d%H%M%S%f") if settings.has_logo else None
+    return Branding(
+        settings.firm_name, settings.brand_color, readable_ink(settings.brand_color), version
+    )
+
+
+def load_logo() -> FirmSettings | None:
+    """The settings with the logo bytes loaded, or None when there is no logo."""
+    settings = db.session.get(FirmSettings, SETTINGS_ID, options=[undefer(FirmSettings.logo)])
+    return settings if settings is not None and settings.has_logo else None
+
+
+def inspect_logo(data: bytes) -> str:
+    """The content type of an acceptable logo; LogoRejected with the reason otherwise."""
+    if not data:
+        raise LogoRejected("The logo file is empty.")
+    if len(data) > MAX_LOGO_BYTES:
+        raise LogoRejected(f"The logo is {len(data) // 1024} KB; the limit is "
+                           f"{MAX_LOGO_BYTES // 1024} KB. The old logo is kept.")
+    head = data[:1024].lstrip().lower()
+    if head.startswith((b"<?xml", b"<svg", b"<!doctype")) or b"<svg" in head:
+        raise LogoRejected("SVG logos are not accepted (they can carry scripts): "
+                           "upload a PNG, JPEG, GIF or WebP. The old logo is kept.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=list(LOGO_FORMATS)) as image:
+                image.verify()
+            with Image.open(io.BytesIO(data), formats=list(LOGO_FORMATS)) as image:
+                if max(image.size) > MAX_LOGO_SIDE:
+                    raise LogoRejected(f"The logo is {image.width}×{image.height} pixels; "
+                                       f"at most {MAX_LOGO_SIDE} on a side, please.")
+                image.load()  # decode every pixel: a truncated or forged file fails here
+                return LOGO_FORMATS[image.format]
+    except LogoRejected:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombWarning, Image.DecompressionBombError,
+            OSError, SyntaxError, ValueError) as error:
+        raise LogoRejected("That file is not a PNG, JPEG, GIF or WebP image we can read. "
+                           "The old logo is kept.") from error
+
+
+def update_settings(
+    *, firm_name: str, brand_color: str, logo: bytes | None = None, remove_logo: bool = False
+) -> FirmSettings:
+    """Save name, colour and optionally a new logo; a refused logo changes nothing at all."""
+    colour = normalise_colour(brand_color)
+    content_type = inspect_logo(logo) if logo is not None else None
+    name = firm_name.strip()
+    if not name:
+        raise ContentError("The firm needs a name.", field="firm_name")
+    settings = get_settings()
+    if settings is None:
+        settings = FirmSettings(id=SETTINGS_ID, firm_name=name, brand_color=colour)
+        db.session.add(settings)
+    settings.firm_name, settings.brand_color = name, colour
+    if content_type is not None:
+        settings.logo, settings.logo_content_type = logo, content_type
+        settings.logo_updated_at = utcnow()
+    elif remove_logo:
+        settings.logo = settings.logo_content_type = settings.logo_updated_at = None
+    db.session.flush()
+    return settings
+
+
+def ordered_items(model: type[OrderedItem]) -> list[OrderedItem]:
+    """Every value or every process step, in the order clients read them."""
+    return list(db.session.scalars(select(model).order_by(model.position)))
+
+
+def _next_position(model: type[OrderedItem]) -> int:
+    last = db.session.scalar(select(func.max(model.position)))
+    return 0 if last is None else last + 1
+
+
+def add_item(model: type[OrderedItem], **fields: str) -> OrderedItem:
+    """Append a value or a process step at the end of its list."""
+    item = model(position=_next_position(model), **_cleaned(fields))
+    db.session.add(item)
+    db.session.flush()
+    return item
+
+
+def update_item(item: OrderedItem, **fields: str) -> None:
+    """Change the text of a value or a process step; its place in the list stays."""
+    for name, value in _cleaned(fields).items():
+        setattr(item, name, value)
+    db.session.flush()
+
+
+def delete_item(item: OrderedItem) -> None:
+    """Remove a value or a process step; the others keep their order (gaps are harmless)."""
+    db.session.delete(item)
+    db.session.flush()
+
+
+def move_item(item: OrderedItem, *, up: bool) -> bool:
+    """Swap the item with its neighbour above or below; False when it is already at that end."""
+    model = type(item)
+    stmt = select(model).where(
+        model.position < item.position if up else model.position > item.position
+    ).order_by(model.position.desc() if up else model.position).limit(1)
+    neighbour = db.session.scalars(stmt).first()
+    if neighbour is None:
+        return False
+    mine, theirs = item.position, neighbour.position
+    # Positions are unique and checked row by row, so one of the two steps aside first.
+    item.position = _next_position(model)
+    db.session.flush()
+    neighbour.position = mine
+    db.session.flush()
+    item.position = theirs
+    db.session.flush()
+    return True
+
+
+def _cleaned(fields: dict[str, str]) -> dict[str, str]:
+    cleaned = {name: (value or "").strip() for name, value in fields.items()}
+    if "title" in cleaned and not cleaned["title"]:
+        raise ContentError("Give it a title.", field="title")
+    return cleaned

@@ -1,0 +1,205 @@
+"""Public pages for values and the recruiting process, the logo, and admin editing of both."""
+
+from dataclasses import dataclass
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_wtf import FlaskForm
+from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from portal.access import admin_required
+from portal.content import services
+from portal.content.forms import MoveForm, SettingsForm, StepForm, ValueForm
+from portal.content.models import ProcessStep, ValueItem
+from portal.extensions import db
+from portal.markdown import render_markdown
+
+bp = Blueprint("content", __name__)
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One of the two ordered lists an admin edits: what it is called and how it is edited."""
+
+    model: type[services.OrderedItem]
+    form: type[FlaskForm]
+    noun: str
+    markdown_fields: tuple[str, ...]
+
+
+KINDS = {
+    "values": Kind(ValueItem, ValueForm, "value", ("body", "example")),
+    "steps": Kind(ProcessStep, StepForm, "process step", ("body",)),
+}
+KIND_RULE = "<any(values, steps):kind>"
+
+
+def branding() -> services.Branding:
+    """This request's branding, read from the database once however many templates use it."""
+    if "branding" not in g:
+        fallback = current_app.config["FIRM_NAME"]
+        try:
+            g.branding = services.current_branding(default_name=fallback)
+        except SQLAlchemyError:
+            # Error pages must still render when the database is what failed.
+            db.session.rollback()
+            current_app.logger.warning("firm settings unavailable; pages use the defaults")
+            g.branding = services.default_branding(fallback)
+    return g.branding
+
+
+@bp.app_context_processor
+def inject_branding() -> dict:
+    """Every template gets `branding`, and `firm_name` becomes the firm's saved name."""
+    current = branding()
+    return {"branding": current, "firm_name": current.firm_name}
+
+
+@bp.get("/values")
+def values():
+    """The firm's core values, each with an example of how it lives them. Public."""
+    return render_template("content/values.html", items=services.ordered_items(ValueItem))
+
+
+@bp.get("/process")
+def process():
+    """How the firm recruits, screens and selects the people it places. Public."""
+    return render_template("content/process.html", steps=services.ordered_items(ProcessStep))
+
+
+@bp.get("/branding/logo")
+def logo():
+    """The firm's logo, public, as the raster type it was checked to be; 404 when none."""
+    settings = services.load_logo() or abort(404)
+    response = current_app.response_class(settings.logo, mimetype=settings.logo_content_type)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Content-Disposition"] = "inline"
+    response.cache_control.no_cache = True  # revalidate: the ETag makes that a cheap 304
+    response.last_modified = settings.logo_updated_at
+    response.add_etag()
+    return response.make_conditional(request)
+
+
+@bp.get("/admin/content")
+@admin_required
+def admin_index():
+    """Firm settings, the values and the process steps, with their edit buttons."""
+    return render_template(
+        "content/admin_index.html", settings=services.get_settings(),
+        values=services.ordered_items(ValueItem), steps=services.ordered_items(ProcessStep),
+    )
+
+
+@bp.route("/admin/content/settings", methods=["GET", "POST"])
+@admin_required
+def edit_settings():
+    """The firm's name, brand colour and logo; a refused logo keeps the old one."""
+    current = branding()
+    form = SettingsForm(firm_name=current.firm_name, brand_color=current.brand_color)
+    if not form.validate_on_submit():
+        return _render_settings(form, 422 if form.is_submitted() else 200)
+    try:
+        services.update_settings(
+            firm_name=form.firm_name.data, brand_color=form.brand_color.data,
+            logo=form.logo_bytes(), remove_logo=form.remove_logo.data,
+        )
+    except services.ContentError as error:
+        db.session.rollback()
+        getattr(form, error.field).errors.append(str(error))
+        return _render_settings(form, 422)
+    db.session.commit()
+    flash("Firm settings saved. Every page now shows them.", "success")
+    return redirect(url_for("content.admin_index"))
+
+
+def _render_settings(form: SettingsForm, status: int):
+    return render_template("content/edit_settings.html", form=form), status
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def upload_too_large(error: RequestEntityTooLarge):
+    """A body over MAX_CONTENT_LENGTH cannot even be read: say so on the settings form."""
+    if request.endpoint != "content.edit_settings":
+        return render_template("errors/error.html", error=error), 413
+    current = branding()
+    form = SettingsForm(formdata=None, firm_name=current.firm_name, brand_color=current.brand_color)
+    form.logo.errors = [f"That file is far over the {services.MAX_LOGO_BYTES // 1024} KB limit "
+                        "for a logo. Nothing was saved; the old logo is kept."]
+    return _render_settings(form, 413)
+
+
+@bp.route(f"/admin/content/{KIND_RULE}/new", methods=["GET", "POST"])
+@admin_required
+def new_item(kind: str):
+    """Add a value or a process step at the end of its list; Preview shows it, saves nothing."""
+    spec = KINDS[kind]
+    form = spec.form()
+    if not form.validate_on_submit() or form.preview.data:
+        return _render_item_form(spec, kind, form, item=None)
+    item = services.add_item(spec.model, **form.data_for_service())
+    db.session.commit()
+    flash(f"“{item.title}” added.", "success")
+    return redirect(url_for("content.admin_index", _anchor=kind))
+
+
+@bp.route(f"/admin/content/{KIND_RULE}/<int:item_id>/edit", methods=["GET", "POST"])
+@admin_required
+def edit_item(kind: str, item_id: int):
+    """Change a value or a process step; Preview shows the change, saves nothing."""
+    spec = KINDS[kind]
+    item = db.session.get(spec.model, item_id) or abort(404)
+    form = spec.form(obj=item)
+    if not form.validate_on_submit() or form.preview.data:
+        return _render_item_form(spec, kind, form, item=item)
+    services.update_item(item, **form.data_for_service())
+    db.session.commit()
+    flash(f"“{item.title}” saved.", "success")
+    return redirect(url_for("content.admin_index", _anchor=kind))
+
+
+def _render_item_form(spec: Kind, kind: str, form: FlaskForm, *, item):
+    """The form, with a sanitised preview when Preview was pressed; 422 when it had errors."""
+    preview = None
+    if form.is_submitted() and form.preview.data:
+        preview = {name: render_markdown(getattr(form, name).data) for name in spec.markdown_fields}
+    status = 422 if form.errors else 200
+    return render_template(
+        "content/item_form.html", form=form, kind=kind, noun=spec.noun, item=item,
+        preview=preview,
+    ), status
+
+
+@bp.post(f"/admin/content/{KIND_RULE}/<int:item_id>/delete")
+@admin_required
+def delete_item(kind: str, item_id: int):
+    """Remove a value or a process step."""
+    item = db.session.get(KINDS[kind].model, item_id) or abort(404)
+    title = item.title
+    services.delete_item(item)
+    db.session.commit()
+    flash(f"“{title}” deleted.", "success")
+    return redirect(url_for("content.admin_index", _anchor=kind))
+
+
+@bp.post(f"/admin/content/{KIND_RULE}/<int:item_id>/move")
+@admin_required
+def move_item(kind: str, item_id: int):
+    """Move a value or a process step one place up or down."""
+    item = db.session.get(KINDS[kind].model, item_id) or abort(404)
+    form = MoveForm()
+    if not form.validate_on_submit():
+        abort(400)
+    if services.move_item(item, up=form.direction.data == "up"):
+        db.session.commit()
+    return redirect(url_for("content.admin_index", _anchor=kind))

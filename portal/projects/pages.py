@@ -1,0 +1,30 @@
+"""What the project page shows, gathered from the rules of each part of a project."""
+
+from portal.projects import track_record
+from portal.projects.charts import milestone_drift_chart
+from portal.projects.funnel import funnel_rows
+from portal.projects.models import Project
+from portal.projects.services import average_first_answer, next_update_due, update_spans
+
+
+def project_page(project: Project) -> dict:
+    """Everything the project page shows, computed once: track record, rhythm and chart."""
+    span = update_spans([project.id])[project.id]
+    return {
+        "project": project,
+        "promises": track_record.promises_kept([project]),
+        "rhythm": track_record.update_rhythm([(span, project.update_cadence_days)]),
+        "last_update_at": span.last,
+        "next_update_due": next_update_due(project, span.last),
+        "drift_chart": milestone_drift_chart(project.milestones),
+        "funnel": funnel_rows(project),
+        "first_promised": track_record.first_promised(project),
+        "first_answer": average_first_answer([project.id]),
+        "version": live_version(project),
+        "promise_notice_days": track_record.PROMISE_NOTICE_DAYS,
+    }
+
+
+def live_version(project: Project) -> str:
+    """The project page's ETag: it changes with every change a client can see."""
+    return f"p{project.id}-v{project.version}"
