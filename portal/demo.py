@@ -16,8 +16,9 @@ from portal.auth import services as auth_services
 from portal.auth.models import Role, User
 from portal.content.seed import seed_demo_content
 from portal.extensions import db
+from portal.projects import funnel
 from portal.projects import services as project_services
-from portal.projects.models import Confidence, Project
+from portal.projects.models import Confidence, FunnelStage, Project
 from portal.projects.models import ProjectStatus as S
 
 DEFAULT_PASSWORD = "portal-demo-2026"  # noqa: S105 (printed by `make run` on purpose)
@@ -64,6 +65,7 @@ class Step:
     reason: str | None = None
     complete: int | None = None  # position of a milestone completed that day
     milestone_eta: tuple[int, int, str | None] | None = None  # position, days from today, reason
+    funnel: dict[str, int] | None = None  # candidates per selection stage, as of that day
 
 
 @dataclass
@@ -160,12 +162,15 @@ PROJECTS = [
             Step(39, S.ON_TRACK, "Brief **agreed** with Jordan. Sourcing has started.",
                  complete=0),
             *_sprints(32, 14, 7, S.ON_TRACK, PLACEMENT_NOTES),
+            Step(15, S.ON_TRACK, "Sourcing closed: 64 candidates considered, 22 passed our "
+                 "screening call, 9 went on to structured interviews.",
+                 funnel={"sourced": 64, "screened": 22, "interviewed": 9}),
             Step(12, S.AT_RISK, "Our top candidate took another offer. Two others remain "
                  "strong; we are widening the search to keep a real choice for you.",
                  eta=28, reason="The leading candidate accepted another offer.",
                  milestone_eta=(1, -4, "Widened search after a candidate withdrew")),
             Step(4, S.AT_RISK, "Shortlist of three **presented**, each with our interview "
-                 "notes and references.", complete=1),
+                 "notes and references.", complete=1, funnel={"presented": 3}),
         ],
     ),
     ProjectScript(
@@ -284,6 +289,9 @@ def _play(script: ProjectScript, people: dict[str, User]) -> None:
             )
         if step.complete is not None:
             project_services.complete_milestone(milestones[step.complete], on=at.date())
+        if step.funnel:
+            counts = {FunnelStage(stage): n for stage, n in step.funnel.items()}
+            funnel.record_funnel(project, counts=counts, on=at.date())
         project_services.publish_update(
             project, author=people[script.contact], body=step.body, status=step.status,
             eta=today + timedelta(days=step.eta) if step.eta is not None else None,

@@ -24,6 +24,22 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
+class UpdateEmails(enum.StrEnum):
+    """How a client wants to hear about status updates by email."""
+
+    IMMEDIATE = "immediate"
+    WEEKLY_DIGEST = "weekly_digest"
+    NONE = "none"
+
+    @property
+    def label(self) -> str:
+        return {
+            "immediate": "An email for each update, as it is published",
+            "weekly_digest": "One weekly digest of the week's updates",
+            "none": "No emails: I will look in the portal",
+        }[self.value]
+
+
 class User(db.Model):
     """A person who signs in; a client belongs to exactly one organisation, staff to none."""
 
@@ -50,6 +66,9 @@ class User(db.Model):
     job_title: Mapped[str | None] = mapped_column(String(120))
     phone: Mapped[str | None] = mapped_column(String(40))
     timezone: Mapped[str | None] = mapped_column(String(64))
+    update_emails: Mapped[UpdateEmails] = mapped_column(
+        str_enum(UpdateEmails, "update_emails"), default=UpdateEmails.IMMEDIATE
+    )
     active: Mapped[bool] = mapped_column(default=True)
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,10 +1,12 @@
 """Rules for users and signing in. Functions flush; the caller commits."""
 
+from zoneinfo import available_timezones
+
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.accounts.models import Organization
-from portal.auth.models import Role, User
+from portal.auth.models import Role, UpdateEmails, User
 from portal.db import utcnow
 from portal.extensions import db
 
@@ -114,3 +116,16 @@ def all_users() -> list[User]:
     """Every user, staff first, then clients by organisation."""
     stmt = select(User).order_by(User.organization_id.is_not(None), User.organization_id, User.name)
     return list(db.session.scalars(stmt))
+
+
+def update_settings(
+    user: User, *, name: str, phone: str | None, timezone: str | None,
+    update_emails: UpdateEmails,
+) -> None:
+    """Save the user's own settings; an empty timezone means the organisation's."""
+    if timezone and timezone not in available_timezones():
+        raise UserError(f"{timezone} is not a timezone we know.")
+    user.name = name.strip()
+    user.phone = phone or None
+    user.timezone = timezone or None
+    user.update_emails = update_emails

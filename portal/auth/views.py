@@ -6,7 +6,8 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_required, login_user, logout_user
 
 from portal.auth import services
-from portal.auth.forms import LoginForm
+from portal.auth.forms import AccountForm, LoginForm
+from portal.auth.models import UpdateEmails
 from portal.extensions import db
 
 bp = Blueprint("auth", __name__)
@@ -55,3 +56,29 @@ def logout():
     logout_user()  # after clear(): it marks the remember-me cookie for deletion in the session
     flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@login_required
+def account():
+    """The user's own settings: name, phone, timezone and which emails they want."""
+    user = current_user
+    zone = user.organization.timezone if user.organization else "UTC"
+    form = AccountForm(obj=user, default_zone=zone)
+    if not form.is_submitted():
+        form.timezone.data = user.timezone or ""
+        form.update_emails.data = user.update_emails.value
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("auth/account.html", form=form), status
+    try:
+        services.update_settings(
+            user, name=form.name.data, phone=form.phone.data, timezone=form.timezone.data,
+            update_emails=UpdateEmails(form.update_emails.data),
+        )
+    except services.UserError as error:
+        form.timezone.errors.append(str(error))
+        return render_template("auth/account.html", form=form), 422
+    db.session.commit()
+    flash("Your settings are saved.", "success")
+    return redirect(url_for("auth.account"))

@@ -6,7 +6,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from portal.accounts import services as account_services
-from portal.projects.models import Confidence, ProjectStatus, QuestionKind
+from portal.projects.models import Confidence, FunnelStage, ProjectStatus, QuestionKind
 
 STATUS_CHOICES = [SelectChoice(s.value, s.label) for s in ProjectStatus]
 CONFIDENCE_CHOICES = [SelectChoice(c.value, c.value.capitalize()) for c in Confidence]
@@ -91,3 +91,18 @@ class ReplyForm(FlaskForm):
     """A reply in a question's thread."""
 
     body = TextAreaField("Reply (Markdown)", validators=[DataRequired(), Length(max=10000)])
+
+
+class FunnelForm(FlaskForm):
+    """A placement's selection funnel: candidates at each stage so far."""
+
+    sourced = IntegerField("Sourced", validators=[Optional(), NumberRange(0, 100000)])
+    screened = IntegerField("Screened", validators=[Optional(), NumberRange(0, 100000)])
+    interviewed = IntegerField("Interviewed", validators=[Optional(), NumberRange(0, 100000)])
+    presented = IntegerField("Presented to you", validators=[Optional(), NumberRange(0, 100000)])
+    placed = IntegerField("Placed", validators=[Optional(), NumberRange(0, 100000)])
+    as_of = DateField("As of", validators=[DataRequired()])
+
+    def counts(self) -> dict[FunnelStage, int | None]:
+        """The numbers entered, by stage; blank means unchanged."""
+        return {stage: getattr(self, stage.value).data for stage in FunnelStage}

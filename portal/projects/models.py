@@ -91,6 +91,9 @@ class Project(db.Model):
     eta_changes: Mapped[list[EtaChange]] = relationship(
         back_populates="project", order_by="EtaChange.changed_at", cascade="all, delete-orphan"
     )
+    selection_counts: Mapped[list[SelectionCount]] = relationship(
+        back_populates="project", cascade="all, delete-orphan"
+    )
     questions: Mapped[list[Question]] = relationship(
         back_populates="project", order_by="Question.asked_at.desc()",
         cascade="all, delete-orphan",
@@ -253,3 +256,31 @@ class Reply(db.Model):
 
     question: Mapped[Question] = relationship(back_populates="replies")
     author: Mapped[User | None] = relationship()
+
+
+class FunnelStage(enum.StrEnum):
+    """The steps of recruiting and selection a placement goes through, in order."""
+
+    SOURCED = "sourced"
+    SCREENED = "screened"
+    INTERVIEWED = "interviewed"
+    PRESENTED = "presented"
+    PLACED = "placed"
+
+
+class SelectionCount(db.Model):
+    """How many candidates a placement project has taken through one stage, as of a date."""
+
+    __tablename__ = "selection_count"
+    __table_args__ = (
+        UniqueConstraint("project_id", "stage"),
+        CheckConstraint("candidates >= 0", name="candidates_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    stage: Mapped[FunnelStage] = mapped_column(str_enum(FunnelStage, "stage"))
+    candidates: Mapped[int]
+    as_of: Mapped[date]
+
+    project: Mapped[Project] = relationship(back_populates="selection_counts")

@@ -9,8 +9,6 @@ from portal.accounts.models import Organization
 from portal.auth.models import User
 from portal.db import local_today, utcnow
 from portal.extensions import db
-from portal.projects import track_record
-from portal.projects.charts import milestone_drift_chart
 from portal.projects.models import (
     Confidence,
     EtaChange,
@@ -237,28 +235,6 @@ def next_update_due(project: Project, last_update: datetime | None) -> date | No
         return None
     start = last_update.date() if last_update else project.started_on
     return start + timedelta(days=project.update_cadence_days) if start else None
-
-
-def project_page(project: Project) -> dict:
-    """Everything the project page shows, computed once: track record, rhythm and chart."""
-    span = update_spans([project.id])[project.id]
-    return {
-        "project": project,
-        "promises": track_record.promises_kept([project]),
-        "rhythm": track_record.update_rhythm([(span, project.update_cadence_days)]),
-        "last_update_at": span.last,
-        "next_update_due": next_update_due(project, span.last),
-        "drift_chart": milestone_drift_chart(project.milestones),
-        "first_promised": track_record.first_promised(project),
-        "first_answer": average_first_answer([project.id]),
-        "version": live_version(project),
-        "promise_notice_days": track_record.PROMISE_NOTICE_DAYS,
-    }
-
-
-def live_version(project: Project) -> str:
-    """The project page's ETag: it changes with every change a client can see."""
-    return f"p{project.id}-v{project.version}"
 
 
 def average_first_answer(project_ids: list[int]) -> timedelta | None:

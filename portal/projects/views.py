@@ -10,10 +10,12 @@ from portal.access import (
     staff_required,
 )
 from portal.auth.models import User
+from portal.db import local_today
 from portal.extensions import db
 from portal.live import live_fragment
-from portal.projects import questions, services
+from portal.projects import funnel, pages, questions, services
 from portal.projects.forms import (
+    FunnelForm,
     MilestoneForm,
     ProjectForm,
     QuestionForm,
@@ -39,8 +41,10 @@ def _render_page(project, status: int = 200, **forms):
     forms.setdefault("reply_form", ReplyForm())
     if current_user.is_staff:
         forms.setdefault("milestone_form", MilestoneForm())
+        today = local_today(project.organization.timezone)
+        forms.setdefault("funnel_form", FunnelForm(as_of=today))
     return render_template(
-        "projects/show.html", **forms, **services.project_page(project)
+        "projects/show.html", **forms, **pages.project_page(project)
     ), status
 
 
@@ -96,8 +100,8 @@ def live(project_id: int):
     """The changing part of the project page, polled by the open page; 304 when unchanged."""
     project = get_project_or_404(project_id)
     return live_fragment(
-        services.live_version(project),
-        lambda: render_template("projects/_live.html", **services.project_page(project)),
+        pages.live_version(project),
+        lambda: render_template("projects/_live.html", **pages.project_page(project)),
     )
 
 
@@ -163,3 +167,21 @@ def publish(project_id: int):
     db.session.commit()
     flash("Update published.", "success")
     return redirect(url_for("projects.show", project_id=project.id))
+
+
+@bp.post("/staff/projects/<int:project_id>/funnel")
+@staff_required
+def record_funnel(project_id: int):
+    """Record how many candidates reached each stage of the selection funnel."""
+    project = get_project_or_404(project_id)
+    form = FunnelForm()
+    if not form.validate_on_submit():
+        return _render_page(project, 422, funnel_form=form)
+    try:
+        funnel.record_funnel(project, counts=form.counts(), on=form.as_of.data)
+    except services.ProjectError as error:
+        getattr(form, error.field).errors.append(str(error))
+        return _render_page(project, 422, funnel_form=form)
+    db.session.commit()
+    flash("Selection funnel updated.", "success")
+    return redirect(url_for("projects.show", project_id=project.id, _anchor="funnel"))

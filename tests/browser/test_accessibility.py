@@ -1,8 +1,14 @@
 """axe-core finds no WCAG 2.0/2.1 A or AA violations on the pages people use most."""
 
+from datetime import date
+
 import pytest
 
 from portal.auth.models import Role
+from portal.content.seed import seed_demo_content
+from portal.extensions import db
+from portal.projects import funnel
+from portal.projects.models import FunnelStage, Project
 from tests.browser.support import axe_violations, describe
 
 
@@ -80,6 +86,7 @@ def test_project_page_with_the_milestone_form_open(page, sign_in, portal_data):
 
 @pytest.mark.parametrize("path", [
     "/staff/accounts/new", "/staff/projects/new", "/admin/users", "/admin/users/new",
+    "/admin/content", "/account",
 ])
 def test_admin_and_staff_forms(page, sign_in, make, portal_data, path):
     make.user("morgan@firm.example", role=Role.ADMIN, name="Morgan Reyes")
@@ -99,4 +106,33 @@ def test_client_pages_on_a_phone(new_page, sign_in, portal_data, path):
     page = new_page(viewport={"width": 375, "height": 740}, is_mobile=True)
     sign_in(page, portal_data.client.email)
     page.goto(f"/projects/{portal_data.project.id}" if path == "project" else path)
+    assert_accessible(page)
+
+
+@pytest.mark.parametrize("path", ["/values", "/process"])
+def test_the_firms_public_pages(page, app, path):
+    with app.app_context():
+        seed_demo_content()
+        db.session.commit()
+    page.goto(path)
+    assert page.locator("main h2").count() >= 4  # the seeded values or steps are shown
+    assert_accessible(page)
+
+
+def test_client_settings_page(page, sign_in, portal_data):
+    sign_in(page, portal_data.client.email)
+    page.goto("/account")
+    assert_accessible(page)
+
+
+def test_project_page_with_a_selection_funnel(page, sign_in, portal_data, app):
+    with app.app_context():
+        project = db.session.get(Project, portal_data.project.id)
+        funnel.record_funnel(project, on=date.today(), counts={
+            FunnelStage.SOURCED: 40, FunnelStage.SCREENED: 12, FunnelStage.PRESENTED: 3,
+        })
+        db.session.commit()
+    sign_in(page, portal_data.client.email)
+    page.goto(f"/projects/{portal_data.project.id}")
+    assert page.get_by_role("heading", name="Selection funnel").is_visible()
     assert_accessible(page)
