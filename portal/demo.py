@@ -102,6 +102,7 @@ PORTAL_NOTES = [
 PLACEMENT_NOTES = [
     "We screened 14 more candidates this week against the role brief; 3 go to technical interview.",
     "Two technical interviews held. One strong candidate, feedback written up for you.",
+    "References taken for our strongest candidate: two former managers, both very positive.",
 ]
 GLOBEX_NOTES = [
     "Site survey of the Chicago office done: 42 switches and 18 access points to replace.",

@@ -124,6 +124,8 @@ def test_a_database_error_still_gets_the_branded_500_page(database_url, tmp_path
 
     app.add_url_rule("/break", view_func=break_the_session)
     response = app.test_client().get("/break")
+    with app.app_context():
+        db.engine.dispose()
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.get_data(as_text=True)
     assert response.headers["X-Request-ID"] in response.get_data(as_text=True)
