@@ -10,7 +10,7 @@ from sqlalchemy import Select, select
 from portal.accounts.models import Organization
 from portal.auth.models import User
 from portal.extensions import db
-from portal.projects.models import Project, Question
+from portal.projects.models import Project, Question, StatusUpdate
 
 
 def visible_projects(user: User) -> Select[tuple[Project]]:
@@ -41,6 +41,20 @@ def get_question_or_404(project: Project, question_id: int) -> Question:
     if question is None or question.project_id != project.id:
         abort(404)
     return question
+
+
+def get_update_or_404(update_id: int) -> StatusUpdate:
+    """A status update on a project the current user may see; 404 otherwise."""
+    visible = visible_projects(current_user).with_only_columns(Project.id)
+    stmt = select(StatusUpdate).where(
+        StatusUpdate.id == update_id, StatusUpdate.project_id.in_(visible.scalar_subquery())
+    )
+    return db.session.scalars(stmt).one_or_none() or abort(404)
+
+
+def sees_internal_notes(user: User) -> bool:
+    """Internal notes are for the firm's staff; a client never sees one, anywhere."""
+    return user.is_authenticated and user.is_staff
 
 
 def get_organization_or_404(organization_id: int) -> Organization:

@@ -7,6 +7,7 @@ from babel.dates import format_timedelta
 from flask import Flask
 from flask_login import current_user
 
+from portal.access import sees_internal_notes
 from portal.db import utcnow
 from portal.markdown import render_markdown
 
@@ -78,4 +79,6 @@ def register(app: Flask) -> None:
         ago=humanize_moment, relative_date=humanize_date, percent=percent,
         duration=format_duration,
     )
-    app.jinja_env.globals.update(firm_name=app.config["FIRM_NAME"])
+    app.jinja_env.globals.update(
+        firm_name=app.config["FIRM_NAME"], sees_internal_notes=sees_internal_notes
+    )

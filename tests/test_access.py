@@ -6,7 +6,9 @@ from portal.auth.models import Role
 from tests.conftest import csrf_token
 
 # item_id: a firm value or process step; only admins edit them (everyone reads the public pages).
-OBJECT_ARGUMENTS = {"project_id", "organization_id", "user_id", "question_id", "item_id"}
+OBJECT_ARGUMENTS = {
+    "project_id", "organization_id", "user_id", "question_id", "item_id", "update_id",
+}
 # Arguments that pick a page rather than an object, with the value the checks use.
 OTHER_ARGUMENTS = {"action": "deactivate", "filename": "css/portal.css", "kind": "values"}
 
@@ -21,9 +23,10 @@ def two_clients(make):
     acme = make.project("Acme Corp", name="Customer portal rebuild")
     globex = make.project("Globex", name="Network refresh")
     make.milestone(globex, title="Secret Globex milestone", owner=staff)
-    make.update(globex, author=staff, body="Globex-only news")
+    update = make.update(globex, author=staff, body="Globex-only news")
     question = make.question(globex, author=globex_user, body="Globex-only question")
-    return {"acme": acme, "globex": globex, "globex_user": globex_user, "question": question}
+    return {"acme": acme, "globex": globex, "globex_user": globex_user, "question": question,
+            "update": update}
 
 
 def _url_for_rule(app, rule, values: dict) -> str:
@@ -55,6 +58,7 @@ def test_a_client_of_acme_gets_404_for_every_globex_url(app, signed_in, two_clie
         "user_id": two_clients["globex_user"].id,
         "question_id": two_clients["question"].id,
         "item_id": 1,
+        "update_id": two_clients["update"].id,
     }
     for rule in _object_routes(app):
         url = _url_for_rule(app, rule, values)
@@ -105,7 +109,8 @@ def test_admins_manage_users(signed_in, two_clients):
 
 
 def test_anonymous_visitors_are_sent_to_sign_in_from_every_page(app, client, two_clients):
-    values = {"project_id": 1, "organization_id": 1, "user_id": 1, "question_id": 1, "item_id": 1}
+    values = {"project_id": 1, "organization_id": 1, "user_id": 1, "question_id": 1, "item_id": 1,
+              "update_id": 1}
     public = {"/login", "/healthz", "/static/<path:filename>", "/values", "/process",
               "/branding/logo"}
     for rule in app.url_map.iter_rules():

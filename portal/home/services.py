@@ -9,6 +9,7 @@ from sqlalchemy.orm import selectinload
 from portal.access import visible_organizations, visible_projects
 from portal.accounts.models import Organization
 from portal.auth.models import User
+from portal.db import local_today
 from portal.extensions import db
 from portal.projects import questions, track_record
 from portal.projects.models import Milestone, Project, StatusUpdate
@@ -95,6 +96,32 @@ def dashboard_version(user: User) -> str:
     return f"d{count}-{total}"
 
 
+@dataclass(frozen=True)
+class CadenceItem:
+    """An open project and when its next promised update is due, in its client's days."""
+
+    project: Project
+    due: date
+    days_late: int
+
+
+def cadence_watch(projects: list[Project], *, soon_days: int = 2) -> dict[str, list]:
+    """Open projects whose promised update is overdue (most overdue first) or due soon."""
+    open_projects = [p for p in projects if not p.is_closed]
+    spans = update_spans([p.id for p in open_projects])
+    items = []
+    for project in open_projects:
+        due = next_update_due(project, spans[project.id].last)
+        if due is not None:
+            today = local_today(project.organization.timezone)
+            items.append(CadenceItem(project, due, (today - due).days))
+    items.sort(key=lambda item: -item.days_late)
+    return {
+        "overdue": [i for i in items if i.days_late > 0],
+        "due_soon": [i for i in items if -soon_days <= i.days_late <= 0],
+    }
+
+
 def staff_overview(user: User) -> dict:
     """Every account with its projects, and the latest updates across them."""
     organizations = db.session.scalars(
@@ -112,10 +139,12 @@ def staff_overview(user: User) -> dict:
         .order_by(StatusUpdate.published_at.desc())
         .limit(10)
     ).all()
+    projects = [p for o in organizations for p in o.projects]
     return {
         "organizations": organizations,
         "recent_updates": recent_updates,
         "unanswered": questions.unanswered_questions(),
+        "cadence": cadence_watch(projects),
     }
 
 

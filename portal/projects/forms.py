@@ -1,7 +1,18 @@
 """Staff forms for projects, milestones and status updates."""
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
@@ -52,12 +63,27 @@ class MilestoneForm(FlaskForm):
         self.owner_id.choices = _people_choices()
 
 
+class MilestoneChangeForm(Form):
+    """What changes for one open milestone with this update (no CSRF: part of UpdateForm)."""
+
+    milestone_id = HiddenField()
+    completed_on = DateField("Completed on", validators=[Optional()])
+    eta = DateField("New ETA", validators=[Optional()])
+    owner_id = SelectField("Owner", coerce=int)
+    reason = StringField("Reason for a later ETA", validators=[Length(max=2000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.owner_id.choices = _people_choices()
+
+
 class UpdateForm(FlaskForm):
-    """A status update, which may move the ETA."""
+    """A status update, which may move the ETA and change milestones; or a draft of one."""
 
     status = SelectField("Status", choices=STATUS_CHOICES)
     body = TextAreaField(
-        "What happened, what is next (Markdown)", validators=[DataRequired(), Length(max=20000)]
+        "What happened, what is next (Markdown)", validators=[Length(max=20000)],
+        description="The client reads this. Markdown: **bold**, *italic*, lists, links.",
     )
     eta = DateField("ETA", validators=[Optional()])
     eta_confidence = SelectField("Confidence", choices=CONFIDENCE_CHOICES)
@@ -65,16 +91,42 @@ class UpdateForm(FlaskForm):
         "Reason for a later ETA", validators=[Length(max=2000)],
         description="Required when the ETA moves later: the client reads it in the ETA history.",
     )
+    milestones = FieldList(FormField(MilestoneChangeForm))
+    ask_feedback = BooleanField("Ask the client for feedback on this update")
+    internal_note = TextAreaField(
+        "Internal note (staff only)", validators=[Length(max=5000)],
+        description="Never shown to the client: not on a page, in an email or in a PDF.",
+    )
 
     def data_for_service(self) -> dict:
-        """The fields as publish_update() takes them."""
+        """The fields as publish_update() and save_draft() take them."""
         return {
             "status": ProjectStatus(self.status.data),
-            "body": self.body.data,
+            "body": self.body.data or "",
             "eta": self.eta.data,
             "eta_confidence": Confidence(self.eta_confidence.data),
             "reason": self.reason.data,
+            "ask_feedback": self.ask_feedback.data,
+            "internal_note": self.internal_note.data,
         }
+
+    def milestone_changes(self) -> list[dict]:
+        """Per open milestone: the changes staff entered, with the form entry to report on."""
+        return [
+            {"milestone_id": int(entry.milestone_id.data), "completed_on": entry.completed_on.data,
+             "eta": entry.eta.data, "owner_id": entry.owner_id.data,
+             "reason": entry.reason.data, "entry": entry}
+            for entry in self.milestones
+        ]
+
+
+class EditUpdateForm(FlaskForm):
+    """Correcting a published update: the earlier text is kept as a revision."""
+
+    body = TextAreaField(
+        "What happened, what is next (Markdown)", validators=[DataRequired(), Length(max=20000)]
+    )
+    internal_note = TextAreaField("Internal note (staff only)", validators=[Length(max=5000)])
 
 
 class QuestionForm(FlaskForm):

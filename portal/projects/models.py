@@ -155,9 +155,58 @@ class StatusUpdate(db.Model):
     eta: Mapped[date | None]
     eta_confidence: Mapped[Confidence] = mapped_column(str_enum(Confidence, "eta_confidence"))
     published_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # For staff only: never rendered for a client, in a page, an email, a PDF or an export.
+    internal_note: Mapped[str | None] = mapped_column(Text)
+    ask_feedback: Mapped[bool] = mapped_column(default=False)
+    edited_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     project: Mapped[Project] = relationship(back_populates="updates")
     author: Mapped[User | None] = relationship()
+    revisions: Mapped[list[UpdateRevision]] = relationship(
+        back_populates="update", order_by="UpdateRevision.replaced_at",
+        cascade="all, delete-orphan",
+    )
+
+
+class UpdateRevision(db.Model):
+    """The text an update had before an edit: published words are never silently lost."""
+
+    __tablename__ = "update_revision"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    update_id: Mapped[int] = mapped_column(
+        ForeignKey("status_update.id", ondelete="CASCADE"), index=True
+    )
+    body: Mapped[str] = mapped_column(Text)
+    replaced_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    replaced_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    update: Mapped[StatusUpdate] = relationship(back_populates="revisions")
+    replaced_by: Mapped[User | None] = relationship()
+
+
+class UpdateDraft(db.Model):
+    """An update a member of staff is still writing; nothing of it reaches the client."""
+
+    __tablename__ = "update_draft"
+    __table_args__ = (UniqueConstraint("project_id", "author_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("project.id", ondelete="CASCADE"))
+    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    body: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[ProjectStatus] = mapped_column(str_enum(ProjectStatus, "status"))
+    eta: Mapped[date | None]
+    eta_confidence: Mapped[Confidence] = mapped_column(str_enum(Confidence, "eta_confidence"))
+    reason: Mapped[str | None] = mapped_column(Text)
+    internal_note: Mapped[str | None] = mapped_column(Text)
+    ask_feedback: Mapped[bool] = mapped_column(default=False)
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    project: Mapped[Project] = relationship()
+    author: Mapped[User] = relationship()
 
 
 class EtaChange(db.Model):

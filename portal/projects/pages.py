@@ -1,5 +1,8 @@
 """What the project page shows, gathered from the rules of each part of a project."""
 
+from flask_login import current_user
+
+from portal.access import sees_internal_notes
 from portal.projects import track_record
 from portal.projects.charts import milestone_drift_chart
 from portal.projects.funnel import funnel_rows
@@ -26,5 +29,9 @@ def project_page(project: Project) -> dict:
 
 
 def live_version(project: Project) -> str:
-    """The project page's ETag: it changes with every change a client can see."""
-    return f"p{project.id}-v{project.version}"
+    """The project page's ETag: it changes with every change a client can see.
+
+    Staff see more (internal notes), so their copy carries a different tag.
+    """
+    audience = "s" if sees_internal_notes(current_user) else "c"
+    return f"p{project.id}-v{project.version}-{audience}"

@@ -17,6 +17,8 @@ from portal.projects.models import (
     ProjectStatus,
     Question,
     StatusUpdate,
+    UpdateDraft,
+    UpdateRevision,
 )
 from portal.projects.track_record import UpdateSpan
 
@@ -63,6 +65,15 @@ class DuplicateProjectName(ProjectError):
         super().__init__(f"This client already has a project called {name}.")
 
 
+class MilestoneInFuture(ProjectError):
+    """A milestone is done when it is done, not on a day still to come."""
+
+    field = "completed_on"
+
+    def __init__(self) -> None:
+        super().__init__("A milestone cannot be completed on a future date.")
+
+
 class EmptyUpdate(ProjectError):
     """An update with nothing to say."""
 
@@ -90,6 +101,8 @@ def create_project(
     ))
     if taken:
         raise DuplicateProjectName(name)
+    if contact is not None and not contact.is_staff:
+        raise ProjectError("The contact person must be a member of staff.")
     if eta is not None and eta < (opened_on or local_today(organization.timezone)):
         raise EtaInPast()
     project = Project(
@@ -148,8 +161,13 @@ def publish_update(
     eta_confidence: Confidence | None = None,
     reason: str | None = None,
     published_at: datetime | None = None,
+    internal_note: str | None = None,
+    ask_feedback: bool = False,
 ) -> StatusUpdate:
-    """Publish a status update; it may move the ETA, and a later ETA needs a reason."""
+    """Publish a status update; it may move the ETA, and a later ETA needs a reason.
+
+    Publishing replaces the author's draft for this project, if there was one.
+    """
     if project.is_closed:
         raise ProjectClosed()
     if not body.strip():
@@ -163,8 +181,10 @@ def publish_update(
     update = StatusUpdate(
         project=project, author=author, body=body.strip(), status=status,
         eta=eta or project.eta, eta_confidence=confidence, published_at=published_at,
+        internal_note=(internal_note or "").strip() or None, ask_feedback=ask_feedback,
     )
     db.session.add(update)
+    discard_draft(project, author=author)
     if eta is not None and eta != project.eta:
         _record_eta_change(
             project, old=project.eta, new=eta, reason=reason, by=author, at=published_at,
@@ -199,7 +219,9 @@ def move_milestone_eta(
 
 
 def complete_milestone(milestone: Milestone, *, on: date) -> None:
-    """Mark a milestone done on the given day."""
+    """Mark a milestone done on the given day; not a day that has not come yet."""
+    if on > local_today(milestone.project.organization.timezone):
+        raise MilestoneInFuture()
     milestone.completed_on = on
     mark_changed(milestone.project)
     db.session.flush()
@@ -247,3 +269,71 @@ def average_first_answer(project_ids: list[int]) -> timedelta | None:
     if not rows:
         return None
     return sum((answered - asked for asked, answered in rows), timedelta()) / len(rows)
+
+
+def reassign_milestone(milestone: Milestone, *, owner: User | None) -> None:
+    """Name a different person the client should call for this step."""
+    if owner is not None and not owner.is_staff:
+        raise ProjectError("Only a member of staff can own a milestone.")
+    if milestone.owner_id != (owner.id if owner else None):
+        milestone.owner = owner
+        mark_changed(milestone.project)
+        db.session.flush()
+
+
+def change_milestone(
+    milestone: Milestone, *, by: User, completed_on: date | None = None, eta: date | None = None,
+    reason: str | None = None, at: datetime | None = None,
+) -> None:
+    """Apply a new ETA or a completion staff entered for one milestone alongside an update."""
+    if milestone.project.is_closed:
+        raise ProjectClosed()
+    if eta is not None and not milestone.is_done:
+        move_milestone_eta(milestone, eta=eta, by=by, reason=reason, at=at)
+    if completed_on is not None and not milestone.is_done:
+        complete_milestone(milestone, on=completed_on)
+
+
+def draft_of(project: Project, author: User) -> UpdateDraft | None:
+    """The author's unpublished update for this project, if they saved one."""
+    return db.session.scalars(select(UpdateDraft).where(
+        UpdateDraft.project_id == project.id, UpdateDraft.author_id == author.id
+    )).first()
+
+
+def save_draft(
+    project: Project, *, author: User, body: str, status: ProjectStatus, eta: date | None,
+    eta_confidence: Confidence, reason: str | None = None, internal_note: str | None = None,
+    ask_feedback: bool = False,
+) -> UpdateDraft:
+    """Keep an update for later; the client sees nothing of it until it is published."""
+    if project.is_closed:
+        raise ProjectClosed()
+    draft = draft_of(project, author) or UpdateDraft(project=project, author=author)
+    draft.body, draft.status, draft.eta, draft.eta_confidence = body, status, eta, eta_confidence
+    draft.reason, draft.internal_note, draft.ask_feedback = reason, internal_note, ask_feedback
+    draft.saved_at = utcnow()
+    db.session.add(draft)
+    db.session.flush()
+    return draft
+
+
+def discard_draft(project: Project, *, author: User) -> None:
+    """Forget the author's draft for this project."""
+    draft = draft_of(project, author)
+    if draft is not None:
+        db.session.delete(draft)
+
+
+def edit_update(update: StatusUpdate, *, editor: User, body: str,
+                internal_note: str | None) -> None:
+    """Correct a published update; the words it had are kept as a revision, marked edited."""
+    if not body.strip():
+        raise EmptyUpdate()
+    update.internal_note = (internal_note or "").strip() or None
+    if body.strip() != update.body:
+        update.revisions.append(UpdateRevision(body=update.body, replaced_by=editor))
+        update.body = body.strip()
+        update.edited_at = utcnow()
+        mark_changed(update.project)
+    db.session.flush()

@@ -1,20 +1,23 @@
 """The project page for clients and staff; staff forms to open projects and publish updates."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from portal.access import (
     get_organization_or_404,
     get_project_or_404,
     get_question_or_404,
+    get_update_or_404,
     staff_required,
 )
 from portal.auth.models import User
 from portal.db import local_today
 from portal.extensions import db
 from portal.live import live_fragment
+from portal.markdown import render_markdown
 from portal.projects import funnel, pages, questions, services
 from portal.projects.forms import (
+    EditUpdateForm,
     FunnelForm,
     MilestoneForm,
     ProjectForm,
@@ -146,27 +149,113 @@ def add_milestone(project_id: int):
     return redirect(url_for("projects.show", project_id=project.id))
 
 
+def _update_form(project) -> UpdateForm:
+    """The publish form, started from the author's draft if they saved one."""
+    draft = services.draft_of(project, current_user)
+    source = draft or project
+    open_milestones = [m for m in project.milestones if not m.is_done]
+    return UpdateForm(
+        status=source.status.value, eta=source.eta, eta_confidence=source.eta_confidence.value,
+        body=draft.body if draft else "", reason=draft.reason if draft else "",
+        internal_note=draft.internal_note if draft else "",
+        ask_feedback=draft.ask_feedback if draft else False,
+        milestones=[{"milestone_id": m.id, "owner_id": m.owner_id or 0} for m in open_milestones],
+    )
+
+
+def _publish_page(project, form, status: int = 200, preview=None):
+    by_id = {m.id: m for m in project.milestones}
+    rows = [(entry, by_id[int(entry.milestone_id.data)]) for entry in form.milestones]
+    draft = services.draft_of(project, current_user)
+    return render_template("projects/publish.html", form=form, project=project,
+                           milestone_rows=rows, preview=preview, draft=draft), status
+
+
+def _apply_milestone_changes(project, form, update) -> None:
+    by_id = {m.id: m for m in project.milestones}
+    for change in form.milestone_changes():
+        entry, milestone = change["entry"], by_id[change["milestone_id"]]
+        try:
+            services.change_milestone(
+                milestone, by=current_user, at=update.published_at,
+                completed_on=change["completed_on"], eta=change["eta"], reason=change["reason"],
+            )
+            if change["owner_id"] is not None:  # 0 means "nobody yet"; absent means unchanged
+                services.reassign_milestone(milestone, owner=_staff_member(change["owner_id"]))
+        except services.ProjectError as error:
+            error.entry = entry
+            raise
+
+
 @bp.route("/staff/projects/<int:project_id>/updates/new", methods=["GET", "POST"])
 @staff_required
 def publish(project_id: int):
-    """Publish a status update to the client; moving the ETA later needs a reason."""
+    """Write, preview, save as draft or publish an update, with its ETA and milestone changes."""
     project = get_project_or_404(project_id)
-    form = UpdateForm(
-        status=project.status.value, eta=project.eta, eta_confidence=project.eta_confidence.value
-    )
+    form = _update_form(project)
+    known = {m.id for m in project.milestones}
+    if any(int(entry.milestone_id.data or 0) not in known for entry in form.milestones):
+        abort(404)
+    action = request.form.get("action", "publish")
     if not form.validate_on_submit():
-        return render_template("projects/publish.html", form=form, project=project), (
+        return _publish_page(project, form, _form_status(form))
+    if action == "preview":
+        return _publish_page(project, form, preview=render_markdown(form.body.data))
+    try:
+        if action == "draft":
+            services.save_draft(project, author=current_user, **form.data_for_service())
+        else:
+            update = services.publish_update(project, author=current_user,
+                                             **form.data_for_service())
+            _apply_milestone_changes(project, form, update)
+    except services.ProjectError as error:
+        db.session.rollback()
+        target = getattr(error, "entry", form)
+        getattr(target, error.field, form.body).errors.append(str(error))
+        return _publish_page(project, form, 422)
+    db.session.commit()
+    flash("Draft saved: the client sees nothing yet." if action == "draft"
+          else "Update published.", "success")
+    return redirect(url_for("projects.show", project_id=project.id))
+
+
+@bp.post("/staff/projects/<int:project_id>/draft/discard")
+@staff_required
+def discard_draft(project_id: int):
+    """Throw away the author's draft for this project."""
+    project = get_project_or_404(project_id)
+    services.discard_draft(project, author=current_user)
+    db.session.commit()
+    flash("Draft discarded.", "success")
+    return redirect(url_for("projects.publish", project_id=project.id))
+
+
+@bp.route("/staff/updates/<int:update_id>/edit", methods=["GET", "POST"])
+@staff_required
+def edit_update(update_id: int):
+    """Correct a published update; the client sees it marked as edited."""
+    update = get_update_or_404(update_id)
+    form = EditUpdateForm(obj=update)
+    if not form.validate_on_submit():
+        return render_template("projects/edit_update.html", form=form, update=update), (
             _form_status(form)
         )
     try:
-        services.publish_update(project, author=current_user, **form.data_for_service())
+        services.edit_update(update, editor=current_user, body=form.body.data,
+                             internal_note=form.internal_note.data)
     except services.ProjectError as error:
-        db.session.rollback()
-        getattr(form, error.field).errors.append(str(error))
-        return render_template("projects/publish.html", form=form, project=project), 422
+        form.body.errors.append(str(error))
+        return render_template("projects/edit_update.html", form=form, update=update), 422
     db.session.commit()
-    flash("Update published.", "success")
-    return redirect(url_for("projects.show", project_id=project.id))
+    flash("Update corrected; the earlier text is kept.", "success")
+    return redirect(url_for("projects.show", project_id=update.project_id))
+
+
+@bp.post("/staff/preview")
+@staff_required
+def preview():
+    """Markdown as the client will see it, for the live preview beside the publish form."""
+    return render_markdown(request.form.get("body", "")[:20000])
 
 
 @bp.post("/staff/projects/<int:project_id>/funnel")
