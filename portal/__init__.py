@@ -126,12 +126,13 @@ def register_blueprints(app: Flask) -> None:
     feature's models (as portal.access does) never drags its views into an import cycle.
     """
     from portal.accounts.views import bp as accounts
+    from portal.audit.views import bp as audit
     from portal.auth.views import bp as auth
     from portal.content.views import bp as content
     from portal.home.views import bp as home
     from portal.projects.views import bp as projects
 
-    for blueprint in (auth, home, accounts, projects, content):
+    for blueprint in (auth, home, accounts, audit, projects, content):
         app.register_blueprint(blueprint)
 
 

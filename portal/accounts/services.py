@@ -6,6 +6,7 @@ from zoneinfo import available_timezones
 from sqlalchemy import func, select
 
 from portal.accounts.models import Organization
+from portal.audit import services as audit
 from portal.auth.models import User
 from portal.extensions import db
 
@@ -31,7 +32,8 @@ def find_organization_by_name(name: str) -> Organization | None:
 
 
 def create_organization(
-    *, name: str, account_owner: User | None = None, timezone: str = "UTC"
+    *, name: str, account_owner: User | None = None, timezone: str = "UTC",
+    by: User | None = None,
 ) -> Organization:
     """Create a client organisation; names and slugs are unique."""
     name = name.strip()
@@ -51,6 +53,8 @@ def create_organization(
     )
     db.session.add(organization)
     db.session.flush()
+    audit.record("organization.created", actor=by, target=organization,
+                 organization=organization, summary=name)
     return organization
 
 

@@ -24,7 +24,8 @@ def new_organization():
     owner = db.session.get(User, form.account_owner_id.data) if form.account_owner_id.data else None
     try:
         organization = services.create_organization(
-            name=form.name.data, account_owner=owner, timezone=form.timezone.data
+            name=form.name.data, account_owner=owner, timezone=form.timezone.data,
+            by=current_user,
         )
     except services.OrganizationError as error:
         form.name.errors.append(str(error))
@@ -67,6 +68,7 @@ def new_user():
             email=form.email.data, name=form.name.data, role=Role(form.role.data),
             organization=organization, password=form.password.data,
             job_title=form.job_title.data or None, phone=form.phone.data or None,
+            by=current_user,
         )
     except auth_services.UserError as error:
         form.email.errors.append(str(error))

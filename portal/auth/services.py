@@ -6,6 +6,7 @@ from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.accounts.models import Organization
+from portal.audit import services as audit
 from portal.auth.models import Role, UpdateEmails, User
 from portal.db import utcnow
 from portal.extensions import db
@@ -85,6 +86,7 @@ def create_user(
     password: str | None = None,
     job_title: str | None = None,
     phone: str | None = None,
+    by: User | None = None,
 ) -> User:
     """Create a user; clients need an organisation and staff have none."""
     email = normalize_email(email)
@@ -100,6 +102,8 @@ def create_user(
         set_password(user, password)
     db.session.add(user)
     db.session.flush()
+    audit.record("user.created", actor=by, target=user, organization=organization,
+                 summary=f"{email} as {role.value}")
     return user
 
 
@@ -109,6 +113,9 @@ def set_active(user: User, active: bool, *, by: User) -> None:
         raise UserError("You cannot deactivate your own account.")
     if user.active and not active:
         end_all_sessions(user)
+    if user.active != active:
+        audit.record("user.activated" if active else "user.deactivated", actor=by, target=user,
+                     organization=user.organization, summary=user.email)
     user.active = active
 
 
@@ -129,3 +136,6 @@ def update_settings(
     user.phone = phone or None
     user.timezone = timezone or None
     user.update_emails = update_emails
+    audit.record("user.settings_changed", actor=user, target=user,
+                 organization=user.organization,
+                 summary=f"timezone {user.timezone or 'organisation'}, emails {update_emails}")

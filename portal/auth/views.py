@@ -5,6 +5,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from portal.audit import services as audit
 from portal.auth import services
 from portal.auth.forms import AccountForm, LoginForm
 from portal.auth.models import UpdateEmails
@@ -36,9 +37,12 @@ def login():
         return render_template("auth/login.html", form=form), status
     user = services.authenticate(form.email.data, form.password.data)
     if user is None:
+        audit.record("auth.sign_in_failed", actor=None, summary=form.email.data)
+        db.session.commit()
         form.password.errors.append(SIGN_IN_FAILED)
         return render_template("auth/login.html", form=form), 422
     services.record_sign_in(user)
+    audit.record("auth.signed_in", actor=user, organization=user.organization)
     db.session.commit()
     next_url = safe_next(request.args.get("next"))
     session.clear()  # nothing from before sign-in survives into the signed-in session
@@ -51,6 +55,7 @@ def login():
 def logout():
     """Sign out here and end the user's other sessions too (CSRFProtect guards every POST)."""
     services.end_all_sessions(current_user)
+    audit.record("auth.signed_out", actor=current_user, organization=current_user.organization)
     db.session.commit()
     session.clear()
     logout_user()  # after clear(): it marks the remember-me cookie for deletion in the session

@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from datetime import date
 
+from portal.audit import services as audit
+from portal.auth.models import User
 from portal.extensions import db
 from portal.projects.models import FunnelStage, Project, SelectionCount
 from portal.projects.services import ProjectError, mark_changed
@@ -28,7 +30,8 @@ class FunnelRow:
     share_of_first: float
 
 
-def record_funnel(project: Project, *, counts: dict[FunnelStage, int | None], on: date) -> None:
+def record_funnel(project: Project, *, counts: dict[FunnelStage, int | None], on: date,
+                  by: User | None = None) -> None:
     """Save the stages staff filled in, dated `on`; blank stages are left as they were."""
     known = {row.stage: row for row in project.selection_counts}
     merged = {stage: row.candidates for stage, row in known.items()}
@@ -46,6 +49,8 @@ def record_funnel(project: Project, *, counts: dict[FunnelStage, int | None], on
             db.session.add(row)
     mark_changed(project)
     db.session.flush()
+    audit.record("funnel.recorded", actor=by, target=project, organization=project.organization,
+                 summary=", ".join(f"{s.value} {n}" for s, n in counts.items() if n is not None))
 
 
 def funnel_rows(project: Project) -> list[FunnelRow]:

@@ -3,6 +3,7 @@
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from portal.audit import services as audit
 from portal.auth.models import User
 from portal.db import utcnow
 from portal.extensions import db
@@ -26,6 +27,8 @@ def ask_question(project: Project, *, author: User, body: str,
     db.session.add(question)
     mark_changed(project)
     db.session.flush()
+    audit.record(f"{kind.value}.asked", actor=author, target=question,
+                 organization=project.organization, summary=project.name)
     return question
 
 
@@ -39,6 +42,8 @@ def reply_to(question: Question, *, author: User, body: str) -> Reply:
         question.first_answered_at = reply.posted_at
     mark_changed(question.project)
     db.session.flush()
+    audit.record("question.replied", actor=author, target=question,
+                 organization=question.project.organization, summary=question.project.name)
     return reply
 
 

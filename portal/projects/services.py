@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from portal.accounts.models import Organization
+from portal.audit import services as audit
 from portal.auth.models import User
 from portal.db import local_today, utcnow
 from portal.extensions import db
@@ -93,6 +94,7 @@ def create_project(
     started_on: date | None = None,
     status: ProjectStatus = ProjectStatus.NOT_STARTED,
     opened_on: date | None = None,
+    by: User | None = None,
 ) -> Project:
     """Open a project for a client organisation; its ETA cannot be before the day it opens."""
     name = name.strip()
@@ -112,6 +114,8 @@ def create_project(
     )
     db.session.add(project)
     db.session.flush()
+    audit.record("project.opened", actor=by, target=project, organization=organization,
+                 summary=project.name)
     return project
 
 
@@ -195,6 +199,9 @@ def publish_update(
     project.eta_confidence = confidence
     mark_changed(project)
     db.session.flush()
+    audit.record("update.published", actor=author, target=update,
+                 organization=project.organization,
+                 summary=f"{project.name}: {status.label}, ETA {update.eta or 'none'}")
     return update
 
 
@@ -215,24 +222,31 @@ def move_milestone_eta(
     milestone.eta = eta
     mark_changed(milestone.project)
     db.session.flush()
+    audit.record("milestone.eta_moved", actor=by, target=milestone,
+                 organization=milestone.project.organization,
+                 summary=f"{milestone.title}: {change.old_eta} -> {eta}")
     return change
 
 
-def complete_milestone(milestone: Milestone, *, on: date) -> None:
+def complete_milestone(milestone: Milestone, *, on: date, by: User | None = None) -> None:
     """Mark a milestone done on the given day; not a day that has not come yet."""
     if on > local_today(milestone.project.organization.timezone):
         raise MilestoneInFuture()
     milestone.completed_on = on
     mark_changed(milestone.project)
     db.session.flush()
+    audit.record("milestone.completed", actor=by, target=milestone,
+                 organization=milestone.project.organization, summary=f"{milestone.title}: {on}")
 
 
-def close_project(project: Project, *, on: date) -> None:
+def close_project(project: Project, *, on: date, by: User | None = None) -> None:
     """Mark the work delivered: status done and a closing date."""
     project.status = ProjectStatus.DONE
     project.closed_on = on
     mark_changed(project)
     db.session.flush()
+    audit.record("project.closed", actor=by, target=project, organization=project.organization,
+                 summary=f"{project.name}: closed {on}")
 
 
 def update_spans(project_ids: list[int]) -> dict[int, UpdateSpan]:
@@ -271,7 +285,8 @@ def average_first_answer(project_ids: list[int]) -> timedelta | None:
     return sum((answered - asked for asked, answered in rows), timedelta()) / len(rows)
 
 
-def reassign_milestone(milestone: Milestone, *, owner: User | None) -> None:
+def reassign_milestone(milestone: Milestone, *, owner: User | None,
+                       by: User | None = None) -> None:
     """Name a different person the client should call for this step."""
     if owner is not None and not owner.is_staff:
         raise ProjectError("Only a member of staff can own a milestone.")
@@ -279,6 +294,9 @@ def reassign_milestone(milestone: Milestone, *, owner: User | None) -> None:
         milestone.owner = owner
         mark_changed(milestone.project)
         db.session.flush()
+        audit.record("milestone.reassigned", actor=by, target=milestone,
+                     organization=milestone.project.organization,
+                     summary=f"{milestone.title}: {owner.name if owner else 'nobody'}")
 
 
 def change_milestone(
@@ -291,7 +309,7 @@ def change_milestone(
     if eta is not None and not milestone.is_done:
         move_milestone_eta(milestone, eta=eta, by=by, reason=reason, at=at)
     if completed_on is not None and not milestone.is_done:
-        complete_milestone(milestone, on=completed_on)
+        complete_milestone(milestone, on=completed_on, by=by)
 
 
 def draft_of(project: Project, author: User) -> UpdateDraft | None:
@@ -337,3 +355,5 @@ def edit_update(update: StatusUpdate, *, editor: User, body: str,
         update.edited_at = utcnow()
         mark_changed(update.project)
     db.session.flush()
+    audit.record("update.edited", actor=editor, target=update,
+                 organization=update.project.organization, summary=update.project.name)

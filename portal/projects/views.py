@@ -122,6 +122,7 @@ def new():
             contact=_staff_member(form.contact_id.data),
             update_cadence_days=form.update_cadence_days.data, eta=form.eta.data,
             eta_confidence=Confidence(form.eta_confidence.data), started_on=form.started_on.data,
+            by=current_user,
         )
     except services.ProjectError as error:
         field = error.field if error.field in ("name", "eta") else "name"
@@ -181,7 +182,8 @@ def _apply_milestone_changes(project, form, update) -> None:
                 completed_on=change["completed_on"], eta=change["eta"], reason=change["reason"],
             )
             if change["owner_id"] is not None:  # 0 means "nobody yet"; absent means unchanged
-                services.reassign_milestone(milestone, owner=_staff_member(change["owner_id"]))
+                services.reassign_milestone(milestone, owner=_staff_member(change["owner_id"]),
+                                            by=current_user)
         except services.ProjectError as error:
             error.entry = entry
             raise
@@ -267,7 +269,7 @@ def record_funnel(project_id: int):
     if not form.validate_on_submit():
         return _render_page(project, 422, funnel_form=form)
     try:
-        funnel.record_funnel(project, counts=form.counts(), on=form.as_of.data)
+        funnel.record_funnel(project, counts=form.counts(), on=form.as_of.data, by=current_user)
     except services.ProjectError as error:
         getattr(form, error.field).errors.append(str(error))
         return _render_page(project, 422, funnel_form=form)

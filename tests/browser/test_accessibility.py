@@ -86,7 +86,7 @@ def test_project_page_with_the_milestone_form_open(page, sign_in, portal_data):
 
 @pytest.mark.parametrize("path", [
     "/staff/accounts/new", "/staff/projects/new", "/admin/users", "/admin/users/new",
-    "/admin/content", "/account",
+    "/admin/content", "/account", "/admin/audit",
 ])
 def test_admin_and_staff_forms(page, sign_in, make, portal_data, path):
     make.user("morgan@firm.example", role=Role.ADMIN, name="Morgan Reyes")

@@ -1,0 +1,78 @@
+"""Recording and reading audit events. Functions flush; the caller commits with its change."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import has_request_context, request
+from sqlalchemy import Select, select
+from sqlalchemy.orm import selectinload
+
+from portal.accounts.models import Organization
+from portal.audit.models import AuditEvent
+from portal.auth.models import User
+from portal.extensions import db
+
+PAGE_SIZE = 100
+
+
+def record(
+    action: str, *, actor: User | None, target: object | None = None,
+    organization: Organization | None = None, summary: str = "",
+) -> AuditEvent:
+    """Note an action in the same transaction as the change it describes."""
+    event = AuditEvent(
+        action=action, actor=actor, actor_email=actor.email if actor else None,
+        target_type=type(target).__name__ if target is not None else None,
+        target_id=getattr(target, "id", None), organization=organization,
+        summary=summary[:2000],
+        ip_address=request.remote_addr if has_request_context() else None,
+    )
+    db.session.add(event)
+    return event
+
+
+@dataclass(frozen=True)
+class AuditFilter:
+    """What an admin narrowed the log to; every field optional."""
+
+    action: str | None = None
+    actor_email: str | None = None
+    organization_id: int | None = None
+    since: date | None = None
+    until: date | None = None
+
+
+def _filtered(criteria: AuditFilter, zone: ZoneInfo) -> Select:
+    stmt = select(AuditEvent)
+    if criteria.action:
+        stmt = stmt.where(AuditEvent.action.startswith(criteria.action))
+    if criteria.actor_email:
+        stmt = stmt.where(AuditEvent.actor_email == criteria.actor_email.strip().lower())
+    if criteria.organization_id:
+        stmt = stmt.where(AuditEvent.organization_id == criteria.organization_id)
+    if criteria.since:
+        stmt = stmt.where(AuditEvent.created_at >= datetime.combine(criteria.since, time(),
+                                                                    tzinfo=zone))
+    if criteria.until:
+        end = datetime.combine(criteria.until + timedelta(days=1), time(), tzinfo=zone)
+        stmt = stmt.where(AuditEvent.created_at < end)
+    return stmt
+
+
+def find_events(criteria: AuditFilter, *, zone: ZoneInfo, page: int = 1) -> list[AuditEvent]:
+    """One page of matching events, newest first."""
+    stmt = (
+        _filtered(criteria, zone)
+        .options(selectinload(AuditEvent.organization))
+        .order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc())
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE + 1)
+    )
+    return list(db.session.scalars(stmt))
+
+
+def known_actions() -> list[str]:
+    """The actions recorded so far, for the filter's choices."""
+    return list(db.session.scalars(select(AuditEvent.action).distinct().order_by(
+        AuditEvent.action)))
