@@ -131,8 +131,9 @@ def register_blueprints(app: Flask) -> None:
     from portal.content.views import bp as content
     from portal.home.views import bp as home
     from portal.projects.views import bp as projects
+    from portal.pulses.views import bp as pulses
 
-    for blueprint in (auth, home, accounts, audit, projects, content):
+    for blueprint in (auth, home, accounts, audit, projects, content, pulses):
         app.register_blueprint(blueprint)
 
 

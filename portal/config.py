@@ -16,6 +16,9 @@ class Defaults:
     MAIL_FROM = "portal@localhost"
     BASE_URL = "http://127.0.0.1:5000"
     FIRM_NAME = "Northwind Partners"
+    PULSE_MIN_DAYS_BETWEEN = 14  # at most one pulse per client user in this many days
+    PULSE_PERIODIC_DAYS = 30  # a periodic pulse to each client user this often
+    PULSE_ANSWER_DAYS = 14  # how long an emailed pulse link can be answered
     LIVE_POLL_SECONDS = 15  # how often open pages ask whether anything changed
     PROXY_HOPS = 0  # proxies in front that set X-Forwarded-*; 0 trusts none of those headers
 

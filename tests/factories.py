@@ -18,6 +18,8 @@ from portal.extensions import db
 from portal.projects import questions
 from portal.projects import services as project_services
 from portal.projects.models import Milestone, Project, ProjectStatus, StatusUpdate
+from portal.pulses import services as pulses
+from portal.pulses.models import Trigger
 
 PASSWORD = "correct horse battery staple"
 PASSWORD_HASH = generate_password_hash(PASSWORD)  # hashed once: scrypt is slow on purpose
@@ -118,6 +120,16 @@ class Factories:
             return questions.ask_question(
                 db.session.get(Project, project.id), author=db.session.get(User, author.id),
                 body=body,
+            )
+
+        return self._commit(build)
+
+    def pulse(self, user: User, *, trigger=None, project: Project | None = None, now=None):
+        """A pulse request for the client user (sent, unless the fatigue rule holds it)."""
+        def build():
+            return pulses.request_pulse(
+                db.session.get(User, user.id), trigger=trigger or Trigger.PERIODIC,
+                project=db.session.get(Project, project.id) if project else None, now=now,
             )
 
         return self._commit(build)

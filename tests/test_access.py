@@ -8,9 +8,12 @@ from tests.conftest import csrf_token
 # item_id: a firm value or process step; only admins edit them (everyone reads the public pages).
 OBJECT_ARGUMENTS = {
     "project_id", "organization_id", "user_id", "question_id", "item_id", "update_id",
+    "follow_up_id",
 }
 # Arguments that pick a page rather than an object, with the value the checks use.
-OTHER_ARGUMENTS = {"action": "deactivate", "filename": "css/portal.css", "kind": "values"}
+# A pulse token is its own proof of access: anyone may try one, and a bad one is a 404.
+OTHER_ARGUMENTS = {"action": "deactivate", "filename": "css/portal.css", "kind": "values",
+                   "token": "not-a-real-token"}
 
 
 @pytest.fixture
@@ -59,6 +62,7 @@ def test_a_client_of_acme_gets_404_for_every_globex_url(app, signed_in, two_clie
         "question_id": two_clients["question"].id,
         "item_id": 1,
         "update_id": two_clients["update"].id,
+        "follow_up_id": 1,
     }
     for rule in _object_routes(app):
         url = _url_for_rule(app, rule, values)
@@ -110,9 +114,9 @@ def test_admins_manage_users(signed_in, two_clients):
 
 def test_anonymous_visitors_are_sent_to_sign_in_from_every_page(app, client, two_clients):
     values = {"project_id": 1, "organization_id": 1, "user_id": 1, "question_id": 1, "item_id": 1,
-              "update_id": 1}
+              "update_id": 1, "follow_up_id": 1}
     public = {"/login", "/healthz", "/static/<path:filename>", "/values", "/process",
-              "/branding/logo"}
+              "/branding/logo", "/pulses/<token>"}
     for rule in app.url_map.iter_rules():
         if rule.rule in public:
             continue

@@ -9,12 +9,13 @@ from sqlalchemy.orm import selectinload
 from portal.access import visible_organizations, visible_projects
 from portal.accounts.models import Organization
 from portal.auth.models import User
-from portal.db import local_today
+from portal.db import local_today, utcnow
 from portal.extensions import db
 from portal.projects import questions, track_record
 from portal.projects.models import Milestone, Project, StatusUpdate
 from portal.projects.services import average_first_answer, next_update_due, update_spans
 from portal.projects.track_record import PromisesKept, UpdateRhythm
+from portal.pulses import services as pulses
 
 
 @dataclass(frozen=True)
@@ -145,6 +146,8 @@ def staff_overview(user: User) -> dict:
         "recent_updates": recent_updates,
         "unanswered": questions.unanswered_questions(),
         "cadence": cadence_watch(projects),
+        "follow_ups": pulses.open_follow_ups(),
+        "now": utcnow(),
     }
 
 

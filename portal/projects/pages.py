@@ -8,6 +8,7 @@ from portal.projects.charts import milestone_drift_chart
 from portal.projects.funnel import funnel_rows
 from portal.projects.models import Project
 from portal.projects.services import average_first_answer, next_update_due, update_spans
+from portal.pulses import services as pulses
 
 
 def project_page(project: Project) -> dict:
@@ -25,6 +26,8 @@ def project_page(project: Project) -> dict:
         "first_answer": average_first_answer([project.id]),
         "version": live_version(project),
         "promise_notice_days": track_record.PROMISE_NOTICE_DAYS,
+        "update_scores": pulses.scores_by_update(project) if sees_internal_notes(current_user)
+        else {},
     }
 
 

@@ -22,6 +22,7 @@ from portal.projects.models import (
     UpdateRevision,
 )
 from portal.projects.track_record import UpdateSpan
+from portal.pulses import services as pulses
 
 
 class ProjectError(ValueError):
@@ -202,6 +203,8 @@ def publish_update(
     audit.record("update.published", actor=author, target=update,
                  organization=project.organization,
                  summary=f"{project.name}: {status.label}, ETA {update.eta or 'none'}")
+    if ask_feedback:
+        pulses.pulses_for_update(update, now=published_at)
     return update
 
 
@@ -228,8 +231,9 @@ def move_milestone_eta(
     return change
 
 
-def complete_milestone(milestone: Milestone, *, on: date, by: User | None = None) -> None:
-    """Mark a milestone done on the given day; not a day that has not come yet."""
+def complete_milestone(milestone: Milestone, *, on: date, by: User | None = None,
+                       at: datetime | None = None) -> None:
+    """Mark a milestone done on the given day (not one still to come) and ask how it went."""
     if on > local_today(milestone.project.organization.timezone):
         raise MilestoneInFuture()
     milestone.completed_on = on
@@ -237,6 +241,7 @@ def complete_milestone(milestone: Milestone, *, on: date, by: User | None = None
     db.session.flush()
     audit.record("milestone.completed", actor=by, target=milestone,
                  organization=milestone.project.organization, summary=f"{milestone.title}: {on}")
+    pulses.pulses_for_milestone(milestone, now=at)
 
 
 def close_project(project: Project, *, on: date, by: User | None = None) -> None:
@@ -309,7 +314,7 @@ def change_milestone(
     if eta is not None and not milestone.is_done:
         move_milestone_eta(milestone, eta=eta, by=by, reason=reason, at=at)
     if completed_on is not None and not milestone.is_done:
-        complete_milestone(milestone, on=completed_on, by=by)
+        complete_milestone(milestone, on=completed_on, by=by, at=at)
 
 
 def draft_of(project: Project, author: User) -> UpdateDraft | None:

@@ -1,0 +1,1 @@
+"""Satisfaction pulses: short CSAT/NPS/CES questions, one click from an email, acted on when low."""

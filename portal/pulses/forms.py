@@ -1,0 +1,74 @@
+"""The answer form (built from the pulse's own questions), report filters, follow-up notes."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, RadioField, SelectField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, InputRequired, Length, Optional
+
+from portal.accounts.services import all_organizations
+from portal.pulses.models import PulseTemplate
+from portal.pulses.services import MAX_COMMENT
+
+SCALE_WORDS = {
+    "csat": ("Very dissatisfied", "Very satisfied"),
+    "nps": ("Not at all likely", "Extremely likely"),
+    "ces": ("Very difficult", "Very easy"),
+}
+
+
+class AnswerForm(FlaskForm):
+    """Base of every pulse's answer form; the questions are added per template."""
+
+    contact_me = BooleanField("I would like someone to get in touch with me about this")
+
+    def scores(self, template: PulseTemplate) -> dict[int, int | None]:
+        return {q.id: self[f"q{q.id}"].data for q in template.questions}
+
+    def comments(self, template: PulseTemplate) -> dict[int, str]:
+        return {q.id: self[f"c{q.id}"].data or "" for q in template.questions}
+
+
+def answer_form_for(template: PulseTemplate, **kwargs) -> AnswerForm:
+    """A form with one scale and one optional comment per question of the template."""
+
+    class PulseForm(AnswerForm):
+        pass
+
+    for question in template.questions:
+        low, high = question.scale.bounds
+        setattr(PulseForm, f"q{question.id}", RadioField(
+            question.prompt, coerce=int,
+            choices=[SelectChoice(n, str(n)) for n in range(low, high + 1)],
+            validators=[InputRequired(f"Choose a score from {low} to {high}.")],
+        ))
+        if question.invites_comment:
+            setattr(PulseForm, f"c{question.id}", TextAreaField(
+                "Anything you would like to add? (optional)",
+                validators=[Optional(), Length(max=MAX_COMMENT)],
+            ))
+        else:
+            setattr(PulseForm, f"c{question.id}", TextAreaField(render_kw={"hidden": True}))
+    return PulseForm(**kwargs)
+
+
+class ReportForm(FlaskForm):
+    """Which answers a report covers (a GET form: no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    organization_id = SelectField("Account", coerce=int, default=0)
+    since = DateField("From", validators=[Optional()])
+    until = DateField("To", validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.organization_id.choices = [SelectChoice(0, "The whole firm")] + [
+            SelectChoice(o.id, o.name) for o in all_organizations()
+        ]
+
+
+class ResolveForm(FlaskForm):
+    """What was done about an unhappy answer."""
+
+    note = TextAreaField("What did you do?", validators=[DataRequired(), Length(max=2000)])

@@ -1,0 +1,183 @@
+"""Pulse templates and questions, requests to a client user, their answers and follow-ups."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.accounts.models import Organization
+from portal.auth.models import User
+from portal.db import UTCDateTime, str_enum, utcnow
+from portal.extensions import db
+from portal.projects.models import Milestone, Project, StatusUpdate
+
+
+class Scale(enum.StrEnum):
+    """The three kinds of question, each with its own scale."""
+
+    CSAT = "csat"  # 1-5, "How satisfied are you with ..."
+    NPS = "nps"  # 0-10, "How likely are you to recommend ..."
+    CES = "ces"  # 1-7, "How easy was it ...", 7 is easiest
+
+    @property
+    def bounds(self) -> tuple[int, int]:
+        return {"csat": (1, 5), "nps": (0, 10), "ces": (1, 7)}[self.value]
+
+    def is_low(self, score: int) -> bool:
+        """A score that opens a follow-up: CSAT 1-2, NPS 0-6, CES 1-3."""
+        return score <= {"csat": 2, "nps": 6, "ces": 3}[self.value]
+
+
+class Trigger(enum.StrEnum):
+    """What prompted a pulse."""
+
+    UPDATE = "update"
+    MILESTONE = "milestone"
+    CLOSEOUT = "closeout"
+    PERIODIC = "periodic"
+
+
+class RequestState(enum.StrEnum):
+    """Held by the fatigue rule, sent, or answered."""
+
+    HELD = "held"
+    SENT = "sent"
+    ANSWERED = "answered"
+
+
+class PulseTemplate(db.Model):
+    """One to three questions, used for one kind of trigger."""
+
+    __tablename__ = "pulse_template"
+    __table_args__ = (CheckConstraint("name <> ''", name="name_not_empty"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    trigger: Mapped[Trigger] = mapped_column(str_enum(Trigger, "trigger"), unique=True)
+
+    questions: Mapped[list[PulseQuestion]] = relationship(
+        back_populates="template", order_by="PulseQuestion.position",
+        cascade="all, delete-orphan",
+    )
+
+
+class PulseQuestion(db.Model):
+    """A question on a scale, optionally inviting a comment."""
+
+    __tablename__ = "pulse_question"
+    __table_args__ = (
+        UniqueConstraint("template_id", "position"),
+        CheckConstraint("position BETWEEN 0 AND 2", name="at_most_three"),
+        CheckConstraint("prompt <> ''", name="prompt_not_empty"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    template_id: Mapped[int] = mapped_column(ForeignKey("pulse_template.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    scale: Mapped[Scale] = mapped_column(str_enum(Scale, "scale"))
+    prompt: Mapped[str] = mapped_column(String(300))
+    invites_comment: Mapped[bool] = mapped_column(default=True)
+
+    template: Mapped[PulseTemplate] = relationship(back_populates="questions")
+
+
+class PulseRequest(db.Model):
+    """A pulse for one client user, tied to what prompted it; held while the user had one lately."""
+
+    __tablename__ = "pulse_request"
+    __table_args__ = (
+        CheckConstraint("(state = 'held') = (sent_at IS NULL)", name="sent_unless_held"),
+        Index("ix_pulse_request_user_sent", "user_id", "sent_at"),
+        Index("ix_pulse_request_organization_created", "organization_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organization.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    template_id: Mapped[int] = mapped_column(ForeignKey("pulse_template.id", ondelete="RESTRICT"))
+    trigger: Mapped[Trigger] = mapped_column(str_enum(Trigger, "trigger"))
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("project.id", ondelete="CASCADE"), index=True
+    )
+    update_id: Mapped[int | None] = mapped_column(
+        ForeignKey("status_update.id", ondelete="SET NULL"), index=True
+    )
+    milestone_id: Mapped[int | None] = mapped_column(
+        ForeignKey("milestone.id", ondelete="SET NULL"), index=True
+    )
+    state: Mapped[RequestState] = mapped_column(str_enum(RequestState, "state"))
+    hold_reason: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organization: Mapped[Organization] = relationship()
+    user: Mapped[User] = relationship()
+    template: Mapped[PulseTemplate] = relationship()
+    project: Mapped[Project | None] = relationship()
+    update: Mapped[StatusUpdate | None] = relationship()
+    milestone: Mapped[Milestone | None] = relationship()
+    answers: Mapped[list[PulseAnswer]] = relationship(
+        back_populates="request", cascade="all, delete-orphan"
+    )
+
+
+class PulseAnswer(db.Model):
+    """The client's score (and comment) for one question of one request; one row, ever."""
+
+    __tablename__ = "pulse_answer"
+    __table_args__ = (
+        UniqueConstraint("request_id", "question_id"),
+        CheckConstraint("score BETWEEN 0 AND 10", name="score_range"),
+        CheckConstraint("comment IS NULL OR length(comment) <= 2000", name="comment_length"),
+        Index("ix_pulse_answer_answered", "answered_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("pulse_request.id", ondelete="CASCADE"))
+    question_id: Mapped[int] = mapped_column(
+        ForeignKey("pulse_question.id", ondelete="RESTRICT"), index=True
+    )
+    scale: Mapped[Scale] = mapped_column(str_enum(Scale, "scale"))
+    score: Mapped[int]
+    comment: Mapped[str | None] = mapped_column(Text)
+    answered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    request: Mapped[PulseRequest] = relationship(back_populates="answers")
+    question: Mapped[PulseQuestion] = relationship()
+
+
+class FollowUp(db.Model):
+    """An unhappy answer, or a request to be contacted, for the account owner to act on."""
+
+    __tablename__ = "pulse_follow_up"
+    __table_args__ = (
+        CheckConstraint(
+            "(resolved_at IS NULL) = (resolution IS NULL)", name="resolved_with_note"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(
+        ForeignKey("pulse_request.id", ondelete="CASCADE"), unique=True
+    )
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    reason: Mapped[str] = mapped_column(String(300))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    resolution: Mapped[str | None] = mapped_column(Text)
+    resolved_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+
+    request: Mapped[PulseRequest] = relationship()
+    owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
+    resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])

@@ -1,0 +1,149 @@
+"""Pulse reports for staff: CSAT, NPS, CES, response rate and trends, computed in SQL."""
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import Select, case, func, select
+
+from portal.accounts.models import Organization
+from portal.extensions import db
+from portal.projects.models import Project
+from portal.pulses.models import PulseAnswer, PulseQuestion, PulseRequest, Scale
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which answers a report covers: a date range, and optionally one account or project."""
+
+    since: date
+    until: date
+    organization_id: int | None = None
+    project_id: int | None = None
+
+    @property
+    def start(self) -> datetime:
+        return datetime.combine(self.since, time(), tzinfo=UTC)
+
+    @property
+    def end(self) -> datetime:
+        return datetime.combine(self.until + timedelta(days=1), time(), tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The headline numbers; None where there were no answers of that kind."""
+
+    answers: int
+    csat_answers: int
+    csat_share: float | None  # share of 4-5
+    nps_answers: int
+    nps: float | None  # % promoters (9-10) minus % detractors (0-6)
+    ces_answers: int
+    ces_mean: float | None
+    sent: int
+    answered: int
+
+    @property
+    def response_rate(self) -> float | None:
+        return self.answered / self.sent if self.sent else None
+
+
+def _scoped(stmt: Select, scope: Scope, moment) -> Select:
+    stmt = stmt.where(moment >= scope.start, moment < scope.end)
+    if scope.organization_id:
+        stmt = stmt.where(PulseRequest.organization_id == scope.organization_id)
+    if scope.project_id:
+        stmt = stmt.where(PulseRequest.project_id == scope.project_id)
+    return stmt
+
+
+def _counts(scale: Scale, condition=None):
+    match = PulseAnswer.scale == scale
+    if condition is not None:
+        match = match & condition
+    return func.coalesce(func.sum(case((match, 1), else_=0)), 0)
+
+
+def figures(scope: Scope) -> Figures:
+    """CSAT, NPS and CES over the scope's answers, and its response rate, in two queries."""
+    row = db.session.execute(_scoped(select(
+        func.count(PulseAnswer.id),
+        _counts(Scale.CSAT), _counts(Scale.CSAT, PulseAnswer.score >= 4),
+        _counts(Scale.NPS), _counts(Scale.NPS, PulseAnswer.score >= 9),
+        _counts(Scale.NPS, PulseAnswer.score <= 6),
+        _counts(Scale.CES), func.avg(case((PulseAnswer.scale == Scale.CES, PulseAnswer.score))),
+    ).select_from(PulseAnswer).join(PulseRequest), scope, PulseAnswer.answered_at)).one()
+    total, csat_n, csat_top, nps_n, promoters, detractors, ces_n, ces_mean = row
+    sent, answered = db.session.execute(_scoped(select(
+        func.count(PulseRequest.id),
+        func.coalesce(func.sum(case((PulseRequest.answered_at.is_not(None), 1), else_=0)), 0),
+    ), scope, PulseRequest.sent_at)).one()
+    return Figures(
+        answers=total, csat_answers=csat_n,
+        csat_share=csat_top / csat_n if csat_n else None,
+        nps_answers=nps_n, nps=100 * (promoters - detractors) / nps_n if nps_n else None,
+        ces_answers=ces_n, ces_mean=float(ces_mean) if ces_mean is not None else None,
+        sent=sent, answered=answered,
+    )
+
+
+def _month(column):
+    if db.engine.dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM")
+    return func.strftime("%Y-%m", column)
+
+
+def monthly_trend(scope: Scope) -> list[tuple[str, float | None, float | None]]:
+    """Per month: CSAT share of 4-5 and NPS, for the trend chart."""
+    month = _month(PulseAnswer.answered_at).label("month")
+    rows = db.session.execute(_scoped(select(
+        month, _counts(Scale.CSAT), _counts(Scale.CSAT, PulseAnswer.score >= 4),
+        _counts(Scale.NPS), _counts(Scale.NPS, PulseAnswer.score >= 9),
+        _counts(Scale.NPS, PulseAnswer.score <= 6),
+    ).select_from(PulseAnswer).join(PulseRequest), scope,
+        PulseAnswer.answered_at).group_by(month).order_by(month))
+    return [
+        (m, top / n if n else None, 100 * (pro - det) / nn if nn else None)
+        for m, n, top, nn, pro, det in rows
+    ]
+
+
+def comments(scope: Scope, limit: int = 50) -> list:
+    """The newest comments in the scope, with their score and account."""
+    return list(db.session.execute(_scoped(
+        select(PulseAnswer.answered_at, Organization.name, PulseAnswer.scale,
+               PulseAnswer.score, PulseAnswer.comment)
+        .select_from(PulseAnswer).join(PulseRequest)
+        .join(Organization, Organization.id == PulseRequest.organization_id)
+        .where(PulseAnswer.comment.is_not(None)), scope, PulseAnswer.answered_at,
+    ).order_by(PulseAnswer.answered_at.desc()).limit(limit)))
+
+
+def _cell(value) -> str:
+    """A CSV cell a spreadsheet will never run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def answers_csv(scope: Scope) -> str:
+    """One row per answer, UTF-8, injection-safe."""
+    rows = db.session.execute(_scoped(
+        select(PulseAnswer.answered_at, Organization.name, Project.name, PulseRequest.trigger,
+               PulseAnswer.scale, PulseQuestion.prompt, PulseAnswer.score, PulseAnswer.comment)
+        .select_from(PulseAnswer).join(PulseRequest).join(PulseQuestion)
+        .join(Organization, Organization.id == PulseRequest.organization_id)
+        .outerjoin(Project, Project.id == PulseRequest.project_id),
+        scope, PulseAnswer.answered_at,
+    ).order_by(PulseAnswer.answered_at))
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["answered_at", "account", "project", "trigger", "scale", "question",
+                     "score", "comment"])
+    for answered_at, account, project, trigger, scale, prompt, score, comment in rows:
+        writer.writerow([_cell(v) for v in (answered_at.isoformat(), account, project,
+                                            trigger.value, scale.value, prompt, score, comment)])
+    return out.getvalue()

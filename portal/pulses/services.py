@@ -1,0 +1,293 @@
+"""Rules for pulses: when one goes out, when it is held, how answers are kept, what is followed up.
+
+Functions flush; the caller commits.
+"""
+
+from datetime import datetime, timedelta
+
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from portal.audit import services as audit
+from portal.auth.models import Role, User
+from portal.db import utcnow
+from portal.extensions import db
+from portal.projects.models import Milestone, Project, StatusUpdate
+from portal.pulses.defaults import ensure_default_templates
+from portal.pulses.models import (
+    FollowUp,
+    PulseAnswer,
+    PulseQuestion,
+    PulseRequest,
+    PulseTemplate,
+    RequestState,
+    Trigger,
+)
+
+TOKEN_SALT = "pulse-answer"  # noqa: S105 (a salt that separates token purposes, not a secret)
+MAX_COMMENT = 2000
+
+
+class PulseError(ValueError):
+    """An answer or token was refused; the message is for the person at the form."""
+
+
+class BadToken(PulseError):
+    """The link is not one we made, was changed, or has expired."""
+
+    def __init__(self, expired: bool = False) -> None:
+        super().__init__(
+            "This link has expired: pulses can be answered for 14 days." if expired
+            else "This link is not valid. Please use the link from your email."
+        )
+
+
+def _days(setting: str) -> timedelta:
+    return timedelta(days=int(current_app.config[setting]))
+
+
+def template_for(trigger: Trigger) -> PulseTemplate:
+    """The template used for this kind of trigger; the defaults are created on first use."""
+    stmt = select(PulseTemplate).where(PulseTemplate.trigger == trigger)
+    template = db.session.scalars(stmt).first()
+    if template is None:
+        ensure_default_templates()
+        template = db.session.scalars(stmt).one()
+    return template
+
+
+def _last_sent(user: User, now: datetime) -> datetime | None:
+    return db.session.scalar(select(func.max(PulseRequest.sent_at)).where(
+        PulseRequest.user_id == user.id, PulseRequest.trigger != Trigger.CLOSEOUT,
+        PulseRequest.sent_at <= now,
+    ))
+
+
+def request_pulse(
+    user: User, *, trigger: Trigger, project: Project | None = None,
+    update: StatusUpdate | None = None, milestone: Milestone | None = None,
+    now: datetime | None = None,
+) -> PulseRequest:
+    """Ask one client user; held (not lost) when they had a pulse in the last 14 days."""
+    now = now or utcnow()
+    last = _last_sent(user, now)
+    held = trigger != Trigger.CLOSEOUT and last is not None and now - last < _days(
+        "PULSE_MIN_DAYS_BETWEEN")
+    request = PulseRequest(
+        organization_id=user.organization_id, user=user, template=template_for(trigger),
+        trigger=trigger, project=project, update=update, milestone=milestone, created_at=now,
+        state=RequestState.HELD if held else RequestState.SENT, sent_at=None if held else now,
+        hold_reason=(
+            f"{user.name} had a pulse on {last:%-d %b %Y}; at most one every "
+            f"{current_app.config['PULSE_MIN_DAYS_BETWEEN']} days, so this one waits until "
+            f"{last + _days('PULSE_MIN_DAYS_BETWEEN'):%-d %b %Y}."
+        ) if held else None,
+    )
+    db.session.add(request)
+    db.session.flush()
+    return request
+
+
+def _client_users(organization_id: int) -> list[User]:
+    return list(db.session.scalars(select(User).where(
+        User.organization_id == organization_id, User.role == Role.CLIENT,
+        User.active.is_(True),
+    ).order_by(User.id)))
+
+
+def pulses_for_update(update: StatusUpdate, *, now: datetime | None = None) -> list:
+    """Staff ticked "ask the client for feedback": one pulse per client user."""
+    project = update.project
+    return [request_pulse(u, trigger=Trigger.UPDATE, project=project, update=update, now=now)
+            for u in _client_users(project.organization_id)]
+
+
+def pulses_for_milestone(milestone: Milestone, *, now: datetime | None = None) -> list:
+    """A milestone was completed: ask how it went."""
+    project = milestone.project
+    return [request_pulse(u, trigger=Trigger.MILESTONE, project=project, milestone=milestone,
+                          now=now) for u in _client_users(project.organization_id)]
+
+
+def pulses_for_closeout(project: Project, *, now: datetime | None = None) -> list:
+    """A project was closed out: always ask, whatever the fatigue rule says."""
+    return [request_pulse(u, trigger=Trigger.CLOSEOUT, project=project, now=now)
+            for u in _client_users(project.organization_id)]
+
+
+def periodic_pulses(now: datetime | None = None) -> list[PulseRequest]:
+    """Every N days per account, a pulse to each client user who has not had a periodic one."""
+    now = now or utcnow()
+    since = now - _days("PULSE_PERIODIC_DAYS")
+    recent = select(PulseRequest.user_id).where(
+        PulseRequest.trigger == Trigger.PERIODIC, PulseRequest.created_at >= since)
+    users = db.session.scalars(select(User).where(
+        User.role == Role.CLIENT, User.active.is_(True), User.id.not_in(recent)))
+    return [request_pulse(u, trigger=Trigger.PERIODIC, now=now) for u in users]
+
+
+def release_held(now: datetime | None = None) -> list[PulseRequest]:
+    """Send held pulses whose wait is over, oldest first, one per user."""
+    now = now or utcnow()
+    released, seen = [], set()
+    held = db.session.scalars(select(PulseRequest).where(
+        PulseRequest.state == RequestState.HELD).order_by(PulseRequest.created_at))
+    for request in held:
+        last = _last_sent(request.user, now)
+        if request.user_id in seen or (last and now - last < _days("PULSE_MIN_DAYS_BETWEEN")):
+            continue
+        request.state, request.sent_at, request.hold_reason = RequestState.SENT, now, None
+        seen.add(request.user_id)
+        released.append(request)
+        db.session.flush()
+    return released
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=TOKEN_SALT)
+
+
+def answer_token(request: PulseRequest) -> str:
+    """The signed token in the email's links, bound to the request and its user."""
+    return _serializer().dumps({"r": request.id, "u": request.user_id})
+
+
+def request_from_token(token: str) -> PulseRequest:
+    """The request a token names, if the token is ours, unchanged and under 14 days old."""
+    max_age = int(_days("PULSE_ANSWER_DAYS").total_seconds())
+    try:
+        data = _serializer().loads(token, max_age=max_age)
+    except SignatureExpired as error:
+        raise BadToken(expired=True) from error
+    except BadSignature as error:
+        raise BadToken() from error
+    if not isinstance(data, dict) or not isinstance(data.get("r"), int):
+        raise BadToken()
+    request = db.session.get(PulseRequest, data["r"])
+    if request is None or request.user_id != data.get("u") or request.state == RequestState.HELD:
+        raise BadToken()
+    return request
+
+
+def _check_answer(question: PulseQuestion, score: int | None, comment: str | None) -> None:
+    low, high = question.scale.bounds
+    if score is None or not low <= score <= high:
+        raise PulseError(f"Choose a score from {low} to {high} for: {question.prompt}")
+    if comment and len(comment) > MAX_COMMENT:
+        raise PulseError(f"Comments can be at most {MAX_COMMENT} characters.")
+
+
+def record_answers(
+    request: PulseRequest, *, scores: dict[int, int | None], comments: dict[int, str],
+    contact_me: bool = False, now: datetime | None = None,
+) -> list[PulseAnswer]:
+    """Keep the answers, replacing earlier ones to the same request; follow up if unhappy.
+
+    Every question is checked before anything is written, so a bad answer changes nothing.
+    """
+    now = now or utcnow()
+    questions = request.template.questions
+    for question in questions:
+        _check_answer(question, scores.get(question.id), comments.get(question.id))
+    existing = {a.question_id: a for a in request.answers}
+    answers = []
+    for question in questions:
+        answer = existing.get(question.id)
+        if answer is None:
+            answer = PulseAnswer(request=request, question=question, scale=question.scale)
+            db.session.add(answer)
+        answer.score = scores[question.id]
+        answer.comment = (comments.get(question.id) or "").strip() or None
+        answer.answered_at = now
+        answers.append(answer)
+    request.state, request.answered_at = RequestState.ANSWERED, now
+    db.session.flush()
+    reason = _follow_up_reason(answers, contact_me)
+    if reason:
+        open_follow_up(request, reason=reason, now=now)
+    return answers
+
+
+def _follow_up_reason(answers: list[PulseAnswer], contact_me: bool) -> str | None:
+    low = [f"{a.scale.value.upper()} {a.score}" for a in answers if a.scale.is_low(a.score)]
+    if low:
+        return "Low score: " + ", ".join(low)
+    return "The client asked to be contacted" if contact_me else None
+
+
+def add_working_days(moment: datetime, days: int) -> datetime:
+    """`days` working days later, skipping Saturdays and Sundays."""
+    while days:
+        moment += timedelta(days=1)
+        if moment.weekday() < 5:
+            days -= 1
+    return moment
+
+
+def open_follow_up(request: PulseRequest, *, reason: str, now: datetime) -> FollowUp:
+    """A follow-up for the account owner, due in 2 working days; one per request."""
+    follow_up = db.session.scalars(
+        select(FollowUp).where(FollowUp.request_id == request.id)).first()
+    if follow_up is None:
+        follow_up = FollowUp(request=request, opened_at=now,
+                             due_at=add_working_days(now, 2),
+                             owner=request.organization.account_owner)
+        db.session.add(follow_up)
+    follow_up.reason = reason
+    db.session.flush()
+    return follow_up
+
+
+def resolve_follow_up(follow_up: FollowUp, *, by: User, note: str) -> None:
+    """Close the loop: what was done, by whom."""
+    if not note.strip():
+        raise PulseError("Say what you did to follow up.")
+    follow_up.resolution, follow_up.resolved_by, follow_up.resolved_at = note.strip(), by, utcnow()
+    audit.record("follow_up.resolved", actor=by, target=follow_up,
+                 organization=follow_up.request.organization, summary=note.strip()[:200])
+    db.session.flush()
+
+
+def open_follow_ups() -> list[FollowUp]:
+    """Unresolved follow-ups, the most overdue first."""
+    return list(db.session.scalars(
+        select(FollowUp).where(FollowUp.resolved_at.is_(None))
+        .options(selectinload(FollowUp.request).selectinload(PulseRequest.organization),
+                 selectinload(FollowUp.request).selectinload(PulseRequest.user),
+                 selectinload(FollowUp.request).selectinload(PulseRequest.answers),
+                 selectinload(FollowUp.owner))
+        .order_by(FollowUp.due_at)
+    ))
+
+
+def held_requests() -> list[PulseRequest]:
+    """Pulses waiting because of the fatigue rule, with the reason, oldest first."""
+    return list(db.session.scalars(
+        select(PulseRequest).where(PulseRequest.state == RequestState.HELD)
+        .options(selectinload(PulseRequest.user), selectinload(PulseRequest.organization))
+        .order_by(PulseRequest.created_at)
+    ))
+
+
+def pending_for(user: User, now: datetime | None = None) -> PulseRequest | None:
+    """The client's newest pulse still waiting for an answer, for the in-portal banner."""
+    now = now or utcnow()
+    return db.session.scalars(select(PulseRequest).where(
+        PulseRequest.user_id == user.id, PulseRequest.state == RequestState.SENT,
+        PulseRequest.sent_at >= now - _days("PULSE_ANSWER_DAYS"),
+    ).order_by(PulseRequest.sent_at.desc())).first()
+
+
+def scores_by_update(project: Project) -> dict[int, list[PulseAnswer]]:
+    """Answers to pulses prompted by each update of the project, for staff to see beside it."""
+    rows = db.session.scalars(
+        select(PulseAnswer).join(PulseRequest)
+        .where(PulseRequest.project_id == project.id, PulseRequest.update_id.is_not(None))
+        .options(selectinload(PulseAnswer.request))
+    )
+    by_update: dict[int, list[PulseAnswer]] = {}
+    for answer in rows:
+        by_update.setdefault(answer.request.update_id, []).append(answer)
+    return by_update

@@ -1,0 +1,118 @@
+"""Answering a pulse (by token, no sign-in) and the staff reports and follow-ups."""
+
+from datetime import timedelta
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+
+from portal.access import staff_required
+from portal.db import utcnow
+from portal.extensions import db
+from portal.pulses import reports, services
+from portal.pulses.charts import trend_chart
+from portal.pulses.forms import SCALE_WORDS, ReportForm, ResolveForm, answer_form_for
+from portal.pulses.models import FollowUp
+
+bp = Blueprint("pulses", __name__)
+
+
+def _answer_page(token: str, status: int = 200, **context):
+    return render_template("pulses/answer.html", token=token, words=SCALE_WORDS,
+                           **context), status
+
+
+@bp.route("/pulses/<token>", methods=["GET", "POST"])
+def answer(token: str):
+    """The pulse form; a score in the link is only preselected: GET never records anything."""
+    try:
+        pulse = services.request_from_token(token)
+    except services.BadToken as error:
+        return render_template("pulses/bad_token.html", message=str(error)), 404
+    template = pulse.template
+    preset = {}
+    first = template.questions[0]
+    score = request.args.get("score", type=int)
+    if request.method == "GET" and score is not None:
+        preset[f"q{first.id}"] = score
+    for answer in pulse.answers if request.method == "GET" else []:
+        preset.setdefault(f"q{answer.question_id}", answer.score)
+        preset[f"c{answer.question_id}"] = answer.comment or ""
+    form = answer_form_for(template, **preset)
+    if not form.validate_on_submit():
+        return _answer_page(token, 422 if form.is_submitted() else 200, pulse=pulse, form=form)
+    try:
+        _record(pulse, form)
+    except services.PulseError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return _answer_page(token, 422, pulse=pulse, form=form)
+    return render_template("pulses/thanks.html", pulse=pulse, token=token)
+
+
+def _record(pulse, form) -> None:
+    """Save the answers; a second identical send racing this one updates the same rows."""
+    for attempt in range(2):
+        try:
+            services.record_answers(pulse, scores=form.scores(pulse.template),
+                                    comments=form.comments(pulse.template),
+                                    contact_me=form.contact_me.data)
+            db.session.commit()
+            return
+        except IntegrityError:
+            db.session.rollback()
+            if attempt:
+                raise
+            db.session.refresh(pulse)
+
+
+def _scope(form: ReportForm) -> reports.Scope:
+    today = utcnow().date()
+    return reports.Scope(
+        since=form.since.data or today - timedelta(days=180), until=form.until.data or today,
+        organization_id=form.organization_id.data or None,
+        project_id=request.args.get("project_id", type=int),
+    )
+
+
+@bp.get("/staff/pulses")
+@staff_required
+def report():
+    """CSAT, NPS, CES, response rate, trend and comments, for the firm or one account."""
+    form = ReportForm(request.args)
+    if request.args and not form.validate():
+        abort(400)
+    scope = _scope(form)
+    return render_template(
+        "pulses/report.html", form=form, scope=scope, figures=reports.figures(scope),
+        chart=trend_chart(reports.monthly_trend(scope)), comments=reports.comments(scope),
+        follow_ups=services.open_follow_ups(), held=services.held_requests(), now=utcnow(),
+        resolve_form=ResolveForm(),
+    )
+
+
+@bp.get("/staff/pulses.csv")
+@staff_required
+def export():
+    """Every answer in the scope, one row each, safe to open in a spreadsheet."""
+    scope = _scope(ReportForm(request.args))
+    filename = f"pulse-answers-{scope.since}-{scope.until}.csv"
+    return Response(
+        reports.answers_csv(scope).encode("utf-8"), mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.post("/staff/follow-ups/<int:follow_up_id>/resolve")
+@staff_required
+def resolve(follow_up_id: int):
+    """Close the loop on an unhappy answer with a note of what was done."""
+    follow_up = db.session.get(FollowUp, follow_up_id) or abort(404)
+    form = ResolveForm()
+    if not form.validate_on_submit():
+        flash("Say what you did to follow up.", "error")
+        return redirect(request.referrer or url_for("pulses.report"))
+    services.resolve_follow_up(follow_up, by=current_user, note=form.note.data)
+    db.session.commit()
+    flash("Follow-up resolved.", "success")
+    return redirect(url_for("pulses.report"))

@@ -1,0 +1,191 @@
+"""Satisfaction pulses: asked at the right moments, answered in one click, acted on when low."""
+
+import re
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.auth.models import Role
+from portal.extensions import db
+from portal.pulses import services as pulses
+from portal.pulses.models import FollowUp, PulseAnswer, PulseRequest, RequestState, Trigger
+
+
+@pytest.fixture
+def acme(make):
+    owner = make.user("priya@firm.example", role=Role.STAFF, name="Priya Nair")
+    make.organization("Acme Corp", account_owner=None)
+    client = make.user("jordan@acme.example", organization="Acme Corp", name="Jordan Blake")
+    with make.app.app_context():
+        from portal.accounts.models import Organization
+        from portal.auth.models import User
+        org = db.session.scalars(select(Organization)).one()
+        org.account_owner = db.session.get(User, owner.id)
+        db.session.commit()
+    return {"owner": owner, "client": client, "project": make.project("Acme Corp")}
+
+
+def _count(app, model, *where) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(model).where(*where))
+
+
+def _token(app, request) -> str:
+    with app.test_request_context():
+        return pulses.answer_token(db.session.get(PulseRequest, request.id))
+
+
+def _only_request(app) -> PulseRequest:
+    with app.app_context():
+        db.session().expire_on_commit = False
+        return db.session.scalars(select(PulseRequest)).one()
+
+
+def test_feedback_asked_with_an_update_is_answered_from_the_banner(app, signed_in, acme,
+                                                                   post_form):
+    project = acme["project"]
+    staff = signed_in("priya@firm.example")
+    post_form(staff, f"/staff/projects/{project.id}/updates/new", {
+        "status": "on_track", "body": "Design signed off.", "eta": project.eta.isoformat(),
+        "eta_confidence": "high", "ask_feedback": "y",
+    })
+    client = signed_in("jordan@acme.example")
+    banner = re.search(r'class="pulse-banner">.*?href="([^"]+)"', client.get("/").get_data(
+        as_text=True), re.S)
+    assert banner, "the client sees a banner for the pending pulse"
+    link = banner.group(1)
+
+    page = client.get(f"{link}?score=4").get_data(as_text=True)
+    assert re.search(r'<input checked [^>]*value="4"', page) and "How satisfied are you" in page
+    assert _count(app, PulseAnswer) == 0  # opening the link records nothing
+
+    question = re.search(r'name="(q\d+)"', page).group(1)
+    response = post_form(client, link, {question: "4", f"c{question[1:]}": "Clear, thanks."})
+    assert response.status_code == 200 and "Thank you" in response.get_data(as_text=True)
+    post_form(client, link, {question: "5", f"c{question[1:]}": ""})
+    with app.app_context():
+        answer = db.session.scalars(select(PulseAnswer)).one()  # changed, not added
+        assert (answer.score, answer.comment) == (5, None)
+    assert "pulse-banner" not in client.get("/").get_data(as_text=True)
+    staff_page = staff.get(f"/projects/{project.id}").get_data(as_text=True)
+    assert "CSAT 5/5 on the update of" in staff_page
+    client_page = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    assert "CSAT 5/5" not in client_page
+
+
+def test_a_user_gets_at_most_one_pulse_a_fortnight_except_at_closeout(app, signed_in, acme,
+                                                                      make):
+    now = datetime.now(UTC)
+    make.pulse(acme["client"], now=now - timedelta(days=3))
+    held = make.pulse(acme["client"], trigger=Trigger.UPDATE, project=acme["project"], now=now)
+    closeout = make.pulse(acme["client"], trigger=Trigger.CLOSEOUT, project=acme["project"],
+                          now=now)
+    assert held.state == RequestState.HELD and "at most one every 14 days" in held.hold_reason
+    assert closeout.state == RequestState.SENT
+    page = signed_in("priya@firm.example").get("/staff/pulses").get_data(as_text=True)
+    assert "Jordan Blake · update pulse: Jordan Blake had a pulse on" in page
+    with app.app_context():
+        assert pulses.release_held(now + timedelta(days=5)) == []
+        released = pulses.release_held(now + timedelta(days=12))
+        assert [r.id for r in released] == [held.id]
+        db.session.commit()
+
+
+def test_a_low_score_opens_a_follow_up_due_in_two_working_days(app, signed_in, acme, make,
+                                                               post_form):
+    request = make.pulse(acme["client"], now=datetime(2026, 11, 13, 9, tzinfo=UTC))  # a Friday
+    with app.app_context():
+        pulse = db.session.get(PulseRequest, request.id)
+        nps, csat = pulse.template.questions
+        pulses.record_answers(pulse, scores={nps.id: 3, csat.id: 4}, comments={},
+                              now=datetime(2026, 11, 13, 10, tzinfo=UTC))
+        db.session.commit()
+        follow_up = db.session.scalars(select(FollowUp)).one()
+        assert follow_up.due_at.date().isoformat() == "2026-11-17"  # Monday, Tuesday
+        assert follow_up.owner_id == acme["owner"].id and "NPS 3" in follow_up.reason
+    staff = signed_in("priya@firm.example")
+    assert "Unhappy answers to follow up" in staff.get("/").get_data(as_text=True)
+    assert "overdue" in staff.get("/").get_data(as_text=True).split("Unhappy answers")[1]
+    post_form(staff, f"/staff/follow-ups/{follow_up.id}/resolve",
+              {"note": "Called Jordan; agreed a weekly call."}, "/staff/pulses")
+    assert _count(app, FollowUp, FollowUp.resolved_at.is_not(None)) == 1
+
+
+def test_asking_to_be_contacted_opens_a_follow_up_too(app, acme, make):
+    request = make.pulse(acme["client"])
+    with app.app_context():
+        pulse = db.session.get(PulseRequest, request.id)
+        scores = {q.id: q.scale.bounds[1] for q in pulse.template.questions}
+        pulses.record_answers(pulse, scores=scores, comments={}, contact_me=True)
+        db.session.commit()
+    assert _count(app, FollowUp) == 1
+
+
+@pytest.mark.parametrize("tamper", ["flip", "foreign", "expired"])
+def test_a_bad_token_gets_a_clear_page_and_writes_nothing(app, acme, make, client, tamper,
+                                                          monkeypatch):
+    request = make.pulse(acme["client"])
+    token = _token(app, request)
+    if tamper == "flip":
+        token = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    elif tamper == "foreign":
+        from itsdangerous import URLSafeTimedSerializer
+        token = URLSafeTimedSerializer("another portal's key", salt=pulses.TOKEN_SALT).dumps(
+            {"r": request.id, "u": request.user_id})
+    else:
+        import itsdangerous.timed
+        real = itsdangerous.timed.time.time
+        monkeypatch.setattr(itsdangerous.timed.time, "time", lambda: real() - 15 * 86400)
+        token = _token(app, request)
+        monkeypatch.undo()
+    response = client.get(f"/pulses/{token}?score=5")
+    assert response.status_code == 404
+    text = response.get_data(as_text=True)
+    assert ("expired" in text) if tamper == "expired" else ("not valid" in text)
+    assert _count(app, PulseAnswer) == 0
+
+
+def test_out_of_range_scores_and_long_comments_change_nothing(app, acme, make, client,
+                                                              post_form):
+    request = make.pulse(acme["client"])
+    link = f"/pulses/{_token(app, request)}"
+    page = client.get(link).get_data(as_text=True)
+    nps, csat = re.findall(r'name="(q\d+)"', page)[0], re.findall(r'name="(q\d+)"', page)[-1]
+    bad_score = post_form(client, link, {nps: "11", csat: "4"})
+    assert bad_score.status_code == 422 and "Not a valid choice" in bad_score.get_data(
+        as_text=True)
+    long_comment = post_form(client, link, {nps: "9", csat: "4", f"c{csat[1:]}": "x" * 2001})
+    assert long_comment.status_code == 422
+    assert "2000 characters" in long_comment.get_data(as_text=True)
+    assert _count(app, PulseAnswer) == 0
+
+
+def test_two_identical_answers_at_the_same_instant_make_one_row_each(app, acme, make):
+    request = make.pulse(acme["client"])
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def answer():
+        with app.app_context():
+            pulse = db.session.get(PulseRequest, request.id)
+            scores = {q.id: 2 if q.scale.value == "nps" else 3 for q in pulse.template.questions}
+            barrier.wait()
+            try:
+                pulses.record_answers(pulse, scores=scores, comments={})
+                db.session.commit()
+            except Exception as error:  # the loser of the race is retried below
+                db.session.rollback()
+                errors.append(error)
+                pulse = db.session.get(PulseRequest, request.id)
+                pulses.record_answers(pulse, scores=scores, comments={})
+                db.session.commit()
+
+    threads = [threading.Thread(target=answer) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert _count(app, PulseAnswer) == 2  # two questions, one row each
+    assert _count(app, FollowUp) == 1
