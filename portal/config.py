@@ -16,6 +16,7 @@ class Defaults:
     MAIL_FROM = "portal@localhost"
     BASE_URL = "http://127.0.0.1:5000"
     FIRM_NAME = "Northwind Partners"
+    PDF_PAGE_SIZE = "A4"  # or "Letter": the paper size of generated PDFs
     LIVE_POLL_SECONDS = 15  # how often open pages ask whether anything changed
     PROXY_HOPS = 0  # proxies in front that set X-Forwarded-*; 0 trusts none of those headers
 
