@@ -25,6 +25,7 @@ def create_app(overrides: dict | None = None, *, instance_path: str | None = Non
     configure_database(app)
     configure_secret_key(app)
     configure_production(app)
+    configure_pdf(app)
     app.url_map.converters["int"] = DatabaseIdConverter
     register_extensions(app)
     register_blueprints(app)
@@ -54,6 +55,18 @@ def configure_production(app: Flask) -> None:
     hops = int(app.config["PROXY_HOPS"])
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def configure_pdf(app: Flask) -> None:
+    """PDF_PAGE_SIZE as WeasyPrint names it ("A4" or "Letter"); anything else stops start-up."""
+    from portal.pdf import PAGE_SIZES
+
+    size = str(app.config["PDF_PAGE_SIZE"]).strip().lower()
+    if size not in PAGE_SIZES:
+        raise ConfigurationError(
+            f"PORTAL_PDF_PAGE_SIZE must be one of {', '.join(PAGE_SIZES.values())}"
+        )
+    app.config["PDF_PAGE_SIZE"] = PAGE_SIZES[size]
 
 
 def database_url(app: Flask) -> str:
@@ -128,12 +141,13 @@ def register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts
     from portal.audit.views import bp as audit
     from portal.auth.views import bp as auth
+    from portal.closeout.views import bp as closeout
     from portal.content.views import bp as content
     from portal.home.views import bp as home
     from portal.projects.views import bp as projects
     from portal.pulses.views import bp as pulses
 
-    for blueprint in (auth, home, accounts, audit, projects, content, pulses):
+    for blueprint in (auth, home, accounts, audit, projects, content, pulses, closeout):
         app.register_blueprint(blueprint)
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import Select, select
 
 from portal.accounts.models import Organization
 from portal.auth.models import User
+from portal.closeout.models import Closeout
 from portal.extensions import db
 from portal.projects.models import Project, Question, StatusUpdate
 
@@ -87,3 +88,11 @@ def admin_required(view: Callable) -> Callable:
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def get_published_closeout_or_404(project: Project) -> Closeout:
+    """The published closeout of a project the caller has already loaded; 404 when there is none."""
+    closeout = project.closeout
+    if closeout is None or not closeout.is_published:
+        abort(404)
+    return closeout

@@ -19,6 +19,7 @@ class Defaults:
     PULSE_MIN_DAYS_BETWEEN = 14  # at most one pulse per client user in this many days
     PULSE_PERIODIC_DAYS = 30  # a periodic pulse to each client user this often
     PULSE_ANSWER_DAYS = 14  # how long an emailed pulse link can be answered
+    PDF_PAGE_SIZE = "A4"  # or "Letter": the paper size of generated PDFs
     LIVE_POLL_SECONDS = 15  # how often open pages ask whether anything changed
     PROXY_HOPS = 0  # proxies in front that set X-Forwarded-*; 0 trusts none of those headers
 

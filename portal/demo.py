@@ -14,6 +14,7 @@ from portal.accounts import services as account_services
 from portal.accounts.models import Organization
 from portal.auth import services as auth_services
 from portal.auth.models import Role, User
+from portal.closeout import services as closeout_services
 from portal.content.seed import seed_demo_content
 from portal.extensions import db
 from portal.projects import funnel
@@ -235,6 +236,26 @@ PROJECTS = [
 ]
 
 
+# The closeouts of the closed demo projects, by project name.
+CLOSEOUTS = {
+    "Data warehouse migration": {
+        "care_contact": "tom@demo.example",
+        "summary": "Every one of Acme's **109 live reports** now runs on Snowflake from rebuilt, "
+                   "tested dbt pipelines; 31 unused reports were retired. The old warehouse is "
+                   "read-only until its switch-off.",
+        "outcomes": "- Month-end reporting runs in 40 minutes instead of 9 hours.\n"
+                    "- Figures matched to the penny through three weeks of parallel running.\n"
+                    "- Delivered one day after the date we promised at kick-off.",
+        "lessons": "Retiring unused reports first saved a third of the pipeline work. A longer "
+                   "parallel run would have let finance sign off a week earlier.",
+        "care_reach": "Monday to Friday, 8:00–18:00 UK time; urgent reporting issues on the "
+                      "support line at any hour.",
+        "care_next_steps": "Tom will meet your finance team after the first quarter-end close "
+                           "on Snowflake and send you a short usage and cost review.",
+    },
+}
+
+
 def _at(days_ago: int) -> datetime:
     """A working-hours moment some days ago, in UTC."""
     return datetime.combine(date.today() - timedelta(days=days_ago), time(10, 30), tzinfo=UTC)
@@ -299,7 +320,15 @@ def _play(script: ProjectScript, people: dict[str, User]) -> None:
             reason=step.reason, published_at=at,
         )
     if script.closed is not None:
-        project_services.close_project(project, on=today - timedelta(days=script.closed))
+        delivered_on = today - timedelta(days=script.closed)
+        text = dict(CLOSEOUTS.get(script.name) or {})
+        if not text:
+            project_services.close_project(project, on=delivered_on)
+            return
+        closeout_services.publish_closeout(
+            project, care_contact=people[text.pop("care_contact")], delivered_on=delivered_on,
+            at=_at(script.closed - 1), **text,
+        )
 
 
 def _footprint() -> tuple[int, ...]:

@@ -14,6 +14,8 @@ from portal.accounts import services as account_services
 from portal.accounts.models import Organization
 from portal.auth import services as auth_services
 from portal.auth.models import Role, User
+from portal.closeout import services as closeout_services
+from portal.closeout.models import Closeout
 from portal.extensions import db
 from portal.projects import questions
 from portal.projects import services as project_services
@@ -130,6 +132,19 @@ class Factories:
             return pulses.request_pulse(
                 db.session.get(User, user.id), trigger=trigger or Trigger.PERIODIC,
                 project=db.session.get(Project, project.id) if project else None, now=now,
+            )
+
+        return self._commit(build)
+
+    def closeout(self, project: Project, *, contact: User, summary: str = "We delivered it.",
+                 **text: str) -> Closeout:
+        """A published closeout of a finished project (the project closes today)."""
+
+        def build():
+            return closeout_services.publish_closeout(
+                db.session.get(Project, project.id), care_contact=db.session.get(User, contact.id),
+                summary=summary, outcomes=text.pop("outcomes", "As planned."),
+                care_next_steps=text.pop("care_next_steps", "A call in a month."), **text,
             )
 
         return self._commit(build)

@@ -3,6 +3,7 @@
 import pytest
 
 from portal.auth.models import Role
+from portal.projects.models import ProjectStatus
 from tests.conftest import csrf_token
 
 # item_id: a firm value or process step; only admins edit them (everyone reads the public pages).
@@ -28,8 +29,10 @@ def two_clients(make):
     make.milestone(globex, title="Secret Globex milestone", owner=staff)
     update = make.update(globex, author=staff, body="Globex-only news")
     question = make.question(globex, author=globex_user, body="Globex-only question")
+    closed = make.project("Globex", name="Globex data centre move", status=ProjectStatus.DONE)
+    make.closeout(closed, contact=staff, summary="Globex-only closeout")
     return {"acme": acme, "globex": globex, "globex_user": globex_user, "question": question,
-            "update": update}
+            "update": update, "globex_closed": closed}
 
 
 def _url_for_rule(app, rule, values: dict) -> str:
@@ -64,13 +67,15 @@ def test_a_client_of_acme_gets_404_for_every_globex_url(app, signed_in, two_clie
         "update_id": two_clients["update"].id,
         "follow_up_id": 1,
     }
+    closed_out = {**values, "project_id": two_clients["globex_closed"].id}
     for rule in _object_routes(app):
-        url = _url_for_rule(app, rule, values)
-        for method in rule.methods - {"HEAD", "OPTIONS"}:
-            response = browser.open(url, method=method, data={"csrf_token": token})
-            body = response.get_data(as_text=True)
-            assert response.status_code == 404, f"{method} {url}"
-            assert "Network refresh" not in body and "Globex-only" not in body
+        for url in {_url_for_rule(app, rule, values), _url_for_rule(app, rule, closed_out)}:
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                response = browser.open(url, method=method, data={"csrf_token": token})
+                body = response.get_data(as_text=True)
+                assert response.status_code == 404, f"{method} {url}"
+                assert "Network refresh" not in body and "Globex-only" not in body
+                assert "data centre" not in body
 
 
 def test_a_question_of_another_organisation_is_404_even_under_ones_own_project(

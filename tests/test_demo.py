@@ -38,7 +38,7 @@ def test_the_demo_has_the_accounts_and_history_the_design_promises(app):
         }
         acme, globex = organizations["Acme Corp"], organizations["Globex"]
         assert len(acme.projects) >= 3 and len(globex.projects) >= 2
-        assert any(p.is_closed for p in acme.projects)
+        assert any(p.is_closed and p.closeout and p.closeout.is_published for p in acme.projects)
         assert any("placement" in p.name.lower() for p in acme.projects)
         published = [u.published_at for p in acme.projects for u in p.updates]
         assert (max(published) - min(published)).days > 90

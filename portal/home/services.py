@@ -67,6 +67,7 @@ def client_dashboard(user: User) -> ClientDashboard:
             selectinload(Project.contact),
             selectinload(Project.milestones).selectinload(Milestone.owner),
             selectinload(Project.eta_changes),
+            selectinload(Project.closeout),
         )
     ))
     spans = update_spans([p.id for p in projects])

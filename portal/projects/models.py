@@ -15,6 +15,7 @@ from portal.extensions import db
 if TYPE_CHECKING:
     from portal.accounts.models import Organization
     from portal.auth.models import User
+    from portal.closeout.models import Closeout
 
 
 class ProjectStatus(enum.StrEnum):
@@ -97,6 +98,9 @@ class Project(db.Model):
     questions: Mapped[list[Question]] = relationship(
         back_populates="project", order_by="Question.asked_at.desc()",
         cascade="all, delete-orphan",
+    )
+    closeout: Mapped[Closeout | None] = relationship(
+        back_populates="project", cascade="all, delete-orphan"
     )
 
     @property

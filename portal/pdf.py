@@ -1,0 +1,109 @@
+"""The one PDF helper: WeasyPrint, with a URL fetcher that serves only the portal's static files.
+
+PDFs are rendered from our own templates, but they carry text users wrote, so every URL in a
+document is untrusted. An image, stylesheet or attachment pointing at file:///etc/passwd, at a
+service on localhost or at a cloud metadata address must never be read. The fetcher below
+answers `data:` URIs and files under the app's static folder; it refuses everything else
+before opening anything, and it holds no urllib handler that could open a socket or a file.
+"""
+
+import base64
+import binascii
+import mimetypes
+from pathlib import Path
+from urllib.parse import unquote, unquote_to_bytes, urlsplit
+
+from flask import Flask, current_app
+from weasyprint import HTML
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+# PDF_PAGE_SIZE as configured (any case) -> the CSS page size WeasyPrint understands.
+PAGE_SIZES = {"a4": "A4", "letter": "Letter"}
+
+
+class FetchRefused(ValueError):
+    """A document asked for something other than a static file of ours or a data: URI."""
+
+    def __init__(self, url: str, why: str) -> None:
+        super().__init__(f"refused to fetch {url[:200]!r}: {why}")
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """WeasyPrint's fetcher, reduced to our static files and data: URIs; nothing else opens."""
+
+    def __init__(self, *, static_folder: str, static_url_path: str, base_url: str) -> None:
+        super().__init__(allowed_protocols=(), allow_redirects=False, fail_on_errors=False)
+        # Drop urllib's handlers (http, https, ftp, file...): even a code path that bypassed
+        # fetch() would find nothing able to open a connection or a file.
+        self.handlers, self.handle_open, self.handle_error = [], {}, {}
+        self.process_request, self.process_response = {}, {}
+        self.root = Path(static_folder).resolve()
+        self.prefix = static_url_path.rstrip("/") + "/"
+        base = urlsplit(base_url)
+        self.origin = (base.scheme.lower(), base.netloc.lower())
+
+    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+        """A data: URI decoded, or one of our static files read from disk; FetchRefused else."""
+        if url[:5].lower() == "data:":
+            body, content_type = decode_data_uri(url)
+        else:
+            path = self.static_path(url)
+            body = path.read_bytes()
+            content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(url, body, {"Content-Type": content_type})
+
+    def open(self, url, data=None, timeout=None):  # urllib's entry point: the same rules
+        return self.fetch(getattr(url, "full_url", url))
+
+    def static_path(self, url: str) -> Path:
+        """The file under the static folder that `url` names; FetchRefused for anything else."""
+        parts = urlsplit(url)
+        if (parts.scheme or parts.netloc) and (
+            (parts.scheme.lower(), parts.netloc.lower()) != self.origin
+        ):
+            raise FetchRefused(url, "only the portal's own static files are served")
+        path = unquote(parts.path)
+        if not path.startswith(self.prefix):
+            raise FetchRefused(url, "not under the static URL path")
+        relative = path[len(self.prefix):]
+        segments = relative.split("/")
+        if "\\" in relative or "\x00" in relative or any(s in ("", ".", "..") for s in segments):
+            raise FetchRefused(url, "not a plain path below the static folder")
+        candidate = (self.root / relative).resolve()
+        if not candidate.is_relative_to(self.root) or not candidate.is_file():
+            raise FetchRefused(url, "no such static file")
+        return candidate
+
+
+def decode_data_uri(url: str) -> tuple[bytes, str]:
+    """The bytes and content type of a data: URI (RFC 2397), decoded without any I/O."""
+    header, comma, payload = url[5:].partition(",")
+    if not comma:
+        raise FetchRefused(url, "malformed data: URI")
+    media_type, *parameters = header.split(";")
+    try:
+        if parameters and parameters[-1].strip().lower() == "base64":
+            return base64.b64decode(unquote_to_bytes(payload)), media_type or "text/plain"
+    except (binascii.Error, ValueError) as error:
+        raise FetchRefused(url, "bad base64 in data: URI") from error
+    return unquote_to_bytes(payload), media_type or "text/plain"
+
+
+def static_fetcher(app: Flask) -> StaticOnlyFetcher:
+    """The fetcher for this app: its static folder, its static URL path, its public address."""
+    return StaticOnlyFetcher(
+        static_folder=app.static_folder, static_url_path=app.static_url_path,
+        base_url=pdf_base_url(app),
+    )
+
+
+def pdf_base_url(app: Flask) -> str:
+    """What relative URLs in a document resolve against: the portal's public address."""
+    return str(app.config["BASE_URL"]).rstrip("/") + "/"
+
+
+def render_pdf(html: str) -> bytes:
+    """The PDF of an HTML document, fetching nothing but our static files and data: URIs."""
+    app = current_app._get_current_object()
+    document = HTML(string=html, base_url=pdf_base_url(app), url_fetcher=static_fetcher(app))
+    return document.write_pdf()
