@@ -129,9 +129,10 @@ def register_blueprints(app: Flask) -> None:
     from portal.auth.views import bp as auth
     from portal.content.views import bp as content
     from portal.home.views import bp as home
+    from portal.notifications.views import bp as notifications
     from portal.projects.views import bp as projects
 
-    for blueprint in (auth, home, accounts, projects, content):
+    for blueprint in (auth, home, accounts, projects, content, notifications):
         app.register_blueprint(blueprint)
 
 

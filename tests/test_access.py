@@ -8,7 +8,9 @@ from tests.conftest import csrf_token
 # item_id: a firm value or process step; only admins edit them (everyone reads the public pages).
 OBJECT_ARGUMENTS = {"project_id", "organization_id", "user_id", "question_id", "item_id"}
 # Arguments that pick a page rather than an object, with the value the checks use.
-OTHER_ARGUMENTS = {"action": "deactivate", "filename": "css/portal.css", "kind": "values"}
+# token: a signed unsubscribe token; whoever holds it may stop that user's emails, nothing more.
+OTHER_ARGUMENTS = {"action": "deactivate", "filename": "css/portal.css", "kind": "values",
+                   "token": "not-a-valid-token"}
 
 
 @pytest.fixture
@@ -107,7 +109,7 @@ def test_admins_manage_users(signed_in, two_clients):
 def test_anonymous_visitors_are_sent_to_sign_in_from_every_page(app, client, two_clients):
     values = {"project_id": 1, "organization_id": 1, "user_id": 1, "question_id": 1, "item_id": 1}
     public = {"/login", "/healthz", "/static/<path:filename>", "/values", "/process",
-              "/branding/logo"}
+              "/branding/logo", "/unsubscribe/<token>"}
     for rule in app.url_map.iter_rules():
         if rule.rule in public:
             continue
