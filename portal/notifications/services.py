@@ -106,7 +106,7 @@ def queue_question_asked(question: Question) -> OutboxMessage | None:
         owner, MessageKind.QUESTION_ASKED, dedupe_key=f"question:{question.id}",
         subject=f"New {question.kind.value} from {project.organization.name} on {project.name}",
         organization_name=project.organization.name, project_name=project.name,
-        kind=question.kind.value, body=question.body,
+        question_kind=question.kind.value, body=question.body,
         author_name=question.author.name if question.author else "A client",
         project_url=absolute_url("projects.show", project_id=project.id),
     )
@@ -126,7 +126,7 @@ def queue_question_answered(reply: Reply) -> OutboxMessage | None:
     message = queue_message(
         author, MessageKind.QUESTION_ANSWERED, dedupe_key=f"reply:{reply.id}",
         subject=f"A reply to your {question.kind.value} on {project.name}",
-        project_name=project.name, kind=question.kind.value, question_body=question.body,
+        project_name=project.name, question_kind=question.kind.value, question_body=question.body,
         reply_body=reply.body, replier_name=reply.author.name,
         project_url=absolute_url("projects.show", project_id=project.id),
     )
