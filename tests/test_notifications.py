@@ -342,6 +342,26 @@ def test_a_worker_that_crashes_mid_batch_loses_nothing_and_sends_nothing_twice(
     assert len(smtp.recipients()) == 5
 
 
+def test_a_message_whose_worker_dies_on_every_attempt_is_marked_failed_not_retried_forever(
+    app, acme, smtp, monkeypatch
+):
+    app.config["OUTBOX_MAX_ATTEMPTS"] = 2
+    publish_and_queue(app, acme["project"], acme["staff"])
+
+    def crash(self, email, to_address):
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(delivery.SmtpConnection, "send", crash)
+    now, lease = utcnow(), timedelta(seconds=app.config["OUTBOX_LEASE_SECONDS"] + 1)
+    for attempt in range(2):
+        with pytest.raises(RuntimeError):
+            deliver(app, now=now + attempt * lease)
+    report = deliver(app, now=now + 2 * lease)
+    assert report.failed_abandoned == 1 and report.sent == []
+    [row] = outbox(app)
+    assert row.status == OutboxStatus.FAILED and "stopped while sending" in row.last_error
+
+
 def test_a_refused_recipient_is_marked_failed_and_the_batch_goes_on(app, make, acme, smtp,
                                                                     monkeypatch):
     make.user("bounce@acme.example", organization="Acme Corp")

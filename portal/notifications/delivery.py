@@ -56,6 +56,7 @@ class DeliveryReport:
     sent: list[int] = field(default_factory=list)
     retrying: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
+    failed_abandoned: int = 0
 
 
 def message_id(message: OutboxMessage) -> str:
@@ -114,6 +115,23 @@ def claim_next(now: datetime) -> int | None:
     ).scalar_one_or_none()
     db.session.commit()
     return claimed
+
+
+def give_up_abandoned(now: datetime) -> int:
+    """Mark failed the messages whose workers died while sending them on every attempt."""
+    config = current_app.config
+    lease_expired = now - timedelta(seconds=int(config["OUTBOX_LEASE_SECONDS"]))
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.SENDING,
+               OutboxMessage.claimed_at <= lease_expired,
+               OutboxMessage.attempts >= int(config["OUTBOX_MAX_ATTEMPTS"]))
+        .values(status=OutboxStatus.FAILED,
+                last_error="The worker stopped while sending this message on every attempt.")
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount
 
 
 def load_claim(message_id_: int, claimed_at: datetime) -> Claim:
@@ -191,6 +209,7 @@ def deliver_due(limit: int = 50, *, now: datetime | None = None) -> DeliveryRepo
     if not current_app.config["SMTP_HOST"]:
         log.info("PORTAL_SMTP_HOST is not set: outbox messages wait until it is")
         return report
+    report.failed_abandoned = give_up_abandoned(now or utcnow())
     connection = SmtpConnection()
     try:
         for _ in range(limit):
