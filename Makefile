@@ -25,10 +25,13 @@ install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
 
-## Install, migrate the SQLite database in instance/, load demo data and serve.
+## Install, migrate the SQLite database in instance/, load demo data and serve, with a
+## background-job consumer (email delivery, digests) that stops when the server stops.
 run: install
 	$(FLASK) db upgrade
 	$(FLASK) demo
+	trap 'kill $$consumer 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/huey_consumer portal.tasks.huey --workers 2 --worker-type thread & consumer=$$!; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 ## Install dev dependencies and run the whole suite: on SQLite, then on

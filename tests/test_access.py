@@ -12,9 +12,9 @@ OBJECT_ARGUMENTS = {
     "follow_up_id",
 }
 # Arguments that pick a page rather than an object, with the value the checks use.
-# A pulse token is its own proof of access: anyone may try one, and a bad one is a 404.
+# token: a signed pulse or unsubscribe token, its own proof of access; a bad one is refused.
 OTHER_ARGUMENTS = {"action": "deactivate", "filename": "css/portal.css", "kind": "values",
-                   "token": "not-a-real-token"}
+                   "token": "not-a-valid-token"}
 
 
 @pytest.fixture
@@ -121,7 +121,7 @@ def test_anonymous_visitors_are_sent_to_sign_in_from_every_page(app, client, two
     values = {"project_id": 1, "organization_id": 1, "user_id": 1, "question_id": 1, "item_id": 1,
               "update_id": 1, "follow_up_id": 1}
     public = {"/login", "/healthz", "/static/<path:filename>", "/values", "/process",
-              "/branding/logo", "/pulses/<token>"}
+              "/branding/logo", "/pulses/<token>", "/unsubscribe/<token>"}
     for rule in app.url_map.iter_rules():
         if rule.rule in public:
             continue

@@ -1,7 +1,7 @@
 """Closeout: a finished project's summary, the client-care hand-off and its cached PDF
 
 Revision ID: 0010
-Revises: 0009 (to be rechained to 0007 when the 0007 migration is merged)
+Revises: 0009
 
 One closeout per project (unique project_id). The PDF is cached in the row with the
 fingerprint of what it was rendered from; the three pdf columns are all set or all empty.

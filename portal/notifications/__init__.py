@@ -1,0 +1,1 @@
+"""Notifications: the email outbox, email rendering, weekly digests and unsubscribing."""

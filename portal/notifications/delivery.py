@@ -1,0 +1,232 @@
+"""Send due outbox messages by SMTP: claim one, send it, record it, then the next.
+
+This is the worker's loop, so unlike the services it commits: each claim and each "sent" is
+saved before the next message is touched, so a retried or restarted job never sends a message
+that is recorded as sent. A worker that dies mid-send leaves its message claimed ("sending");
+once the lease expires another worker sends it again (at least once; its Message-ID is the
+same, so mail systems can drop the duplicate).
+"""
+
+import logging
+import smtplib
+import ssl
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, parseaddr
+
+from flask import current_app
+from sqlalchemy import or_, select, update
+
+from portal.db import utcnow
+from portal.extensions import db
+from portal.notifications.models import OutboxMessage, OutboxStatus
+from portal.notifications.rendering import sender
+
+log = logging.getLogger(__name__)
+
+MAX_RETRY_DELAY = timedelta(hours=6)
+
+
+def is_permanent(error: Exception) -> bool:
+    """The server refused this message for good (a 5xx for its recipient or its content):
+    trying again would be refused again. Anything else (down, 4xx, bad login) is retried."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return all(code >= 500 for code, _ in error.recipients.values())
+    if isinstance(error, smtplib.SMTPDataError):
+        return error.smtp_code >= 500
+    return isinstance(error, smtplib.SMTPNotSupportedError)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A message this worker holds, with what it needs after the session lets go of the row."""
+
+    id: int
+    claimed_at: datetime
+    attempts: int
+    to_address: str
+    email: EmailMessage
+
+
+@dataclass
+class DeliveryReport:
+    """What one deliver_due call did."""
+
+    sent: list[int] = field(default_factory=list)
+    retrying: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    failed_abandoned: int = 0
+
+
+def message_id(message: OutboxMessage) -> str:
+    """The same Message-ID on every attempt, so a re-sent message is recognisably the same."""
+    domain = parseaddr(current_app.config["MAIL_FROM"])[1].rpartition("@")[2] or "localhost"
+    stamp = message.created_at.strftime("%Y%m%d%H%M%S%f")
+    return f"<outbox.{message.id}.{stamp}@{domain}>"
+
+
+def build_email(message: OutboxMessage) -> EmailMessage:
+    """The multipart text + HTML email of an outbox row."""
+    email = EmailMessage()
+    email["Subject"] = message.subject
+    email["From"] = sender()
+    email["To"] = message.to_address
+    email["Date"] = format_datetime(utcnow())
+    email["Message-ID"] = message_id(message)
+    for name, value in (message.headers or {}).items():
+        email[name] = value
+    email.set_content(message.text_body)
+    email.add_alternative(message.html_body, subtype="html")
+    return email
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """Exponential backoff: the base delay doubled for each attempt so far, capped."""
+    base = timedelta(seconds=int(current_app.config["OUTBOX_RETRY_SECONDS"]))
+    return min(base * 2 ** max(attempts - 1, 0), MAX_RETRY_DELAY)
+
+
+def claim_next(now: datetime) -> int | None:
+    """Atomically take one due message: pending and due, or claimed by a worker whose lease
+    expired. PostgreSQL skips rows another worker is claiming; SQLite serialises writers."""
+    config = current_app.config
+    lease_expired = now - timedelta(seconds=int(config["OUTBOX_LEASE_SECONDS"]))
+    due = (
+        select(OutboxMessage.id)
+        .where(OutboxMessage.attempts < int(config["OUTBOX_MAX_ATTEMPTS"]), or_(
+            (OutboxMessage.status == OutboxStatus.PENDING)
+            & (OutboxMessage.next_attempt_at <= now),
+            (OutboxMessage.status == OutboxStatus.SENDING)
+            & (OutboxMessage.claimed_at <= lease_expired),
+        ))
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+        .scalar_subquery()
+    )
+    claimed = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == due)
+        .values(status=OutboxStatus.SENDING, claimed_at=now,
+                attempts=OutboxMessage.attempts + 1)
+        .returning(OutboxMessage.id)
+        .execution_options(synchronize_session=False)
+    ).scalar_one_or_none()
+    db.session.commit()
+    return claimed
+
+
+def give_up_abandoned(now: datetime) -> int:
+    """Mark failed the messages whose workers died while sending them on every attempt."""
+    config = current_app.config
+    lease_expired = now - timedelta(seconds=int(config["OUTBOX_LEASE_SECONDS"]))
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.SENDING,
+               OutboxMessage.claimed_at <= lease_expired,
+               OutboxMessage.attempts >= int(config["OUTBOX_MAX_ATTEMPTS"]))
+        .values(status=OutboxStatus.FAILED,
+                last_error="The worker stopped while sending this message on every attempt.")
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount
+
+
+def load_claim(message_id_: int, claimed_at: datetime) -> Claim:
+    """The claimed message as a ready email; the session lets go of the row before SMTP."""
+    message = db.session.get(OutboxMessage, message_id_, populate_existing=True)
+    claim = Claim(message.id, claimed_at, message.attempts, message.to_address,
+                  build_email(message))
+    db.session.commit()  # hold no transaction (or SQLite read lock) while talking SMTP
+    return claim
+
+
+def _finish(claim: Claim, **values) -> bool:
+    """Record the outcome if the claim is still ours (a lease taken over is left alone)."""
+    result = db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == claim.id, OutboxMessage.status == OutboxStatus.SENDING,
+               OutboxMessage.claimed_at == claim.claimed_at)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return result.rowcount == 1
+
+
+def record_failure(claim: Claim, error: Exception, *, now: datetime,
+                   report: DeliveryReport) -> None:
+    """Retry later with backoff, or give up on a permanent refusal or the last attempt."""
+    text = f"{type(error).__name__}: {error}"[:2000]
+    final = is_permanent(error) or claim.attempts >= int(current_app.config["OUTBOX_MAX_ATTEMPTS"])
+    status = OutboxStatus.FAILED if final else OutboxStatus.PENDING
+    _finish(claim, status=status, last_error=text,
+            next_attempt_at=now + retry_delay(claim.attempts))
+    (report.failed if final else report.retrying).append(claim.id)
+    log.warning("outbox message %s not sent (%s): %s", claim.id, status.value, text)
+
+
+class SmtpConnection:
+    """One SMTP session for a batch, opened when the first message needs it."""
+
+    def __init__(self) -> None:
+        self.smtp: smtplib.SMTP | None = None
+
+    def send(self, email: EmailMessage, to_address: str) -> None:
+        if self.smtp is None:
+            self.smtp = self._open()
+        self.smtp.send_message(email, to_addrs=[to_address])
+
+    def _open(self) -> smtplib.SMTP:
+        config = current_app.config
+        smtp = smtplib.SMTP(config["SMTP_HOST"], int(config["SMTP_PORT"]),
+                            timeout=float(config["SMTP_TIMEOUT"]))
+        try:
+            if config["SMTP_STARTTLS"]:
+                smtp.starttls(context=ssl.create_default_context())
+            if config["SMTP_USER"]:
+                smtp.login(str(config["SMTP_USER"]), str(config["SMTP_PASSWORD"] or ""))
+        except BaseException:
+            smtp.close()
+            raise
+        return smtp
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                self.smtp.close()
+            self.smtp = None
+
+
+def deliver_due(limit: int = 50, *, now: datetime | None = None) -> DeliveryReport:
+    """Send up to `limit` due messages. A connection failure stops the batch: the others stay
+    pending, untouched, for the next run. Without PORTAL_SMTP_HOST nothing is claimed."""
+    report = DeliveryReport()
+    if not current_app.config["SMTP_HOST"]:
+        log.info("PORTAL_SMTP_HOST is not set: outbox messages wait until it is")
+        return report
+    report.failed_abandoned = give_up_abandoned(now or utcnow())
+    connection = SmtpConnection()
+    try:
+        for _ in range(limit):
+            when = now or utcnow()
+            claimed = claim_next(when)
+            if claimed is None:
+                break
+            claim = load_claim(claimed, when)
+            try:
+                connection.send(claim.email, claim.to_address)
+            except (smtplib.SMTPException, OSError) as error:
+                record_failure(claim, error, now=when, report=report)
+                if not is_permanent(error):
+                    break  # the server is down or refusing: the rest wait for the next run
+                continue
+            if _finish(claim, status=OutboxStatus.SENT, sent_at=utcnow(), last_error=None):
+                report.sent.append(claim.id)
+    finally:
+        connection.close()
+    return report

@@ -1,0 +1,102 @@
+"""Background jobs with Huey: email delivery every minute and the weekly digest.
+
+Start a consumer with `.venv/bin/huey_consumer portal.tasks.huey` (`make run` starts one beside
+the web server). The queue lives in instance/huey.db (SQLite) by default, in Redis when
+PORTAL_REDIS_URL is set: that one variable is read at import because the consumer needs the
+queue before any app exists. Everything else comes from create_app() when a task runs.
+
+The outbox rows are the truth, not the queue: a lost or failed task loses no email, because the
+every-minute task delivers whatever is due. deliver_soon() only shortens the wait.
+"""
+
+import functools
+import logging
+import os
+from pathlib import Path
+
+from flask import Flask
+from huey import Huey, RedisHuey, SqliteHuey, crontab
+from redis import ConnectionPool
+
+from portal.db import utcnow
+
+log = logging.getLogger(__name__)
+
+QUEUE_NAME = "portal"
+
+
+def build_huey(redis_url: str | None, instance_path: str) -> Huey:
+    """Redis when a URL is given, else a SQLite file in the instance folder."""
+    if redis_url:
+        pool = ConnectionPool.from_url(redis_url, socket_connect_timeout=2, socket_timeout=10)
+        return RedisHuey(QUEUE_NAME, connection_pool=pool)
+    os.makedirs(instance_path, exist_ok=True)
+    return SqliteHuey(QUEUE_NAME, filename=str(Path(instance_path) / "huey.db"))
+
+
+def default_instance_path() -> str:
+    """The instance folder create_app() uses when none is given."""
+    return Flask("portal").instance_path
+
+
+huey = build_huey(os.environ.get("PORTAL_REDIS_URL"), default_instance_path())
+
+
+@functools.cache
+def worker_app() -> Flask:
+    """One app per worker process, built from the settings on the first task it runs."""
+    from portal import create_app
+
+    return create_app()
+
+
+def deliver_all() -> int:
+    """Send due outbox messages in batches until none is due or a batch stops short."""
+    from portal.notifications.delivery import deliver_due
+
+    app = worker_app()
+    sent = 0
+    with app.app_context():
+        limit = int(app.config["OUTBOX_BATCH_SIZE"])
+        while True:
+            report = deliver_due(limit)
+            sent += len(report.sent)
+            if len(report.sent) + len(report.failed) < limit or report.retrying:
+                return sent
+
+
+@huey.task()
+def deliver_outbox() -> int:
+    """Deliver due emails now (queued after a commit that added some)."""
+    return deliver_all()
+
+
+@huey.periodic_task(crontab(minute="*"))
+def deliver_outbox_every_minute() -> int:
+    """Catch up on whatever is due: retries, and messages whose quick task never ran."""
+    return deliver_all()
+
+
+@huey.periodic_task(crontab(day_of_week="1", hour="7", minute="0"))
+def queue_weekly_digests() -> int:
+    """Mondays 07:00 UTC: queue last week's digests (idempotent), then deliver them."""
+    from portal.extensions import db
+    from portal.notifications.services import queue_weekly_digests as queue_digests
+
+    with worker_app().app_context():
+        messages = queue_digests(utcnow())
+        db.session.commit()
+    deliver_all()
+    return len(messages)
+
+
+def deliver_soon() -> bool:
+    """Ask a worker to deliver now; call after the commit. Never raises: when the queue is
+    down the outbox rows wait for the every-minute task, so nothing is lost or blocked."""
+    try:
+        deliver_outbox()
+    except Exception:  # the queue being down must not fail what the user just saved
+        log.warning("could not queue email delivery; the periodic task will send it",
+                    exc_info=True)
+        return False
+    return True
