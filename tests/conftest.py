@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, make_url, text
 from portal import create_app
 from portal.extensions import db
 from tests.factories import PASSWORD, Factories
+from tests.mail import BASE_URL, Inbox, SmtpServer, free_port
 
 TEST_DATABASE_URL = os.environ.get("PORTAL_TEST_DATABASE_URL")
 
@@ -125,3 +126,26 @@ def post_form(app) -> Callable:
         return browser.post(path, data={**data, "csrf_token": token})
 
     return post
+
+
+@pytest.fixture
+def smtp_port(app) -> int:
+    """A free port, configured as the app's SMTP server (nothing listens until started)."""
+    port = free_port()
+    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_TIMEOUT=5, BASE_URL=BASE_URL)
+    return port
+
+
+@pytest.fixture
+def smtp_down(smtp_port):
+    """The SMTP server, not yet listening; the test starts it when SMTP is back."""
+    server = SmtpServer(smtp_port)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp(smtp_down) -> Inbox:
+    """A listening SMTP server; its inbox collects what the portal sends."""
+    smtp_down.start()
+    return smtp_down.inbox

@@ -3,22 +3,18 @@
 The outbox row is written in the transaction of what caused it; deliver_due claims and sends.
 """
 
-import asyncio
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
 from datetime import timedelta
-from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import select
 
@@ -41,78 +37,9 @@ from portal.projects import questions
 from portal.projects import services as project_services
 from portal.projects.models import Project, ProjectStatus, Question, StatusUpdate
 from tests.conftest import csrf_token
+from tests.mail import BASE_URL, deliver, free_port, outbox
 
-BASE_URL = "https://portal.example.test"
 REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
-
-
-def free_port() -> int:
-    """A port nothing listens on (the kernel's pick, released again)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps every message it accepts."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], EmailMessage]] = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope) -> str:
-        await asyncio.sleep(0.005)  # slow enough for two workers to interleave
-        parsed = message_from_bytes(envelope.content, policy=policy.default)
-        with self.lock:
-            self.messages.append((list(envelope.rcpt_tos), parsed))
-        return "250 Message accepted for delivery"
-
-    def recipients(self) -> list[str]:
-        return [to for rcpts, _ in self.messages for to in rcpts]
-
-    def message_ids(self) -> list[str]:
-        return [message["Message-ID"] for _, message in self.messages]
-
-
-class SmtpServer:
-    """A real SMTP server on 127.0.0.1 that can be started late (or never)."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.inbox = Inbox()
-        self.controller: Controller | None = None
-
-    def start(self) -> None:
-        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
-        self.controller.start()
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-            self.controller = None
-
-
-@pytest.fixture
-def smtp_port(app) -> int:
-    """A free port, configured as the app's SMTP server (nothing listens until started)."""
-    port = free_port()
-    app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=port, SMTP_TIMEOUT=5, BASE_URL=BASE_URL)
-    return port
-
-
-@pytest.fixture
-def smtp_down(smtp_port):
-    """The SMTP server, not yet listening; the test starts it when SMTP is back."""
-    server = SmtpServer(smtp_port)
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def smtp(smtp_down) -> Inbox:
-    """A listening SMTP server; its inbox collects what the portal sends."""
-    smtp_down.start()
-    return smtp_down.inbox
 
 
 @pytest.fixture
@@ -140,19 +67,6 @@ def publish_and_queue(app, project, staff, body="Design **approved** by your tea
         queue_update_published(update)
         db.session.commit()
         return update.id
-
-
-def deliver(app, **kwargs) -> delivery.DeliveryReport:
-    with app.app_context():
-        return deliver_due(**kwargs)
-
-
-def outbox(app) -> list[OutboxMessage]:
-    with app.app_context():
-        db.session().expire_on_commit = False
-        rows = list(db.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
-        db.session.commit()
-        return rows
 
 
 def emails_setting(app, user: User) -> UpdateEmails:
@@ -399,14 +313,13 @@ def test_the_weekly_digest_is_queued_once_per_user_and_week(app, make, acme, smt
             db.session.commit()
     deliver(app)
 
-    rows = outbox(app)
-    assert [(row.to_address, row.kind) for row in rows] == [
-        ("dana@acme.example", MessageKind.WEEKLY_DIGEST)
-    ]
-    assert smtp.recipients() == ["dana@acme.example"]
-    text = smtp.messages[0][1].get_body(("plain",)).get_content()
+    rows = [row for row in outbox(app) if row.kind == MessageKind.WEEKLY_DIGEST]
+    assert [row.to_address for row in rows] == ["dana@acme.example"]
+    digests = [m for _, m in smtp.messages if m["Subject"].startswith("Your week")]
+    assert [m["To"] for m in digests] == ["dana@acme.example"]
+    text = digests[0].get_body(("plain",)).get_content()
     assert "Last week's news" in text and "Older news" not in text
-    assert smtp.messages[0][1]["List-Unsubscribe"]
+    assert digests[0]["List-Unsubscribe"]
 
 
 def test_question_emails_go_to_the_account_owner_and_back_to_the_client(app, make, acme, smtp):

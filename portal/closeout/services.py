@@ -13,6 +13,7 @@ from portal.closeout.report import closeout_report
 from portal.content.services import current_branding
 from portal.db import local_today, utcnow
 from portal.extensions import db
+from portal.notifications import services as notifications
 from portal.pdf import render_pdf
 from portal.projects.models import Project, ProjectStatus
 from portal.projects.services import close_project, mark_changed
@@ -147,7 +148,8 @@ def edit_closeout(
 
 
 def notify_client_of_closeout(closeout: Closeout) -> None:
-    """Tell the client the closeout is published; a no-op until wired to the email outbox."""
+    """Tell the client users, by email through the outbox, that the closeout is published."""
+    notifications.queue_closeout_published(closeout)
 
 
 def discard_pdf(closeout: Closeout) -> None:

@@ -27,6 +27,9 @@ class MessageKind(enum.StrEnum):
     QUESTION_ASKED = "question_asked"
     QUESTION_ANSWERED = "question_answered"
     WEEKLY_DIGEST = "weekly_digest"
+    PULSE_REQUEST = "pulse_request"
+    CLOSEOUT_PUBLISHED = "closeout_published"
+    FOLLOW_UP_OPENED = "follow_up_opened"
 
 
 class OutboxStatus(enum.StrEnum):

@@ -180,3 +180,69 @@ def unsubscribe(user: User) -> None:
     """Stop every portal email to this user (the one-click unsubscribe)."""
     user.update_emails = UpdateEmails.NONE
     db.session.flush()
+
+
+def queue_pulse_request(request, *, token: str) -> OutboxMessage | None:
+    """Email a pulse with one-click score buttons; each opens the answer page, which records
+    nothing until the client presses Send (mail scanners open links)."""
+    user = request.user
+    if not wants_email(user):
+        return None
+    question = request.template.questions[0]
+    low, high = question.scale.bounds
+    answer_url = absolute_url("pulses.answer", token=token)
+    message = queue_message(
+        user, MessageKind.PULSE_REQUEST, dedupe_key=f"pulse:{request.id}",
+        subject="One quick question" + (f" about {request.project.name}" if request.project
+                                        else ""),
+        prompt=question.prompt, answer_url=answer_url,
+        score_urls=[(n, f"{answer_url}?score={n}") for n in range(low, high + 1)],
+        project_name=request.project.name if request.project else None,
+        more_questions=len(request.template.questions) - 1,
+    )
+    db.session.flush()
+    return message
+
+
+def queue_closeout_published(closeout) -> list[OutboxMessage]:
+    """Tell the client users that the closeout summary is ready, and who takes care of them."""
+    project = closeout.project
+    messages = []
+    for user in db.session.scalars(select(User).where(
+        User.organization_id == project.organization_id, User.role == Role.CLIENT,
+        User.active.is_(True),
+    ).order_by(User.id)):
+        if not wants_email(user):
+            continue
+        message = queue_message(
+            user, MessageKind.CLOSEOUT_PUBLISHED,
+            dedupe_key=f"closeout:{closeout.id}:user:{user.id}",
+            subject=f"{project.name} is delivered: your closeout summary",
+            project_name=project.name, summary=closeout.summary,
+            care_name=closeout.care_contact.name if closeout.care_contact else None,
+            care_email=closeout.care_contact.email if closeout.care_contact else None,
+            care_next_steps=closeout.care_next_steps,
+            closeout_url=absolute_url("closeout.show", project_id=project.id),
+        )
+        if message is not None:
+            messages.append(message)
+    db.session.flush()
+    return messages
+
+
+def queue_follow_up_opened(follow_up) -> OutboxMessage | None:
+    """Tell the account owner a client answered unhappily, and by when to follow up."""
+    owner = follow_up.owner
+    if not wants_email(owner):
+        return None
+    request = follow_up.request
+    message = queue_message(
+        owner, MessageKind.FOLLOW_UP_OPENED, dedupe_key=f"follow-up:{follow_up.id}",
+        subject=f"Follow up with {request.user.name} at {request.organization.name}",
+        client_name=request.user.name, organization_name=request.organization.name,
+        reason=follow_up.reason, due=_format_date(follow_up.due_at.date()),
+        comments=[a.comment for a in request.answers if a.comment],
+        report_url=absolute_url("pulses.report"),
+    )
+    db.session.flush()
+    return message

@@ -7,6 +7,7 @@ from portal.audit import services as audit
 from portal.auth.models import User
 from portal.db import utcnow
 from portal.extensions import db
+from portal.notifications import services as notifications
 from portal.projects.models import Project, Question, QuestionKind, Reply
 from portal.projects.services import ProjectError, mark_changed
 
@@ -29,6 +30,7 @@ def ask_question(project: Project, *, author: User, body: str,
     db.session.flush()
     audit.record(f"{kind.value}.asked", actor=author, target=question,
                  organization=project.organization, summary=project.name)
+    notifications.queue_question_asked(question)
     return question
 
 
@@ -44,6 +46,7 @@ def reply_to(question: Question, *, author: User, body: str) -> Reply:
     db.session.flush()
     audit.record("question.replied", actor=author, target=question,
                  organization=question.project.organization, summary=question.project.name)
+    notifications.queue_question_answered(reply)
     return reply
 
 

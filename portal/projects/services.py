@@ -10,6 +10,7 @@ from portal.audit import services as audit
 from portal.auth.models import User
 from portal.db import local_today, utcnow
 from portal.extensions import db
+from portal.notifications import services as notifications
 from portal.projects.models import (
     Confidence,
     EtaChange,
@@ -203,6 +204,7 @@ def publish_update(
     audit.record("update.published", actor=author, target=update,
                  organization=project.organization,
                  summary=f"{project.name}: {status.label}, ETA {update.eta or 'none'}")
+    notifications.queue_update_published(update)
     if ask_feedback:
         pulses.pulses_for_update(update, now=published_at)
     return update

@@ -14,6 +14,7 @@ from portal.audit import services as audit
 from portal.auth.models import Role, User
 from portal.db import utcnow
 from portal.extensions import db
+from portal.notifications import services as notifications
 from portal.projects.models import Milestone, Project, StatusUpdate
 from portal.pulses.defaults import ensure_default_templates
 from portal.pulses.models import (
@@ -87,6 +88,8 @@ def request_pulse(
     )
     db.session.add(request)
     db.session.flush()
+    if not held:
+        notifications.queue_pulse_request(request, token=answer_token(request))
     return request
 
 
@@ -142,6 +145,7 @@ def release_held(now: datetime | None = None) -> list[PulseRequest]:
         seen.add(request.user_id)
         released.append(request)
         db.session.flush()
+        notifications.queue_pulse_request(request, token=answer_token(request))
     return released
 
 
@@ -235,6 +239,9 @@ def open_follow_up(request: PulseRequest, *, reason: str, now: datetime) -> Foll
                              due_at=add_working_days(now, 2),
                              owner=request.organization.account_owner)
         db.session.add(follow_up)
+        follow_up.reason = reason
+        db.session.flush()
+        notifications.queue_follow_up_opened(follow_up)
     follow_up.reason = reason
     db.session.flush()
     return follow_up
