@@ -100,3 +100,55 @@ def deliver_soon() -> bool:
                     exc_info=True)
         return False
     return True
+
+
+def run_pulse_schedule() -> tuple[int, int]:
+    """Release pulses the fatigue rule held and send the periodic ones that are due."""
+    from portal.extensions import db
+    from portal.pulses import services as pulses
+
+    with worker_app().app_context():
+        now = utcnow()
+        released = pulses.release_held(now)
+        periodic = pulses.periodic_pulses(now)
+        db.session.commit()
+    deliver_all()
+    return len(released), len(periodic)
+
+
+@huey.periodic_task(crontab(minute="15", hour="*/6"))
+def send_due_pulses() -> tuple[int, int]:
+    """Four times a day: held pulses whose wait is over, and periodic pulses that are due."""
+    return run_pulse_schedule()
+
+
+def render_closeout_pdf(closeout_id: int) -> bool:
+    """Render and keep a closeout's PDF ahead of the first download; False if already current."""
+    from portal.closeout import services as closeouts
+    from portal.closeout.models import Closeout
+    from portal.extensions import db
+
+    with worker_app().app_context():
+        closeout = db.session.get(Closeout, closeout_id)
+        if closeout is None:
+            return False
+        rendered = closeouts.ensure_pdf(closeout)
+        db.session.commit()
+        return rendered
+
+
+@huey.task(retries=2, retry_delay=30)
+def render_closeout_pdf_task(closeout_id: int) -> bool:
+    """The background render of a closeout PDF, queued when a closeout is published or edited."""
+    return render_closeout_pdf(closeout_id)
+
+
+def render_pdf_soon(closeout_id: int) -> bool:
+    """Queue the PDF render after the commit; never raises (a download renders it anyway)."""
+    try:
+        render_closeout_pdf_task(closeout_id)
+    except Exception:  # the queue being down must not fail the closeout just saved
+        log.warning("could not queue the closeout PDF; it renders on first download",
+                    exc_info=True)
+        return False
+    return True

@@ -5,7 +5,7 @@ import io
 import re
 import select
 import socket
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -24,6 +24,8 @@ from portal.extensions import db
 from portal.pdf import FetchRefused, StaticOnlyFetcher, render_pdf, static_fetcher
 from portal.projects import services as project_services
 from portal.projects.models import Milestone, Project, ProjectStatus
+from portal.pulses import services as pulses
+from portal.pulses.models import PulseRequest, Trigger
 
 TODAY = date.today()
 SUMMARY = "We rebuilt the **customer portal** on time for the spring launch."
@@ -365,3 +367,43 @@ def test_a_project_page_links_to_its_published_closeout(make, signed_in, acme):
     page = client.get(f"/projects/{project.id}").get_data(as_text=True)
     assert re.search(rf'href="/projects/{project.id}/closeout"', page)
     assert f"/staff/projects/{project.id}/closeout" not in page
+
+
+def test_the_closeout_shows_what_the_client_told_us_in_pulses(app, make, signed_in):
+    staff = make.user("tom@firm.example", role=Role.STAFF, name="Tom Becker")
+    jordan = make.user("jordan@acme.example", organization="Acme Corp")
+    project = make.project("Acme Corp", name="Warehouse move", status=ProjectStatus.DONE)
+    request = make.pulse(jordan, trigger=Trigger.UPDATE, project=project,
+                         now=datetime.now(UTC))
+    with app.app_context():
+        pulse = db.session.get(PulseRequest, request.id)
+        pulses.record_answers(pulse, scores={q.id: 5 for q in pulse.template.questions},
+                              comments={})
+        db.session.commit()
+    make.closeout(project, contact=staff)
+    browser = signed_in("jordan@acme.example")
+    page = browser.get(f"/projects/{project.id}/closeout").get_data(as_text=True)
+    assert "What you told us along the way" in page
+    assert "satisfied (4–5 of 5) in 1 answers" in page
+    pdf = browser.get(f"/projects/{project.id}/closeout.pdf").data
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "What you told us along the way" in text
+
+
+def test_the_background_render_keeps_the_pdf_until_the_closeout_changes(app, make):
+    staff = make.user("tom@firm.example", role=Role.STAFF, name="Tom Becker")
+    project = make.project("Acme Corp", name="Warehouse move", status=ProjectStatus.DONE)
+    closeout = make.closeout(project, contact=staff)
+    with app.app_context():
+        loaded = db.session.get(Closeout, closeout.id)
+        assert closeout_services.ensure_pdf(loaded) is True
+        db.session.commit()
+        assert closeout_services.ensure_pdf(loaded) is False  # kept: nothing changed
+        closeout_services.edit_closeout(loaded, care_contact=loaded.care_contact,
+                                        summary="We delivered it, and more.",
+                                        outcomes=loaded.outcomes,
+                                        care_next_steps=loaded.care_next_steps)
+        db.session.commit()
+        assert closeout_services.ensure_pdf(loaded) is True
+        text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(loaded.pdf)).pages)
+        assert "and more" in text

@@ -10,9 +10,11 @@ from flask import current_app
 
 from portal.closeout.models import Closeout
 from portal.content.services import load_logo
+from portal.db import utcnow
 from portal.projects.charts import milestone_drift_chart
 from portal.projects.models import Project
 from portal.projects.track_record import PROMISE_NOTICE_DAYS, first_promised, promises_kept
+from portal.pulses.reports import Figures, Scope, figures
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,14 @@ def logo_data_uri() -> str | None:
     return f"data:{settings.logo_content_type};base64,{encoded}"
 
 
+def project_feedback(project: Project) -> Figures | None:
+    """What the client's pulses about this project added up to; None when there were none."""
+    since = project.started_on or project.created_at.date()
+    scope = Scope(since=since, until=utcnow().date(), project_id=project.id)
+    found = figures(scope)
+    return found if found.answers else None
+
+
 def closeout_report(closeout: Closeout, *, for_pdf: bool = False) -> dict:
     """Everything the closeout page (or, with for_pdf, the PDF) shows, computed once."""
     project = closeout.project
@@ -87,6 +97,7 @@ def closeout_report(closeout: Closeout, *, for_pdf: bool = False) -> dict:
         "drift_chart": milestone_drift_chart(project.milestones),
         "published_on": local_date(closeout.published_at, zone),
         "updated_on": local_date(closeout.updated_at, zone),
+        "pulse_figures": project_feedback(project),
     }
     if for_pdf:
         report["logo_data_uri"] = logo_data_uri()

@@ -185,3 +185,11 @@ def closeout_pdf(closeout: Closeout) -> bytes:
     closeout.pdf, closeout.pdf_fingerprint, closeout.pdf_rendered_at = pdf, fingerprint, utcnow()
     db.session.flush()
     return pdf
+
+
+def ensure_pdf(closeout: Closeout) -> bool:
+    """Render and keep the PDF unless the kept one is current; True when it rendered."""
+    if closeout.pdf is not None and closeout.pdf_fingerprint == pdf_fingerprint(closeout):
+        return False
+    closeout_pdf(closeout)
+    return True
