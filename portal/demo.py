@@ -5,11 +5,13 @@ organisations and projects are looked up by their unique names and only missing 
 the firm's values and recruiting process (portal.content.seed) fill only empty lists.
 """
 
+import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
+from portal import demo_history
 from portal.accounts import services as account_services
 from portal.accounts.models import Organization
 from portal.auth import services as auth_services
@@ -40,6 +42,9 @@ PEOPLE = [
      "Head of Operations", None),
     ("client@globex.example", "Elena Marsh", Role.CLIENT, "Globex",
      "IT Director", None),
+    ("sam@acme.example", "Sam Patel", Role.CLIENT, "Acme Corp", "Finance Director", None),
+    ("alex@acme.example", "Alex Kim", Role.CLIENT, "Acme Corp", "Product Owner", None),
+    ("marco@globex.example", "Marco Rossi", Role.CLIENT, "Globex", "Network Manager", None),
 ]
 LOGINS = [
     ("admin@demo.example", "admin"),
@@ -301,7 +306,7 @@ def _play(script: ProjectScript, people: dict[str, User]) -> None:
         )
         for title, owner, planned in script.milestones
     ]
-    for step in script.steps:
+    for number, step in enumerate(script.steps):
         at = _at(step.days_ago)
         if step.milestone_eta:
             position, days, reason = step.milestone_eta
@@ -310,14 +315,16 @@ def _play(script: ProjectScript, people: dict[str, User]) -> None:
                 reason=reason, at=at,
             )
         if step.complete is not None:
-            project_services.complete_milestone(milestones[step.complete], on=at.date())
+            project_services.complete_milestone(
+                milestones[step.complete], on=at.date(), by=people[script.contact], at=at
+            )
         if step.funnel:
             counts = {FunnelStage(stage): n for stage, n in step.funnel.items()}
             funnel.record_funnel(project, counts=counts, on=at.date())
         project_services.publish_update(
             project, author=people[script.contact], body=step.body, status=step.status,
             eta=today + timedelta(days=step.eta) if step.eta is not None else None,
-            reason=step.reason, published_at=at,
+            reason=step.reason, published_at=at, ask_feedback=number % 3 == 2,
         )
     if script.closed is not None:
         delivered_on = today - timedelta(days=script.closed)
@@ -354,4 +361,8 @@ def load_demo(*, password: str = DEFAULT_PASSWORD) -> bool:
             _play(script, people)
     # The firm's values and process: only into empty lists, so an admin's edits are never undone.
     seeded = seed_demo_content()
-    return seeded or _footprint() != before
+    created = _footprint() != before
+    if created:
+        demo_history.answer_pulses(random.Random(2026))
+        demo_history.forget_demo_emails([email for email, *_ in PEOPLE])
+    return seeded or created

@@ -1,0 +1,79 @@
+"""The demo's pulse history: months of periodic pulses and answers with a realistic spread.
+
+Scores lean on how each project went (the blocked Globex network refresh gets cooler answers
+lately); some answers are low and open follow-ups, most of which staff have resolved.
+"""
+
+import random
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, select
+
+from portal.auth.models import User
+from portal.db import utcnow
+from portal.extensions import db
+from portal.notifications.models import OutboxMessage, OutboxStatus
+from portal.pulses import services as pulses
+from portal.pulses.models import FollowUp, PulseRequest, RequestState
+
+COMMENTS = {
+    "high": ["Clear weekly updates, thank you.", "Priya always knows where things stand.",
+             "The shortlist was excellent.", "Very responsive team."],
+    "middle": ["Fine, but the last update came late.", "Would like more notice of date changes.",
+               None, None],
+    "low": ["We heard about the delay from our own supplier first.",
+            "Nobody got back to us about the scanner issue.", "Dates keep moving."],
+}
+RESOLUTIONS = ["Called the client; agreed a short weekly call until launch.",
+               "Apologised and shared the recovery plan with dates.",
+               "Met on site; the issue was a misunderstanding about scope."]
+
+
+def _mood(request: PulseRequest, now: datetime) -> float:
+    """0 (unhappy) to 1 (delighted): Globex cooled while its refresh was blocked."""
+    recent = now - request.sent_at < timedelta(days=30)
+    return 0.35 if request.organization.name == "Globex" and recent else 0.8
+
+
+def _score(rng: random.Random, low: int, high: int, mood: float) -> int:
+    return max(low, min(high, round(low + (high - low) * rng.betavariate(1 + 6 * mood,
+                                                                         1 + 6 * (1 - mood)))))
+
+
+def answer_pulses(rng: random.Random) -> None:
+    """Send periodic pulses over the last six months, then answer three in four of them."""
+    now = utcnow()
+    for days_ago in range(175, 0, -30):
+        pulses.periodic_pulses(now=now - timedelta(days=days_ago))
+    pulses.release_held(now - timedelta(days=1))
+    sent = db.session.scalars(select(PulseRequest).where(
+        PulseRequest.state == RequestState.SENT).order_by(PulseRequest.sent_at))
+    for request in list(sent):
+        answered_at = request.sent_at + timedelta(hours=rng.uniform(1, 72))
+        if rng.random() > 0.75 or answered_at > now:
+            continue
+        mood = _mood(request, now)
+        scores = {q.id: _score(rng, *q.scale.bounds, mood) for q in request.template.questions}
+        tone = "low" if mood < 0.5 else "high" if rng.random() < 0.6 else "middle"
+        comment = rng.choice(COMMENTS[tone])
+        last = request.template.questions[-1]
+        pulses.record_answers(request, scores=scores, now=answered_at,
+                              comments={last.id: comment} if comment else {})
+    _resolve_old_follow_ups(rng, now)
+
+
+def _resolve_old_follow_ups(rng: random.Random, now: datetime) -> None:
+    """Staff closed the loop on the older follow-ups; the recent ones are still open."""
+    open_ones = db.session.scalars(select(FollowUp).where(FollowUp.resolved_at.is_(None)))
+    for follow_up in list(open_ones):
+        if now - follow_up.opened_at > timedelta(days=10) and follow_up.owner is not None:
+            pulses.resolve_follow_up(follow_up, by=follow_up.owner, note=rng.choice(RESOLUTIONS))
+            follow_up.resolved_at = follow_up.opened_at + timedelta(days=rng.uniform(0.2, 2))
+
+
+def forget_demo_emails(addresses: list[str]) -> None:
+    """The demo's history happened in the past: its emails must never actually go out."""
+    users = select(User.id).where(User.email.in_(addresses))
+    db.session.execute(delete(OutboxMessage).where(
+        OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.user_id.in_(users)))
+    db.session.flush()
