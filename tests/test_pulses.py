@@ -189,3 +189,45 @@ def test_two_identical_answers_at_the_same_instant_make_one_row_each(app, acme, 
         thread.join(timeout=30)
     assert _count(app, PulseAnswer) == 2  # two questions, one row each
     assert _count(app, FollowUp) == 1
+
+
+def test_an_admin_rewords_a_template_and_new_pulses_use_it(app, make, signed_in, post_form,
+                                                           acme):
+    make.user("morgan@firm.example", role=Role.ADMIN)
+    admin = signed_in("morgan@firm.example")
+    page = admin.get("/admin/pulses/templates").get_data(as_text=True)
+    template_id = re.search(r'/admin/pulses/templates/(\d+)">Every month', page).group(1)
+    path = f"/admin/pulses/templates/{template_id}"
+    form = {"name": "Monthly check-in",
+            "questions-0-prompt": "How are we doing for you?", "questions-0-scale": "csat",
+            "questions-0-invites_comment": "y",
+            "questions-1-prompt": "", "questions-1-scale": "nps",
+            "questions-2-prompt": "", "questions-2-scale": "ces"}
+    assert post_form(admin, path, form).status_code == 302
+    pulse = make.pulse(acme["client"])
+    with app.app_context():
+        questions = db.session.get(PulseRequest, pulse.id).template.questions
+        assert [(q.scale.value, q.prompt) for q in questions] == [
+            ("csat", "How are we doing for you?")]
+    empty = {**form, "questions-0-prompt": ""}
+    refused = post_form(admin, path, empty)
+    assert refused.status_code == 422 and "one to three questions" in refused.get_data(
+        as_text=True)
+
+
+def test_a_question_with_answers_cannot_be_removed(app, make, signed_in, post_form, acme):
+    make.user("morgan@firm.example", role=Role.ADMIN)
+    pulse = make.pulse(acme["client"])
+    with app.app_context():
+        request = db.session.get(PulseRequest, pulse.id)
+        pulses.record_answers(request, comments={},
+                              scores={q.id: q.scale.bounds[1] for q in request.template.questions})
+        db.session.commit()
+        template_id = request.template_id
+    response = post_form(signed_in("morgan@firm.example"),
+                         f"/admin/pulses/templates/{template_id}", {
+                             "name": "Monthly", "questions-0-prompt": "Recommend us?",
+                             "questions-0-scale": "nps", "questions-1-prompt": "",
+                             "questions-1-scale": "csat", "questions-2-prompt": "",
+                             "questions-2-scale": "ces"})
+    assert response.status_code == 422 and "has answers" in response.get_data(as_text=True)

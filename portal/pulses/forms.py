@@ -1,7 +1,17 @@
 """The answer form (built from the pulse's own questions), report filters, follow-up notes."""
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, RadioField, SelectField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
@@ -72,3 +82,26 @@ class ResolveForm(FlaskForm):
     """What was done about an unhappy answer."""
 
     note = TextAreaField("What did you do?", validators=[DataRequired(), Length(max=2000)])
+
+
+class QuestionSlotForm(Form):
+    """One of a template's three question slots; a blank prompt leaves the slot empty."""
+
+    scale = SelectField("Scale", choices=[
+        SelectChoice("csat", "CSAT: satisfied, 1–5"), SelectChoice("nps", "NPS: recommend, 0–10"),
+        SelectChoice("ces", "CES: easy, 1–7"),
+    ])
+    prompt = StringField("Question", validators=[Optional(), Length(max=300)])
+    invites_comment = BooleanField("Invite a comment")
+
+
+class TemplateForm(FlaskForm):
+    """A pulse template: its name and one to three questions."""
+
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    questions = FieldList(FormField(QuestionSlotForm), min_entries=3, max_entries=3)
+
+    def slots(self) -> list[tuple[str, str, bool]]:
+        """The filled-in questions, in order, as (scale, prompt, invites_comment)."""
+        return [(q.scale.data, q.prompt.data.strip(), q.invites_comment.data)
+                for q in self.questions if (q.prompt.data or "").strip()]

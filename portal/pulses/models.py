@@ -39,6 +39,15 @@ class Trigger(enum.StrEnum):
     CLOSEOUT = "closeout"
     PERIODIC = "periodic"
 
+    @property
+    def description(self) -> str:
+        return {
+            "update": "when staff ask for feedback with an update",
+            "milestone": "when a milestone is completed",
+            "closeout": "at closeout, always",
+            "periodic": "every month or so, to each client user",
+        }[self.value]
+
 
 class RequestState(enum.StrEnum):
     """Held by the fatigue rule, sent, or answered."""

@@ -24,6 +24,7 @@ from portal.pulses.models import (
     PulseRequest,
     PulseTemplate,
     RequestState,
+    Scale,
     Trigger,
 )
 
@@ -298,3 +299,39 @@ def scores_by_update(project: Project) -> dict[int, list[PulseAnswer]]:
     for answer in rows:
         by_update.setdefault(answer.request.update_id, []).append(answer)
     return by_update
+
+
+def all_templates() -> list[PulseTemplate]:
+    """Every template, with the defaults created if missing, in trigger order."""
+    ensure_default_templates()
+    order = list(Trigger)
+    templates = db.session.scalars(
+        select(PulseTemplate).options(selectinload(PulseTemplate.questions)))
+    return sorted(templates, key=lambda t: order.index(t.trigger))
+
+
+def update_template(template: PulseTemplate, *, name: str,
+                    questions: list[tuple[str, str, bool]], by: User) -> None:
+    """Reword a template: one to three questions; a question with answers can be reworded,
+    not removed, so past answers keep their question."""
+    if not 1 <= len(questions) <= 3:
+        raise PulseError("A pulse has one to three questions.")
+    answered = set(db.session.scalars(select(PulseAnswer.question_id).where(
+        PulseAnswer.question_id.in_([q.id for q in template.questions]))))
+    for position, question in enumerate(list(template.questions)):
+        if position >= len(questions):
+            if question.id in answered:
+                raise PulseError(f"“{question.prompt}” has answers: reword it instead.")
+            template.questions.remove(question)
+    db.session.flush()
+    for position, (scale, prompt, invites_comment) in enumerate(questions):
+        if position < len(template.questions):
+            question = template.questions[position]
+        else:
+            question = PulseQuestion(template=template, position=position)
+            db.session.add(question)
+        question.scale, question.prompt = Scale(scale), prompt
+        question.invites_comment = invites_comment
+    template.name = name.strip()
+    db.session.flush()
+    audit.record("pulse_template.edited", actor=by, target=template, summary=template.name)

@@ -6,13 +6,19 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
-from portal.access import staff_required
+from portal.access import admin_required, staff_required
 from portal.db import utcnow
 from portal.extensions import db
 from portal.pulses import reports, services
 from portal.pulses.charts import trend_chart
-from portal.pulses.forms import SCALE_WORDS, ReportForm, ResolveForm, answer_form_for
-from portal.pulses.models import FollowUp
+from portal.pulses.forms import (
+    SCALE_WORDS,
+    ReportForm,
+    ResolveForm,
+    TemplateForm,
+    answer_form_for,
+)
+from portal.pulses.models import FollowUp, PulseTemplate
 
 bp = Blueprint("pulses", __name__)
 
@@ -116,3 +122,35 @@ def resolve(follow_up_id: int):
     db.session.commit()
     flash("Follow-up resolved.", "success")
     return redirect(url_for("pulses.report"))
+
+
+@bp.get("/admin/pulses/templates")
+@admin_required
+def templates():
+    """The pulse templates, one per trigger (the defaults are created on the first visit)."""
+    found = services.all_templates()
+    db.session.commit()
+    return render_template("pulses/templates.html", templates=found)
+
+
+@bp.route("/admin/pulses/templates/<int:template_id>", methods=["GET", "POST"])
+@admin_required
+def edit_template(template_id: int):
+    """Reword a template's one to three questions."""
+    template = db.session.get(PulseTemplate, template_id) or abort(404)
+    slots = [{"scale": q.scale.value, "prompt": q.prompt, "invites_comment": q.invites_comment}
+             for q in template.questions]
+    form = TemplateForm(name=template.name, questions=slots + [{}] * (3 - len(slots)))
+    if not form.validate_on_submit():
+        return render_template("pulses/template_edit.html", form=form, template=template), (
+            422 if form.is_submitted() else 200)
+    try:
+        services.update_template(template, name=form.name.data, questions=form.slots(),
+                                 by=current_user)
+    except services.PulseError as error:
+        db.session.rollback()
+        form.name.errors.append(str(error))
+        return render_template("pulses/template_edit.html", form=form, template=template), 422
+    db.session.commit()
+    flash("Template saved; new pulses use it.", "success")
+    return redirect(url_for("pulses.templates"))

@@ -8,7 +8,9 @@ from portal.auth.models import Role
 from portal.content.seed import seed_demo_content
 from portal.extensions import db
 from portal.projects import funnel
-from portal.projects.models import FunnelStage, Project
+from portal.projects.models import FunnelStage, Project, ProjectStatus
+from portal.pulses import services as pulses
+from portal.pulses.models import PulseRequest
 from tests.browser.support import axe_violations, describe
 
 
@@ -86,7 +88,7 @@ def test_project_page_with_the_milestone_form_open(page, sign_in, portal_data):
 
 @pytest.mark.parametrize("path", [
     "/staff/accounts/new", "/staff/projects/new", "/admin/users", "/admin/users/new",
-    "/admin/content", "/account", "/admin/audit",
+    "/admin/content", "/account", "/admin/audit", "/staff/pulses", "/admin/pulses/templates",
 ])
 def test_admin_and_staff_forms(page, sign_in, make, portal_data, path):
     make.user("morgan@firm.example", role=Role.ADMIN, name="Morgan Reyes")
@@ -135,4 +137,22 @@ def test_project_page_with_a_selection_funnel(page, sign_in, portal_data, app):
     sign_in(page, portal_data.client.email)
     page.goto(f"/projects/{portal_data.project.id}")
     assert page.get_by_role("heading", name="Selection funnel").is_visible()
+    assert_accessible(page)
+
+
+def test_the_pulse_answer_page(page, app, portal_data, make):
+    request = make.pulse(portal_data.client)
+    with app.test_request_context():
+        token = pulses.answer_token(db.session.get(PulseRequest, request.id))
+    page.goto(f"/pulses/{token}?score=8")
+    assert page.get_by_role("button", name="Send").is_visible()
+    assert_accessible(page)
+
+
+def test_the_closeout_page(page, sign_in, portal_data, make):
+    done = make.project("Acme Corp", name="Finished work", status=ProjectStatus.DONE)
+    make.closeout(done, contact=portal_data.staff, summary="Everything delivered.")
+    sign_in(page, portal_data.client.email)
+    page.goto(f"/projects/{done.id}/closeout")
+    assert page.get_by_text("Everything delivered.").is_visible()
     assert_accessible(page)
