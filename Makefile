@@ -6,7 +6,21 @@ FLASK := $(BIN)/flask --app portal
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-dev lint screenshots clean
+.PHONY: run test install install-dev system-deps test-system-deps lint screenshots clean
+
+# Debian packages the portal needs from the system: Pango and a font for the PDFs, and for the
+# browser tests Debian's Chromium. Installed when missing and we may (root with apt-get);
+# otherwise the command to run is printed.
+APT_RUN := libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core
+APT_TEST := $(APT_RUN) chromium
+define apt_ensure
+	@missing=$$(for pkg in $(1); do dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q 'ok installed' || echo $$pkg; done); \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+			apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+		else echo "Please install: $$missing (e.g. sudo apt-get install $$missing)"; fi; \
+	fi
+endef
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -25,9 +39,15 @@ install: $(VENV)/.installed
 
 install-dev: $(VENV)/.installed-dev
 
+system-deps:
+	$(call apt_ensure,$(APT_RUN))
+
+test-system-deps:
+	$(call apt_ensure,$(APT_TEST))
+
 ## Install, migrate the SQLite database in instance/, load demo data and serve, with a
 ## background-job consumer (email delivery, digests) that stops when the server stops.
-run: install
+run: system-deps install
 	$(FLASK) db upgrade
 	$(FLASK) demo
 	trap 'kill $$consumer 2>/dev/null' EXIT INT TERM; \
@@ -36,7 +56,7 @@ run: install
 
 ## Install dev dependencies and run the whole suite: on SQLite, then on
 ## PORTAL_TEST_DATABASE_URL as well when it is set.
-test: install-dev
+test: test-system-deps install-dev
 	env -u PORTAL_TEST_DATABASE_URL $(BIN)/python -m pytest $(PYTEST_ARGS)
 	@if [ -n "$$PORTAL_TEST_DATABASE_URL" ]; then \
 		echo "== again on $$PORTAL_TEST_DATABASE_URL"; \
