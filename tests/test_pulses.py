@@ -5,6 +5,8 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from portal.auth.models import Role
@@ -231,3 +233,21 @@ def test_a_question_with_answers_cannot_be_removed(app, make, signed_in, post_fo
                              "questions-1-scale": "csat", "questions-2-prompt": "",
                              "questions-2-scale": "ces"})
     assert response.status_code == 422 and "has answers" in response.get_data(as_text=True)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(position=st.integers(min_value=0), replacement=st.characters(
+    whitelist_categories=("Lu", "Ll", "Nd"), whitelist_characters="-_."))
+def test_a_changed_token_never_opens_a_pulse(app, acme, make, position, replacement):
+    with app.app_context():
+        request = db.session.scalars(select(PulseRequest)).first()
+    if request is None:
+        request = make.pulse(acme["client"])
+    token = _token(app, request)
+    index = position % len(token)
+    if token[index] == replacement:
+        return
+    tampered = token[:index] + replacement + token[index + 1:]
+    with app.test_request_context(), pytest.raises(pulses.BadToken):
+        pulses.request_from_token(tampered)

@@ -3,6 +3,7 @@
 from flask import Blueprint, abort, render_template
 from flask_login import current_user, login_required
 
+from portal.access import staff_required
 from portal.home import services
 from portal.live import live_fragment
 from portal.projects.track_record import PROMISE_NOTICE_DAYS
@@ -20,6 +21,13 @@ def index():
         "home/client.html", dashboard=services.client_dashboard(current_user),
         promise_notice_days=PROMISE_NOTICE_DAYS,
     )
+
+
+@bp.get("/staff/")
+@staff_required
+def staff_home():
+    """The staff workspace: accounts and their projects, what is owed to clients, follow-ups."""
+    return render_template("home/staff.html", **services.staff_overview(current_user))
 
 
 @bp.get("/live")
