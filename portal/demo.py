@@ -364,5 +364,6 @@ def load_demo(*, password: str = DEFAULT_PASSWORD) -> bool:
     created = _footprint() != before
     if created:
         demo_history.answer_pulses(random.Random(2026))
+        demo_history.ask_questions()
         demo_history.forget_demo_emails([email for email, *_ in PEOPLE])
     return seeded or created

@@ -13,6 +13,8 @@ from portal.auth.models import User
 from portal.db import utcnow
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage, OutboxStatus
+from portal.projects import questions
+from portal.projects.models import Project, QuestionKind
 from portal.pulses import services as pulses
 from portal.pulses.models import FollowUp, PulseRequest, RequestState
 
@@ -77,3 +79,34 @@ def forget_demo_emails(addresses: list[str]) -> None:
     db.session.execute(delete(OutboxMessage).where(
         OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.user_id.in_(users)))
     db.session.flush()
+
+
+QUESTIONS = [
+    # project, asker, kind, question, replier, reply, days ago, hours to answer
+    ("Customer portal rebuild", "client@acme.example", QuestionKind.QUESTION,
+     "Will the new portal keep our customers' saved payment cards?", "daniel@demo.example",
+     "Yes: the cards stay with the payment provider; customers will not re-enter them.", 20, 3),
+    ("Senior Data Engineer placement", "sam@acme.example", QuestionKind.QUESTION,
+     "Can the shortlist include someone who could start before January?", "sofia@demo.example",
+     "Two of the three can start on 4 January; I have asked the third.", 6, 5),
+    ("Network refresh", "client@globex.example", QuestionKind.CONCERN,
+     "We need a firm date for the switch delivery to book the weekend change window.",
+     "admin@demo.example", "Understood. We will confirm the date by Friday, or offer the "
+     "alternative model with stock in Chicago.", 8, 26),
+]
+
+
+def ask_questions() -> None:
+    """A few client questions and concerns, answered by staff some hours later."""
+    now = utcnow()
+    for project_name, asker, kind, body, replier, answer, days_ago, hours in QUESTIONS:
+        project = db.session.scalars(select(Project).where(Project.name == project_name)).one()
+        question = questions.ask_question(project, author=_user(asker), body=body, kind=kind)
+        question.asked_at = now - timedelta(days=days_ago)
+        reply = questions.reply_to(question, author=_user(replier), body=answer)
+        reply.posted_at = question.first_answered_at = question.asked_at + timedelta(hours=hours)
+    db.session.flush()
+
+
+def _user(email: str) -> User:
+    return db.session.scalars(select(User).where(User.email == email)).one()
