@@ -17,11 +17,13 @@ from portal.auth.models import Role, User
 from portal.closeout import services as closeout_services
 from portal.content.seed import seed_demo_content
 from portal.extensions import db
+from portal.health import services as health_services
 from portal.projects import funnel
 from portal.projects import services as project_services
 from portal.projects.models import Confidence, FunnelStage, Project
 from portal.projects.models import ProjectStatus as S
 
+DEMO_HEALTH_WEEKS = 8  # weekly health snapshots recomputed from the demo's history
 DEFAULT_PASSWORD = "portal-demo-2026"  # noqa: S105 (printed by `make run` on purpose)
 
 PEOPLE = [
@@ -354,4 +356,8 @@ def load_demo(*, password: str = DEFAULT_PASSWORD) -> bool:
             _play(script, people)
     # The firm's values and process: only into empty lists, so an admin's edits are never undone.
     seeded = seed_demo_content()
+    # A few weeks of health snapshots from the history above; recomputing them replaces the
+    # same rows, so loading twice adds nothing.
+    db.session.flush()
+    health_services.backfill(DEMO_HEALTH_WEEKS)
     return seeded or _footprint() != before
