@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import Organization
+from portal.audit import services as audit
 from portal.auth.models import User
 from portal.db import utcnow
 from portal.extensions import db
@@ -115,6 +116,9 @@ def save_config(*, weights: dict[Metric, int], active: set[Metric], green_from: 
         row = rows.get(metric) or MetricWeight(metric=metric)
         row.weight, row.active = weights[metric], metric in active
         db.session.add(row)
+    audit.record("health.settings_changed", actor=by, summary=", ".join(
+        f"{m.value} {weights[m]}" for m in Metric if m in active)
+        + f"; green from {green_from}, amber from {amber_from}")
     db.session.flush()
     return current_config()
 
