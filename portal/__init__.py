@@ -143,13 +143,14 @@ def register_blueprints(app: Flask) -> None:
     from portal.auth.views import bp as auth
     from portal.closeout.views import bp as closeout
     from portal.content.views import bp as content
+    from portal.health.views import bp as health
     from portal.home.views import bp as home
     from portal.notifications.views import bp as notifications
     from portal.projects.views import bp as projects
     from portal.pulses.views import bp as pulses
 
     for blueprint in (auth, home, accounts, audit, projects, content, pulses, closeout,
-                      notifications):
+                      notifications, health):
         app.register_blueprint(blueprint)
 
 

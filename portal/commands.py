@@ -8,6 +8,7 @@ from portal.accounts.services import find_organization_by_name
 from portal.auth import services as auth_services
 from portal.auth.models import Role
 from portal.extensions import db
+from portal.health import services as health_services
 
 
 @click.command("demo")
@@ -53,4 +54,16 @@ def create_user_command(
     click.echo(f"Created {user.role.value} {user.email}.")
 
 
-ALL = [demo_command, create_user_command]
+@click.command("health-backfill")
+@click.option("--weeks", type=click.IntRange(1, 520), default=12, show_default=True,
+              help="How many weeks, up to and including this one, to recompute.")
+@with_appcontext
+def health_backfill_command(weeks: int) -> None:
+    """Recompute every account's weekly health snapshots from the data; safe to run again."""
+    done = health_services.backfill(weeks)
+    db.session.commit()
+    first, last = (health_services.week_label(w) for w in (done[0], done[-1]))
+    click.echo(f"Recomputed {len(done)} weeks of health snapshots ({first} to {last}).")
+
+
+ALL = [demo_command, create_user_command, health_backfill_command]

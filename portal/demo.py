@@ -19,11 +19,13 @@ from portal.auth.models import Role, User
 from portal.closeout import services as closeout_services
 from portal.content.seed import seed_demo_content
 from portal.extensions import db
+from portal.health import services as health_services
 from portal.projects import funnel
 from portal.projects import services as project_services
 from portal.projects.models import Confidence, FunnelStage, Project
 from portal.projects.models import ProjectStatus as S
 
+DEMO_HEALTH_WEEKS = 8  # weekly health snapshots recomputed from the demo's history
 DEFAULT_PASSWORD = "portal-demo-2026"  # noqa: S105 (printed by `make run` on purpose)
 
 PEOPLE = [
@@ -366,4 +368,7 @@ def load_demo(*, password: str = DEFAULT_PASSWORD) -> bool:
         demo_history.answer_pulses(random.Random(2026))
         demo_history.ask_questions()
         demo_history.forget_demo_emails([email for email, *_ in PEOPLE])
+        # A few weeks of health snapshots, computed from the history above.
+        db.session.flush()
+        health_services.backfill(DEMO_HEALTH_WEEKS)
     return seeded or created

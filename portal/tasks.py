@@ -1,4 +1,4 @@
-"""Background jobs with Huey: email delivery every minute and the weekly digest.
+"""Background jobs with Huey: email delivery every minute, the weekly digest, health snapshots.
 
 Start a consumer with `.venv/bin/huey_consumer portal.tasks.huey` (`make run` starts one beside
 the web server). The queue lives in instance/huey.db (SQLite) by default, in Redis when
@@ -88,6 +88,20 @@ def queue_weekly_digests() -> int:
         db.session.commit()
     deliver_all()
     return len(messages)
+
+
+@huey.periodic_task(crontab(day_of_week="1", hour="6", minute="0"))
+def snapshot_account_health() -> int:
+    """Mondays 06:00 UTC: this week's health snapshot of every account (computed as of Monday
+    00:00 UTC, so running it again changes nothing), alerts, and their emails to the owners."""
+    from portal.extensions import db
+    from portal.health.services import snapshot_week
+
+    with worker_app().app_context():
+        snapshots = snapshot_week(utcnow().date())
+        db.session.commit()
+    deliver_all()
+    return len(snapshots)
 
 
 def deliver_soon() -> bool:

@@ -9,7 +9,7 @@ from tests.conftest import csrf_token
 # item_id: a firm value or process step; only admins edit them (everyone reads the public pages).
 OBJECT_ARGUMENTS = {
     "project_id", "organization_id", "user_id", "question_id", "item_id", "update_id",
-    "follow_up_id", "template_id",
+    "follow_up_id", "template_id", "alert_id",
 }
 # Arguments that pick a page rather than an object, with the value the checks use.
 # token: a signed pulse or unsubscribe token, its own proof of access; a bad one is refused.
@@ -67,6 +67,7 @@ def test_a_client_of_acme_gets_404_for_every_globex_url(app, signed_in, two_clie
         "update_id": two_clients["update"].id,
         "follow_up_id": 1,
         "template_id": 1,
+        "alert_id": 1,
     }
     closed_out = {**values, "project_id": two_clients["globex_closed"].id}
     for rule in _object_routes(app):
@@ -120,7 +121,7 @@ def test_admins_manage_users(signed_in, two_clients):
 
 def test_anonymous_visitors_are_sent_to_sign_in_from_every_page(app, client, two_clients):
     values = {"project_id": 1, "organization_id": 1, "user_id": 1, "question_id": 1, "item_id": 1,
-              "update_id": 1, "follow_up_id": 1, "template_id": 1}
+              "update_id": 1, "follow_up_id": 1, "template_id": 1, "alert_id": 1}
     public = {"/login", "/healthz", "/static/<path:filename>", "/values", "/process",
               "/branding/logo", "/pulses/<token>", "/unsubscribe/<token>"}
     for rule in app.url_map.iter_rules():

@@ -11,6 +11,7 @@ from portal.accounts.models import Organization
 from portal.auth.models import User
 from portal.db import local_today, utcnow
 from portal.extensions import db
+from portal.health import services as health
 from portal.projects import questions, track_record
 from portal.projects.models import Milestone, Project, StatusUpdate
 from portal.projects.services import average_first_answer, next_update_due, update_spans
@@ -148,6 +149,8 @@ def staff_overview(user: User) -> dict:
         "unanswered": questions.unanswered_questions(),
         "cadence": cadence_watch(projects),
         "follow_ups": pulses.open_follow_ups(),
+        "health_alerts": health.open_alerts(),
+        "unreviewed": health.unreviewed_accounts(),
         "now": utcnow(),
     }
 

@@ -30,6 +30,7 @@ class MessageKind(enum.StrEnum):
     PULSE_REQUEST = "pulse_request"
     CLOSEOUT_PUBLISHED = "closeout_published"
     FOLLOW_UP_OPENED = "follow_up_opened"
+    HEALTH_ALERT = "health_alert"  # to staff only: internal, never to a client
 
 
 class OutboxStatus(enum.StrEnum):

@@ -89,6 +89,7 @@ def test_project_page_with_the_milestone_form_open(page, sign_in, portal_data):
 @pytest.mark.parametrize("path", [
     "/staff/accounts/new", "/staff/projects/new", "/admin/users", "/admin/users/new",
     "/admin/content", "/account", "/admin/audit", "/staff/pulses", "/admin/pulses/templates",
+    "/staff/health", "/admin/health/settings",
 ])
 def test_admin_and_staff_forms(page, sign_in, make, portal_data, path):
     make.user("morgan@firm.example", role=Role.ADMIN, name="Morgan Reyes")
@@ -155,4 +156,11 @@ def test_the_closeout_page(page, sign_in, portal_data, make):
     sign_in(page, portal_data.client.email)
     page.goto(f"/projects/{done.id}/closeout")
     assert page.get_by_text("Everything delivered.").is_visible()
+    assert_accessible(page)
+
+
+def test_an_account_health_page(page, sign_in, portal_data):
+    sign_in(page, portal_data.staff.email)
+    page.goto(f"/staff/health/{portal_data.project.organization_id}")
+    assert page.get_by_role("heading", level=1).is_visible()
     assert_accessible(page)

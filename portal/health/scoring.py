@@ -1,0 +1,124 @@
+"""The score from metric results: a weighted mean over the metrics that have data, and bands.
+
+Pure functions, no database: the property tests and the explanation page use them directly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from portal.health.models import Band, Metric
+
+
+@dataclass(frozen=True)
+class MetricResult:
+    """One metric for one account at one moment: its 0-100 score (None: not enough data),
+    the raw inputs in words, and, once combined, its weight and the points it contributes."""
+
+    metric: Metric
+    score: int | None
+    inputs: str
+    weight: int = 0
+    points: float | None = None
+
+    @property
+    def name(self) -> str:
+        return self.metric.label
+
+    @property
+    def has_data(self) -> bool:
+        return self.score is not None
+
+    def as_dict(self) -> dict:
+        """The JSON kept in a snapshot."""
+        return {"metric": self.metric.value, "score": self.score, "inputs": self.inputs,
+                "weight": self.weight, "points": self.points}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> MetricResult:
+        return cls(metric=Metric(data["metric"]), score=data["score"], inputs=data["inputs"],
+                   weight=data["weight"], points=data["points"])
+
+
+def not_enough_data(metric: Metric, inputs: str) -> MetricResult:
+    """A metric left out of the score: it says why, and never carries a number."""
+    return MetricResult(metric, None, f"Not enough data: {inputs}")
+
+
+@dataclass(frozen=True)
+class HealthScore:
+    """The combined score with the metrics that made it, ready to explain."""
+
+    score: int | None
+    exact: float | None
+    metrics: tuple[MetricResult, ...]
+    weight_counted: int
+
+    @property
+    def left_out(self) -> tuple[MetricResult, ...]:
+        return tuple(m for m in self.metrics if not m.has_data)
+
+
+def combine(results: list[MetricResult], weights: dict[Metric, int]) -> HealthScore:
+    """Weighted mean of the metrics with data; their weights are rescaled to add up to 100%.
+
+    Each metric's points are score × weight / (sum of the weights of metrics with data), so the
+    points add up to the score. With no metric having data there is no score at all.
+    """
+    counted = sum(weights[r.metric] for r in results if r.has_data)
+    combined = []
+    for result in results:
+        weight = weights[result.metric]
+        points = result.score * weight / counted if result.has_data and counted else None
+        combined.append(replace(result, weight=weight, points=points))
+    if not counted:
+        return HealthScore(None, None, tuple(combined), 0)
+    exact = sum(r.points for r in combined if r.points is not None)
+    exact = min(100.0, max(0.0, exact))
+    return HealthScore(round_half_up(exact), exact, tuple(combined), counted)
+
+
+def round_half_up(value: float) -> int:
+    """Round as people do by hand (74.5 → 75), not to the nearest even number."""
+    return int(value + 0.5)
+
+
+def band_of(score: int | None, *, green_from: int, amber_from: int) -> Band | None:
+    """Green from `green_from`, amber from `amber_from`, red below; None without a score."""
+    if score is None:
+        return None
+    if score >= green_from:
+        return Band.GREEN
+    return Band.AMBER if score >= amber_from else Band.RED
+
+
+def clamp_score(value: float) -> int:
+    """A metric's 0-100 score from a computed value, rounded half up."""
+    return round_half_up(min(100.0, max(0.0, value)))
+
+
+DEFAULT_WEIGHTS = {
+    Metric.SATISFACTION: 25, Metric.LOYALTY: 10, Metric.PROMISES: 20,
+    Metric.COMMUNICATION: 20, Metric.RECOVERY: 10, Metric.ENGAGEMENT: 10, Metric.EFFORT: 10,
+    Metric.RESPONSIVENESS: 15,
+}
+DEFAULT_ACTIVE = (Metric.SATISFACTION, Metric.LOYALTY, Metric.PROMISES, Metric.COMMUNICATION,
+                  Metric.ENGAGEMENT, Metric.RESPONSIVENESS)
+MIN_ACTIVE, MAX_ACTIVE = 3, 7
+
+
+@dataclass(frozen=True)
+class HealthConfig:
+    """What the admin chose: weights, the active metrics (in display order) and thresholds."""
+
+    weights: dict[Metric, int]
+    active: tuple[Metric, ...]
+    green_from: int = 75
+    amber_from: int = 50
+    response_target_days: int = 1
+
+    def band(self, score: int | None) -> Band | None:
+        return band_of(score, green_from=self.green_from, amber_from=self.amber_from)
+
+
+DEFAULT_CONFIG = HealthConfig(weights=dict(DEFAULT_WEIGHTS), active=DEFAULT_ACTIVE)

@@ -1,0 +1,129 @@
+"""Account health for staff: the accounts list, an account's explained score and reviews,
+alerts, and the admin's settings. Every URL is 404 to anyone but staff."""
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from portal.access import admin_required, get_organization_or_404, staff_required
+from portal.db import utcnow
+from portal.extensions import db
+from portal.health import charts, services
+from portal.health.forms import AcknowledgeForm, FilterForm, ReviewForm, SettingsForm
+from portal.health.models import HealthAlert
+
+bp = Blueprint("health", __name__)
+
+
+def _filtered_rows() -> tuple[FilterForm, list[services.AccountRow]]:
+    form = FilterForm(request.args)
+    if request.args and not form.validate():
+        abort(400)
+    rows = services.account_rows(owner_id=form.owner_id.data or None, band=form.band_value())
+    return form, rows
+
+
+@bp.get("/staff/health")
+@staff_required
+def index():
+    """Every account sorted by risk: red first, then the biggest fall, with a sparkline."""
+    form, rows = _filtered_rows()
+    return render_template(
+        "health/index.html", form=form, rows=rows,
+        sparklines={r.organization.id: charts.sparkline(r.trend) for r in rows},
+        week=services.week_start(utcnow()), week_label=services.week_label,
+    )
+
+
+@bp.get("/staff/health.csv")
+@staff_required
+def export():
+    """The filtered list as CSV, safe to open in a spreadsheet."""
+    _, rows = _filtered_rows()
+    filename = f"account-health-{services.week_label(services.week_start(utcnow()))}.csv"
+    return Response(
+        services.accounts_csv(rows).encode("utf-8"), mimetype="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _show(organization, review_form: ReviewForm | None = None, status: int = 200):
+    health = services.account_health(organization)
+    reviews = services.reviews_of(organization)
+    reviewed = any(r.week_start == health.week for r in reviews)
+    alerts = [a for a in services.open_alerts() if a.organization_id == organization.id]
+    points = [(services.week_label(s.week_start), s.score) for s in health.history]
+    chart = charts.trend_chart(points, green_from=health.config.green_from,
+                               amber_from=health.config.amber_from)
+    return render_template(
+        "health/show.html", organization=organization, health=health, reviews=reviews,
+        reviewed=reviewed, alerts=alerts, chart=chart, week_label=services.week_label,
+        review_form=review_form or ReviewForm(), acknowledge_form=AcknowledgeForm(),
+    ), status
+
+
+@bp.get("/staff/health/<int:organization_id>")
+@staff_required
+def show(organization_id: int):
+    """One account: each metric, its inputs, weight and points; the trend; the reviews."""
+    return _show(get_organization_or_404(organization_id))
+
+
+@bp.post("/staff/health/<int:organization_id>/reviews")
+@staff_required
+def review(organization_id: int):
+    """Record this week's review of the account (once per week)."""
+    organization = get_organization_or_404(organization_id)
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        return _show(organization, form, 422)
+    try:
+        services.record_review(organization, by=current_user, **form.data_for_service())
+    except services.HealthError as error:
+        db.session.rollback()
+        form.form_errors.append(str(error))
+        return _show(organization, form, 422)
+    db.session.commit()
+    flash("Review recorded for this week.", "success")
+    return redirect(url_for("health.show", organization_id=organization.id))
+
+
+@bp.post("/staff/health/alerts/<int:alert_id>/acknowledge")
+@staff_required
+def acknowledge(alert_id: int):
+    """Take an alert off staff home."""
+    alert = db.session.get(HealthAlert, alert_id) or abort(404)
+    if not AcknowledgeForm().validate_on_submit():
+        abort(400)
+    services.acknowledge_alert(alert, by=current_user)
+    db.session.commit()
+    flash(f"Alert on {alert.organization.name} acknowledged.", "success")
+    target = request.form.get("next")
+    if target not in {"home", "account"}:
+        target = "home"
+    if target == "account":
+        return redirect(url_for("health.show", organization_id=alert.organization_id))
+    return redirect(url_for("home.index"))
+
+
+@bp.route("/admin/health/settings", methods=["GET", "POST"])
+@admin_required
+def settings():
+    """Which 3 to 7 metrics count, their weights, and the bands."""
+    config = services.current_config()
+    form = SettingsForm() if request.method == "POST" else SettingsForm.from_config(config)
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("health/settings.html", form=form), status
+    try:
+        services.save_config(
+            weights=form.weights(), active=form.active(), green_from=form.green_from.data,
+            amber_from=form.amber_from.data,
+            response_target_days=form.response_target_days.data, by=current_user,
+        )
+    except services.HealthError as error:
+        db.session.rollback()
+        form.form_errors.append(str(error))
+        return render_template("health/settings.html", form=form), 422
+    db.session.commit()
+    flash("Health settings saved. Scores use them from the next snapshot.", "success")
+    return redirect(url_for("health.settings"))
