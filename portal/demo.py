@@ -367,6 +367,7 @@ def load_demo(*, password: str = DEFAULT_PASSWORD) -> bool:
     if created:
         demo_history.answer_pulses(random.Random(2026))
         demo_history.ask_questions()
+        demo_history.backdate_people_and_sign_ins()
         demo_history.forget_demo_emails([email for email, *_ in PEOPLE])
         # A few weeks of health snapshots, computed from the history above.
         db.session.flush()

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
 
+from portal.audit import services as audit
 from portal.auth.models import User
 from portal.db import utcnow
 from portal.extensions import db
@@ -110,3 +111,22 @@ def ask_questions() -> None:
 
 def _user(email: str) -> User:
     return db.session.scalars(select(User).where(User.email == email)).one()
+
+
+SIGN_INS = {  # client users and how often they look in, in days
+    "client@acme.example": 4, "sam@acme.example": 12, "alex@acme.example": 30,
+    "client@globex.example": 6, "marco@globex.example": 45,
+}
+
+
+def backdate_people_and_sign_ins(days: int = 200) -> None:
+    """The demo's people joined months ago and have been signing in since."""
+    now = utcnow()
+    for user in db.session.scalars(select(User).where(User.email.like("%.example"))):
+        user.created_at = now - timedelta(days=days)
+    for email, every in SIGN_INS.items():
+        user = _user(email)
+        for days_ago in range(days - 10, 0, -every):
+            event = audit.record("auth.signed_in", actor=user, organization=user.organization)
+            event.created_at = now - timedelta(days=days_ago, hours=3)
+    db.session.flush()
