@@ -3,6 +3,7 @@
 import contextlib
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -25,6 +26,7 @@ def create_app(overrides: dict | None = None, *, instance_path: str | None = Non
     configure_database(app)
     configure_secret_key(app)
     configure_production(app)
+    configure_sessions(app)
     app.url_map.converters["int"] = DatabaseIdConverter
     register_extensions(app)
     register_blueprints(app)
@@ -54,6 +56,17 @@ def configure_production(app: Flask) -> None:
     hops = int(app.config["PROXY_HOPS"])
     if hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+
+def configure_sessions(app: Flask) -> None:
+    """HttpOnly, SameSite=Lax cookies; over HTTPS also Secure and __Host- (no Domain, Path=/),
+    so no other host or plain-HTTP page can set or read them; remember-me bounded."""
+    app.config["REMEMBER_COOKIE_DURATION"] = timedelta(days=int(app.config["REMEMBER_DAYS"]))
+    app.config.update(SESSION_COOKIE_PATH="/", REMEMBER_COOKIE_PATH="/",
+                      SESSION_COOKIE_DOMAIN=None, REMEMBER_COOKIE_DOMAIN=None)
+    if app.config["ENV"] == "production":
+        app.config.update(SESSION_COOKIE_NAME="__Host-session",
+                          REMEMBER_COOKIE_NAME="__Host-remember_token")
 
 
 def database_url(app: Flask) -> str:
@@ -117,6 +130,10 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see that page."
     login_manager.login_message_category = "info"
+    from portal.auth import limits, sessions
+
+    sessions.register(app)
+    limits.register(app)
 
 
 def register_blueprints(app: Flask) -> None:
