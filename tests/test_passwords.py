@@ -26,7 +26,8 @@ def test_weak_passwords_are_turned_down(password):
 
 
 @pytest.mark.parametrize("password", [
-    "tulip lantern gravel", "ŝtelo-de-nia-ĉevalo", "the quick brown fox jumps over the lazy dog while the cat sleeps!", "😀 emoji are fine 😀",
+    "tulip lantern gravel", "ŝtelo-de-nia-ĉevalo", "😀 emoji are fine 😀",
+    "the quick brown fox jumps over the lazy dog while the cat sleeps!",
     "no rules about digits", "a" + "b" * 63 + "c" * 64,
 ])
 def test_long_unusual_passwords_pass_without_composition_rules(password):

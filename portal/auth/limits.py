@@ -67,7 +67,8 @@ def note_lockout(request_limit: RequestLimit) -> None:
     if limiter.storage.incr(f"portal-lockout:{request_limit.key}", window) != 1:
         return
     actor = current_user if current_user.is_authenticated else None
-    who = request_limit.key.split("/")[-2] if "/" in request_limit.key else request_limit.key
+    parts = request_limit.key.split("/")
+    who = next((p for p in parts if p.startswith(("account:", "address:", "user:"))), "?")
     audit.record("auth.rate_limited", actor=actor,
                  summary=f"{request.endpoint}: more than {request_limit.limit} for {who}")
     db.session.commit()
@@ -99,7 +100,7 @@ def too_many_requests(error: RateLimitExceeded):
     current = limiter.current_limit
     reset_at = current.reset_at if current else time.time() + 60
     wait = max(1, math.ceil(reset_at - time.time()))
-    minutes = math.ceil(wait / 60)
+    minutes = max(1, round(wait / 60))
     response = render_template("errors/429.html", wait_seconds=wait, wait_minutes=minutes)
     return response, 429, {"Retry-After": str(wait)}
 
