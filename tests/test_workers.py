@@ -40,12 +40,12 @@ class Browser:
 
     def request(self, path: str, data: dict | None = None) -> tuple[int, dict, str]:
         body = urllib.parse.urlencode(data).encode() if data is not None else None
-        request = urllib.request.Request(self.base + path, data=body)
+        request = urllib.request.Request(self.base + path, data=body)  # noqa: S310 (127.0.0.1)
         if self.cookies:
             request.add_header("Cookie", "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
         opener = urllib.request.build_opener(NoRedirect)
         try:
-            response = opener.open(request, timeout=10)  # noqa: S310 (http://127.0.0.1 only)
+            response = opener.open(request, timeout=10)
         except urllib.error.HTTPError as error:
             response = error
         with response:
