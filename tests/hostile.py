@@ -40,11 +40,7 @@ class LiveMarkupFinder(HTMLParser):
                 self.problems.append("inline <script>")
         elif tag == "link" and values.get("rel") == "stylesheet" and (
             values.get("href") or ""
-        ).startswith("/static/"):
-            pass
-        elif tag == "meta" and ("charset" in values or values.get("name") == "viewport"):
-            pass
-        elif tag == "form" and (values.get("action") or "/").startswith("/"):
+        ).startswith("/static/") or tag == "meta" and ("charset" in values or values.get("name") == "viewport") or tag == "form" and (values.get("action") or "/").startswith("/"):
             pass
         elif tag in DANGEROUS_TAGS:
             self.problems.append(f"<{tag}>")
