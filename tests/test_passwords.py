@@ -89,3 +89,10 @@ def test_an_admin_cannot_create_a_user_with_a_common_password(signed_in, make, p
         "password": "qwertyuiop123"})
     assert response.status_code == 422
     assert "most common passwords" in response.get_data(as_text=True)
+
+
+def test_the_firms_name_dressed_up_is_turned_down(app):
+    from portal.auth.services import UserError, check_password_rules
+
+    with app.app_context(), pytest.raises(UserError):
+        check_password_rules(f"{app.config['FIRM_NAME']}2026!")

@@ -41,8 +41,13 @@ def is_common(password: str) -> bool:
     return len(stem) >= 6 and stem in known
 
 
-def password_problem(password: str, *, email: str | None = None) -> str | None:
-    """Why this password will not do, for the person at the form; None when it is fine."""
+def password_problem(
+    password: str, *, email: str | None = None, context_words: tuple[str, ...] = ()
+) -> str | None:
+    """Why this password will not do, for the person at the form; None when it is fine.
+
+    context_words (ASVS V6.2.11): the firm's name and "portal"; with the email's name.
+    """
     length = len(normalise(password))
     if length < MIN_PASSWORD_LENGTH:
         return f"The password must have at least {MIN_PASSWORD_LENGTH} characters."
@@ -55,4 +60,9 @@ def password_problem(password: str, *, email: str | None = None) -> str | None:
     local_part = (email or "").split("@")[0].lower()
     if len(local_part) >= 4 and local_part in password.lower():
         return "The password must not contain your email address."
+    lowered = normalise(password).lower()
+    for word in context_words:
+        stem = _DECORATION.sub("", lowered.replace(word.lower(), ""))
+        if word and word.lower() in lowered and len(set(stem)) <= 3:
+            return f"The password is little more than \"{word}\"; choose something less guessable."
     return None

@@ -35,7 +35,8 @@ class WrongPassword(UserError):
 
 def check_password_rules(password: str, *, email: str | None = None) -> None:
     """Length is the rule (12 to 128 characters), not composition; common passwords never."""
-    problem = password_problem(password, email=email)
+    words = (current_app.config["FIRM_NAME"], "portal", "client portal")
+    problem = password_problem(password, email=email, context_words=words)
     if problem:
         raise UserError(problem)
 
