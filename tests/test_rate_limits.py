@@ -74,6 +74,8 @@ def test_behind_one_proxy_each_client_address_counts_apart(database_url, tmp_pat
     assert blocked.status_code == 429 and other.status_code == 422
     with app.app_context():
         addresses = set(db.session.scalars(select(AuditEvent.ip_address)))
+    with app.app_context():
+        db.engine.dispose()  # after the context above returned its connection to the pool
     assert "203.0.113.9" in addresses
 
 
@@ -88,5 +90,7 @@ def test_wrong_current_passwords_are_limited_per_user(signed_in, make, post_form
 
 
 def test_production_without_redis_warns_at_start_up(database_url, tmp_path, caplog):
-    make_app(database_url, str(tmp_path), ENV="production")
+    app = make_app(database_url, str(tmp_path), ENV="production")
+    with app.app_context():
+        db.engine.dispose()
     assert "PORTAL_REDIS_URL is not set" in caplog.text

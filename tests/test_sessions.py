@@ -9,6 +9,7 @@ from http.cookies import SimpleCookie
 import pytest
 
 from portal.auth.models import Role
+from portal.extensions import db
 from tests.conftest import csrf_token, make_app, sign_in
 from tests.factories import PASSWORD
 
@@ -73,6 +74,8 @@ def test_over_https_cookies_are_secure_with_the_host_prefix(database_url, tmp_pa
     expires = parsedate_to_datetime(remember["expires"]).timestamp()
     assert expires - time.time() <= 14 * 86400 + 60
     assert browser.get("/", base_url="https://localhost").status_code == 200
+    with app.app_context():
+        db.engine.dispose()  # this extra app's connections, not left to the garbage collector
 
 
 def test_a_cookie_captured_before_sign_out_is_refused_afterwards(app, signed_in, make):
