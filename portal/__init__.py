@@ -3,6 +3,7 @@
 import contextlib
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -26,6 +27,7 @@ def create_app(overrides: dict | None = None, *, instance_path: str | None = Non
     configure_secret_key(app)
     configure_production(app)
     configure_pdf(app)
+    configure_sessions(app)
     app.url_map.converters["int"] = DatabaseIdConverter
     register_extensions(app)
     register_blueprints(app)
@@ -67,6 +69,17 @@ def configure_pdf(app: Flask) -> None:
             f"PORTAL_PDF_PAGE_SIZE must be one of {', '.join(PAGE_SIZES.values())}"
         )
     app.config["PDF_PAGE_SIZE"] = PAGE_SIZES[size]
+
+
+def configure_sessions(app: Flask) -> None:
+    """HttpOnly, SameSite=Lax cookies; over HTTPS also Secure and __Host- (no Domain, Path=/),
+    so no other host or plain-HTTP page can set or read them; remember-me bounded."""
+    app.config["REMEMBER_COOKIE_DURATION"] = timedelta(days=int(app.config["REMEMBER_DAYS"]))
+    app.config.update(SESSION_COOKIE_PATH="/", REMEMBER_COOKIE_PATH="/",
+                      SESSION_COOKIE_DOMAIN=None, REMEMBER_COOKIE_DOMAIN=None)
+    if app.config["ENV"] == "production":
+        app.config.update(SESSION_COOKIE_NAME="__Host-session",
+                          REMEMBER_COOKIE_NAME="__Host-remember_token")
 
 
 def database_url(app: Flask) -> str:
@@ -130,6 +143,10 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see that page."
     login_manager.login_message_category = "info"
+    from portal.auth import limits, sessions
+
+    sessions.register(app)
+    limits.register(app)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -1,9 +1,11 @@
 """The CLI: thin click wrappers over services, registered in create_app()."""
 
+from pathlib import Path
+
 import click
 from flask.cli import with_appcontext
 
-from portal import demo
+from portal import backup, demo
 from portal.accounts.services import find_organization_by_name
 from portal.auth import services as auth_services
 from portal.auth.models import Role
@@ -66,4 +68,33 @@ def health_backfill_command(weeks: int) -> None:
     click.echo(f"Recomputed {len(done)} weeks of health snapshots ({first} to {last}).")
 
 
-ALL = [demo_command, create_user_command, health_backfill_command]
+@click.command("backup")
+@click.argument("destination", type=click.Path(path_type=Path))
+@with_appcontext
+def backup_command(destination: Path) -> None:
+    """Copy the SQLite database to DESTINATION while the portal runs (PostgreSQL: pg_dump)."""
+    try:
+        written = backup.backup_sqlite(destination)
+    except backup.BackupError as error:
+        raise click.UsageError(str(error)) from error
+    click.echo(f"Backed up to {written}.")
+
+
+@click.command("restore")
+@click.argument("source", type=click.Path(path_type=Path))
+@click.option("--yes", is_flag=True, help="Replace the live data without asking.")
+@with_appcontext
+def restore_command(source: Path, yes: bool) -> None:
+    """Replace the SQLite database's contents with SOURCE, once it is checked."""
+    try:
+        backup.check_backup_file(source, revision=backup.schema_head())
+        if not yes:
+            click.confirm("Replace every row of the live database with this backup?", abort=True)
+        live = backup.restore_sqlite(source)
+    except backup.BackupError as error:
+        raise click.UsageError(str(error)) from error
+    click.echo(f"Restored {source} into {live}.")
+
+
+ALL = [demo_command, create_user_command, health_backfill_command, backup_command,
+       restore_command]

@@ -29,6 +29,16 @@ class Defaults:
     LIVE_POLL_SECONDS = 15  # how often open pages ask whether anything changed
     PROXY_HOPS = 0  # proxies in front that set X-Forwarded-*; 0 trusts none of those headers
 
+    # Sessions (portal/auth/sessions.py).
+    SESSION_IDLE_MINUTES = 30  # signed out after this long without a request
+    SESSION_MAX_HOURS = 12  # and this long after signing in, however active
+    REMEMBER_DAYS = 14  # "keep me signed in" lasts at most this long
+    REAUTH_MINUTES = 10  # password, two-factor and role changes need a sign-in this recent
+    # Rate limits on failed attempts (portal/auth/limits.py), in Flask-Limiter's notation.
+    SIGN_IN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
+    SIGN_IN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
+    SENSITIVE_FORM_LIMIT = "5 per 15 minutes"  # password and two-factor pages, per user
+
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

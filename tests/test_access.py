@@ -122,8 +122,10 @@ def test_admins_manage_users(signed_in, two_clients):
 def test_anonymous_visitors_are_sent_to_sign_in_from_every_page(app, client, two_clients):
     values = {"project_id": 1, "organization_id": 1, "user_id": 1, "question_id": 1, "item_id": 1,
               "update_id": 1, "follow_up_id": 1, "template_id": 1, "alert_id": 1}
-    public = {"/login", "/healthz", "/static/<path:filename>", "/values", "/process",
-              "/branding/logo", "/pulses/<token>", "/unsubscribe/<token>"}
+    # /login/two-factor is the second step of signing in: without a password step just taken
+    # it sends the visitor back to /login (tests/test_two_factor.py).
+    public = {"/login", "/login/two-factor", "/healthz", "/static/<path:filename>", "/values",
+              "/process", "/branding/logo", "/pulses/<token>", "/unsubscribe/<token>"}
     for rule in app.url_map.iter_rules():
         if rule.rule in public:
             continue
@@ -132,3 +134,27 @@ def test_anonymous_visitors_are_sent_to_sign_in_from_every_page(app, client, two
             response = client.open(url, method=method)
             assert response.status_code == 302, f"{method} {url}"
             assert response.headers["Location"].startswith("/login")
+
+
+SECURITY_PAGES_FOR_STAFF = ["/account/password", "/account/two-factor"]
+SECURITY_POSTS_FOR_STAFF = ["/account/two-factor/recovery-codes", "/account/two-factor/disable"]
+
+
+def test_security_pages_exist_only_for_those_they_serve(signed_in, two_clients):
+    client = signed_in("jordan@acme.example")
+    token = csrf_token(client, "/")
+    for page in [*SECURITY_PAGES_FOR_STAFF, "/admin/security"]:
+        assert client.get(page).status_code == 404, page
+    for page in [*SECURITY_POSTS_FOR_STAFF, f"/admin/users/{two_clients['globex_user'].id}/role"]:
+        assert client.post(page, data={"csrf_token": token}).status_code == 404, page
+    staff = signed_in("staff@firm.example")
+    for page in SECURITY_PAGES_FOR_STAFF:
+        assert staff.get(page).status_code == 200, page
+    assert staff.get("/admin/security").status_code == 404
+    assert signed_in("admin@firm.example").get("/admin/security").status_code == 200
+    assert client.get("/account/confirm").status_code == 200  # anyone signed in may confirm
+
+
+def test_the_two_factor_step_without_a_password_step_goes_back_to_sign_in(client):
+    response = client.get("/login/two-factor")
+    assert response.status_code == 302 and response.headers["Location"] == "/login"

@@ -3,10 +3,11 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from portal.accounts.services import timezone_names
-from portal.auth.models import UpdateEmails
+from portal.auth.models import Role, UpdateEmails
+from portal.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 
 
 def strip(value: str | None) -> str | None:
@@ -39,3 +40,64 @@ class AccountForm(FlaskForm):
         super().__init__(*args, **kwargs)
         own = SelectChoice("", f"My organisation's timezone ({default_zone})")
         self.timezone.choices = [own] + [SelectChoice(zone) for zone in timezone_names()]
+
+
+class CodeForm(FlaskForm):
+    """The second step of signing in: a code from the app or a recovery code."""
+
+    code = StringField(
+        "Code", filters=[strip], validators=[DataRequired(), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "text", "autofocus": True},
+        description="The 6-digit code your authenticator app shows, or one of your recovery codes.",
+    )
+
+
+class ConfirmIdentityForm(FlaskForm):
+    """Re-enter the password (and a code, with two-factor on) before a sensitive change."""
+
+    password = PasswordField(
+        "Your password", validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    code = StringField("Code from your authenticator app", filters=[strip],
+                       validators=[Optional(), Length(max=20)],
+                       render_kw={"autocomplete": "one-time-code"})
+
+
+class PasswordChangeForm(FlaskForm):
+    """The signed-in user's own new password, confirmed by the current one."""
+
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )
+    new_password = PasswordField(
+        "New password",
+        validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
+        render_kw={"autocomplete": "new-password", "minlength": MIN_PASSWORD_LENGTH},
+        description=f"At least {MIN_PASSWORD_LENGTH} characters; a passphrase of several words"
+        " works well. Any characters, spaces included; common passwords are turned down.",
+    )
+    confirm_password = PasswordField(
+        "New password again",
+        validators=[DataRequired(), EqualTo("new_password", "The two new passwords differ.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class SecuritySettingsForm(FlaskForm):
+    """The firm's security choices."""
+
+    require_staff_two_factor = BooleanField("Require two-factor sign-in for all staff and admins")
+
+
+class RoleForm(FlaskForm):
+    """Move a member of staff between staff and admin."""
+
+    role = SelectField("Role", choices=[
+        SelectChoice(Role.STAFF.value, "Staff"), SelectChoice(Role.ADMIN.value, "Admin"),
+    ])
+
+
+class ButtonForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""

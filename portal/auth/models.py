@@ -53,6 +53,10 @@ class User(db.Model):
             name="client_has_organization",
         ),
         CheckConstraint("session_version >= 1", name="session_version_positive"),
+        CheckConstraint(
+            "two_factor_enabled_at IS NULL OR totp_secret IS NOT NULL",
+            name="two_factor_has_secret",
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -73,6 +77,11 @@ class User(db.Model):
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Two-factor: a secret with no enabled time is an enrolment not yet confirmed by a code.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    two_factor_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    totp_last_step: Mapped[int | None] = mapped_column()  # a code is accepted once, never replayed
 
     organization: Mapped[Organization | None] = relationship(
         back_populates="users", foreign_keys=[organization_id]
@@ -101,6 +110,11 @@ class User(db.Model):
         return self.role in (Role.STAFF, Role.ADMIN)
 
     @property
+    def has_two_factor(self) -> bool:
+        """Signing in needs a code from an authenticator app as well as the password."""
+        return self.two_factor_enabled_at is not None
+
+    @property
     def is_admin(self) -> bool:
         return self.role == Role.ADMIN
 
@@ -118,3 +132,33 @@ class User(db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the authenticator app; only its hash is kept.
+
+    The codes are 50 random bits each, so a fast SHA-256 is enough: there is nothing to guess
+    from a leaked hash the way there is from a leaked password hash.
+    """
+
+    __tablename__ = "recovery_code"
+    __table_args__ = (CheckConstraint("length(code_hash) = 64", name="code_hash_sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SecuritySettings(db.Model):
+    """The one row of firm-wide security choices an admin makes; absent means the defaults."""
+
+    __tablename__ = "security_settings"
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    require_staff_two_factor: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -1,18 +1,20 @@
 """Rules for users and signing in. Functions flush; the caller commits."""
 
+import time
 from zoneinfo import available_timezones
 
+from flask import current_app
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.accounts.models import Organization
 from portal.audit import services as audit
 from portal.auth.models import Role, UpdateEmails, User
+from portal.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, password_problem
 from portal.db import utcnow
 from portal.extensions import db
 
-MIN_PASSWORD_LENGTH = 12
-MAX_PASSWORD_LENGTH = 128
+__all__ = ["MAX_PASSWORD_LENGTH", "MIN_PASSWORD_LENGTH"]  # re-exported for the forms
 
 # Checked when the email is unknown, so both answers cost one scrypt and take as long.
 _UNKNOWN_USER_HASH = generate_password_hash("an unknown user has no password")
@@ -27,12 +29,21 @@ def normalize_email(email: str) -> str:
     return email.strip().lower()
 
 
-def check_password_rules(password: str) -> None:
-    """Length is the rule (12 to 128 characters), not composition."""
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise UserError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
-    if len(password) > MAX_PASSWORD_LENGTH:
-        raise UserError(f"The password may have at most {MAX_PASSWORD_LENGTH} characters.")
+class WrongPassword(UserError):
+    """The current password given to confirm a change is not the user's."""
+
+
+def check_password_rules(password: str, *, email: str | None = None) -> None:
+    """Length is the rule (12 to 128 characters), not composition; common passwords never."""
+    words = (current_app.config["FIRM_NAME"], "portal", "client portal")
+    problem = password_problem(password, email=email, context_words=words)
+    if problem:
+        raise UserError(problem)
+
+
+def password_matches(user: User, password: str) -> bool:
+    """The user's current password is this one."""
+    return bool(user.password_hash) and check_password_hash(user.password_hash, password)
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -50,13 +61,22 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
+def session_key(user: User, *, signed_in_at: int) -> str:
+    """What the session and the remember-me cookie carry: id, session version, sign-in time."""
+    return f"{user.get_id()}:{signed_in_at}"
+
+
 def load_user(session_key: str) -> User | None:
-    """Flask-Login's loader: the user if active and the session's version is still current."""
-    user_id, _, version = session_key.partition(":")
-    if not (user_id.isdigit() and version.isdigit()):
+    """Flask-Login's loader: the user if active, the session's version is still current and
+    the sign-in is younger than the remember-me bound (which no session outlives)."""
+    parts = session_key.split(":")
+    if len(parts) != 3 or not all(part.isdigit() for part in parts):
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.active or user.session_version != int(version):
+    user_id, version, signed_in_at = (int(part) for part in parts)
+    if time.time() - signed_in_at > current_app.config["REMEMBER_DAYS"] * 86400:
+        return None
+    user = db.session.get(User, user_id)
+    if user is None or not user.active or user.session_version != version:
         return None
     return user
 
@@ -73,8 +93,35 @@ def end_all_sessions(user: User) -> None:
 
 def set_password(user: User, password: str) -> None:
     """Check the rules, then store a slow hash of the password."""
-    check_password_rules(password)
+    check_password_rules(password, email=user.email)
     user.password_hash = generate_password_hash(password)
+    user.password_changed_at = utcnow()
+
+
+def change_password(user: User, *, current: str, new: str) -> None:
+    """The user's own change: the current password first; every other session then ends."""
+    if not password_matches(user, current):
+        raise WrongPassword("That is not your current password.")
+    if current == new:
+        raise UserError("The new password must differ from the current one.")
+    set_password(user, new)
+    end_all_sessions(user)
+    audit.record("auth.password_changed", actor=user, target=user,
+                 organization=user.organization, summary=user.email)
+
+
+def change_role(user: User, role: Role, *, by: User) -> None:
+    """Move a member of staff between staff and admin; their open sessions end."""
+    if user.id == by.id:
+        raise UserError("You cannot change your own role; ask another admin.")
+    if Role.CLIENT in (user.role, role):
+        raise UserError("Clients and firm staff are separate accounts; create a new user.")
+    if user.role == role:
+        return
+    audit.record("user.role_changed", actor=by, target=user,
+                 summary=f"{user.email}: {user.role.value} to {role.value}")
+    user.role = role
+    end_all_sessions(user)
 
 
 def create_user(
