@@ -3,6 +3,7 @@
 from zoneinfo import available_timezones
 
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.accounts.models import Organization
@@ -55,7 +56,8 @@ def load_user(session_key: str) -> User | None:
     user_id, _, version = session_key.partition(":")
     if not (user_id.isdigit() and version.isdigit()):
         return None
-    user = db.session.get(User, int(user_id))
+    # Every page shows the user's organisation (header, timezone): load it in the same query.
+    user = db.session.get(User, int(user_id), options=[joinedload(User.organization)])
     if user is None or not user.active or user.session_version != int(version):
         return None
     return user
