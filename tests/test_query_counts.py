@@ -29,7 +29,7 @@ from portal.projects.models import (
 )
 
 DASHBOARD_MAX = 8
-PROJECT_PAGE_MAX = 12
+PROJECT_PAGE_MAX = 13  # 12 for a client; staff also load the owner choices and pulse scores
 LIVE_304_MAX = 2
 
 
@@ -178,3 +178,19 @@ def test_an_unchanged_live_refresh_costs_at_most_two_statements(
         statements = statements_for(app, browser, path, **{"If-None-Match": etag})
         assert browser.get(path, headers={"If-None-Match": etag}).status_code == 304
         assert len(statements) <= LIVE_304_MAX, "\n".join(statements)
+
+
+def test_a_long_timeline_shows_the_newest_updates_and_a_link_to_all(
+    app, make, signed_in, staff_members
+):
+    project_id, email = project_with_updates(app, make, staff_members, 30)
+    browser = signed_in(email)
+    page = browser.get(f"/projects/{project_id}").get_data(as_text=True)
+    assert page.count('class="card update"') == 20
+    assert "Update **29**" not in page and "Update <strong>29</strong>" in page
+    assert "Update <strong>9</strong>" not in page
+    assert "Show all 30 updates" in page
+    everything = browser.get(f"/projects/{project_id}?updates=all").get_data(as_text=True)
+    assert everything.count('class="card update"') == 30
+    assert "Show all" not in everything
+    assert "updates=all" in everything  # the live refresh keeps showing all of them

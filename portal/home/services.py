@@ -98,10 +98,11 @@ def version_of(projects: list[Project]) -> str:
 
 def dashboard_version(user: User) -> str:
     """Changes whenever anything on the user's dashboard does: the ETag of its live fragment."""
-    visible = visible_projects(user).subquery()
-    count, total = db.session.execute(
-        select(func.count(), func.coalesce(func.sum(visible.c.version), 0)).select_from(visible)
-    ).one()
+    # The aggregate straight over the visible projects' WHERE: building a subquery of every
+    # project column cost more Python than the query itself on this hot path (a live 304).
+    count, total = db.session.execute(visible_projects(user).with_only_columns(
+        func.count(Project.id), func.coalesce(func.sum(Project.version), 0)
+    )).one()
     return f"d{count}-{total}"
 
 

@@ -47,7 +47,8 @@ def _render_page(project, status: int = 200, **forms):
         today = local_today(project.organization.timezone)
         forms.setdefault("funnel_form", FunnelForm(as_of=today))
     return render_template(
-        "projects/show.html", **forms, **pages.project_page(project)
+        "projects/show.html", **forms,
+        **pages.project_page(project, all_updates=request.args.get("updates") == "all"),
     ), status
 
 
@@ -105,7 +106,8 @@ def live(project_id: int):
     return live_fragment(
         pages.live_version(project),
         lambda: render_template("projects/_live.html", **pages.project_page(
-            get_project_or_404(project_id, *pages.PAGE_LOADS))),
+            get_project_or_404(project_id, *pages.PAGE_LOADS),
+            all_updates=request.args.get("updates") == "all")),
     )
 
 
