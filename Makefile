@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app portal
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-dev lint screenshots clean
+.PHONY: run test install install-dev lint screenshots bench clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed (set PYTHON=...)")'
@@ -46,6 +46,12 @@ test: install-dev
 ## Retake docs/screenshots/*.png from the demo data with Debian's Chromium.
 screenshots: install-dev
 	$(BIN)/python -m bench.screenshots
+
+## Benchmarks (not part of `make test`): gunicorn + wrk on 127.0.0.1, SQLite and PostgreSQL
+## (BENCH_POSTGRES_URL, default postgres@127.0.0.1/portal_bench_run, dropped and recreated),
+## written to docs/benchmarks.md. Needs wrk (apt-get install -y wrk). About 10 minutes.
+bench: install-dev
+	$(BIN)/python -m bench.run
 
 lint: install-dev
 	$(BIN)/ruff check .
