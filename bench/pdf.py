@@ -76,7 +76,7 @@ def bench(rounds: int = 6) -> dict:
                          instance_path=folder)
         with app.app_context():
             flask_migrate.upgrade()
-            closeout, worst = _setup(app, 3), _setup(app, 40)
+            closeout, worst = _setup(app, 2), _setup(app, 40)
             html = render_template("pdf/closeout.html", **closeout_report(closeout, for_pdf=True))
             render_closeout_pdf(closeout), _alone(html, app.static_folder)  # warm up fonts
             portal, alone = [], []

@@ -7,8 +7,10 @@ and count. Scale with BENCH_ACCOUNTS and BENCH_ANSWERS (defaults keep `make benc
 
 import logging
 import os
+import pickle
 import platform
 import subprocess
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -26,6 +28,7 @@ POSTGRES = os.environ.get("BENCH_POSTGRES_URL",
 SECONDS = int(os.environ.get("BENCH_SECONDS", 6))
 MEMORY_REQUESTS = int(os.environ.get("BENCH_MEMORY_REQUESTS", 10_000))
 CLIENT = "client1@a00001.bench.example"
+RESULTS = ROOT / "bench" / ".last-results.pickle"
 
 
 def fresh_postgres(url: str) -> str:
@@ -131,10 +134,18 @@ def main() -> None:
             print(f"{name}: pulse writers ...", flush=True)
             results[name]["pulses"] = pulses.bench(url)
     results["total_seconds"] = time.perf_counter() - started
+    # Kept (git-ignored) so the document can be re-rendered without re-running: `python -m
+    # bench.run --render`.
+    RESULTS.write_bytes(pickle.dumps(results))
+    render()
+
+
+def render() -> None:
+    results = pickle.loads(RESULTS.read_bytes())  # noqa: S301 (our own file, just written)
     path = ROOT / "docs" / "benchmarks.md"
     path.write_text(report.render(results))
-    print(f"Wrote {path} in {results['total_seconds']:.0f} s")
+    print(f"Wrote {path} ({results['total_seconds']:.0f} s of benchmarks)")
 
 
 if __name__ == "__main__":
-    main()
+    render() if sys.argv[1:] == ["--render"] else main()
