@@ -145,6 +145,10 @@ NOTES = [
     "client, 13 for staff, for 5 or 200 updates; a live 304 costs 2).",
     "- The load generator shares the 2 cores with the 2 workers and the database, so the "
     "bare endpoint's figure is the ceiling of this machine, not of Flask.",
+    "- Each page is paired with its own bare run just before it, because the bare page's "
+    "throughput moves a lot on this shared machine (compare the bare column across rows). "
+    "A single pair is still noisy: read a ratio to within a factor of about 2, and compare "
+    "the same page across runs rather than one row against another.",
     "",
     "## Measured by hand (not re-run by `make bench`)",
     "",
