@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app portal
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-dev system-deps test-system-deps lint screenshots clean
+.PHONY: run test install install-dev system-deps test-system-deps lint screenshots bench clean
 
 # Debian packages the portal needs from the system: Pango and a font for the PDFs, and for the
 # browser tests Debian's Chromium. Installed when missing and we may (root with apt-get);
@@ -66,6 +66,12 @@ test: test-system-deps install-dev
 ## Retake docs/screenshots/*.png from the demo data with Debian's Chromium.
 screenshots: install-dev
 	$(BIN)/python -m bench.screenshots
+
+## Benchmarks (not part of `make test`): gunicorn + wrk on 127.0.0.1, SQLite and PostgreSQL
+## (BENCH_POSTGRES_URL, default postgres@127.0.0.1/portal_bench_run, dropped and recreated),
+## written to docs/benchmarks.md. Needs wrk (apt-get install -y wrk). About 10 minutes.
+bench: install-dev
+	$(BIN)/python -m bench.run
 
 lint: install-dev
 	$(BIN)/ruff check .

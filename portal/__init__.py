@@ -32,11 +32,30 @@ def create_app(overrides: dict | None = None, *, instance_path: str | None = Non
     register_extensions(app)
     register_blueprints(app)
     register_commands(app)
-    from portal import errors, templating
+    from portal import errors, static_files, templating
 
     errors.register(app)
     templating.register(app)
+    static_files.register(app)
+    register_bench(app)
     return app
+
+
+BARE_PAGE = "<!doctype html><title>bare</title><p>ok</p>"
+
+
+def register_bench(app: Flask) -> None:
+    """With PORTAL_BENCH=1 only: GET /bench/bare, a constant page through the same app.
+
+    The benchmarks measure pages as a share of it, so the ratio shows what the portal's own
+    work costs on top of Flask, the middleware and the server, whatever the machine.
+    """
+    if not app.config["BENCH"]:
+        return
+
+    @app.get("/bench/bare")
+    def bench_bare():
+        return BARE_PAGE
 
 
 class DatabaseIdConverter(IntegerConverter):

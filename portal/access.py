@@ -6,6 +6,7 @@ from functools import wraps
 from flask import abort
 from flask_login import current_user, login_required
 from sqlalchemy import Select, select
+from sqlalchemy.orm.interfaces import ORMOption
 
 from portal.accounts.models import Organization
 from portal.auth.models import User
@@ -30,10 +31,13 @@ def visible_organizations(user: User) -> Select[tuple[Organization]]:
     return stmt
 
 
-def get_project_or_404(project_id: int) -> Project:
-    """The project if the current user may see it; 404 otherwise, never 403."""
-    stmt = visible_projects(current_user).where(Project.id == project_id)
-    return db.session.scalars(stmt).one_or_none() or abort(404)
+def get_project_or_404(project_id: int, *options: ORMOption) -> Project:
+    """The project if the current user may see it; 404 otherwise, never 403.
+
+    `options` are loader options (eager loads) for pages that show much of the project.
+    """
+    stmt = visible_projects(current_user).where(Project.id == project_id).options(*options)
+    return db.session.scalars(stmt).unique().one_or_none() or abort(404)
 
 
 def get_question_or_404(project: Project, question_id: int) -> Question:

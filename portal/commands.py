@@ -96,5 +96,41 @@ def restore_command(source: Path, yes: bool) -> None:
     click.echo(f"Restored {source} into {live}.")
 
 
+@click.command("bench-data")
+@click.option("--accounts", default=1000, show_default=True, type=click.IntRange(1))
+@click.option("--projects-per-account", default=10, show_default=True, type=click.IntRange(1))
+@click.option("--updates-per-project", default=20, show_default=True, type=click.IntRange(0))
+@click.option("--answers", default=1_000_000, show_default=True, type=click.IntRange(0),
+              help="Pulse answers in all, spread over two years.")
+@click.option("--long-history", default=200, show_default=True, type=click.IntRange(0),
+              help="Updates on the first account's first project (the project-page benchmark).")
+@click.option("--seed", default=2026, show_default=True)
+@with_appcontext
+def bench_data_command(accounts: int, projects_per_account: int, updates_per_project: int,
+                       answers: int, long_history: int, seed: int) -> None:
+    """Fill the database with a large, realistic data set for benchmarks (bulk inserts)."""
+    import time
+
+    from werkzeug.security import generate_password_hash
+
+    from portal import bench_data
+
+    spec = bench_data.Spec(accounts, projects_per_account, updates_per_project, answers,
+                           long_history=long_history, seed=seed)
+    started = time.perf_counter()
+    try:
+        written = bench_data.generate(
+            spec, password_hash=generate_password_hash(bench_data.BENCH_PASSWORD),
+            progress=lambda line: click.echo(f"  {line} ({time.perf_counter() - started:.0f} s)"))
+    except bench_data.BenchDataExists as error:
+        raise click.UsageError(str(error)) from error
+    seconds = time.perf_counter() - started
+    for table, rows in written.items():
+        click.echo(f"{table:<16} {rows:>10,} rows")
+    click.echo(f"Done in {seconds:.1f} s ({sum(written.values()) / seconds:,.0f} rows/s). "
+               f"Clients sign in as client1@a00001.bench.example, password "
+               f"{bench_data.BENCH_PASSWORD}.")
+
+
 ALL = [demo_command, create_user_command, health_backfill_command, backup_command,
-       restore_command]
+       restore_command, bench_data_command]

@@ -27,6 +27,7 @@ class Defaults:
     PULSE_ANSWER_DAYS = 14  # how long an emailed pulse link can be answered
     PDF_PAGE_SIZE = "A4"  # or "Letter": the paper size of generated PDFs
     LIVE_POLL_SECONDS = 15  # how often open pages ask whether anything changed
+    BENCH = False  # PORTAL_BENCH=1 adds GET /bench/bare, the benchmarks' baseline page
     PROXY_HOPS = 0  # proxies in front that set X-Forwarded-*; 0 trusts none of those headers
 
     # Sessions (portal/auth/sessions.py).

@@ -5,6 +5,7 @@ from zoneinfo import available_timezones
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.accounts.models import Organization
@@ -75,7 +76,8 @@ def load_user(session_key: str) -> User | None:
     user_id, version, signed_in_at = (int(part) for part in parts)
     if time.time() - signed_in_at > current_app.config["REMEMBER_DAYS"] * 86400:
         return None
-    user = db.session.get(User, user_id)
+    # Every page shows the user's organisation (header, timezone): load it in the same query.
+    user = db.session.get(User, user_id, options=[joinedload(User.organization)])
     if user is None or not user.active or user.session_version != version:
         return None
     return user

@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select, text
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.access import visible_organizations, visible_projects
 from portal.accounts.models import Organization
@@ -63,14 +63,16 @@ def _card(project: Project, span: track_record.UpdateSpan) -> ProjectCard:
 
 def client_dashboard(user: User) -> ClientDashboard:
     """The client's projects: open ones by ETA, closed ones most recent first."""
+    # Many-to-one and one-to-one loads ride on a JOIN, collections on one SELECT ... IN each:
+    # the statement count stays the same however many projects the account has.
     projects = list(db.session.scalars(
         visible_projects(user).options(
-            selectinload(Project.contact),
-            selectinload(Project.milestones).selectinload(Milestone.owner),
+            joinedload(Project.contact),
+            joinedload(Project.closeout),
+            selectinload(Project.milestones).joinedload(Milestone.owner),
             selectinload(Project.eta_changes),
-            selectinload(Project.closeout),
         )
-    ))
+    ).unique())
     spans = update_spans([p.id for p in projects])
     cards = [_card(p, spans[p.id]) for p in projects]
     open_cards = sorted(
@@ -86,16 +88,22 @@ def client_dashboard(user: User) -> ClientDashboard:
             (spans[p.id], p.update_cadence_days) for p in projects
         ),
         first_answer=average_first_answer([p.id for p in projects]),
-        version=dashboard_version(user),
+        version=version_of(projects),
     )
+
+
+def version_of(projects: list[Project]) -> str:
+    """dashboard_version() of projects already loaded, without asking the database again."""
+    return f"d{len(projects)}-{sum(p.version for p in projects)}"
 
 
 def dashboard_version(user: User) -> str:
     """Changes whenever anything on the user's dashboard does: the ETag of its live fragment."""
-    visible = visible_projects(user).subquery()
-    count, total = db.session.execute(
-        select(func.count(), func.coalesce(func.sum(visible.c.version), 0)).select_from(visible)
-    ).one()
+    # The aggregate straight over the visible projects' WHERE: building a subquery of every
+    # project column cost more Python than the query itself on this hot path (a live 304).
+    count, total = db.session.execute(visible_projects(user).with_only_columns(
+        func.count(Project.id), func.coalesce(func.sum(Project.version), 0)
+    )).one()
     return f"d{count}-{total}"
 
 

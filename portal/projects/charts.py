@@ -1,6 +1,8 @@
 """Charts of a project: its milestones against their first planned dates."""
 
 
+from functools import lru_cache
+
 import pygal
 from markupsafe import Markup
 
@@ -19,25 +21,28 @@ def _days_against_plan(milestone: Milestone) -> int | None:
 
 def milestone_drift_chart(milestones: list[Milestone]) -> Markup | None:
     """Each milestone's delivery (or current ETA) against its first planned date, in days."""
-    rows = [(m, _days_against_plan(m)) for m in milestones]
-    rows = [(m, d) for m, d in rows if d is not None]
-    if not rows:
-        return None
+    rows = tuple((m.title, m.is_done, d) for m in milestones
+                 if (d := _days_against_plan(m)) is not None)
+    return _drift_svg(rows) if rows else None
+
+
+@lru_cache(maxsize=1024)
+def _drift_svg(rows: tuple[tuple[str, bool, int], ...]) -> Markup:
+    """The chart for these (title, done, days) rows. Cached per process: pygal took about a
+    quarter of the project page's time, and the rows change only when a milestone does."""
     chart = pygal.HorizontalBar(
         style=STYLE, show_legend=False, js=[], disable_xml_declaration=True,
         width=720, height=90 + 44 * len(rows), print_values=True, show_y_guides=False,
         x_title="Days against the first planned date (left of 0 = early, right = late)",
         value_formatter=lambda days: f"{days:+.0f}" if days else "0", truncate_label=-1,
     )
-    chart.x_labels = [
-        f"{m.title} ({'done' if m.is_done else 'ETA'})" for m, _ in reversed(rows)
-    ]
+    chart.x_labels = [f"{title} ({'done' if done else 'ETA'})" for title, done, _ in reversed(rows)]
     chart.add("Days", [
         {"value": d, "color": LATE if d > 0 else EARLY if d < 0 else ON_TIME}
-        for _, d in reversed(rows)
+        for _, _, d in reversed(rows)
     ])
     summary = "; ".join(
-        f"{m.title}: {'on time' if d == 0 else f'{abs(d)} days ' + ('late' if d > 0 else 'early')}"
-        for m, d in rows
+        f"{title}: {'on time' if d == 0 else f'{abs(d)} days ' + ('late' if d > 0 else 'early')}"
+        for title, _, d in rows
     )
     return render_svg(chart, f"Milestones against their first planned dates. {summary}")

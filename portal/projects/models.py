@@ -147,6 +147,8 @@ class StatusUpdate(db.Model):
     __table_args__ = (
         CheckConstraint("body <> ''", name="body_not_empty"),
         Index("ix_status_update_project_published", "project_id", "published_at"),
+        # The latest updates across every project (staff home): no sort of the whole table.
+        Index("ix_status_update_published", "published_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

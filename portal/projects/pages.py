@@ -1,21 +1,56 @@
 """What the project page shows, gathered from the rules of each part of a project."""
 
 from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from portal.access import sees_internal_notes
+from portal.extensions import db
 from portal.projects import track_record
 from portal.projects.charts import milestone_drift_chart
 from portal.projects.funnel import funnel_rows
-from portal.projects.models import Project
+from portal.projects.models import Milestone, Project, Question, Reply, StatusUpdate
 from portal.projects.services import average_first_answer, next_update_due, update_spans
 from portal.pulses import services as pulses
 
+# What the project page shows, loaded up front: one JOIN for each single related row and one
+# SELECT ... IN for each collection, so a project with 200 updates costs the same statements
+# as one with 5 (tests/test_query_counts.py holds it to that). Updates are not among them:
+# the page shows the newest UPDATES_SHOWN unless asked for all (recent_updates).
+PAGE_LOADS = (
+    joinedload(Project.organization),
+    joinedload(Project.contact),
+    joinedload(Project.closeout),
+    selectinload(Project.milestones).joinedload(Milestone.owner),
+    selectinload(Project.eta_changes),
+    selectinload(Project.selection_counts),
+    selectinload(Project.questions).joinedload(Question.author),
+    selectinload(Project.questions).selectinload(Question.replies).joinedload(Reply.author),
+)
 
-def project_page(project: Project) -> dict:
-    """Everything the project page shows, computed once: track record, rhythm and chart."""
+
+UPDATES_SHOWN = 20
+
+
+def recent_updates(project: Project, *, limit: int | None) -> list[StatusUpdate]:
+    """The project's updates, newest first, with their authors; the newest `limit` of them."""
+    stmt = (select(StatusUpdate).where(StatusUpdate.project_id == project.id)
+            .options(joinedload(StatusUpdate.author))
+            .order_by(StatusUpdate.published_at.desc(), StatusUpdate.id.desc()).limit(limit))
+    return list(db.session.scalars(stmt))
+
+
+def project_page(project: Project, *, all_updates: bool = False) -> dict:
+    """Everything the project page shows, computed once: track record, rhythm and chart.
+
+    A long history shows its newest UPDATES_SHOWN updates and a link to all of them.
+    """
     span = update_spans([project.id])[project.id]
     return {
         "project": project,
+        "updates": recent_updates(project, limit=None if all_updates else UPDATES_SHOWN),
+        "updates_total": span.count,
+        "all_updates": all_updates,
         "promises": track_record.promises_kept([project]),
         "rhythm": track_record.update_rhythm([(span, project.update_cadence_days)]),
         "last_update_at": span.last,

@@ -47,7 +47,8 @@ def _render_page(project, status: int = 200, **forms):
         today = local_today(project.organization.timezone)
         forms.setdefault("funnel_form", FunnelForm(as_of=today))
     return render_template(
-        "projects/show.html", **forms, **pages.project_page(project)
+        "projects/show.html", **forms,
+        **pages.project_page(project, all_updates=request.args.get("updates") == "all"),
     ), status
 
 
@@ -55,7 +56,7 @@ def _render_page(project, status: int = 200, **forms):
 @login_required
 def show(project_id: int):
     """Where the project stands: status, ETA, milestones with their owners, and the updates."""
-    return _render_page(get_project_or_404(project_id))
+    return _render_page(get_project_or_404(project_id, *pages.PAGE_LOADS))
 
 
 @bp.post("/projects/<int:project_id>/questions")
@@ -101,10 +102,12 @@ def reply(project_id: int, question_id: int):
 @login_required
 def live(project_id: int):
     """The changing part of the project page, polled by the open page; 304 when unchanged."""
-    project = get_project_or_404(project_id)
+    project = get_project_or_404(project_id)  # no eager loads: a 304 needs only the version
     return live_fragment(
         pages.live_version(project),
-        lambda: render_template("projects/_live.html", **pages.project_page(project)),
+        lambda: render_template("projects/_live.html", **pages.project_page(
+            get_project_or_404(project_id, *pages.PAGE_LOADS),
+            all_updates=request.args.get("updates") == "all")),
     )
 
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.accounts.models import Organization
@@ -101,6 +109,11 @@ class PulseRequest(db.Model):
         CheckConstraint("(state = 'held') = (sent_at IS NULL)", name="sent_unless_held"),
         Index("ix_pulse_request_user_sent", "user_id", "sent_at"),
         Index("ix_pulse_request_organization_created", "organization_id", "created_at"),
+        # Who had a periodic pulse lately (periodic_pulses) without reading every request.
+        Index("ix_pulse_request_trigger_created", "trigger", "created_at"),
+        # The few held requests (release_held), found without scanning the answered ones.
+        Index("ix_pulse_request_held", "created_at", postgresql_where=text("state = 'held'"),
+              sqlite_where=text("state = 'held'")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
