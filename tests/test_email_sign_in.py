@@ -338,3 +338,39 @@ def test_sign_in_link_requests_are_limited_per_account(app, acme, smtp):
     blocked = _post(app.test_client(), "/login/email-link", {"email": "jordan@acme.example"})
     assert blocked.status_code == 429 and "Retry-After" in blocked.headers
     assert _count(app, OutboxMessage) == 5
+
+
+# Admins creating users --------------------------------------------------------------------
+
+def test_an_admin_adding_a_client_user_sends_an_invitation_not_a_password(
+    app, acme, signed_in, post_form, smtp
+):
+    admin = signed_in("admin@firm.example")
+    with_password = post_form(admin, "/admin/users/new", {
+        "name": "Sam Okafor", "email": "sam@acme.example", "role": "client",
+        "organization_id": str(acme.organization_id), "password": "harbour kettle violet"})
+    assert with_password.status_code == 422
+    assert "Clients choose their own password" in with_password.get_data(as_text=True)
+    response = post_form(admin, "/admin/users/new", {
+        "name": "Sam Okafor", "email": "sam@acme.example", "role": "client",
+        "organization_id": str(acme.organization_id), "job_title": "CTO"})
+    assert response.status_code == 302
+    path = _link(app, smtp, "/invitations/")
+    assert _user(app, "sam@acme.example").job_title == "CTO"
+    assert _new_password(app.test_client(), path).status_code == 302
+    staff_without = post_form(admin, "/admin/users/new", {
+        "name": "Dana", "email": "dana@firm.example", "role": "staff", "organization_id": "0"})
+    assert staff_without.status_code == 422 and "first password" in staff_without.get_data(
+        as_text=True)
+
+
+def test_the_outbox_keeps_no_copy_of_a_link_once_it_is_sent(app, acme, smtp):
+    _post(app.test_client(), "/login/email-link", {"email": "jordan@acme.example"})
+    path = _link(app, smtp, "/login/email-link/")
+    with app.app_context():
+        bodies = db.session.execute(select(OutboxMessage.text_body, OutboxMessage.html_body)).one()
+        tokens = db.session.scalars(select(EmailToken.token_hash)).all()
+    token = path.rsplit("/", 1)[1]
+    assert token not in bodies[0] and token not in bodies[1] and "Removed once sent" in bodies[0]
+    assert tokens == [hash_token(token)]
+    assert app.test_client().get(path).status_code == 200  # the link itself still works

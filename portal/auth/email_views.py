@@ -6,10 +6,12 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from portal.access import get_organization_or_404, staff_required
-from portal.auth import email_sign_in, services
+from portal.audit import services as audit
+from portal.auth import email_sign_in, email_tokens, services
 from portal.auth.email_tokens import TokenExpired, TokenProblem, TokenUsed
 from portal.auth.forms import ButtonForm, EmailRequestForm, InvitationForm, NewPasswordForm
 from portal.auth.limits import email_request_limited
+from portal.auth.models import TokenPurpose
 from portal.auth.sessions import start_session
 from portal.auth.views import bp
 from portal.extensions import db
@@ -50,7 +52,7 @@ def invite(organization_id: int):
 def accept_invitation(token: str):
     """Choose a password from an invitation, and be signed in."""
     try:
-        row = email_sign_in.email_tokens.find(token, email_sign_in.TokenPurpose.INVITATION)
+        row = email_tokens.find(token, TokenPurpose.INVITATION)
     except TokenProblem as error:
         return _link_problem(error, "Invitation")
     form = NewPasswordForm()
@@ -67,6 +69,8 @@ def accept_invitation(token: str):
         form.new_password.errors.append(str(error))
         return render_template("auth/accept_invitation.html", **page), 422
     services.record_sign_in(user)
+    audit.record("auth.signed_in", actor=user, organization=user.organization,
+                 summary="after accepting an invitation")
     db.session.commit()
     start_session(user, remember=False)
     flash("Welcome! Your password is set and you are signed in.", "success")
@@ -93,7 +97,7 @@ def forgot_password():
 def reset_password(token: str):
     """Choose a new password from a reset link; every session of the account ends."""
     try:
-        email_sign_in.email_tokens.find(token, email_sign_in.TokenPurpose.PASSWORD_RESET)
+        email_tokens.find(token, TokenPurpose.PASSWORD_RESET)
     except TokenProblem as error:
         return _link_problem(error, "Password reset")
     form = NewPasswordForm()
