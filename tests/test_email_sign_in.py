@@ -4,11 +4,15 @@ outbox to a real SMTP server; every link is single-use, expires and is stored on
 
 import re
 import statistics
+import threading
 import time
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from portal.audit.models import AuditEvent
 from portal.auth.email_tokens import hash_token
@@ -374,3 +378,49 @@ def test_the_outbox_keeps_no_copy_of_a_link_once_it_is_sent(app, acme, smtp):
     assert token not in bodies[0] and token not in bodies[1] and "Removed once sent" in bodies[0]
     assert tokens == [hash_token(token)]
     assert app.test_client().get(path).status_code == 200  # the link itself still works
+
+
+# Races and hostile tokens -----------------------------------------------------------------
+
+def test_two_requests_racing_with_one_link_sign_in_once(app, acme):
+    from portal.auth import email_sign_in
+    from portal.auth.email_tokens import TokenProblem
+
+    with app.test_request_context():
+        jordan = db.session.scalars(select(User).where(User.email == "jordan@acme.example")).one()
+        token, _ = email_sign_in.email_tokens.issue(jordan, TokenPurpose.SIGN_IN_LINK)
+        db.session.commit()
+    barrier, outcomes = threading.Barrier(2), []
+
+    def use():
+        with app.test_request_context():
+            barrier.wait()
+            try:
+                email_sign_in.sign_in_with_link(token)
+                db.session.commit()
+                outcomes.append("signed in")
+            except TokenProblem:
+                db.session.rollback()
+                outcomes.append("refused")
+            except OperationalError:  # SQLite: the loser may find the database busy
+                db.session.rollback()
+                outcomes.append("refused")
+
+    threads = [threading.Thread(target=use) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["refused", "signed in"]
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(token=st.text(max_size=300))
+def test_any_token_text_is_refused_cleanly(app, token):
+    from portal.auth.email_tokens import TokenProblem, find
+
+    with app.app_context():
+        for purpose in TokenPurpose:
+            with pytest.raises(TokenProblem):
+                find(token, purpose)
