@@ -7,8 +7,6 @@ or not: a token is made and hashed and the email rendered either way; only for a
 page in both cases.
 """
 
-from sqlalchemy import select
-
 from portal.accounts.models import Organization
 from portal.audit import services as audit
 from portal.auth import email_tokens, services
@@ -178,9 +176,3 @@ def sign_in_with_link(token: str) -> User:
     db.session.flush()
     return row.user
 
-
-def outstanding_tokens(user: User) -> list[EmailToken]:
-    """The user's links, newest first (tests and support look at these)."""
-    return list(db.session.scalars(
-        select(EmailToken).where(EmailToken.user_id == user.id)
-        .order_by(EmailToken.id.desc())))
