@@ -39,6 +39,12 @@ class Defaults:
     SIGN_IN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
     SIGN_IN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
     SENSITIVE_FORM_LIMIT = "5 per 15 minutes"  # password and two-factor pages, per user
+    # Every request counts for these (portal/auth/limits.py).
+    EMAIL_LINK_LIMIT_PER_ACCOUNT = "5 per hour"  # reset and sign-in link requests, per email
+    EMAIL_LINK_LIMIT_PER_ADDRESS = "20 per hour"  # and per client address
+    PULSE_ANSWER_LIMIT_PER_TOKEN = "10 per hour"  # noqa: S105 (answers from one pulse link)
+    PULSE_ANSWER_LIMIT_PER_ADDRESS = "120 per hour"  # answers from one address (an office)
+    PDF_LIMIT_PER_USER = "20 per hour"  # closeout PDF downloads per signed-in user
 
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SESSION_COOKIE_HTTPONLY = True

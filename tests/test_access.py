@@ -125,7 +125,11 @@ def test_anonymous_visitors_are_sent_to_sign_in_from_every_page(app, client, two
     # /login/two-factor is the second step of signing in: without a password step just taken
     # it sends the visitor back to /login (tests/test_two_factor.py).
     public = {"/login", "/login/two-factor", "/healthz", "/static/<path:filename>", "/values",
-              "/process", "/branding/logo", "/pulses/<token>", "/unsubscribe/<token>"}
+              "/process", "/branding/logo", "/pulses/<token>", "/unsubscribe/<token>",
+              # Email links and the forms that ask for them: for people not signed in
+              # (tests/test_email_sign_in.py); a bad token gets a clear 404 page.
+              "/login/forgot", "/login/reset/<token>", "/login/email-link",
+              "/login/email-link/<token>", "/invitations/<token>"}
     for rule in app.url_map.iter_rules():
         if rule.rule in public:
             continue
@@ -153,6 +157,20 @@ def test_security_pages_exist_only_for_those_they_serve(signed_in, two_clients):
     assert staff.get("/admin/security").status_code == 404
     assert signed_in("admin@firm.example").get("/admin/security").status_code == 200
     assert client.get("/account/confirm").status_code == 200  # anyone signed in may confirm
+
+
+def test_invitations_are_for_staff_and_admins_only(signed_in, two_clients):
+    acme = two_clients["acme"].organization_id
+    assert signed_in("jordan@acme.example").get(f"/staff/accounts/{acme}/invite").status_code == 404
+    assert signed_in("staff@firm.example").get(f"/staff/accounts/{acme}/invite").status_code == 200
+    assert signed_in("admin@firm.example").get(f"/staff/accounts/{acme}/invite").status_code == 200
+
+
+def test_email_link_pages_answer_a_forged_token_with_a_clear_404(client):
+    for path in ("/invitations/forged", "/login/reset/forged", "/login/email-link/forged"):
+        response = client.get(path)
+        assert response.status_code == 404, path
+        assert "This link cannot be used" in response.get_data(as_text=True)
 
 
 def test_the_two_factor_step_without_a_password_step_goes_back_to_sign_in(client):

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from portal.audit.models import AuditEvent
 from portal.auth.models import Role
 from portal.extensions import db
+from portal.projects.models import ProjectStatus
 from tests.conftest import csrf_token, make_app, sign_in
 
 
@@ -94,3 +95,59 @@ def test_production_without_redis_warns_at_start_up(database_url, tmp_path, capl
     with app.app_context():
         db.engine.dispose()
     assert "PORTAL_REDIS_URL is not set" in caplog.text
+
+
+def _pulse_link(app, make, email: str) -> str:
+    from portal.pulses import services as pulses
+    from portal.pulses.models import PulseRequest
+
+    user = make.user(email, organization="Acme Corp")
+    request = make.pulse(user)
+    with app.test_request_context():
+        return f"/pulses/{pulses.answer_token(db.session.get(PulseRequest, request.id))}"
+
+
+def _send_answer(app, link: str):
+    browser = app.test_client()
+    return browser.post(link, data={"csrf_token": csrf_token(browser, link)})
+
+
+def test_pulse_answers_are_limited_per_link(app, make):
+    link = _pulse_link(app, make, "jordan@acme.example")
+    for attempt in range(10):
+        assert _send_answer(app, link).status_code == 422, attempt  # empty, but it counts
+    blocked = _send_answer(app, link)
+    assert blocked.status_code == 429 and "Please wait" in blocked.get_data(as_text=True)
+    # Opening the link to read it is never limited.
+    assert app.test_client().get(link).status_code == 200
+    # Another client's link from the same office is not held back by it.
+    assert _send_answer(app, _pulse_link(app, make, "sam@acme.example")).status_code == 422
+
+
+def test_pulse_answers_are_limited_per_address(app, make):
+    app.config["PULSE_ANSWER_LIMIT_PER_ADDRESS"] = "4 per hour"
+    first = _pulse_link(app, make, "jordan@acme.example")
+    for _ in range(4):
+        _send_answer(app, first)
+    assert _send_answer(app, _pulse_link(app, make, "sam@acme.example")).status_code == 429
+
+
+def test_closeout_pdf_downloads_are_limited_per_user(app, make, signed_in, monkeypatch):
+    from portal.closeout import services as closeout_services
+
+    monkeypatch.setattr(closeout_services, "closeout_pdf", lambda closeout: b"%PDF-1.7 test")
+    app.config["PDF_LIMIT_PER_USER"] = "3 per hour"
+    staff = make.user("dana@firm.example", role=Role.STAFF)
+    make.user("jordan@acme.example", organization="Acme Corp")
+    make.user("sam@acme.example", organization="Acme Corp")
+    project = make.project("Acme Corp", name="Portal", status=ProjectStatus.DONE)
+    make.closeout(project, contact=staff)
+    jordan = signed_in("jordan@acme.example")
+    for _ in range(3):
+        assert jordan.get(f"/projects/{project.id}/closeout.pdf").status_code == 200
+    blocked = jordan.get(f"/projects/{project.id}/closeout.pdf")
+    assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) > 0
+    assert "Too many attempts" in blocked.get_data(as_text=True)
+    # Counted per person: a colleague at the same address still downloads it.
+    sam = signed_in("sam@acme.example")
+    assert sam.get(f"/projects/{project.id}/closeout.pdf").status_code == 200

@@ -30,7 +30,8 @@ class OrganizationForm(FlaskForm):
 
 
 class UserForm(FlaskForm):
-    """A new user, created by an admin with a first password to pass on."""
+    """A new user: staff and admins get a first password to pass on; clients get an emailed
+    invitation to choose their own, so nobody at the firm ever knows it."""
 
     name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
@@ -39,9 +40,10 @@ class UserForm(FlaskForm):
     job_title = StringField("Job title", validators=[Optional(), Length(max=120)])
     phone = StringField("Phone", validators=[Optional(), Length(max=40)])
     password = PasswordField(
-        "First password",
-        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
-        description=f"At least {MIN_PASSWORD_LENGTH} characters; the user can change it later.",
+        "First password (staff and admins only)",
+        validators=[Optional(), Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)],
+        description=f"At least {MIN_PASSWORD_LENGTH} characters; they can change it later. "
+        "Leave it empty for a client: they get an email invitation to choose their own.",
     )
 
     def __init__(self, *args, **kwargs):
@@ -56,3 +58,16 @@ class UserForm(FlaskForm):
             raise ValidationError("Choose the client's organisation.")
         if self.role.data != Role.CLIENT and field.data:
             raise ValidationError("Staff and admins belong to no client organisation.")
+
+    def validate(self, extra_validators=None) -> bool:
+        """Clients choose their own password from an invitation; staff need a first one.
+        (Checked here: Optional() ends the field's own validators when it is empty.)"""
+        valid = super().validate(extra_validators)
+        if self.role.data == Role.CLIENT and self.password.data:
+            self.password.errors.append("Clients choose their own password: leave this empty "
+                                        "and they get an email invitation.")
+            return False
+        if self.role.data != Role.CLIENT and not self.password.data:
+            self.password.errors.append("Give staff and admins a first password.")
+            return False
+        return valid

@@ -7,6 +7,7 @@ from portal.access import admin_required, get_organization_or_404, staff_require
 from portal.accounts import services
 from portal.accounts.forms import OrganizationForm, UserForm
 from portal.accounts.models import Organization
+from portal.auth import email_sign_in
 from portal.auth import services as auth_services
 from portal.auth.models import Role, User
 from portal.extensions import db
@@ -53,7 +54,7 @@ def list_users():
 @bp.route("/admin/users/new", methods=["GET", "POST"])
 @admin_required
 def new_user():
-    """Create a user with a first password."""
+    """Create a member of staff with a first password, or invite a client user by email."""
     form = UserForm()
     if not form.validate_on_submit():
         return render_template("accounts/user_new.html", form=form), (
@@ -63,6 +64,18 @@ def new_user():
         db.session.get(Organization, form.organization_id.data)
         if form.organization_id.data else None
     )
+    if Role(form.role.data) == Role.CLIENT:
+        try:
+            user, _ = email_sign_in.invite_client(
+                organization, email=form.email.data, name=form.name.data, by=current_user)
+        except auth_services.UserError as error:
+            form.email.errors.append(str(error))
+            return render_template("accounts/user_new.html", form=form), 422
+        user.job_title, user.phone = form.job_title.data or None, form.phone.data or None
+        db.session.commit()
+        flash(f"{user.name} is invited: an email is on its way to {user.email} with a link to "
+              "choose a password (valid for 7 days).", "success")
+        return redirect(url_for("accounts.list_users"))
     try:
         user = auth_services.create_user(
             email=form.email.data, name=form.name.data, role=Role(form.role.data),

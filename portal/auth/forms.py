@@ -89,6 +89,7 @@ class SecuritySettingsForm(FlaskForm):
     """The firm's security choices."""
 
     require_staff_two_factor = BooleanField("Require two-factor sign-in for all staff and admins")
+    allow_client_email_sign_in = BooleanField("Allow email sign-in links for clients")
 
 
 class RoleForm(FlaskForm):
@@ -101,3 +102,38 @@ class RoleForm(FlaskForm):
 
 class ButtonForm(FlaskForm):
     """A button that changes something: only the CSRF token."""
+
+
+class EmailRequestForm(FlaskForm):
+    """An email address to send a reset or sign-in link to."""
+
+    email = EmailField(
+        "Email", filters=[strip], validators=[DataRequired(), Email(), Length(max=254)],
+        render_kw={"autocomplete": "email"},
+    )
+
+
+class NewPasswordForm(FlaskForm):
+    """A new password, typed twice (invitations and password reset)."""
+
+    new_password = PasswordField(
+        "New password",
+        validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
+        render_kw={"autocomplete": "new-password", "minlength": MIN_PASSWORD_LENGTH},
+        description=f"At least {MIN_PASSWORD_LENGTH} characters; a passphrase of several words"
+        " works well. Any characters, spaces included; common passwords are turned down.",
+    )
+    confirm_password = PasswordField(
+        "New password again",
+        validators=[DataRequired(), EqualTo("new_password", "The two new passwords differ.")],
+        render_kw={"autocomplete": "new-password"},
+    )
+
+
+class InvitationForm(FlaskForm):
+    """Invite a person of a client organisation to the portal."""
+
+    name = StringField("Full name", filters=[strip],
+                       validators=[DataRequired(), Length(max=120)])
+    email = EmailField("Email", filters=[strip],
+                       validators=[DataRequired(), Email(), Length(max=254)])

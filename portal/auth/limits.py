@@ -9,6 +9,7 @@ Only failed attempts (answered 422) count, so people who type their password rig
 never slowed down by colleagues behind the same office address.
 """
 
+import hashlib
 import math
 import time
 from collections.abc import Callable
@@ -68,7 +69,8 @@ def note_lockout(request_limit: RequestLimit) -> None:
         return
     actor = current_user if current_user.is_authenticated else None
     parts = request_limit.key.split("/")
-    who = next((p for p in parts if p.startswith(("account:", "address:", "user:"))), "?")
+    prefixes = ("account:", "address:", "user:", "token:")
+    who = next((p for p in parts if p.startswith(prefixes)), "?")
     audit.record("auth.rate_limited", actor=actor,
                  summary=f"{request.endpoint}: more than {request_limit.limit} for {who}")
     db.session.commit()
@@ -93,6 +95,40 @@ def sensitive_form_limited(view: Callable) -> Callable:
     per_user = _limit("SENSITIVE_FORM_LIMIT", user_key)
     per_address = _limit("SIGN_IN_LIMIT_PER_ADDRESS", address_key)
     return per_user(per_address(view))
+
+
+def token_key() -> str:
+    """The link's token, hashed (so counters and the audit log never hold a live token)."""
+    token = str((request.view_args or {}).get("token", ""))
+    return f"token:{hashlib.sha256(token.encode('utf-8', 'surrogatepass')).hexdigest()[:16]}"
+
+
+def _limit_every(setting: str, key_func: Callable[[], str], methods: list[str]):
+    """Every request counts, answered or not: for requests that cost us an email or a PDF."""
+    return limiter.limit(
+        lambda: current_app.config[setting], key_func=key_func, methods=methods,
+        on_breach=note_lockout, override_defaults=False,
+    )
+
+
+def email_request_limited(view: Callable) -> Callable:
+    """Reset and sign-in link requests, per account asked for and per address. Every request
+    counts (the answer is the same either way), so nobody floods an inbox from the portal."""
+    per_account = _limit_every("EMAIL_LINK_LIMIT_PER_ACCOUNT", account_key, ["POST"])
+    per_address = _limit_every("EMAIL_LINK_LIMIT_PER_ADDRESS", address_key, ["POST"])
+    return per_account(per_address(view))
+
+
+def pulse_answer_limited(view: Callable) -> Callable:
+    """Pulse answers sent, per pulse link and per address."""
+    per_token = _limit_every("PULSE_ANSWER_LIMIT_PER_TOKEN", token_key, ["POST"])
+    per_address = _limit_every("PULSE_ANSWER_LIMIT_PER_ADDRESS", address_key, ["POST"])
+    return per_token(per_address(view))
+
+
+def pdf_limited(view: Callable) -> Callable:
+    """PDF downloads per signed-in user: rendering one is the most expensive request we serve."""
+    return _limit_every("PDF_LIMIT_PER_USER", user_key, ["GET"])(view)
 
 
 def too_many_requests(error: RateLimitExceeded):

@@ -161,4 +161,46 @@ class SecuritySettings(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     require_staff_two_factor: Mapped[bool] = mapped_column(default=False)
+    # Invitations and password reset always work; this switches off only the magic links.
+    allow_client_email_sign_in: Mapped[bool] = mapped_column(default=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class TokenPurpose(enum.StrEnum):
+    """What an emailed link is for; each has its own lifetime (portal/auth/email_tokens.py)."""
+
+    INVITATION = "invitation"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 (a kind, not a password)
+    SIGN_IN_LINK = "sign_in_link"
+
+
+class EmailToken(db.Model):
+    """A single-use link sent by email: only the SHA-256 of its random token is kept.
+
+    password_fingerprint is the SHA-256 of the user's password hash when the link was made
+    (of "" with no password yet), so any password change voids every link issued before it.
+    """
+
+    __tablename__ = "email_token"
+    __table_args__ = (
+        CheckConstraint("length(token_hash) = 64", name="token_hash_sha256"),
+        CheckConstraint("length(password_fingerprint) = 64", name="fingerprint_sha256"),
+        CheckConstraint("expires_at > created_at", name="expires_after_creation"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    purpose: Mapped[TokenPurpose] = mapped_column(str_enum(TokenPurpose, "purpose"))
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), index=True
+    )
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    password_fingerprint: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])

@@ -5,7 +5,7 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from portal.access import admin_required, staff_required
-from portal.auth import services
+from portal.auth import email_sign_in, services
 from portal.auth import two_factor as second_factor
 from portal.auth.forms import (
     ButtonForm,
@@ -123,14 +123,18 @@ def disable_two_factor():
 @admin_required
 @recent_sign_in_required
 def security_settings():
-    """The firm's security choices: whether all staff must use two-factor sign-in."""
+    """The firm's security choices: whether all staff must use two-factor sign-in, and
+    whether clients may sign in with a link sent by email."""
     form = SecuritySettingsForm()
     if not form.is_submitted():
         form.require_staff_two_factor.data = second_factor.staff_two_factor_required()
+        form.allow_client_email_sign_in.data = email_sign_in.client_email_sign_in_allowed()
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
         return render_template("auth/security_settings.html", form=form), status
     second_factor.set_staff_two_factor_required(form.require_staff_two_factor.data, by=_me())
+    email_sign_in.set_client_email_sign_in_allowed(form.allow_client_email_sign_in.data,
+                                                   by=_me())
     db.session.commit()
     flash("Security settings saved.", "success")
     return redirect(url_for("auth.security_settings"))

@@ -39,6 +39,13 @@ def _finish_sign_in(user: User, *, remember: bool, next_url: str | None):
     return redirect(next_url or url_for("home.index"))
 
 
+def _login_page(form: LoginForm, status: int):
+    from portal.auth.email_sign_in import client_email_sign_in_allowed
+
+    return render_template("auth/login.html", form=form,
+                           email_links=client_email_sign_in_allowed()), status
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @sign_in_limited
 def login():
@@ -48,13 +55,13 @@ def login():
     form = LoginForm()
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
-        return render_template("auth/login.html", form=form), status
+        return _login_page(form, status)
     user = services.authenticate(form.email.data, form.password.data)
     if user is None:
         audit.record("auth.sign_in_failed", actor=None, summary=form.email.data)
         db.session.commit()
         form.password.errors.append(SIGN_IN_FAILED)
-        return render_template("auth/login.html", form=form), 422
+        return _login_page(form, 422)
     next_url = safe_next(request.args.get("next"))
     if not user.has_two_factor:
         return _finish_sign_in(user, remember=form.remember.data, next_url=next_url)
@@ -167,4 +174,4 @@ def account():
     return redirect(url_for("auth.account"))
 
 
-from portal.auth import security_views  # noqa: E402, F401  (registers its routes on bp)
+from portal.auth import email_views, security_views  # noqa: E402, F401  (register routes on bp)

@@ -9,6 +9,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from portal import tasks
 from portal.access import get_project_or_404, get_published_closeout_or_404, staff_required
+from portal.auth.limits import pdf_limited
 from portal.auth.models import User
 from portal.closeout import services
 from portal.closeout.forms import CloseoutForm
@@ -83,6 +84,7 @@ def show(project_id: int):
 
 @bp.get("/projects/<int:project_id>/closeout.pdf")
 @login_required
+@pdf_limited
 def download(project_id: int):
     """The closeout as a PDF: the cached one when current, else rendered now (never a failure
     because a background job has not run yet)."""

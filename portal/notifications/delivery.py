@@ -20,7 +20,7 @@ from sqlalchemy import or_, select, update
 
 from portal.db import utcnow
 from portal.extensions import db
-from portal.notifications.models import OutboxMessage, OutboxStatus
+from portal.notifications.models import MessageKind, OutboxMessage, OutboxStatus
 from portal.notifications.rendering import sender
 
 log = logging.getLogger(__name__)
@@ -156,6 +156,22 @@ def _finish(claim: Claim, **values) -> bool:
     return result.rowcount == 1
 
 
+LINK_KINDS = (MessageKind.INVITATION, MessageKind.PASSWORD_RESET, MessageKind.SIGN_IN_LINK)
+LINK_REMOVED = "[Removed once sent: this email carried a single-use link.]"
+
+
+def forget_link(message_id_: int) -> None:
+    """Once an email carrying a sign-in, reset or invitation link is sent, the outbox keeps
+    no copy of the link: only the recipient's inbox has it (the database has its hash)."""
+    db.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id_, OutboxMessage.kind.in_(LINK_KINDS))
+        .values(text_body=LINK_REMOVED, html_body=f"<p>{LINK_REMOVED}</p>")
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
 def record_failure(claim: Claim, error: Exception, *, now: datetime,
                    report: DeliveryReport) -> None:
     """Retry later with backoff, or give up on a permanent refusal or the last attempt."""
@@ -227,6 +243,7 @@ def deliver_due(limit: int = 50, *, now: datetime | None = None) -> DeliveryRepo
                 continue
             if _finish(claim, status=OutboxStatus.SENT, sent_at=utcnow(), last_error=None):
                 report.sent.append(claim.id)
+                forget_link(claim.id)
     finally:
         connection.close()
     return report

@@ -31,6 +31,9 @@ class MessageKind(enum.StrEnum):
     CLOSEOUT_PUBLISHED = "closeout_published"
     FOLLOW_UP_OPENED = "follow_up_opened"
     HEALTH_ALERT = "health_alert"  # to staff only: internal, never to a client
+    INVITATION = "invitation"
+    PASSWORD_RESET = "password_reset"  # noqa: S105 (a kind, not a password)
+    SIGN_IN_LINK = "sign_in_link"
 
 
 class OutboxStatus(enum.StrEnum):

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from portal.access import admin_required, staff_required
+from portal.auth.limits import pulse_answer_limited
 from portal.db import utcnow
 from portal.extensions import db
 from portal.pulses import reports, services
@@ -29,6 +30,7 @@ def _answer_page(token: str, status: int = 200, **context):
 
 
 @bp.route("/pulses/<token>", methods=["GET", "POST"])
+@pulse_answer_limited
 def answer(token: str):
     """The pulse form; a score in the link is only preselected: GET never records anything."""
     try:

@@ -24,6 +24,13 @@ def test_login_page(page):
     assert_accessible(page)
 
 
+@pytest.mark.parametrize("path", ["/login/forgot", "/login/email-link",
+                                  "/login/reset/not-a-token"])
+def test_email_link_pages(page, path):
+    page.goto(path)
+    assert_accessible(page)
+
+
 def test_login_page_with_errors(page):
     page.goto("/login")
     with page.expect_navigation():
@@ -89,11 +96,13 @@ def test_project_page_with_the_milestone_form_open(page, sign_in, portal_data):
 @pytest.mark.parametrize("path", [
     "/staff/accounts/new", "/staff/projects/new", "/admin/users", "/admin/users/new",
     "/admin/content", "/account", "/admin/audit", "/staff/pulses", "/admin/pulses/templates",
-    "/staff/health", "/admin/health/settings",
+    "/staff/health", "/admin/health/settings", "/admin/security", "invite",
 ])
 def test_admin_and_staff_forms(page, sign_in, make, portal_data, path):
     make.user("morgan@firm.example", role=Role.ADMIN, name="Morgan Reyes")
     sign_in(page, "morgan@firm.example")
+    if path == "invite":
+        path = f"/staff/accounts/{portal_data.project.organization_id}/invite"
     page.goto(path)
     assert_accessible(page)
 

@@ -1,0 +1,178 @@
+"""Accounts by email: invitations, password reset and sign-in links for clients.
+Functions flush; the caller commits.
+
+Requests that name an email (reset, sign-in link) do the same work whether the email is known
+or not: a token is made and hashed and the email rendered either way; only for an active user
+(a client, for sign-in links) is a row written and the email queued. The caller shows the same
+page in both cases.
+"""
+
+from portal.accounts.models import Organization
+from portal.audit import services as audit
+from portal.auth import email_tokens, services
+from portal.auth.models import EmailToken, Role, SecuritySettings, TokenPurpose, User
+from portal.extensions import db
+from portal.notifications.models import MessageKind, OutboxMessage
+from portal.notifications.rendering import absolute_url, render_email
+from portal.notifications.services import queue_message
+
+SUBJECTS = {
+    MessageKind.INVITATION: "Your invitation to the client portal",
+    MessageKind.PASSWORD_RESET: "Reset your password",
+    MessageKind.SIGN_IN_LINK: "Your sign-in link",
+}
+
+
+# Settings ---------------------------------------------------------------------------------
+
+def client_email_sign_in_allowed() -> bool:
+    """Clients may ask for a sign-in link by email (the default, until an admin says no)."""
+    settings = db.session.get(SecuritySettings, 1)
+    return settings is None or settings.allow_client_email_sign_in
+
+
+def set_client_email_sign_in_allowed(allowed: bool, *, by: User) -> None:
+    """Allow or stop sign-in links for clients; links already sent stop working when off."""
+    settings = db.session.get(SecuritySettings, 1)
+    if settings is None:
+        settings = SecuritySettings(id=1, require_staff_two_factor=False,
+                                    allow_client_email_sign_in=True)
+        db.session.add(settings)
+    if settings.allow_client_email_sign_in != allowed:
+        audit.record("settings.client_email_sign_in", actor=by,
+                     summary="sign-in links allowed" if allowed else "sign-in links off")
+    settings.allow_client_email_sign_in = allowed
+    db.session.flush()
+
+
+# Invitations ------------------------------------------------------------------------------
+
+def invite_client(
+    organization: Organization, *, email: str, name: str, by: User
+) -> tuple[User, OutboxMessage]:
+    """Create the client user (no password) and email them a link to choose one, valid
+    7 days. Inviting again someone who has not accepted yet sends a new link."""
+    email = services.normalize_email(email)
+    user = services.find_user_by_email(email)
+    if user is None:
+        user = services.create_user(email=email, name=name, role=Role.CLIENT,
+                                    organization=organization, by=by)
+    elif user.organization_id != organization.id:
+        raise services.UserError(f"{email} already has an account elsewhere in the portal.")
+    elif user.password_hash is not None:
+        raise services.UserError(
+            f"{user.name} has an account already; they can use \u201cForgot your password?\u201d "
+            "on the sign-in page.")
+    elif not user.active:
+        raise services.UserError(f"{user.name}'s account is deactivated; activate it first.")
+    token, row = email_tokens.issue(user, TokenPurpose.INVITATION, by=by)
+    message = queue_message(
+        user, MessageKind.INVITATION, dedupe_key=f"email-token:{row.id}",
+        subject=SUBJECTS[MessageKind.INVITATION], inviter_name=by.name,
+        organization_name=organization.name,
+        link=absolute_url("auth.accept_invitation", token=token),
+        valid_for="7 days",
+    )
+    audit.record("user.invited", actor=by, target=user, organization=organization,
+                 summary=f"{email}, link valid until {row.expires_at:%Y-%m-%d %H:%M} UTC")
+    db.session.flush()
+    return user, message
+
+
+def accept_invitation(token: str, password: str) -> User:
+    """Set the invited user's first password; the link is used up. TokenProblem or
+    UserError (the password rules) otherwise, with nothing changed."""
+    row = email_tokens.find(token, TokenPurpose.INVITATION)
+    services.check_password_rules(password, email=row.user.email)
+    row = email_tokens.consume(token, TokenPurpose.INVITATION)
+    user = row.user
+    services.set_password(user, password)
+    services.end_all_sessions(user)
+    audit.record("user.invitation_accepted", actor=user, target=user,
+                 organization=user.organization, summary=user.email)
+    db.session.flush()
+    return user
+
+
+# Password reset ---------------------------------------------------------------------------
+
+def _same_work_for_nobody(kind: MessageKind, **context) -> None:
+    """What a known email costs, for an unknown one: a token hashed, an email rendered."""
+    token, _ = email_tokens.new_token()
+    stand_in = User(email="nobody@invalid", name="Nobody", role=Role.CLIENT)
+    render_email(kind, stand_in, subject=SUBJECTS[kind], link=token, **context)
+
+
+def request_password_reset(email: str) -> OutboxMessage | None:
+    """Email a reset link (valid 1 hour) to the active user with this email, if any."""
+    user = services.find_user_by_email(email)
+    context = {"valid_for": "1 hour"}
+    if user is None or not user.active:
+        _same_work_for_nobody(MessageKind.PASSWORD_RESET, **context)
+        return None
+    token, row = email_tokens.issue(user, TokenPurpose.PASSWORD_RESET)
+    message = queue_message(
+        user, MessageKind.PASSWORD_RESET, dedupe_key=f"email-token:{row.id}",
+        subject=SUBJECTS[MessageKind.PASSWORD_RESET],
+        link=absolute_url("auth.reset_password", token=token), **context,
+    )
+    audit.record("auth.password_reset_requested", actor=None, target=user,
+                 organization=user.organization, summary=user.email)
+    db.session.flush()
+    return message
+
+
+def reset_password(token: str, password: str) -> User:
+    """Set a new password from a reset link; every session of the user ends."""
+    row = email_tokens.find(token, TokenPurpose.PASSWORD_RESET)
+    services.check_password_rules(password, email=row.user.email)
+    row = email_tokens.consume(token, TokenPurpose.PASSWORD_RESET)
+    user = row.user
+    services.set_password(user, password)
+    services.end_all_sessions(user)
+    audit.record("auth.password_reset", actor=user, target=user,
+                 organization=user.organization, summary=user.email)
+    db.session.flush()
+    return user
+
+
+# Sign-in links ----------------------------------------------------------------------------
+
+def request_sign_in_link(email: str) -> OutboxMessage | None:
+    """Email a sign-in link (valid 10 minutes) to the active client with this email, if any;
+    staff and admins sign in with their password (and code)."""
+    user = services.find_user_by_email(email)
+    context = {"valid_for": "10 minutes"}
+    if user is None or not user.active or user.role != Role.CLIENT:
+        _same_work_for_nobody(MessageKind.SIGN_IN_LINK, **context)
+        return None
+    token, row = email_tokens.issue(user, TokenPurpose.SIGN_IN_LINK)
+    message = queue_message(
+        user, MessageKind.SIGN_IN_LINK, dedupe_key=f"email-token:{row.id}",
+        subject=SUBJECTS[MessageKind.SIGN_IN_LINK],
+        link=absolute_url("auth.sign_in_link", token=token), **context,
+    )
+    audit.record("auth.sign_in_link_requested", actor=None, target=user,
+                 organization=user.organization, summary=user.email)
+    db.session.flush()
+    return message
+
+
+def find_sign_in_link(token: str) -> EmailToken:
+    """The link behind the confirm page, changing nothing."""
+    row = email_tokens.find(token, TokenPurpose.SIGN_IN_LINK)
+    if row.user.role != Role.CLIENT or row.user.has_two_factor:
+        raise email_tokens.TokenProblem(email_tokens.MESSAGES[TokenPurpose.SIGN_IN_LINK].unknown)
+    return row
+
+
+def sign_in_with_link(token: str) -> User:
+    """Use a sign-in link: the client it was sent to, ready to be signed in."""
+    find_sign_in_link(token)
+    row = email_tokens.consume(token, TokenPurpose.SIGN_IN_LINK)
+    services.record_sign_in(row.user)
+    audit.record("auth.signed_in", actor=row.user, organization=row.user.organization,
+                 summary="with an email link")
+    db.session.flush()
+    return row.user
+

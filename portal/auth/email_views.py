@@ -1,0 +1,165 @@
+"""Pages for links sent by email: accepting an invitation, resetting a forgotten password,
+and signing in with an emailed link. Each link page shows a form on GET and writes nothing
+(mail scanners open links); only the POST from it acts."""
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from portal.access import get_organization_or_404, staff_required
+from portal.audit import services as audit
+from portal.auth import email_sign_in, email_tokens, services
+from portal.auth.email_tokens import TokenExpired, TokenProblem, TokenUsed
+from portal.auth.forms import ButtonForm, EmailRequestForm, InvitationForm, NewPasswordForm
+from portal.auth.limits import email_request_limited
+from portal.auth.models import TokenPurpose
+from portal.auth.sessions import start_session
+from portal.auth.views import bp
+from portal.extensions import db
+
+
+def _link_problem(error: TokenProblem, title: str):
+    """A clear page: 410 for a link used or expired, 404 for one that was never ours."""
+    status = 410 if isinstance(error, TokenUsed | TokenExpired) else 404
+    return render_template("auth/link_problem.html", title=title, message=str(error)), status
+
+
+# Invitations ------------------------------------------------------------------------------
+
+@bp.route("/staff/accounts/<int:organization_id>/invite", methods=["GET", "POST"])
+@staff_required
+def invite(organization_id: int):
+    """Invite a person of this client organisation: they get an email to choose a password."""
+    organization = get_organization_or_404(organization_id)
+    form = InvitationForm()
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("auth/invite.html", form=form, organization=organization), status
+    try:
+        user, _ = email_sign_in.invite_client(
+            organization, email=form.email.data, name=form.name.data,
+            by=current_user._get_current_object(),
+        )
+    except services.UserError as error:
+        form.email.errors.append(str(error))
+        return render_template("auth/invite.html", form=form, organization=organization), 422
+    db.session.commit()
+    flash(f"{user.name} is invited: an email is on its way to {user.email} with a link to "
+          "choose a password (valid for 7 days).", "success")
+    return redirect(url_for("accounts.show_organization", organization_id=organization.id))
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    """Choose a password from an invitation, and be signed in."""
+    try:
+        row = email_tokens.find(token, TokenPurpose.INVITATION)
+    except TokenProblem as error:
+        return _link_problem(error, "Invitation")
+    form = NewPasswordForm()
+    page = {"form": form, "user": row.user}
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("auth/accept_invitation.html", **page), status
+    try:
+        user = email_sign_in.accept_invitation(token, form.new_password.data)
+    except TokenProblem as error:
+        db.session.rollback()
+        return _link_problem(error, "Invitation")
+    except services.UserError as error:
+        form.new_password.errors.append(str(error))
+        return render_template("auth/accept_invitation.html", **page), 422
+    services.record_sign_in(user)
+    audit.record("auth.signed_in", actor=user, organization=user.organization,
+                 summary="after accepting an invitation")
+    db.session.commit()
+    start_session(user, remember=False)
+    flash("Welcome! Your password is set and you are signed in.", "success")
+    return redirect(url_for("home.index"))
+
+
+# Password reset ---------------------------------------------------------------------------
+
+@bp.route("/login/forgot", methods=["GET", "POST"])
+@email_request_limited
+def forgot_password():
+    """Ask for a reset link; known and unknown emails get the same answer."""
+    form = EmailRequestForm()
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("auth/forgot_password.html", form=form), status
+    email_sign_in.request_password_reset(form.email.data)
+    db.session.commit()
+    return render_template("auth/link_sent.html", what="a link to reset your password",
+                           valid_for="one hour")
+
+
+@bp.route("/login/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    """Choose a new password from a reset link; every session of the account ends."""
+    try:
+        email_tokens.find(token, TokenPurpose.PASSWORD_RESET)
+    except TokenProblem as error:
+        return _link_problem(error, "Password reset")
+    form = NewPasswordForm()
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("auth/reset_password.html", form=form), status
+    try:
+        email_sign_in.reset_password(token, form.new_password.data)
+    except TokenProblem as error:
+        db.session.rollback()
+        return _link_problem(error, "Password reset")
+    except services.UserError as error:
+        form.new_password.errors.append(str(error))
+        return render_template("auth/reset_password.html", form=form), 422
+    db.session.commit()
+    # Not signed in here: with two-factor on, the code is still needed, so sign in as usual.
+    flash("Your password is changed and every other session is signed out. "
+          "Please sign in with the new password.", "success")
+    return redirect(url_for("auth.login"))
+
+
+# Sign-in links ----------------------------------------------------------------------------
+
+def _sign_in_links_on() -> None:
+    if not email_sign_in.client_email_sign_in_allowed():
+        abort(404)
+
+
+@bp.route("/login/email-link", methods=["GET", "POST"])
+@email_request_limited
+def request_sign_in_link():
+    """Ask for a sign-in link (clients); known and unknown emails get the same answer."""
+    _sign_in_links_on()
+    form = EmailRequestForm()
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("auth/request_sign_in_link.html", form=form), status
+    email_sign_in.request_sign_in_link(form.email.data)
+    db.session.commit()
+    return render_template("auth/link_sent.html", what="a link to sign in",
+                           valid_for="ten minutes")
+
+
+@bp.route("/login/email-link/<token>", methods=["GET", "POST"])
+def sign_in_link(token: str):
+    """GET: a page with a button (a mail scanner opening the link signs nobody in).
+    POST from that page: signed in."""
+    _sign_in_links_on()
+    try:
+        row = email_sign_in.find_sign_in_link(token)
+    except TokenProblem as error:
+        return _link_problem(error, "Sign-in link")
+    form = ButtonForm()
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("auth/confirm_sign_in_link.html", form=form,
+                               user=row.user), status
+    try:
+        user = email_sign_in.sign_in_with_link(token)
+    except TokenProblem as error:
+        db.session.rollback()
+        return _link_problem(error, "Sign-in link")
+    db.session.commit()
+    start_session(user, remember=False)
+    return redirect(url_for("home.index"))
