@@ -1,14 +1,14 @@
 """Email sign-in: links for invitations, password reset and sign-in; the admin's switch for
 sign-in links; the three emails that carry them
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0015'
-down_revision = '0014'
+revision = '0016'
+down_revision = '0015'
 branch_labels = None
 depends_on = None
 
