@@ -64,27 +64,6 @@ class ConfirmIdentityForm(FlaskForm):
                        render_kw={"autocomplete": "one-time-code"})
 
 
-class PasswordChangeForm(FlaskForm):
-    """The signed-in user's own new password, confirmed by the current one."""
-
-    current_password = PasswordField(
-        "Current password", validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
-        render_kw={"autocomplete": "current-password"},
-    )
-    new_password = PasswordField(
-        "New password",
-        validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
-        render_kw={"autocomplete": "new-password", "minlength": MIN_PASSWORD_LENGTH},
-        description=f"At least {MIN_PASSWORD_LENGTH} characters; a passphrase of several words"
-        " works well. Any characters, spaces included; common passwords are turned down.",
-    )
-    confirm_password = PasswordField(
-        "New password again",
-        validators=[DataRequired(), EqualTo("new_password", "The two new passwords differ.")],
-        render_kw={"autocomplete": "new-password"},
-    )
-
-
 class SecuritySettingsForm(FlaskForm):
     """The firm's security choices."""
 
@@ -127,6 +106,15 @@ class NewPasswordForm(FlaskForm):
         "New password again",
         validators=[DataRequired(), EqualTo("new_password", "The two new passwords differ.")],
         render_kw={"autocomplete": "new-password"},
+    )
+
+
+class PasswordChangeForm(NewPasswordForm):
+    """The signed-in user's own new password, confirmed by the current one."""
+
+    current_password = PasswordField(
+        "Current password", validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
     )
 
 
