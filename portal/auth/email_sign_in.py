@@ -110,16 +110,8 @@ def request_password_reset(email: str) -> OutboxMessage | None:
     if user is None or not user.active:
         _same_work_for_nobody(MessageKind.PASSWORD_RESET, **context)
         return None
-    token, row = email_tokens.issue(user, TokenPurpose.PASSWORD_RESET)
-    message = queue_message(
-        user, MessageKind.PASSWORD_RESET, dedupe_key=f"email-token:{row.id}",
-        subject=SUBJECTS[MessageKind.PASSWORD_RESET],
-        link=absolute_url("auth.reset_password", token=token), **context,
-    )
-    audit.record("auth.password_reset_requested", actor=None, target=user,
-                 organization=user.organization, summary=user.email)
-    db.session.flush()
-    return message
+    return _email_link(user, MessageKind.PASSWORD_RESET, TokenPurpose.PASSWORD_RESET,
+                       "auth.reset_password", "auth.password_reset_requested", **context)
 
 
 def reset_password(token: str, password: str) -> User:
@@ -146,14 +138,20 @@ def request_sign_in_link(email: str) -> OutboxMessage | None:
     if user is None or not user.active or user.role != Role.CLIENT:
         _same_work_for_nobody(MessageKind.SIGN_IN_LINK, **context)
         return None
-    token, row = email_tokens.issue(user, TokenPurpose.SIGN_IN_LINK)
+    return _email_link(user, MessageKind.SIGN_IN_LINK, TokenPurpose.SIGN_IN_LINK,
+                       "auth.sign_in_link", "auth.sign_in_link_requested", **context)
+
+
+def _email_link(user: User, kind: MessageKind, purpose: TokenPurpose, endpoint: str,
+                action: str, **context) -> OutboxMessage | None:
+    """Issue a single-use token for the user and queue the email carrying its link."""
+    token, row = email_tokens.issue(user, purpose)
     message = queue_message(
-        user, MessageKind.SIGN_IN_LINK, dedupe_key=f"email-token:{row.id}",
-        subject=SUBJECTS[MessageKind.SIGN_IN_LINK],
-        link=absolute_url("auth.sign_in_link", token=token), **context,
+        user, kind, dedupe_key=f"email-token:{row.id}", subject=SUBJECTS[kind],
+        link=absolute_url(endpoint, token=token), **context,
     )
-    audit.record("auth.sign_in_link_requested", actor=None, target=user,
-                 organization=user.organization, summary=user.email)
+    audit.record(action, actor=None, target=user, organization=user.organization,
+                 summary=user.email)
     db.session.flush()
     return message
 
