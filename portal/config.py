@@ -26,6 +26,8 @@ class Defaults:
     PULSE_PERIODIC_DAYS = 30  # a periodic pulse to each client user this often
     PULSE_ANSWER_DAYS = 14  # how long an emailed pulse link can be answered
     PDF_PAGE_SIZE = "A4"  # or "Letter": the paper size of generated PDFs
+    PDF_RENDER_SECONDS = 20  # a PDF render is stopped after this long (below gunicorn's timeout)
+    PDF_RENDER_MEMORY_MB = 1024  # and may not grow its process past this much memory
     LIVE_POLL_SECONDS = 15  # how often open pages ask whether anything changed
     BENCH = False  # PORTAL_BENCH=1 adds GET /bench/bare, the benchmarks' baseline page
     PROXY_HOPS = 0  # proxies in front that set X-Forwarded-*; 0 trusts none of those headers

@@ -5,17 +5,28 @@ document is untrusted. An image, stylesheet or attachment pointing at file:///et
 service on localhost or at a cloud metadata address must never be read. The fetcher below
 answers `data:` URIs and files under the app's static folder; it refuses everything else
 before opening anything, and it holds no urllib handler that could open a socket or a file.
+
+A pathological document (huge tables, images that decode to gigabytes) must not hold a web
+worker past gunicorn's timeout or eat its memory, so WeasyPrint runs in a child process with a
+time limit and an address-space limit. Children are forked from a forkserver that has already
+imported WeasyPrint: a render pays milliseconds for its process, not an interpreter start.
 """
 
 import base64
 import binascii
+import logging
 import mimetypes
+import multiprocessing
+import resource
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote, unquote_to_bytes, urlsplit
 
 from flask import Flask, current_app
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+log = logging.getLogger("portal.pdf")
 
 # PDF_PAGE_SIZE as configured (any case) -> the CSS page size WeasyPrint understands.
 PAGE_SIZES = {"a4": "A4", "letter": "Letter"}
@@ -42,8 +53,19 @@ class StaticOnlyFetcher(URLFetcher):
         base = urlsplit(base_url)
         self.origin = (base.scheme.lower(), base.netloc.lower())
 
+        self.fetches: list[tuple[str, str]] = []  # (url, "served" or "refused"), in order
+
     def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
         """A data: URI decoded, or one of our static files read from disk; FetchRefused else."""
+        try:
+            response = self._fetch(url)
+        except FetchRefused:
+            self.fetches.append((url, "refused"))
+            raise
+        self.fetches.append((url, "served"))
+        return response
+
+    def _fetch(self, url: str) -> URLFetcherResponse:
         if url[:5].lower() == "data:":
             body, content_type = decode_data_uri(url)
         else:
@@ -89,6 +111,26 @@ def decode_data_uri(url: str) -> tuple[bytes, str]:
     return unquote_to_bytes(payload), media_type or "text/plain"
 
 
+@dataclass(frozen=True)
+class RenderLimits:
+    """How long, and with how much memory, one PDF may render."""
+
+    seconds: float
+    memory_mb: int
+
+
+@dataclass
+class Rendering:
+    """What a render in the child process produced: the PDF, and every URL it asked for."""
+
+    pdf: bytes
+    fetches: list[tuple[str, str]] = field(default_factory=list)
+
+
+class PdfRenderFailed(RuntimeError):
+    """The PDF could not be rendered within its limits (time, memory) or at all."""
+
+
 def static_fetcher(app: Flask) -> StaticOnlyFetcher:
     """The fetcher for this app: its static folder, its static URL path, its public address."""
     return StaticOnlyFetcher(
@@ -102,8 +144,81 @@ def pdf_base_url(app: Flask) -> str:
     return str(app.config["BASE_URL"]).rstrip("/") + "/"
 
 
+def render_limits(app: Flask) -> RenderLimits:
+    """The configured limits of one render (PDF_RENDER_SECONDS, PDF_RENDER_MEMORY_MB)."""
+    return RenderLimits(seconds=float(app.config["PDF_RENDER_SECONDS"]),
+                        memory_mb=int(app.config["PDF_RENDER_MEMORY_MB"]))
+
+
 def render_pdf(html: str) -> bytes:
-    """The PDF of an HTML document, fetching nothing but our static files and data: URIs."""
+    """The PDF of an HTML document, fetching nothing but our static files and data: URIs,
+    rendered in a child process within the configured limits; PdfRenderFailed otherwise."""
     app = current_app._get_current_object()
-    document = HTML(string=html, base_url=pdf_base_url(app), url_fetcher=static_fetcher(app))
-    return document.write_pdf()
+    fetcher = {"static_folder": app.static_folder, "static_url_path": app.static_url_path,
+               "base_url": pdf_base_url(app)}
+    rendering = render_isolated(html, fetcher=fetcher, limits=render_limits(app))
+    for url, outcome in rendering.fetches:
+        level = logging.WARNING if outcome == "refused" else logging.DEBUG
+        log.log(level, "PDF fetch %s: %s", outcome, url[:200])
+    return rendering.pdf
+
+
+_children = multiprocessing.get_context("forkserver")
+_children.set_forkserver_preload(["portal.pdf", "portal.pdf_child"])
+
+
+def render_isolated(html: str, *, fetcher: dict, limits: RenderLimits) -> Rendering:
+    """Render in a child process; kill it past `limits.seconds` (counted from when it is
+    ready), and let it fail rather than grow past `limits.memory_mb`."""
+    receiver, sender = _children.Pipe(duplex=False)
+    child = _children.Process(target=_render_in_child, args=(sender, html, fetcher, limits),
+                              name="pdf-render", daemon=True)
+    child.start()
+    sender.close()
+    try:
+        outcome = _outcome_of(child, receiver, limits)
+    finally:
+        receiver.close()
+        if child.is_alive():
+            child.kill()
+        child.join()
+        child.close()
+    if isinstance(outcome, str):
+        raise PdfRenderFailed(outcome)
+    return outcome
+
+
+def _outcome_of(child, receiver, limits: RenderLimits) -> Rendering | str:
+    """What the child sent: a Rendering or why it failed; PdfRenderFailed if it sent nothing
+    in time (the caller then kills it)."""
+    try:
+        if not receiver.poll(30) or receiver.recv() != "ready":
+            raise PdfRenderFailed("the PDF renderer did not start")
+        if not receiver.poll(limits.seconds):
+            raise PdfRenderFailed(f"the PDF took longer than {limits.seconds:g} s to render")
+        return receiver.recv()
+    except EOFError as error:
+        child.join(timeout=5)
+        raise PdfRenderFailed(
+            f"the PDF renderer stopped before it finished (exit code {child.exitcode}; "
+            f"its memory limit is {limits.memory_mb} MB)"
+        ) from error
+
+
+def _render_in_child(sender, html: str, fetcher: dict, limits: RenderLimits) -> None:
+    """In the child: cap memory and CPU, render, send the Rendering (or why it failed)."""
+    memory = limits.memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    cpu = int(limits.seconds) + 2
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+    sender.send("ready")
+    static_only = StaticOnlyFetcher(**fetcher)
+    try:
+        document = HTML(string=html, base_url=fetcher["base_url"], url_fetcher=static_only)
+        sender.send(Rendering(document.write_pdf(), static_only.fetches))
+    except MemoryError:
+        sender.send(f"the PDF needed more than {limits.memory_mb} MB to render")
+    except Exception as error:  # whatever WeasyPrint raised, the parent reports it
+        sender.send(f"the PDF could not be rendered: {type(error).__name__}: {error}"[:500])
+    finally:
+        sender.close()

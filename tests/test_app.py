@@ -137,6 +137,17 @@ def test_every_response_carries_the_security_headers(client):
         assert "frame-ancestors 'none'" in headers["Content-Security-Policy"], path
         assert "script-src 'self'" in headers["Content-Security-Policy"], path
         assert headers["X-Content-Type-Options"] == "nosniff", path
+        assert "Strict-Transport-Security" not in headers, path  # plain HTTP: HSTS means nothing
+
+
+def test_over_https_every_response_tells_browsers_to_stay_on_https(client, tmp_path):
+    for path in ("/login", "/no/such/page", "/healthz"):
+        headers = client.get(path, base_url="https://portal.example").headers
+        assert headers["Strict-Transport-Security"] == "max-age=31536000; includeSubDomains"
+    proxied = create_app({"DATABASE_URL": "sqlite://", "SECRET_KEY": "x", "PROXY_HOPS": 1},
+                         instance_path=str(tmp_path))
+    behind_tls_proxy = proxied.test_client().get("/login", headers={"X-Forwarded-Proto": "https"})
+    assert "max-age=31536000" in behind_tls_proxy.headers["Strict-Transport-Security"]
 
 
 def test_production_cookies_are_secure(tmp_path, monkeypatch):

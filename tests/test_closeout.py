@@ -1,10 +1,13 @@
 """Closeout as user stories: staff close a finished project out, the client reads it and
 downloads its PDF; nothing a document links to is ever fetched from outside our static files."""
 
+import base64
 import io
+import logging
 import re
 import select
 import socket
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -21,7 +24,14 @@ from portal.closeout import services as closeout_services
 from portal.closeout.models import Closeout
 from portal.content import services as content_services
 from portal.extensions import db
-from portal.pdf import FetchRefused, StaticOnlyFetcher, render_pdf, static_fetcher
+from portal.pdf import (
+    FetchRefused,
+    PdfRenderFailed,
+    RenderLimits,
+    render_isolated,
+    render_pdf,
+    static_fetcher,
+)
 from portal.projects import services as project_services
 from portal.projects.models import Milestone, Project, ProjectStatus
 from portal.pulses import services as pulses
@@ -262,22 +272,18 @@ def _connections(listener: socket.socket) -> int:
 
 
 @pytest.fixture
-def fetch_log(monkeypatch):
-    """Every URL the PDF fetcher is asked for, and whether it was served or refused."""
-    log: list[tuple[str, str]] = []
-    original = StaticOnlyFetcher.fetch
+def fetch_log(caplog) -> Callable[[], list[tuple[str, str]]]:
+    """Every URL the PDF fetcher was asked for in the render process, and whether it was served
+    or refused, as the renderer reports it to the portal's log."""
+    caplog.set_level(logging.DEBUG, logger="portal.pdf")
+    pattern = re.compile(r"PDF fetch (served|refused): (.*)")
 
-    def recording(self, url, headers=None):
-        try:
-            response = original(self, url, headers)
-        except FetchRefused:
-            log.append((url, "refused"))
-            raise
-        log.append((url, "served"))
-        return response
+    def fetches() -> list[tuple[str, str]]:
+        found = (pattern.fullmatch(record.getMessage()) for record in caplog.records
+                 if record.name == "portal.pdf")
+        return [(match.group(2), match.group(1)) for match in found if match]
 
-    monkeypatch.setattr(StaticOnlyFetcher, "fetch", recording)
-    return log
+    return fetches
 
 
 def hostile_urls(port: int) -> list[str]:
@@ -297,7 +303,7 @@ def test_a_closeout_linking_to_files_and_internal_addresses_fetches_nothing(
     response = signed_in("jordan@acme.example").get(f"/projects/{acme['project'].id}/closeout.pdf")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
     assert _connections(watched_port) == 0
-    served = [url for url, outcome in fetch_log if outcome == "served"]
+    served = [url for url, outcome in fetch_log() if outcome == "served"]
     assert served and all(
         url.endswith("/static/css/pdf.css") or url.startswith("data:") for url in served
     )
@@ -314,7 +320,7 @@ def test_the_pdf_fetcher_refuses_everything_but_our_static_files(app, watched_po
             '<img src="/static/../../etc/passwd" alt=""></body></html>')
     with app.app_context():
         pdf = render_pdf(html)
-        during_render = list(fetch_log)
+        during_render = fetch_log()
         fetcher = static_fetcher(app)
         refused = [*hostile_urls(port), "/static/../../etc/passwd",
                    "/static/%2e%2e/%2e%2e/etc/passwd", "/static/css/../../../etc/passwd",
@@ -407,3 +413,41 @@ def test_the_background_render_keeps_the_pdf_until_the_closeout_changes(app, mak
         assert closeout_services.ensure_pdf(loaded) is True
         text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(loaded.pdf)).pages)
         assert "and more" in text
+
+
+def test_a_pdf_past_its_time_limit_is_stopped_and_the_client_is_told_to_come_back(
+    app, make, signed_in, acme
+):
+    make.closeout(acme["project"], contact=acme["care"])
+    client = signed_in("jordan@acme.example")
+    url = f"/projects/{acme['project'].id}/closeout.pdf"
+    app.config["PDF_RENDER_SECONDS"] = 0.001  # no real document renders this fast
+    response = client.get(url)
+    assert response.status_code == 503
+    page = response.get_data(as_text=True)
+    assert "The PDF is not ready yet" in page
+    assert f'href="/projects/{acme["project"].id}/closeout"' in page
+    assert _closeout_row(app, acme["project"].id).pdf is None  # nothing half-made is kept
+    app.config["PDF_RENDER_SECONDS"] = 20
+    response = client.get(url)
+    assert response.status_code == 200 and "Customer portal rebuild" in _pdf_text(response.data)
+
+
+def _static_fetcher_settings(app) -> dict:
+    return {"static_folder": app.static_folder, "static_url_path": app.static_url_path,
+            "base_url": app.config["BASE_URL"] + "/"}
+
+
+def test_a_pathological_document_cannot_hold_the_renderer_or_its_memory(app):
+    fetcher = _static_fetcher_settings(app)
+    endless = "<table>" + "<tr><td>row</td><td>cell text</td></tr>" * 3000 + "</table>"
+    with pytest.raises(PdfRenderFailed, match=r"longer than 0\.3 s"):
+        render_isolated(endless, fetcher=fetcher, limits=RenderLimits(seconds=0.3, memory_mb=1024))
+    picture = io.BytesIO()
+    Image.new("RGB", (4000, 4000), "#7a1f5c").save(picture, format="PNG")  # 64 MB decoded
+    huge = f'<img src="data:image/png;base64,{base64.b64encode(picture.getvalue()).decode()}">'
+    with pytest.raises(PdfRenderFailed, match="200 MB"):
+        render_isolated(huge, fetcher=fetcher, limits=RenderLimits(seconds=60, memory_mb=200))
+    rendering = render_isolated("<h1>Still here</h1>", fetcher=fetcher,
+                                limits=RenderLimits(seconds=60, memory_mb=1024))
+    assert "Still here" in _pdf_text(rendering.pdf)

@@ -17,6 +17,7 @@ from portal.closeout.report import closeout_report
 from portal.db import local_today
 from portal.extensions import db
 from portal.markdown import render_markdown
+from portal.pdf import PdfRenderFailed
 from portal.projects.models import Project
 
 bp = Blueprint("closeout", __name__)
@@ -86,11 +87,17 @@ def show(project_id: int):
 @login_required
 @pdf_limited
 def download(project_id: int):
-    """The closeout as a PDF: the cached one when current, else rendered now (never a failure
-    because a background job has not run yet)."""
+    """The closeout as a PDF: the cached one when current, else rendered now within the render
+    limits (never a failure because a background job has not run yet)."""
     project = get_project_or_404(project_id)
     closeout = get_published_closeout_or_404(project)
-    pdf = services.closeout_pdf(closeout)
+    try:
+        pdf = services.closeout_pdf(closeout)
+    except PdfRenderFailed as error:
+        current_app.logger.error("closeout %s: %s", closeout.id, error)
+        db.session.rollback()
+        tasks.render_pdf_soon(closeout.id)
+        return render_template("closeout/pdf_unavailable.html", project=project), 503
     try:
         db.session.commit()
     except SQLAlchemyError:
