@@ -1,11 +1,13 @@
 """Branded error pages, a request id and security headers on every response, logged crashes."""
 
+import contextlib
 import logging
 import uuid
 
-from flask import Flask, flash, g, redirect, render_template, request, url_for
+from flask import Flask, current_app, flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.extensions import db
@@ -21,6 +23,9 @@ CONTENT_SECURITY_POLICY = (
 
 # A year, as browsers' preload lists ask; no preload: that is the operator's choice to make.
 STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
+
+# What SQLite says when the file is busy or missing; its other OperationalErrors are our bugs.
+SQLITE_UNAVAILABLE = ("database is locked", "unable to open database file", "disk I/O error")
 
 
 def _assign_request_id() -> None:
@@ -38,7 +43,11 @@ def _http_error(error: HTTPException):
 
 
 def _csrf_error(error: CSRFError):
-    if not current_user.is_authenticated:
+    try:
+        signed_in = current_user.is_authenticated
+    except DBAPIError as unavailable:
+        return _database_error(unavailable)
+    if not signed_in:
         flash("Your session expired. Please sign in again.", "warning")
         return redirect(url_for("auth.login"))
     return render_template("errors/csrf.html", error=error), 400
@@ -48,7 +57,35 @@ def _server_error(error: InternalServerError):
     cause = error.original_exception or error
     log.error("request %s to %s failed", g.get("request_id"), request.path, exc_info=cause)
     db.session.rollback()  # a failed flush leaves the session unusable for anything else
-    return render_template("errors/500.html", request_id=g.get("request_id", "")), 500
+    return _standalone("errors/500.html"), 500
+
+
+def database_unavailable(error: DBAPIError) -> bool:
+    """The database is down, restarting or busy, as opposed to a statement that is wrong."""
+    if error.connection_invalidated:
+        return True
+    if type(error.orig).__module__.startswith("psycopg"):
+        return isinstance(error, OperationalError)  # psycopg keeps the SQL mistakes apart
+    return str(error.orig).startswith(SQLITE_UNAVAILABLE)
+
+
+def _database_error(error: DBAPIError):
+    """The database is down or restarting: a 503 page that asks for a moment, not a crash."""
+    if not database_unavailable(error):
+        return _server_error(InternalServerError(original_exception=error))
+    log.warning("request %s to %s: database unavailable: %s", g.get("request_id"),
+                request.path, str(error.orig or error).splitlines()[0][:300])
+    with contextlib.suppress(SQLAlchemyError):  # the connection may be gone: nothing to undo
+        db.session.rollback()
+    return _standalone("errors/unavailable.html"), 503, {"Retry-After": "30"}
+
+
+def _standalone(template: str) -> str:
+    """An error page rendered without context processors: Flask-Login's would load the
+    signed-in user, from the database that may be what failed."""
+    return current_app.jinja_env.get_template(template).render(
+        request=request, request_id=g.get("request_id", "")
+    )
 
 
 def _security_headers(response):
@@ -64,9 +101,11 @@ def _security_headers(response):
 
 def register(app: Flask) -> None:
     """Install the error handlers and the request id hooks."""
-    app.before_request(_assign_request_id)
+    # First of all before_request hooks, so the id is there if an earlier one fails.
+    app.before_request_funcs.setdefault(None, []).insert(0, _assign_request_id)
     app.after_request(_send_request_id)
     app.after_request(_security_headers)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(InternalServerError, _server_error)
+    app.register_error_handler(DBAPIError, _database_error)

@@ -2,18 +2,11 @@
 other (one SECRET_KEY for all), and the sign-in limit is counted across both (Redis db 14).
 Bounded: a few dozen requests, each with a 10-second timeout, the server stopped at the end."""
 
-import os
-import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import flask_migrate
 import pytest
 import redis
 
@@ -22,47 +15,9 @@ from portal.auth.models import Role
 from portal.extensions import db
 from tests.conftest import make_app
 from tests.factories import PASSWORD
+from tests.servers import Browser, Gunicorn
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Browser:
-    """Just enough of a browser: keeps its cookies, never follows redirects."""
-
-    def __init__(self, base: str) -> None:
-        self.base, self.cookies = base, {}
-
-    def request(self, path: str, data: dict | None = None) -> tuple[int, dict, str]:
-        body = urllib.parse.urlencode(data).encode() if data is not None else None
-        request = urllib.request.Request(self.base + path, data=body)  # noqa: S310 (127.0.0.1)
-        if self.cookies:
-            request.add_header("Cookie", "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
-        opener = urllib.request.build_opener(NoRedirect)
-        try:
-            response = opener.open(request, timeout=10)
-        except urllib.error.HTTPError as error:
-            response = error
-        with response:
-            for header in response.headers.get_all("Set-Cookie") or []:
-                name, _, rest = header.partition("=")
-                self.cookies[name] = rest.split(";", 1)[0]
-            return response.status, dict(response.headers), response.read().decode()
-
-    def post_form(self, path: str, data: dict) -> tuple[int, dict, str]:
-        page = self.request(path)[2]
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-        return self.request(path, {**data, "csrf_token": token})
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
 
 
 @pytest.fixture
@@ -72,46 +27,22 @@ def gunicorn(tmp_path):
 
     def start(**env) -> tuple[str, Path]:
         url = f"sqlite:///{tmp_path / 'served.db'}"
-        instance = tmp_path / "instance"
         app = make_app(url, str(tmp_path / "setup"))
         with app.app_context():
-            import flask_migrate
-
             flask_migrate.upgrade()
             services.create_user(email="priya@firm.example", name="Priya Nair",
                                  role=Role.STAFF, password=PASSWORD)
             db.session.commit()
             db.engine.dispose()
-        port, log = _free_port(), tmp_path / "access.log"
-        environment = {**os.environ, "PORTAL_DATABASE_URL": url, **env}
-        environment.pop("PORTAL_SECRET_KEY", None)  # the workers share instance/secret_key
-        server = subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-            [sys.executable, "-m", "gunicorn", "--workers", "2", "--bind", f"127.0.0.1:{port}",
-             "--timeout", "30", "--access-logfile", str(log),
-             "--access-logformat", "%(p)s %(m)s %(U)s %(s)s",
-             f"portal:create_app(instance_path={str(instance)!r})"],
-            env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )
+        server = Gunicorn(database_url=url, instance=tmp_path / "instance",
+                          log=tmp_path / "access.log", **env)
         servers.append(server)
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(base + "/healthz", timeout=2):  # noqa: S310
-                    return base, log
-            except OSError:
-                time.sleep(0.2)
-        raise AssertionError("gunicorn did not start: " + server.stderr.read1().decode())
+        server.wait_until_serving("/healthz")
+        return server.base, server.log
 
     yield start
     for server in servers:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
-        server.stderr.close()
+        server.stop()
 
 
 def _workers(log: Path, method: str, path: str, status: str) -> set[str]:
