@@ -45,11 +45,16 @@ class Browser:
                 self.cookies[name] = rest.split(";", 1)[0]
             return response.status, dict(response.headers), response.read().decode()
 
+    def csrf_token(self, path: str) -> str:
+        """The CSRF token in the form at `path` (valid for this session's later posts too)."""
+        status, _, page = self.request(path)
+        found = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)
+        assert found, f"no CSRF token in the page at {path} ({status})"
+        return found.group(1)
+
     def post_form(self, path: str, data: dict, form_page: str | None = None):
         """Post a form with the CSRF token from the page that shows it (`path` by default)."""
-        page = self.request(form_page or path)[2]
-        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-        return self.request(path, {**data, "csrf_token": token})
+        return self.request(path, {**data, "csrf_token": self.csrf_token(form_page or path)})
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -61,19 +66,20 @@ class Gunicorn:
     """gunicorn with the portal on a free port of 127.0.0.1; stop() ends it."""
 
     def __init__(self, *, database_url: str, instance: Path, log: Path, workers: int = 2,
-                 **env: str) -> None:
+                 threads: int = 1, **env: str) -> None:
         self.port, self.log, self.errors = free_port(), log, log.with_suffix(".errors")
         self.instance = instance
-        environment = {**os.environ, "PORTAL_DATABASE_URL": database_url, **env}
-        environment.pop("PORTAL_SECRET_KEY", None)  # the workers share instance/secret_key
+        inherited = {k: v for k, v in os.environ.items() if k != "PORTAL_SECRET_KEY"}
+        # Unless given, the workers share instance/secret_key, made by the first to start.
+        environment = {**inherited, "PORTAL_DATABASE_URL": database_url, **env}
         # A file, not a pipe: nobody reads a pipe while tests run, and a full one blocks workers.
         with self.errors.open("wb") as errors:
-            self.process = self._start(environment, workers, errors)
+            self.process = self._start(environment, workers, threads, errors)
         self.base = f"http://127.0.0.1:{self.port}"
 
-    def _start(self, environment: dict, workers: int, errors) -> subprocess.Popen:
+    def _start(self, environment: dict, workers: int, threads: int, errors) -> subprocess.Popen:
         return subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-            [sys.executable, "-m", "gunicorn", "--workers", str(workers),
+            [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--threads", str(threads),
              "--bind", f"127.0.0.1:{self.port}", "--timeout", "30",
              "--access-logfile", str(self.log),
              "--access-logformat", "%(p)s %(m)s %(U)s %(s)s",
