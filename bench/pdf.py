@@ -2,9 +2,11 @@
 
 A scratch SQLite database gets one finished project (milestones, ETA history) and a published
 closeout whose text fills 3 pages (and then 20, the worst case). "Portal" is what a request or
-a job runs: services.render_closeout_pdf (gather the report, render the template, WeasyPrint
-with the restricted fetcher). "WeasyPrint alone" renders the HTML that produced, with the
-stylesheet given as a file URL and WeasyPrint's default fetcher: no portal code at all.
+a job runs: services.render_closeout_pdf (gather the report, render the template, then
+WeasyPrint with the restricted fetcher in a child process forked with time and memory limits,
+the PDF sent back through a pipe). "WeasyPrint alone" renders the HTML that produced, in this
+process, with the stylesheet given as a file URL and WeasyPrint's default fetcher: no portal
+code at all. Peak memory is this process's; each render's child is apart and short-lived.
 """
 
 import io

@@ -65,13 +65,15 @@ def _pdf(result: dict) -> list[str]:
         "### Closeout PDF (in one running process, SQLite)", "",
         "| figure | value | target |", "|---|---:|---|",
         f"| pages of the summary | {result['pages']} | 3 |",
-        f"| portal render, median of {result['rounds']} | {result['portal_median']:.2f} s | |",
+        f"| portal render (in its limited child process), median of {result['rounds']} | "
+        f"{result['portal_median']:.2f} s | |",
         f"| WeasyPrint alone on the same HTML, median | {result['alone_median']:.2f} s | |",
         f"| ratio portal / WeasyPrint alone | {ratio:.2f}× | ≤1.2×: {_verdict(ratio <= 1.2)} |",
         f"| portal render, slowest of {result['rounds']} (p95 stand-in) | "
         f"{result['portal_p95']:.2f} s | <3 s: {_verdict(result['portal_p95'] < 3)} |",
         f"| worst case: {result['worst_pages']} pages | {result['worst_seconds']:.2f} s | |",
-        f"| peak RSS of the process | {result['peak_rss_mb']:.0f} MB | |", "",
+        f"| peak RSS of the running process (each render's child apart) | "
+        f"{result['peak_rss_mb']:.0f} MB | |", "",
     ]
 
 
