@@ -57,3 +57,32 @@ def test_deactivating_a_user_is_logged_by_who_did_it(app, signed_in, make, post_
         event = db.session.scalars(
             select(AuditEvent).where(AuditEvent.action == "user.deactivated")).one()
         assert (event.actor_id, event.target_id) == (admin.id, jordan.id)
+
+
+def test_admin_changes_to_what_clients_read_and_staff_exports_are_logged(app, signed_in, make,
+                                                                         post_form):
+    admin = make.user("morgan@firm.example", role=Role.ADMIN)
+    staff = make.user("priya@firm.example", role=Role.STAFF)
+    browser = signed_in("morgan@firm.example")
+    post_form(browser, "/admin/content/values/new", {
+        "title": "A name, not a queue", "body": "Every step has an owner.",
+        "example": "Milestones show the owner.", "save": "Save"})
+    post_form(browser, "/admin/content/settings", {"firm_name": "Harbour Partners",
+                                                   "brand_color": "#7a1f5c"})
+    with app.app_context():
+        value_id = db.session.scalars(select(AuditEvent.target_id).where(
+            AuditEvent.action == "content.item_added")).one()
+    post_form(browser, f"/admin/content/values/{value_id}/delete", {}, "/admin/content")
+    exports = signed_in("priya@firm.example")
+    assert exports.get("/staff/pulses.csv").status_code == 200
+    assert exports.get("/staff/health.csv").status_code == 200
+    with app.app_context():
+        events = db.session.scalars(select(AuditEvent).where(AuditEvent.action.in_([
+            "content.item_added", "content.settings_changed", "content.item_deleted",
+            "pulses.exported", "health.exported"])).order_by(AuditEvent.id)).all()
+        assert [(e.action, e.actor_id) for e in events] == [
+            ("content.item_added", admin.id), ("content.settings_changed", admin.id),
+            ("content.item_deleted", admin.id), ("pulses.exported", staff.id),
+            ("health.exported", staff.id)]
+        assert "Harbour Partners" in events[1].summary
+        assert events[2].summary == "A name, not a queue"

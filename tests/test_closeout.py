@@ -115,7 +115,7 @@ def test_staff_close_out_a_finished_project_and_the_client_reads_and_downloads_i
     project, care = acme["project"], acme["care"]
     with app.app_context():
         content_services.update_settings(
-            firm_name="Harbour Partners", brand_color="#7a1f5c", logo=_png()
+            firm_name="Harbour Partners", brand_color="#7a1f5c", logo=_png(), by=None
         )
         db.session.commit()
     staff = signed_in("dana@firm.example")

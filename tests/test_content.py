@@ -37,7 +37,7 @@ def add(app):
     def add_item(model, title: str, body: str = "Body.", **fields):
         with app.app_context():
             db.session().expire_on_commit = False
-            item = services.add_item(model, title=title, body=body, **fields)
+            item = services.add_item(model, by=None, title=title, body=body, **fields)
             db.session.commit()
             return item
 
@@ -383,7 +383,7 @@ def test_the_demo_seeds_values_and_process_once_and_keeps_admin_edits(app):
         steps = services.ordered_items(ProcessStep)
         assert 4 <= len(values) <= 5 and 6 <= len(steps) <= 8
         assert all(v.example.strip() for v in values)
-        services.update_item(values[0], title="Edited by an admin")
+        services.update_item(values[0], by=None, title="Edited by an admin")
         db.session.commit()
         assert demo.load_demo() is False
         db.session.commit()

@@ -83,7 +83,7 @@ def unsubscribe_path(message: EmailMessage) -> str:
 def test_a_client_gets_a_branded_multipart_email_and_can_unsubscribe(app, make, acme, smtp,
                                                                       client):
     with app.app_context():
-        update_settings(firm_name="Harbor & Co", brand_color="#7a1f5c")
+        update_settings(firm_name="Harbor & Co", brand_color="#7a1f5c", by=None)
         db.session.commit()
     publish_and_queue(app, acme["project"], acme["staff"])
     report = deliver(app)

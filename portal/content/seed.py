@@ -106,10 +106,10 @@ def seed_demo_content() -> bool:
     created = False
     if not db.session.scalar(select(exists().select_from(ValueItem))):
         for title, body, example in DEMO_VALUES:
-            services.add_item(ValueItem, title=title, body=body, example=example)
+            services.add_item(ValueItem, by=None, title=title, body=body, example=example)
         created = True
     if not db.session.scalar(select(exists().select_from(ProcessStep))):
         for title, body in DEMO_PROCESS:
-            services.add_item(ProcessStep, title=title, body=body)
+            services.add_item(ProcessStep, by=None, title=title, body=body)
         created = True
     return created

@@ -12,6 +12,8 @@ from PIL import Image, UnidentifiedImageError
 from sqlalchemy import func, select
 from sqlalchemy.orm import undefer
 
+from portal.audit import services as audit
+from portal.auth.models import User
 from portal.content.models import SETTINGS_ID, FirmSettings, ProcessStep, ValueItem
 from portal.db import utcnow
 from portal.extensions import db
@@ -138,7 +140,8 @@ def inspect_logo(data: bytes) -> str:
 
 
 def update_settings(
-    *, firm_name: str, brand_color: str, logo: bytes | None = None, remove_logo: bool = False
+    *, firm_name: str, brand_color: str, logo: bytes | None = None, remove_logo: bool = False,
+    by: User | None,
 ) -> FirmSettings:
     """Save name, colour and optionally a new logo; a refused logo changes nothing at all."""
     colour = normalise_colour(brand_color)
@@ -157,6 +160,9 @@ def update_settings(
     elif remove_logo:
         settings.logo = settings.logo_content_type = settings.logo_updated_at = None
     db.session.flush()
+    logo_change = ", a new logo" if content_type else ", logo removed" if remove_logo else ""
+    audit.record("content.settings_changed", actor=by, target=settings,
+                 summary=f"name {name}, colour {colour}{logo_change}")
     return settings
 
 
@@ -170,28 +176,31 @@ def _next_position(model: type[OrderedItem]) -> int:
     return 0 if last is None else last + 1
 
 
-def add_item(model: type[OrderedItem], **fields: str) -> OrderedItem:
+def add_item(model: type[OrderedItem], *, by: User | None, **fields: str) -> OrderedItem:
     """Append a value or a process step at the end of its list."""
     item = model(position=_next_position(model), **_cleaned(fields))
     db.session.add(item)
     db.session.flush()
+    audit.record("content.item_added", actor=by, target=item, summary=item.title)
     return item
 
 
-def update_item(item: OrderedItem, **fields: str) -> None:
+def update_item(item: OrderedItem, *, by: User | None, **fields: str) -> None:
     """Change the text of a value or a process step; its place in the list stays."""
     for name, value in _cleaned(fields).items():
         setattr(item, name, value)
     db.session.flush()
+    audit.record("content.item_edited", actor=by, target=item, summary=item.title)
 
 
-def delete_item(item: OrderedItem) -> None:
+def delete_item(item: OrderedItem, *, by: User) -> None:
     """Remove a value or a process step; the others keep their order (gaps are harmless)."""
+    audit.record("content.item_deleted", actor=by, target=item, summary=item.title)
     db.session.delete(item)
     db.session.flush()
 
 
-def move_item(item: OrderedItem, *, up: bool) -> bool:
+def move_item(item: OrderedItem, *, up: bool, by: User) -> bool:
     """Swap the item with its neighbour above or below; False when it is already at that end."""
     model = type(item)
     stmt = select(model).where(
@@ -208,6 +217,8 @@ def move_item(item: OrderedItem, *, up: bool) -> bool:
     db.session.flush()
     item.position = theirs
     db.session.flush()
+    audit.record("content.item_moved", actor=by, target=item,
+                 summary=f"{item.title} {'up' if up else 'down'}")
     return True
 
 

@@ -13,6 +13,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -112,7 +113,7 @@ def edit_settings():
     try:
         services.update_settings(
             firm_name=form.firm_name.data, brand_color=form.brand_color.data,
-            logo=form.logo_bytes(), remove_logo=form.remove_logo.data,
+            logo=form.logo_bytes(), remove_logo=form.remove_logo.data, by=current_user,
         )
     except services.ContentError as error:
         db.session.rollback()
@@ -147,7 +148,7 @@ def new_item(kind: str):
     form = spec.form()
     if not form.validate_on_submit() or form.preview.data:
         return _render_item_form(spec, kind, form, item=None)
-    item = services.add_item(spec.model, **form.data_for_service())
+    item = services.add_item(spec.model, by=current_user, **form.data_for_service())
     db.session.commit()
     flash(f"“{item.title}” added.", "success")
     return redirect(url_for("content.admin_index", _anchor=kind))
@@ -162,7 +163,7 @@ def edit_item(kind: str, item_id: int):
     form = spec.form(obj=item)
     if not form.validate_on_submit() or form.preview.data:
         return _render_item_form(spec, kind, form, item=item)
-    services.update_item(item, **form.data_for_service())
+    services.update_item(item, by=current_user, **form.data_for_service())
     db.session.commit()
     flash(f"“{item.title}” saved.", "success")
     return redirect(url_for("content.admin_index", _anchor=kind))
@@ -186,7 +187,7 @@ def delete_item(kind: str, item_id: int):
     """Remove a value or a process step."""
     item = db.session.get(KINDS[kind].model, item_id) or abort(404)
     title = item.title
-    services.delete_item(item)
+    services.delete_item(item, by=current_user)
     db.session.commit()
     flash(f"“{title}” deleted.", "success")
     return redirect(url_for("content.admin_index", _anchor=kind))
@@ -200,6 +201,6 @@ def move_item(kind: str, item_id: int):
     form = MoveForm()
     if not form.validate_on_submit():
         abort(400)
-    if services.move_item(item, up=form.direction.data == "up"):
+    if services.move_item(item, up=form.direction.data == "up", by=current_user):
         db.session.commit()
     return redirect(url_for("content.admin_index", _anchor=kind))

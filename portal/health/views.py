@@ -5,6 +5,7 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_login import current_user
 
 from portal.access import admin_required, get_organization_or_404, staff_required
+from portal.audit import services as audit
 from portal.db import utcnow
 from portal.extensions import db
 from portal.health import charts, services
@@ -40,8 +41,11 @@ def export():
     """The filtered list as CSV, safe to open in a spreadsheet."""
     _, rows = _filtered_rows()
     filename = f"account-health-{services.week_label(services.week_start(utcnow()))}.csv"
+    csv = services.accounts_csv(rows)
+    audit.record("health.exported", actor=current_user, summary=f"{filename}, {len(rows)} accounts")
+    db.session.commit()
     return Response(
-        services.accounts_csv(rows).encode("utf-8"), mimetype="text/csv; charset=utf-8",
+        csv.encode("utf-8"), mimetype="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 

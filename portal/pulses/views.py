@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from portal.access import admin_required, staff_required
+from portal.audit import services as audit
 from portal.auth.limits import pulse_answer_limited
 from portal.db import utcnow
 from portal.extensions import db
@@ -105,8 +106,11 @@ def export():
     """Every answer in the scope, one row each, safe to open in a spreadsheet."""
     scope = _scope(ReportForm(request.args))
     filename = f"pulse-answers-{scope.since}-{scope.until}.csv"
+    csv = reports.answers_csv(scope)
+    audit.record("pulses.exported", actor=current_user, summary=filename)
+    db.session.commit()
     return Response(
-        reports.answers_csv(scope).encode("utf-8"), mimetype="text/csv; charset=utf-8",
+        csv.encode("utf-8"), mimetype="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
