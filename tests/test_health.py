@@ -11,12 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event, func, select
 
+from portal import bench_data
 from portal.accounts.models import Organization
 from portal.audit.models import AuditEvent
 from portal.auth.models import Role, User
 from portal.db import utcnow
 from portal.extensions import db
-from portal.health import metrics
+from portal.health import deliveries, metrics
 from portal.health import services as health
 from portal.health.models import (
     Band,
@@ -29,7 +30,8 @@ from portal.health.models import (
 from portal.health.scoring import DEFAULT_WEIGHTS, HealthConfig, MetricResult, combine
 from portal.notifications.models import MessageKind, OutboxMessage
 from portal.projects import services as project_services
-from portal.projects.models import Milestone, ProjectStatus, Question
+from portal.projects import track_record
+from portal.projects.models import Milestone, Project, ProjectStatus, Question
 from portal.pulses import services as pulses
 from portal.pulses.models import Trigger
 from tests.conftest import csrf_token
@@ -301,6 +303,90 @@ def test_responsiveness_is_the_median_working_days_to_a_first_answer(app, make, 
     # median 1.5 working days, target 1: 100 × (4 − 1.5) / (4 − 1) = 83.3 → 83
     assert result.score == 83
     assert result.inputs.startswith("Median 1.50 working days to a first answer over 3")
+
+
+# --- all accounts at once against one at a time ---------------------------------------------
+
+ALL_METRICS = HealthConfig(weights=DEFAULT_WEIGHTS, active=tuple(Metric))
+
+
+def _moved_twice_then_delivered(project_id: int, staff_id: int) -> None:
+    """A milestone planned 40 days ago, moved to -35 (60 days ago) then to -28 (50 days ago),
+    done 31 days ago: kept against the date given a week ahead (-28), only if the changes are
+    read oldest first."""
+    today, staff = date.today(), db.session.get(User, staff_id)
+    milestone = project_services.add_milestone(db.session.get(Project, project_id),
+                                               title="Moved twice",
+                                               planned_on=today - timedelta(days=40))
+    for at, eta in ((60, 35), (50, 28)):
+        project_services.move_milestone_eta(
+            milestone, eta=today - timedelta(days=eta), by=staff, reason="Waiting on data.",
+            at=utcnow() - timedelta(days=at))
+    project_services.complete_milestone(milestone, on=today - timedelta(days=31))
+
+
+@pytest.fixture
+def varied_accounts(app, make, acme) -> list[int]:
+    """Five bench accounts (pulses over two years, milestones, ETA changes, closed projects)
+    and Acme with trouble, questions and a sign-in: every metric has data somewhere."""
+    project = make.project("Acme Corp")
+    for days, status in ((40, ProjectStatus.BLOCKED), (20, ProjectStatus.ON_TRACK),
+                         (16, ProjectStatus.AT_RISK)):
+        make.update(project, author=acme["owner"], status=status,
+                    published_at=_days_before(days))
+    for _ in range(3):
+        make.question(project, author=acme["client"])
+    with app.app_context():
+        for question, hours in zip(db.session.scalars(select(Question)), (3, 30, 80),
+                                   strict=True):
+            question.asked_at = _days_before(10)
+            question.first_answered_at = _days_before(10, hour=hours)
+        _moved_twice_then_delivered(project.id, acme["owner"].id)
+        client = db.session.get(User, acme["client"].id)
+        db.session.add(AuditEvent(action="auth.signed_in", actor=client,
+                                  organization_id=client.organization_id,
+                                  created_at=_days_before(2)))
+        bench_data.generate(bench_data.Spec(5, 4, 6, 900, long_history=12),
+                            password_hash="x")
+        return health._all_organization_ids()
+
+
+@pytest.mark.parametrize("weeks_back", [0, 9])
+def test_all_accounts_at_once_score_exactly_as_each_account_alone(app, varied_accounts,
+                                                                  weeks_back):
+    # The weekly snapshot and the backfill score every account in one batch; the account page
+    # scores one. Both must give the same numbers and the same words, now and in a past week.
+    as_of = AS_OF - timedelta(days=7 * weeks_back)
+    with app.app_context():
+        together = health.score_accounts(varied_accounts, as_of, ALL_METRICS)
+        alone = {org: health.score_accounts([org], as_of, ALL_METRICS)[org]
+                 for org in varied_accounts}
+    assert together == alone
+    if weeks_back == 0:  # the data gives every metric a number somewhere, so the test bites
+        scored = {m.metric for s in together.values() for m in s.metrics if m.has_data}
+        assert scored == set(Metric)
+
+
+def test_promises_from_rows_are_the_client_pages_deliveries(app, varied_accounts):
+    # The metric reads column rows; the client page reads the ORM objects. Same deliveries.
+    day = (AS_OF - timedelta(days=21)).date()
+    with app.app_context():
+        from_rows = deliveries.deliveries_before(varied_accounts, day)
+        acme = _org_id("Acme Corp")
+        projects = db.session.scalars(select(Project)).all()
+        expected: dict[int, list] = {org: [] for org in varied_accounts}
+        for project in projects:
+            expected[project.organization_id] += [
+                d for d in track_record.deliveries_of(project) if d.delivered_on < day]
+    key = lambda d: (d.delivered_on, d.title, d.first_promised, d.promised_with_notice)  # noqa: E731
+    assert {org: sorted(found, key=key) for org, found in from_rows.items()} == {
+        org: sorted(found, key=key) for org, found in expected.items()}
+    assert sum(map(len, expected.values())) >= 20
+    moved = [d for found in expected.values() for d in found
+             if d.first_promised != d.promised_with_notice]
+    assert moved  # some deliveries had their date moved: the ETA history is exercised
+    twice = [d for d in from_rows[acme] if d.title == "Moved twice"]
+    assert twice[0].promised_with_notice == date.today() - timedelta(days=28)
 
 
 # --- the explanation page, settings ---------------------------------------------------------
