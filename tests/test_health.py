@@ -720,3 +720,26 @@ def test_a_client_gets_404_on_every_health_url_and_never_sees_a_score(app, make,
         for message in client_mail:
             assert "SECRET" not in message.text_body and "health" not in message.subject.lower()
         assert db.session.scalar(select(func.count()).select_from(HealthAlert)) == 1
+
+
+def test_the_hand_drawn_sparkline_is_the_line_pygal_drew():
+    # The list's sparklines were pygal charts; drawn by hand now, at the same points.
+    import pygal
+
+    from portal.health.charts import sparkline
+
+    scores = [80, None, 60, 70, 90, 41]
+    chart = pygal.Line(width=120, height=32, range=(0, 100), show_legend=False,
+                       show_x_labels=False, show_y_labels=False, show_dots=False, margin=2,
+                       spacing=0, show_x_guides=False, show_y_guides=False, js=[])
+    chart.add("Score", scores)
+    drawn = re.search(r'<path d="M([^"]+)" class="line', chart.render(is_unicode=True)).group(1)
+    pygal_points = [tuple(map(float, p.split())) for p in
+                    re.findall(r"[\d.]+ [\d.]+", drawn)]
+    svg = sparkline([(THIS_WEEK - timedelta(days=7 * (5 - i)), s) for i, s in enumerate(scores)])
+    ours = [tuple(map(float, p.split(","))) for p in
+            re.search(r'points="([^"]+)"', svg).group(1).split()]
+    assert len(ours) == len(pygal_points) == 5
+    assert all(abs(a - b) < 0.01 for o, p in zip(ours, pygal_points, strict=True)
+               for a, b in zip(o, p, strict=True))
+    assert 'aria-label="Weekly scores, oldest first: 80, —, 60, 70, 90, 41"' in svg
