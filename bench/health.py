@@ -14,10 +14,11 @@ health snapshots are replaced. Alone: `python -m bench.health URL [URL ...]` (no
 
 import os
 import pickle
+import subprocess
 import sys
 import time
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from bench.server import ROOT
 
@@ -160,8 +161,14 @@ def main(urls: list[str]) -> None:
         print(f"{backend_name(url)}: health ...", flush=True)
         results[backend_name(url)] = {"health": bench(url)}
     RESULTS.write_bytes(pickle.dumps(results))
-    print("\n".join(report.health_section(results)))
-    print(f"(results kept in {RESULTS}; medians of {ROUNDS} rounds)", file=sys.stderr)
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                            capture_output=True, text=True).stdout.strip()
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    print("\n".join(report.health_section(results, separately=(
+        f"Measured apart from the run above: `python -m bench.health` on {when}, commit "
+        f"`{commit}`, medians of {ROUNDS} rounds, on databases filled by `flask --app portal "
+        f"bench-data`."))))
+    print(f"(results kept in {RESULTS})", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -106,9 +106,12 @@ def _health(name: str, result: dict) -> list[str]:
             f"≤{LIST_TARGET}× (flat): {_verdict(growth <= LIST_TARGET)} |", ""]
 
 
-def health_section(results: dict) -> list[str]:
-    """The account-health section, for the backends that have health results."""
+def health_section(results: dict, separately: str | None = None) -> list[str]:
+    """The account-health section, for the backends that have health results; `separately`
+    says when and how it was measured if not in the run the document's head describes."""
     lines = ["## Account health", "", *HEALTH_INTRO, ""]
+    if separately:
+        lines += [separately, ""]
     for name in ("SQLite", "PostgreSQL"):
         if "health" in results.get(name, {}):
             lines += _health(name, results[name]["health"])
