@@ -367,6 +367,22 @@ def test_all_accounts_at_once_score_exactly_as_each_account_alone(app, varied_ac
         assert scored == set(Metric)
 
 
+def test_scoring_every_account_takes_as_many_statements_as_scoring_one(app, varied_accounts):
+    # Batched: one set of grouped queries for all accounts, not a set per account.
+    def statements(ids: list[int]) -> int:
+        counted = []
+        listener = lambda *args: counted.append(1)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            health.score_accounts(ids, AS_OF, ALL_METRICS)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(counted)
+
+    with app.app_context():
+        assert statements(varied_accounts) == statements(varied_accounts[:1]) <= 12
+
+
 def test_promises_from_rows_are_the_client_pages_deliveries(app, varied_accounts):
     # The metric reads column rows; the client page reads the ORM objects. Same deliveries.
     day = (AS_OF - timedelta(days=21)).date()
