@@ -310,10 +310,10 @@ def test_responsiveness_is_the_median_working_days_to_a_first_answer(app, make, 
 ALL_METRICS = HealthConfig(weights=DEFAULT_WEIGHTS, active=tuple(Metric))
 
 
-def _moved_twice_then_delivered(project_id: int, staff_id: int) -> None:
+def _acme_milestones(project_id: int, staff_id: int) -> None:
     """A milestone planned 40 days ago, moved to -35 (60 days ago) then to -28 (50 days ago),
     done 31 days ago: kept against the date given a week ahead (-28), only if the changes are
-    read oldest first."""
+    read oldest first. And two never moved."""
     today, staff = date.today(), db.session.get(User, staff_id)
     milestone = project_services.add_milestone(db.session.get(Project, project_id),
                                                title="Moved twice",
@@ -323,6 +323,13 @@ def _moved_twice_then_delivered(project_id: int, staff_id: int) -> None:
             milestone, eta=today - timedelta(days=eta), by=staff, reason="Waiting on data.",
             at=utcnow() - timedelta(days=at))
     project_services.complete_milestone(milestone, on=today - timedelta(days=31))
+    # Never moved: one with no plan, kept against its ETA; one whose ETA differs from its plan,
+    # late against the plan (which is what the client was promised).
+    for title, planned, eta, done in (("No plan", None, 20, 25), ("Own ETA", 30, 22, 26)):
+        unmoved = project_services.add_milestone(milestone.project, title=title,
+                                                 planned_on=today)
+        unmoved.planned_on = today - timedelta(days=planned) if planned else None
+        unmoved.eta, unmoved.completed_on = (today - timedelta(days=d) for d in (eta, done))
 
 
 @pytest.fixture
@@ -341,7 +348,7 @@ def varied_accounts(app, make, acme) -> list[int]:
                                    strict=True):
             question.asked_at = _days_before(10)
             question.first_answered_at = _days_before(10, hour=hours)
-        _moved_twice_then_delivered(project.id, acme["owner"].id)
+        _acme_milestones(project.id, acme["owner"].id)
         client = db.session.get(User, acme["client"].id)
         db.session.add(AuditEvent(action="auth.signed_in", actor=client,
                                   organization_id=client.organization_id,
@@ -383,26 +390,28 @@ def test_scoring_every_account_takes_as_many_statements_as_scoring_one(app, vari
         assert statements(varied_accounts) == statements(varied_accounts[:1]) <= 12
 
 
-def test_promises_from_rows_are_the_client_pages_deliveries(app, varied_accounts):
-    # The metric reads column rows; the client page reads the ORM objects. Same deliveries.
+def test_promises_counted_for_the_metric_are_the_client_pages_deliveries(app, varied_accounts):
+    # The metric counts unmoved milestones in SQL and reads the rest as column rows; the client
+    # page reads the ORM objects through track_record. The same figures, account by account.
     day = (AS_OF - timedelta(days=21)).date()
     with app.app_context():
-        from_rows = deliveries.deliveries_before(varied_accounts, day)
-        acme = _org_id("Acme Corp")
-        projects = db.session.scalars(select(Project)).all()
+        counted = deliveries.promises_before(varied_accounts, day)
         expected: dict[int, list] = {org: [] for org in varied_accounts}
-        for project in projects:
+        for project in db.session.scalars(select(Project)):
             expected[project.organization_id] += [
                 d for d in track_record.deliveries_of(project) if d.delivered_on < day]
-    key = lambda d: (d.delivered_on, d.title, d.first_promised, d.promised_with_notice)  # noqa: E731
-    assert {org: sorted(found, key=key) for org, found in from_rows.items()} == {
-        org: sorted(found, key=key) for org, found in expected.items()}
-    assert sum(map(len, expected.values())) >= 20
-    moved = [d for found in expected.values() for d in found
-             if d.first_promised != d.promised_with_notice]
-    assert moved  # some deliveries had their date moved: the ETA history is exercised
-    twice = [d for d in from_rows[acme] if d.title == "Moved twice"]
-    assert twice[0].promised_with_notice == date.today() - timedelta(days=28)
+        acme = _org_id("Acme Corp")
+    kept = {org: track_record.PromisesKept(tuple(found)) for org, found in expected.items()}
+    assert {org: (c.count, c.kept_first, c.kept_with_notice) for org, c in counted.items()} == {
+        org: (k.count, k.kept_first, k.kept_with_notice) for org, k in kept.items()}
+    assert sum(k.count for k in kept.values()) >= 20
+    assert any(k.kept_first != k.kept_with_notice for k in kept.values())  # ETA history used
+    # Acme: moved twice, kept (by -28) only when its changes are read in order; no plan, kept
+    # by its ETA; its own ETA, late against its plan.
+    assert (counted[acme].count, counted[acme].kept_with_notice) == (3, 2)
+    delivered = [d for found in expected.values() for d in found]
+    assert any(d.first_promised == d.promised_with_notice for d in delivered)
+    assert any(not d.kept_promise_with_notice for d in delivered)
 
 
 # --- the explanation page, settings ---------------------------------------------------------

@@ -171,11 +171,9 @@ def effort(organization_ids: list[int], as_of: datetime) -> Results:
 def promises(organization_ids: list[int], as_of: datetime) -> Results:
     """Promises kept: deliveries before `as_of` on or before the date given 7+ days ahead,
     by the client page's own definition (portal.projects.track_record)."""
-    by_org = deliveries.deliveries_before(organization_ids, as_of.date())
     results = {}
     notice = track_record.PROMISE_NOTICE_DAYS
-    for org, delivered in by_org.items():
-        kept = track_record.PromisesKept(tuple(delivered))
+    for org, kept in deliveries.promises_before(organization_ids, as_of.date()).items():
         if kept.count < MIN_ANSWERS:
             results[org] = not_enough_data(
                 Metric.PROMISES, f"{kept.count} milestones or projects delivered "
