@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 from bench.server import ROOT
 
 ROUNDS = int(os.environ.get("BENCH_HEALTH_ROUNDS", 5))
+LIST_ROUNDS = 2 * ROUNDS + 1  # the list takes a tenth of a second: more rounds, less noise
 SHORT_WEEKS, LONG_WEEKS = 13, 104
 RESULTS = ROOT / "bench" / ".health-results.pickle"
 
@@ -66,7 +67,7 @@ def _parts(ids: list[int], as_of, config) -> dict[str, float]:
 
 def _older_snapshots(weeks: int) -> None:
     """Copies of this week's scores for earlier weeks, until `weeks` weeks of history exist."""
-    from sqlalchemy import func, insert, select
+    from sqlalchemy import func, insert, select, text
 
     from portal.extensions import db
     from portal.health.models import HealthSnapshot
@@ -82,6 +83,11 @@ def _older_snapshots(weeks: int) -> None:
             {"organization_id": org, "week_start": week, "score": score, "band": band,
              "metrics": []} for org, score, band in current])
     db.session.commit()
+    if db.engine.dialect.name == "sqlite":
+        # Two years of weekly rows never sit in the write-ahead log at once: they are
+        # checkpointed as they accrue. Read them from the database file, as they would be.
+        db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        db.session.commit()
 
 
 def _staff_list(app, staff_id: int) -> float:
@@ -103,7 +109,7 @@ def _lists(app, staff_id: int) -> dict[int, list[float]]:
     for weeks in (SHORT_WEEKS, LONG_WEEKS):
         _older_snapshots(weeks)
         _staff_list(app, staff_id)  # warm: templates compiled, rows cached by the database
-        found[weeks] = [_staff_list(app, staff_id) for _ in range(ROUNDS)]
+        found[weeks] = [_staff_list(app, staff_id) for _ in range(LIST_ROUNDS)]
     return found
 
 

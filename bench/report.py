@@ -99,8 +99,8 @@ def _health(name: str, result: dict) -> list[str]:
     (short, short_times), (long, long_times) = sorted(result["lists"].items())
     short_s, long_s = statistics.median(short_times), statistics.median(long_times)
     growth = long_s / short_s
-    return [*lines, "", "| staff accounts list (`/staff/health` view), snapshot history | "
-            "seconds | ratio | target |", "|---|---:|---:|---|",
+    return [*lines, "", "| staff accounts list (`/staff/health` view), snapshot history, "
+            f"median of {len(short_times)} | seconds | ratio | target |", "|---|---:|---:|---|",
             f"| {short} weeks | {short_s:.3f} | 1.00× | |",
             f"| {long} weeks | {long_s:.3f} | {growth:.2f}× | "
             f"≤{LIST_TARGET}× (flat): {_verdict(growth <= LIST_TARGET)} |", ""]
