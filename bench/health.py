@@ -164,7 +164,7 @@ def main(urls: list[str]) -> None:
 
     results = {}
     for url in urls:
-        print(f"{backend_name(url)}: health ...", flush=True)
+        print(f"{backend_name(url)}: health ...", file=sys.stderr, flush=True)
         results[backend_name(url)] = {"health": bench(url)}
     RESULTS.write_bytes(pickle.dumps(results))
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
