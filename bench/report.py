@@ -193,7 +193,7 @@ HEALTH_INTRO = [
 HEALTH_MISS = (
     "- **Health recompute on {name}: {ratio:.1f}× the floor.** The floor is one aggregate "
     "the database runs in its own code (on PostgreSQL with parallel workers). The recompute "
-    "runs 9 queries for all accounts at once, and most of what is left is Python: promises "
+    "runs 10 queries for all accounts at once, and most of what is left is Python: promises "
     "kept ({promises:.0%} of the parts) reads every moved milestone and closed project "
     "against its ETA history through portal.projects.track_record, the client page's own "
     "definition (milestones never moved are counted in SQL). Moving that rule into SQL too "
