@@ -18,7 +18,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, make_url, text
 
-from bench import load, pdf, pulses, report
+from bench import health, load, pdf, pulses, report
 from bench.server import ROOT, Browser, flask, gunicorn, memory_kb, worker_pids
 
 ACCOUNTS = int(os.environ.get("BENCH_ACCOUNTS", 300))
@@ -133,6 +133,8 @@ def main() -> None:
             results[name]["pages"] = pages(url, with_memory=name == "PostgreSQL")
             print(f"{name}: pulse writers ...", flush=True)
             results[name]["pulses"] = pulses.bench(url)
+            print(f"{name}: account health ...", flush=True)
+            results[name]["health"] = health.bench(url)
     results["total_seconds"] = time.perf_counter() - started
     # Kept (git-ignored) so the document can be re-rendered without re-running: `python -m
     # bench.run --render`.

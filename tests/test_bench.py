@@ -38,3 +38,21 @@ def test_a_bench_client_can_sign_in_and_see_the_dashboard(app, client):
     assert response.status_code == 302
     page = client.get("/").get_data(as_text=True)
     assert "Project 01" in page
+
+
+def test_the_health_benchmark_runs_on_bench_data_and_counts_every_account(app):
+    from bench import health as health_bench
+    from bench import report
+    from portal.health.models import HealthSnapshot
+
+    app.test_cli_runner().invoke(args=["bench-data", "--accounts", "3", "--answers", "120",
+                                       "--updates-per-project", "3", "--long-history", "5"])
+    with app.app_context():
+        result = health_bench._measure(app)
+        weeks = db.session.scalar(select(func.count(func.distinct(HealthSnapshot.week_start))))
+    assert result["accounts"] == 3 and result["answers"] == 120
+    assert len(result["floor"]) == len(result["recompute"]) == health_bench.ROUNDS
+    assert sorted(result["lists"]) == [health_bench.SHORT_WEEKS, health_bench.LONG_WEEKS]
+    assert weeks == health_bench.LONG_WEEKS
+    section = "\n".join(report.health_section({"SQLite": {"health": result}}))
+    assert "### SQLite: 3 accounts, 120 answers" in section and "≤3×: " in section

@@ -11,12 +11,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event, func, select
 
+from portal import bench_data
 from portal.accounts.models import Organization
 from portal.audit.models import AuditEvent
 from portal.auth.models import Role, User
 from portal.db import utcnow
 from portal.extensions import db
-from portal.health import metrics
+from portal.health import deliveries, metrics
 from portal.health import services as health
 from portal.health.models import (
     Band,
@@ -29,7 +30,8 @@ from portal.health.models import (
 from portal.health.scoring import DEFAULT_WEIGHTS, HealthConfig, MetricResult, combine
 from portal.notifications.models import MessageKind, OutboxMessage
 from portal.projects import services as project_services
-from portal.projects.models import Milestone, ProjectStatus, Question
+from portal.projects import track_record
+from portal.projects.models import Milestone, Project, ProjectStatus, Question
 from portal.pulses import services as pulses
 from portal.pulses.models import Trigger
 from tests.conftest import csrf_token
@@ -301,6 +303,115 @@ def test_responsiveness_is_the_median_working_days_to_a_first_answer(app, make, 
     # median 1.5 working days, target 1: 100 × (4 − 1.5) / (4 − 1) = 83.3 → 83
     assert result.score == 83
     assert result.inputs.startswith("Median 1.50 working days to a first answer over 3")
+
+
+# --- all accounts at once against one at a time ---------------------------------------------
+
+ALL_METRICS = HealthConfig(weights=DEFAULT_WEIGHTS, active=tuple(Metric))
+
+
+def _acme_milestones(project_id: int, staff_id: int) -> None:
+    """A milestone planned 40 days ago, moved to -35 (60 days ago) then to -28 (50 days ago),
+    done 31 days ago: kept against the date given a week ahead (-28), only if the changes are
+    read oldest first. And two never moved."""
+    today, staff = date.today(), db.session.get(User, staff_id)
+    milestone = project_services.add_milestone(db.session.get(Project, project_id),
+                                               title="Moved twice",
+                                               planned_on=today - timedelta(days=40))
+    for at, eta in ((60, 35), (50, 28)):
+        project_services.move_milestone_eta(
+            milestone, eta=today - timedelta(days=eta), by=staff, reason="Waiting on data.",
+            at=utcnow() - timedelta(days=at))
+    project_services.complete_milestone(milestone, on=today - timedelta(days=31))
+    # Never moved: one with no plan, kept against its ETA; one whose ETA differs from its plan,
+    # late against the plan (which is what the client was promised).
+    for title, planned, eta, done in (("No plan", None, 20, 25), ("Own ETA", 30, 22, 26)):
+        unmoved = project_services.add_milestone(milestone.project, title=title,
+                                                 planned_on=today)
+        unmoved.planned_on = today - timedelta(days=planned) if planned else None
+        unmoved.eta, unmoved.completed_on = (today - timedelta(days=d) for d in (eta, done))
+
+
+@pytest.fixture
+def varied_accounts(app, make, acme) -> list[int]:
+    """Five bench accounts (pulses over two years, milestones, ETA changes, closed projects)
+    and Acme with trouble, questions and a sign-in: every metric has data somewhere."""
+    project = make.project("Acme Corp")
+    for days, status in ((40, ProjectStatus.BLOCKED), (20, ProjectStatus.ON_TRACK),
+                         (16, ProjectStatus.AT_RISK)):
+        make.update(project, author=acme["owner"], status=status,
+                    published_at=_days_before(days))
+    for _ in range(3):
+        make.question(project, author=acme["client"])
+    with app.app_context():
+        for question, hours in zip(db.session.scalars(select(Question)), (3, 30, 80),
+                                   strict=True):
+            question.asked_at = _days_before(10)
+            question.first_answered_at = _days_before(10, hour=hours)
+        _acme_milestones(project.id, acme["owner"].id)
+        client = db.session.get(User, acme["client"].id)
+        db.session.add(AuditEvent(action="auth.signed_in", actor=client,
+                                  organization_id=client.organization_id,
+                                  created_at=_days_before(2)))
+        bench_data.generate(bench_data.Spec(5, 4, 6, 900, long_history=12),
+                            password_hash="x")
+        return health._all_organization_ids()
+
+
+@pytest.mark.parametrize("weeks_back", [0, 9])
+def test_all_accounts_at_once_score_exactly_as_each_account_alone(app, varied_accounts,
+                                                                  weeks_back):
+    # The weekly snapshot and the backfill score every account in one batch; the account page
+    # scores one. Both must give the same numbers and the same words, now and in a past week.
+    as_of = AS_OF - timedelta(days=7 * weeks_back)
+    with app.app_context():
+        together = health.score_accounts(varied_accounts, as_of, ALL_METRICS)
+        alone = {org: health.score_accounts([org], as_of, ALL_METRICS)[org]
+                 for org in varied_accounts}
+    assert together == alone
+    if weeks_back == 0:  # the data gives every metric a number somewhere, so the test bites
+        scored = {m.metric for s in together.values() for m in s.metrics if m.has_data}
+        assert scored == set(Metric)
+
+
+def test_scoring_every_account_takes_as_many_statements_as_scoring_one(app, varied_accounts):
+    # Batched: one set of grouped queries for all accounts, not a set per account.
+    def statements(ids: list[int]) -> int:
+        counted = []
+        listener = lambda *args: counted.append(1)  # noqa: E731
+        event.listen(db.engine, "before_cursor_execute", listener)
+        try:
+            health.score_accounts(ids, AS_OF, ALL_METRICS)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", listener)
+        return len(counted)
+
+    with app.app_context():
+        assert statements(varied_accounts) == statements(varied_accounts[:1]) <= 12
+
+
+def test_promises_counted_for_the_metric_are_the_client_pages_deliveries(app, varied_accounts):
+    # The metric counts unmoved milestones in SQL and reads the rest as column rows; the client
+    # page reads the ORM objects through track_record. The same figures, account by account.
+    day = (AS_OF - timedelta(days=21)).date()
+    with app.app_context():
+        counted = deliveries.promises_before(varied_accounts, day)
+        expected: dict[int, list] = {org: [] for org in varied_accounts}
+        for project in db.session.scalars(select(Project)):
+            expected[project.organization_id] += [
+                d for d in track_record.deliveries_of(project) if d.delivered_on < day]
+        acme = _org_id("Acme Corp")
+    kept = {org: track_record.PromisesKept(tuple(found)) for org, found in expected.items()}
+    assert {org: (c.count, c.kept_first, c.kept_with_notice) for org, c in counted.items()} == {
+        org: (k.count, k.kept_first, k.kept_with_notice) for org, k in kept.items()}
+    assert sum(k.count for k in kept.values()) >= 20
+    assert any(k.kept_first != k.kept_with_notice for k in kept.values())  # ETA history used
+    # Acme: moved twice, kept (by -28) only when its changes are read in order; no plan, kept
+    # by its ETA; its own ETA, late against its plan.
+    assert (counted[acme].count, counted[acme].kept_with_notice) == (3, 2)
+    delivered = [d for found in expected.values() for d in found]
+    assert any(d.first_promised == d.promised_with_notice for d in delivered)
+    assert any(not d.kept_promise_with_notice for d in delivered)
 
 
 # --- the explanation page, settings ---------------------------------------------------------
@@ -634,3 +745,26 @@ def test_a_client_gets_404_on_every_health_url_and_never_sees_a_score(app, make,
         for message in client_mail:
             assert "SECRET" not in message.text_body and "health" not in message.subject.lower()
         assert db.session.scalar(select(func.count()).select_from(HealthAlert)) == 1
+
+
+def test_the_hand_drawn_sparkline_is_the_line_pygal_drew():
+    # The list's sparklines were pygal charts; drawn by hand now, at the same points.
+    import pygal
+
+    from portal.health.charts import sparkline
+
+    scores = [80, None, 60, 70, 90, 41]
+    chart = pygal.Line(width=120, height=32, range=(0, 100), show_legend=False,
+                       show_x_labels=False, show_y_labels=False, show_dots=False, margin=2,
+                       spacing=0, show_x_guides=False, show_y_guides=False, js=[])
+    chart.add("Score", scores)
+    drawn = re.search(r'<path d="M([^"]+)" class="line', chart.render(is_unicode=True)).group(1)
+    pygal_points = [tuple(map(float, p.split())) for p in
+                    re.findall(r"[\d.]+ [\d.]+", drawn)]
+    svg = sparkline([(THIS_WEEK - timedelta(days=7 * (5 - i)), s) for i, s in enumerate(scores)])
+    ours = [tuple(map(float, p.split(","))) for p in
+            re.search(r'points="([^"]+)"', svg).group(1).split()]
+    assert len(ours) == len(pygal_points) == 5
+    assert all(abs(a - b) < 0.01 for o, p in zip(ours, pygal_points, strict=True)
+               for a, b in zip(o, p, strict=True))
+    assert 'aria-label="Weekly scores, oldest first: 80, —, 60, 70, 90, 41"' in svg

@@ -14,11 +14,11 @@ from datetime import date, datetime, time, timedelta
 from statistics import median
 
 from sqlalchemy import and_, case, func, or_, select
-from sqlalchemy.orm import selectinload
 
 from portal.audit.models import AuditEvent
 from portal.auth.models import Role, User
 from portal.extensions import db
+from portal.health import deliveries
 from portal.health.models import Metric
 from portal.health.scoring import (
     HealthConfig,
@@ -171,19 +171,9 @@ def effort(organization_ids: list[int], as_of: datetime) -> Results:
 def promises(organization_ids: list[int], as_of: datetime) -> Results:
     """Promises kept: deliveries before `as_of` on or before the date given 7+ days ahead,
     by the client page's own definition (portal.projects.track_record)."""
-    projects = db.session.scalars(
-        select(Project).where(Project.organization_id.in_(organization_ids)).options(
-            selectinload(Project.milestones), selectinload(Project.eta_changes))
-    ).all()
-    day = as_of.date()
-    by_org: dict[int, list] = {org: [] for org in organization_ids}
-    for project in projects:
-        by_org[project.organization_id].extend(
-            d for d in track_record.deliveries_of(project) if d.delivered_on < day)
     results = {}
     notice = track_record.PROMISE_NOTICE_DAYS
-    for org, deliveries in by_org.items():
-        kept = track_record.PromisesKept(tuple(deliveries))
+    for org, kept in deliveries.promises_before(organization_ids, as_of.date()).items():
         if kept.count < MIN_ANSWERS:
             results[org] = not_enough_data(
                 Metric.PROMISES, f"{kept.count} milestones or projects delivered "
@@ -252,13 +242,18 @@ def recovery_score(days: float) -> float:
 def recovery(organization_ids: list[int], as_of: datetime) -> Results:
     """How fast projects went from at risk or blocked back to on track (last 180 days). A
     project still in trouble counts once it has been so longer than the 14-day target."""
+    in_window = and_(StatusUpdate.published_at >= as_of - timedelta(days=RECOVERY_DAYS),
+                     StatusUpdate.published_at < as_of)
+    # Only a project with a troubled update in the window can have an episode: the others'
+    # updates are not loaded at all.
+    troubled = select(StatusUpdate.project_id).where(in_window,
+                                                     StatusUpdate.status.in_(TROUBLED))
     rows = db.session.execute(
         select(Project.organization_id, StatusUpdate.project_id, StatusUpdate.status,
                StatusUpdate.published_at)
         .join(Project, Project.id == StatusUpdate.project_id)
-        .where(Project.organization_id.in_(organization_ids),
-               StatusUpdate.published_at >= as_of - timedelta(days=RECOVERY_DAYS),
-               StatusUpdate.published_at < as_of)
+        .where(Project.organization_id.in_(organization_ids), in_window,
+               StatusUpdate.project_id.in_(troubled))
         .order_by(StatusUpdate.project_id, StatusUpdate.published_at)
     ).all()
     episodes: dict[int, list[tuple[float, bool]]] = {org: [] for org in organization_ids}
