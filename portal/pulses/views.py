@@ -124,7 +124,8 @@ def resolve(follow_up_id: int):
     follow_up = db.session.get(FollowUp, follow_up_id) or abort(404)
     form = ResolveForm()
     if not form.validate_on_submit():
-        flash("Say what you did to follow up.", "error")
+        errors = form.note.errors or ["Say what you did to follow up."]
+        flash(f"The follow-up is still open: {errors[0]}", "error")
         return redirect(request.referrer or url_for("pulses.report"))
     services.resolve_follow_up(follow_up, by=current_user, note=form.note.data)
     db.session.commit()
