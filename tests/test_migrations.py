@@ -118,7 +118,8 @@ def test_every_migration_goes_down_and_up_again_with_the_demo_data_in_it(
         demo.load_demo()
         db.session.commit()
         assert _row_counts(throughout) == {name: loaded[name] for name in throughout}
-        db.engine.dispose()
     browser = app.test_client()
     assert sign_in(browser, "client@acme.example", demo.DEFAULT_PASSWORD).status_code == 302
     assert browser.get("/").status_code == 200
+    with app.app_context():
+        db.engine.dispose()  # the requests' connections too, before the database is dropped
