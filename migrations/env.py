@@ -1,6 +1,8 @@
 """Alembic environment: runs against the app's own engine and metadata (Flask-Migrate)."""
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from logging.config import fileConfig
 
 from alembic import context
@@ -49,12 +51,34 @@ def run_migrations_offline() -> None:
         context.run_migrations()
 
 
+@contextmanager
+def _sqlite_foreign_keys_off(connection) -> Iterator[None]:
+    """Batch mode alters a SQLite table by copying it and dropping the old one; with foreign
+    keys on, that drop would delete (ON DELETE CASCADE) or refuse the rows pointing at it.
+    So they are off while migrating (SQLite ignores the pragma inside a transaction), and
+    every reference is checked before they are back on."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+    connection.commit()
+    try:
+        yield
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"the migration left rows pointing at nothing: {broken[:5]}")
+    finally:
+        connection.rollback()
+        connection.exec_driver_sql("PRAGMA foreign_keys = ON")
+        connection.commit()
+
+
 def run_migrations_online() -> None:
     """Migrate the app's database; batch mode lets SQLite alter tables."""
     options = dict(migrate_ext.configure_args)
     options.setdefault("process_revision_directives", _skip_empty_autogenerate)
     options.setdefault("render_item", _render_item)
-    with engine.connect() as connection:
+    with engine.connect() as connection, _sqlite_foreign_keys_off(connection):
         context.configure(connection=connection, target_metadata=target_metadata, **options)
         with context.begin_transaction():
             context.run_migrations()

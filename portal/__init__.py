@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 from portal.config import Defaults
+from portal.db import MAX_ID
 
 
 class ConfigurationError(RuntimeError):
@@ -62,7 +63,7 @@ class DatabaseIdConverter(IntegerConverter):
     """`<int:...>` in URLs, bounded to what an id column holds: a huge id is a 404, not a 500."""
 
     def __init__(self, url_map, **kwargs) -> None:
-        kwargs.setdefault("max", 2**31 - 1)
+        kwargs.setdefault("max", MAX_ID)
         super().__init__(url_map, **kwargs)
 
 

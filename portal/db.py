@@ -14,6 +14,7 @@ from sqlalchemy.types import TypeDecorator
 log = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
+MAX_ID = 2**31 - 1  # the largest value an integer id column holds on every database
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -89,3 +90,12 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
     if mode != "wal":
         # An in-memory database answers "memory"; a file that cannot use WAL must be noticed.
         log.warning("SQLite refused WAL mode and runs in %r journal mode", mode)
+
+
+def database_id(text: str) -> int:
+    """An id from a query string (`request.args.get(name, type=database_id)`): a number an id
+    column can hold, or ValueError, so a huge or negative one reads as absent, not a crash."""
+    value = int(text)
+    if not 1 <= value <= MAX_ID:
+        raise ValueError(f"not an id: {text[:20]}")
+    return value

@@ -67,3 +67,71 @@ def live_markup(html: str, **options) -> list[str]:
     finder.feed(html)
     finder.close()
     return finder.problems
+
+
+
+TEXT_INPUTS = {"text", "email", "password", "tel", "search", "url", "number", "date", "color"}
+
+
+class FormReader(HTMLParser):
+    """The fields of each POST form in a page, as a browser would submit them untouched."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        # action, values, and the type and maxlength of each field a person types into
+        self.forms: list[tuple[str, dict[str, str], dict[str, tuple[str, int | None]]]] = []
+        self._textarea: str | None = None
+        self._select: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {name: value or "" for name, value in attrs}
+        if tag == "form" and a.get("method", "").lower() == "post":
+            self.forms.append((a.get("action", ""), {}, {}))
+        if not self.forms:
+            return
+        _, values, types = self.forms[-1]
+        kind = a.get("type", "text").lower()
+        if tag == "option" and self._select:
+            if self._select not in values or "selected" in a:
+                values[self._select] = a.get("value", "")
+        elif "name" not in a:
+            return
+        elif tag == "input" and kind in TEXT_INPUTS | {"hidden"}:
+            values[a["name"]] = a.get("value", "")
+            if kind != "hidden":
+                types[a["name"]] = (kind, int(a["maxlength"]) if "maxlength" in a else None)
+        elif tag == "input" and kind in ("checkbox", "radio") and "checked" in a:
+            values[a["name"]] = a.get("value", "y")
+        elif tag == "textarea":
+            values[a["name"]], self._textarea = "", a["name"]
+            types[a["name"]] = ("textarea", int(a["maxlength"]) if "maxlength" in a else None)
+        elif tag == "select":
+            self._select = a["name"]
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "textarea" and self._textarea:
+            values = self.forms[-1][1]  # a browser drops the newline right after <textarea>
+            values[self._textarea] = values[self._textarea].removeprefix("\r\n")
+            self._textarea = None
+        elif tag == "select":
+            self._select = None
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea and self.forms:
+            self.forms[-1][1][self._textarea] += data
+
+    handle_startendtag = handle_starttag
+
+
+def post_form_fields(
+    html: str, action: str, page: str
+) -> tuple[dict[str, str], dict[str, tuple[str, int | None]]]:
+    """The values, and the types of the fields a person types into, of the POST form at
+    `page` that sends to `action` (a form without an action sends to its page)."""
+    reader = FormReader()
+    reader.feed(html)
+    reader.close()
+    for form_action, values, types in reader.forms:
+        if (form_action or page).split("?")[0] == action:
+            return values, types
+    raise AssertionError(f"no form posting to {action}")

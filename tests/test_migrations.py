@@ -1,13 +1,17 @@
-"""Migrations go up, down and up again, and the models match them, on each database."""
+"""Migrations go up, down and up again, empty and full of data, and the models match them,
+on each database."""
 
 import flask_migrate
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import CheckConstraint, create_engine, inspect, make_url, text
+from alembic.script import ScriptDirectory
+from flask import current_app
+from sqlalchemy import CheckConstraint, create_engine, func, inspect, make_url, select, text
 
+from portal import demo
 from portal.extensions import db
-from tests.conftest import TEST_DATABASE_URL, make_app
+from tests.conftest import TEST_DATABASE_URL, make_app, sign_in
 
 
 @pytest.fixture
@@ -76,3 +80,46 @@ def test_the_models_match_the_migrations(scratch_database_url, tmp_path):
         assert _pending_changes() == []
         assert _missing_check_constraints() == set()
         db.engine.dispose()
+
+
+def _revisions_from_first_to_head() -> list[str]:
+    """Every revision id, oldest first, as alembic's script directory lists them."""
+    config = current_app.extensions["migrate"].migrate.get_config()
+    return [script.revision for script in reversed(list(
+        ScriptDirectory.from_config(config).walk_revisions()))]
+
+
+def _row_counts(tables: set[str]) -> dict[str, int]:
+    """How many rows each of these tables holds."""
+    with db.engine.connect() as connection:
+        return {name: connection.scalar(select(func.count()).select_from(db.metadata.tables[name]))
+                for name in sorted(tables)}
+
+
+def test_every_migration_goes_down_and_up_again_with_the_demo_data_in_it(
+    scratch_database_url, tmp_path
+):
+    app = make_app(scratch_database_url, str(tmp_path))
+    with app.app_context():
+        flask_migrate.upgrade()
+        demo.load_demo()
+        db.session.commit()
+        revisions = _revisions_from_first_to_head()
+        loaded = _row_counts(_tables())
+        for revision in reversed(revisions[:-1]):  # every downgrade runs on populated tables
+            flask_migrate.downgrade(revision=revision)
+        throughout = _tables()
+        assert {"organization", "user_account", "project"} <= throughout
+        assert _row_counts(throughout) == {name: loaded[name] for name in throughout}
+        for revision in revisions[1:]:  # every upgrade runs against populated older tables
+            flask_migrate.upgrade(revision=revision)
+        assert _row_counts(throughout) == {name: loaded[name] for name in throughout}
+        assert _pending_changes() == []
+        demo.load_demo()
+        db.session.commit()
+        assert _row_counts(throughout) == {name: loaded[name] for name in throughout}
+    browser = app.test_client()
+    assert sign_in(browser, "client@acme.example", demo.DEFAULT_PASSWORD).status_code == 302
+    assert browser.get("/").status_code == 200
+    with app.app_context():
+        db.engine.dispose()  # the requests' connections too, before the database is dropped

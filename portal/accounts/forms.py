@@ -1,6 +1,5 @@
 """Forms for organisations and, for admins, users."""
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
@@ -8,6 +7,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Validation
 from portal.accounts import services
 from portal.auth.models import Role
 from portal.auth.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from portal.forms import PortalForm
 
 
 def _staff_choices() -> list[tuple[int, str]]:
@@ -16,7 +16,7 @@ def _staff_choices() -> list[tuple[int, str]]:
     ]
 
 
-class OrganizationForm(FlaskForm):
+class OrganizationForm(PortalForm):
     """A new client organisation."""
 
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
@@ -29,7 +29,7 @@ class OrganizationForm(FlaskForm):
         self.timezone.choices = services.timezone_names()
 
 
-class UserForm(FlaskForm):
+class UserForm(PortalForm):
     """A new user: staff and admins get a first password to pass on; clients get an emailed
     invitation to choose their own, so nobody at the firm ever knows it."""
 

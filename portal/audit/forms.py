@@ -1,15 +1,15 @@
 """The admin's filter over the audit log (a GET form: it changes nothing, so no CSRF token)."""
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 from portal.accounts.services import all_organizations
 from portal.audit.services import AuditFilter, known_actions
+from portal.forms import PortalForm
 
 
-class AuditFilterForm(FlaskForm):
+class AuditFilterForm(PortalForm):
     """Narrow the log by action, person, client and dates."""
 
     class Meta:

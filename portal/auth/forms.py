@@ -1,6 +1,5 @@
 """Sign-in forms."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
@@ -8,6 +7,7 @@ from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 from portal.accounts.services import timezone_names
 from portal.auth.models import Role, UpdateEmails
 from portal.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from portal.forms import PortalForm
 
 
 def strip(value: str | None) -> str | None:
@@ -15,7 +15,7 @@ def strip(value: str | None) -> str | None:
     return value.strip() if isinstance(value, str) else value
 
 
-class LoginForm(FlaskForm):
+class LoginForm(PortalForm):
     """Email and password."""
 
     email = EmailField(
@@ -25,7 +25,7 @@ class LoginForm(FlaskForm):
     remember = BooleanField("Keep me signed in on this device")
 
 
-class AccountForm(FlaskForm):
+class AccountForm(PortalForm):
     """The signed-in user's own settings."""
 
     name = StringField("Your name", filters=[strip], validators=[DataRequired(), Length(max=120)])
@@ -42,7 +42,7 @@ class AccountForm(FlaskForm):
         self.timezone.choices = [own] + [SelectChoice(zone) for zone in timezone_names()]
 
 
-class CodeForm(FlaskForm):
+class CodeForm(PortalForm):
     """The second step of signing in: a code from the app or a recovery code."""
 
     code = StringField(
@@ -52,7 +52,7 @@ class CodeForm(FlaskForm):
     )
 
 
-class ConfirmIdentityForm(FlaskForm):
+class ConfirmIdentityForm(PortalForm):
     """Re-enter the password (and a code, with two-factor on) before a sensitive change."""
 
     password = PasswordField(
@@ -64,14 +64,14 @@ class ConfirmIdentityForm(FlaskForm):
                        render_kw={"autocomplete": "one-time-code"})
 
 
-class SecuritySettingsForm(FlaskForm):
+class SecuritySettingsForm(PortalForm):
     """The firm's security choices."""
 
     require_staff_two_factor = BooleanField("Require two-factor sign-in for all staff and admins")
     allow_client_email_sign_in = BooleanField("Allow email sign-in links for clients")
 
 
-class RoleForm(FlaskForm):
+class RoleForm(PortalForm):
     """Move a member of staff between staff and admin."""
 
     role = SelectField("Role", choices=[
@@ -79,11 +79,11 @@ class RoleForm(FlaskForm):
     ])
 
 
-class ButtonForm(FlaskForm):
+class ButtonForm(PortalForm):
     """A button that changes something: only the CSRF token."""
 
 
-class EmailRequestForm(FlaskForm):
+class EmailRequestForm(PortalForm):
     """An email address to send a reset or sign-in link to."""
 
     email = EmailField(
@@ -92,7 +92,7 @@ class EmailRequestForm(FlaskForm):
     )
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(PortalForm):
     """A new password, typed twice (invitations and password reset)."""
 
     new_password = PasswordField(
@@ -118,7 +118,7 @@ class PasswordChangeForm(NewPasswordForm):
     )
 
 
-class InvitationForm(FlaskForm):
+class InvitationForm(PortalForm):
     """Invite a person of a client organisation to the portal."""
 
     name = StringField("Full name", filters=[strip],

@@ -1,16 +1,16 @@
 """The staff form that closes a project out and hands the client over to client care."""
 
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from portal.accounts import services as account_services
+from portal.forms import PortalForm
 
 TEXT_LIMIT = 20000
 
 
-class CloseoutForm(FlaskForm):
+class CloseoutForm(PortalForm):
     """Summary, outcomes and lessons in Markdown, and the client-care hand-off."""
 
     summary = TextAreaField(

@@ -1,15 +1,15 @@
 """Admin forms for firm settings, core values and process steps."""
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import BooleanField, ColorField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import RadioField, SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp
 
 from portal.content.services import MAX_LOGO_BYTES
+from portal.forms import PortalForm
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(PortalForm):
     """The firm's name, brand colour and logo, shown on every page."""
 
     firm_name = StringField("Firm name", validators=[DataRequired(), Length(max=120)])
@@ -34,7 +34,7 @@ class SettingsForm(FlaskForm):
         return upload.read()
 
 
-class ValueForm(FlaskForm):
+class ValueForm(PortalForm):
     """One core value and an example of how the firm lives it."""
 
     title = StringField("Value", validators=[DataRequired(), Length(max=120)])
@@ -53,7 +53,7 @@ class ValueForm(FlaskForm):
         return {"title": self.title.data, "body": self.body.data, "example": self.example.data}
 
 
-class StepForm(FlaskForm):
+class StepForm(PortalForm):
     """One step of the recruiting and selection process."""
 
     title = StringField("Step", validators=[DataRequired(), Length(max=120)])
@@ -68,7 +68,7 @@ class StepForm(FlaskForm):
         return {"title": self.title.data, "body": self.body.data}
 
 
-class MoveForm(FlaskForm):
+class MoveForm(PortalForm):
     """A button that moves an item one place up or down its list."""
 
     direction = RadioField(

@@ -14,7 +14,6 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -23,6 +22,7 @@ from portal.content import services
 from portal.content.forms import MoveForm, SettingsForm, StepForm, ValueForm
 from portal.content.models import ProcessStep, ValueItem
 from portal.extensions import db
+from portal.forms import PortalForm
 from portal.markdown import render_markdown
 
 bp = Blueprint("content", __name__)
@@ -33,7 +33,7 @@ class Kind:
     """One of the two ordered lists an admin edits: what it is called and how it is edited."""
 
     model: type[services.OrderedItem]
-    form: type[FlaskForm]
+    form: type[PortalForm]
     noun: str
     markdown_fields: tuple[str, ...]
 
@@ -169,7 +169,7 @@ def edit_item(kind: str, item_id: int):
     return redirect(url_for("content.admin_index", _anchor=kind))
 
 
-def _render_item_form(spec: Kind, kind: str, form: FlaskForm, *, item):
+def _render_item_form(spec: Kind, kind: str, form: PortalForm, *, item):
     """The form, with a sanitised preview when Preview was pressed; 422 when it had errors."""
     preview = None
     if form.is_submitted() and form.preview.data:

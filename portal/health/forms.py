@@ -1,16 +1,16 @@
 """Health forms: list filters, the weekly review, acknowledging an alert, admin settings."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal.accounts.services import staff_members
+from portal.forms import PortalForm
 from portal.health.models import Band, Metric, Mood
 from portal.health.scoring import MAX_ACTIVE, MIN_ACTIVE, HealthConfig
 
 
-class FilterForm(FlaskForm):
+class FilterForm(PortalForm):
     """Which accounts the list shows (a GET form: no CSRF token)."""
 
     class Meta:
@@ -30,7 +30,7 @@ class FilterForm(FlaskForm):
         return Band(self.band.data) if self.band.data else None
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(PortalForm):
     """This week's review of an account."""
 
     mood = SelectField("How is it going?", validators=[DataRequired()],
@@ -45,11 +45,11 @@ class ReviewForm(FlaskForm):
                 "next_action": self.next_action.data, "next_action_on": self.next_action_on.data}
 
 
-class AcknowledgeForm(FlaskForm):
+class AcknowledgeForm(PortalForm):
     """The button that takes an alert off staff home."""
 
 
-class SettingsForm(FlaskForm):
+class SettingsForm(PortalForm):
     """Weights, which metrics count (3 to 7) and the band thresholds; fields per metric are
     added below as active_<metric> and weight_<metric>."""
 

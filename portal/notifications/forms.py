@@ -1,7 +1,7 @@
 """The unsubscribe confirmation: a button, so a CSRF-only form."""
 
-from flask_wtf import FlaskForm
+from portal.forms import PortalForm
 
 
-class UnsubscribeForm(FlaskForm):
+class UnsubscribeForm(PortalForm):
     """Confirms stopping emails; the signed token in the URL says whose."""

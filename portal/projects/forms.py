@@ -1,11 +1,9 @@
 """Staff forms for projects, milestones and status updates."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
     FieldList,
-    Form,
     FormField,
     HiddenField,
     IntegerField,
@@ -17,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from portal.accounts import services as account_services
+from portal.forms import PortalForm, PortalSubform
 from portal.projects.models import Confidence, FunnelStage, ProjectStatus, QuestionKind
 
 STATUS_CHOICES = [SelectChoice(s.value, s.label) for s in ProjectStatus]
@@ -29,7 +28,7 @@ def _people_choices() -> list[tuple[int, str]]:
     ]
 
 
-class ProjectForm(FlaskForm):
+class ProjectForm(PortalForm):
     """A new project for a client organisation."""
 
     organization_id = SelectField("Client", coerce=int, validators=[DataRequired()])
@@ -51,7 +50,7 @@ class ProjectForm(FlaskForm):
         self.contact_id.choices = _people_choices()
 
 
-class MilestoneForm(FlaskForm):
+class MilestoneForm(PortalForm):
     """A step of a project with its owner and planned date."""
 
     title = StringField("Milestone", validators=[DataRequired(), Length(max=160)])
@@ -63,7 +62,7 @@ class MilestoneForm(FlaskForm):
         self.owner_id.choices = _people_choices()
 
 
-class MilestoneChangeForm(Form):
+class MilestoneChangeForm(PortalSubform):
     """What changes for one open milestone with this update (no CSRF: part of UpdateForm)."""
 
     milestone_id = HiddenField()
@@ -77,7 +76,7 @@ class MilestoneChangeForm(Form):
         self.owner_id.choices = _people_choices()
 
 
-class UpdateForm(FlaskForm):
+class UpdateForm(PortalForm):
     """A status update, which may move the ETA and change milestones; or a draft of one."""
 
     status = SelectField("Status", choices=STATUS_CHOICES)
@@ -120,7 +119,7 @@ class UpdateForm(FlaskForm):
         ]
 
 
-class EditUpdateForm(FlaskForm):
+class EditUpdateForm(PortalForm):
     """Correcting a published update: the earlier text is kept as a revision."""
 
     body = TextAreaField(
@@ -129,7 +128,7 @@ class EditUpdateForm(FlaskForm):
     internal_note = TextAreaField("Internal note (staff only)", validators=[Length(max=5000)])
 
 
-class QuestionForm(FlaskForm):
+class QuestionForm(PortalForm):
     """A client's question or concern."""
 
     kind = SelectField("This is a", choices=[
@@ -139,13 +138,13 @@ class QuestionForm(FlaskForm):
     body = TextAreaField("Your message (Markdown)", validators=[DataRequired(), Length(max=10000)])
 
 
-class ReplyForm(FlaskForm):
+class ReplyForm(PortalForm):
     """A reply in a question's thread."""
 
     body = TextAreaField("Reply (Markdown)", validators=[DataRequired(), Length(max=10000)])
 
 
-class FunnelForm(FlaskForm):
+class FunnelForm(PortalForm):
     """A placement's selection funnel: candidates at each stage so far."""
 
     sourced = IntegerField("Sourced", validators=[Optional(), NumberRange(0, 100000)])

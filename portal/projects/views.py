@@ -11,7 +11,7 @@ from portal.access import (
     staff_required,
 )
 from portal.auth.models import User
-from portal.db import local_today
+from portal.db import database_id, local_today
 from portal.extensions import db
 from portal.live import live_fragment
 from portal.markdown import render_markdown
@@ -115,7 +115,7 @@ def live(project_id: int):
 @staff_required
 def new():
     """Open a project for a client organisation."""
-    form = ProjectForm(organization_id=request.args.get("organization_id", type=int))
+    form = ProjectForm(organization_id=request.args.get("organization_id", type=database_id))
     if not form.validate_on_submit():
         return render_template("projects/new.html", form=form), _form_status(form)
     organization = get_organization_or_404(form.organization_id.data)

@@ -1,11 +1,9 @@
 """The answer form (built from the pulse's own questions), report filters, follow-up notes."""
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
     FieldList,
-    Form,
     FormField,
     RadioField,
     SelectField,
@@ -16,6 +14,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from portal.accounts.services import all_organizations
+from portal.forms import PortalForm, PortalSubform
 from portal.pulses.models import PulseTemplate
 from portal.pulses.services import MAX_COMMENT
 
@@ -26,7 +25,7 @@ SCALE_WORDS = {
 }
 
 
-class AnswerForm(FlaskForm):
+class AnswerForm(PortalForm):
     """Base of every pulse's answer form; the questions are added per template."""
 
     contact_me = BooleanField("I would like someone to get in touch with me about this")
@@ -61,7 +60,7 @@ def answer_form_for(template: PulseTemplate, **kwargs) -> AnswerForm:
     return PulseForm(**kwargs)
 
 
-class ReportForm(FlaskForm):
+class ReportForm(PortalForm):
     """Which answers a report covers (a GET form: no CSRF token)."""
 
     class Meta:
@@ -78,13 +77,13 @@ class ReportForm(FlaskForm):
         ]
 
 
-class ResolveForm(FlaskForm):
+class ResolveForm(PortalForm):
     """What was done about an unhappy answer."""
 
     note = TextAreaField("What did you do?", validators=[DataRequired(), Length(max=2000)])
 
 
-class QuestionSlotForm(Form):
+class QuestionSlotForm(PortalSubform):
     """One of a template's three question slots; a blank prompt leaves the slot empty."""
 
     scale = SelectField("Scale", choices=[
@@ -95,7 +94,7 @@ class QuestionSlotForm(Form):
     invites_comment = BooleanField("Invite a comment")
 
 
-class TemplateForm(FlaskForm):
+class TemplateForm(PortalForm):
     """A pulse template: its name and one to three questions."""
 
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])

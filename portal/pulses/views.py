@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.access import admin_required, staff_required
 from portal.audit import services as audit
 from portal.auth.limits import pulse_answer_limited
-from portal.db import utcnow
+from portal.db import database_id, utcnow
 from portal.extensions import db
 from portal.pulses import reports, services
 from portal.pulses.charts import trend_chart
@@ -75,12 +75,20 @@ def _record(pulse, form) -> None:
             db.session.refresh(pulse)
 
 
+def _report_form() -> ReportForm:
+    """The report's filters from the query string; 400 when they make no sense."""
+    form = ReportForm(request.args)
+    if request.args and not form.validate():
+        abort(400)
+    return form
+
+
 def _scope(form: ReportForm) -> reports.Scope:
     today = utcnow().date()
     return reports.Scope(
         since=form.since.data or today - timedelta(days=180), until=form.until.data or today,
         organization_id=form.organization_id.data or None,
-        project_id=request.args.get("project_id", type=int),
+        project_id=request.args.get("project_id", type=database_id),
     )
 
 
@@ -88,9 +96,7 @@ def _scope(form: ReportForm) -> reports.Scope:
 @staff_required
 def report():
     """CSAT, NPS, CES, response rate, trend and comments, for the firm or one account."""
-    form = ReportForm(request.args)
-    if request.args and not form.validate():
-        abort(400)
+    form = _report_form()
     scope = _scope(form)
     return render_template(
         "pulses/report.html", form=form, scope=scope, figures=reports.figures(scope),
@@ -104,7 +110,7 @@ def report():
 @staff_required
 def export():
     """Every answer in the scope, one row each, safe to open in a spreadsheet."""
-    scope = _scope(ReportForm(request.args))
+    scope = _scope(_report_form())
     filename = f"pulse-answers-{scope.since}-{scope.until}.csv"
     csv = reports.answers_csv(scope)
     audit.record("pulses.exported", actor=current_user, summary=filename)
@@ -122,7 +128,8 @@ def resolve(follow_up_id: int):
     follow_up = db.session.get(FollowUp, follow_up_id) or abort(404)
     form = ResolveForm()
     if not form.validate_on_submit():
-        flash("Say what you did to follow up.", "error")
+        errors = form.note.errors or ["Say what you did to follow up."]
+        flash(f"The follow-up is still open: {errors[0]}", "error")
         return redirect(request.referrer or url_for("pulses.report"))
     services.resolve_follow_up(follow_up, by=current_user, note=form.note.data)
     db.session.commit()
