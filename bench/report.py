@@ -10,7 +10,8 @@ def _verdict(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
 
-def _pages(name: str, pages: dict) -> list[str]:
+def pages_table(name: str, pages: dict) -> list[str]:
+    """The pages table of one database: each page's throughput as a share of the bare page's."""
     lines = [
         f"### {name}: pages under gunicorn (2 workers, gthread x4), 16 connections",
         "",
@@ -102,7 +103,7 @@ def render(results: dict) -> str:
                      f"{data['rows_per_second']:,.0f} |")
     lines += ["", "## Pages", ""]
     for name in ("SQLite", "PostgreSQL"):
-        lines += _pages(name, results[name]["pages"])
+        lines += pages_table(name, results[name]["pages"])
     lines += _memory(results["PostgreSQL"]["pages"]["memory"])
     lines += ["## Writes", ""]
     for name in ("SQLite", "PostgreSQL"):
