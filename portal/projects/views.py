@@ -46,9 +46,11 @@ def _render_page(project, status: int = 200, **forms):
         forms.setdefault("milestone_form", MilestoneForm())
         today = local_today(project.organization.timezone)
         forms.setdefault("funnel_form", FunnelForm(as_of=today))
+    all_updates = request.args.get("updates") == "all"
     return render_template(
-        "projects/show.html", **forms,
-        **pages.project_page(project, all_updates=request.args.get("updates") == "all"),
+        "projects/show.html", **forms, project=project, all_updates=all_updates,
+        version=pages.live_version(project),
+        live=pages.live_part(project, all_updates=all_updates),
     ), status
 
 
@@ -56,7 +58,7 @@ def _render_page(project, status: int = 200, **forms):
 @login_required
 def show(project_id: int):
     """Where the project stands: status, ETA, milestones with their owners, and the updates."""
-    return _render_page(get_project_or_404(project_id, *pages.PAGE_LOADS))
+    return _render_page(get_project_or_404(project_id, *pages.page_loads()))
 
 
 @bp.post("/projects/<int:project_id>/questions")
@@ -103,12 +105,9 @@ def reply(project_id: int, question_id: int):
 def live(project_id: int):
     """The changing part of the project page, polled by the open page; 304 when unchanged."""
     project = get_project_or_404(project_id)  # no eager loads: a 304 needs only the version
-    return live_fragment(
-        pages.live_version(project),
-        lambda: render_template("projects/_live.html", **pages.project_page(
-            get_project_or_404(project_id, *pages.PAGE_LOADS),
-            all_updates=request.args.get("updates") == "all")),
-    )
+    all_updates = request.args.get("updates") == "all"
+    return live_fragment(pages.live_version(project),
+                         lambda: pages.live_part(project, all_updates=all_updates))
 
 
 @bp.route("/staff/projects/new", methods=["GET", "POST"])

@@ -1,0 +1,60 @@
+"""Rendered fragments of the live pages, cached per process and keyed by all that shapes them.
+
+A fragment's key is the version of what it shows (the counters services bump on every change
+a client can see, read from the database on each request, so every worker notices a change at
+once) and the viewer's side of it: their timezone, their today, and the minute, since relative
+times ("2 hours ago") are written into the HTML (the browser keeps them fresh between polls).
+Only client copies are cached: staff see internal notes and pulse scores, which no version
+counts, so their pages are always rendered. Nothing per session (a CSRF token, a flash) belongs
+in a cached fragment. Each app has its own cache: two apps never share one's ids.
+"""
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
+from flask import Flask, current_app
+from markupsafe import Markup
+
+from portal.db import utcnow
+from portal.templating import viewer_zone
+
+MAX_FRAGMENTS = 2048  # a few hundred KB of HTML per worker; old versions fall out first
+
+
+class FragmentCache:
+    """A bounded map from key to rendered HTML, least recently used out first; thread-safe."""
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        self.entries: OrderedDict[Hashable, Markup] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get_or_render(self, key: Hashable, render: Callable[[], str]) -> Markup:
+        """The fragment under key, rendering and keeping it when it is not there."""
+        with self.lock:
+            if key in self.entries:
+                self.entries.move_to_end(key)
+                return self.entries[key]
+        html = Markup(render())  # noqa: S704 (our own template's output, escaped by Jinja)
+        with self.lock:
+            self.entries[key] = html
+            if len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+        return html
+
+
+def viewer_key() -> tuple:
+    """What in a fragment depends on the client looking: timezone, their today, the minute."""
+    zone, now = viewer_zone(), utcnow()
+    return zone.key, now.astimezone(zone).date(), int(now.timestamp() // 60)
+
+
+def client_fragment(key: tuple, render: Callable[[], str]) -> Markup:
+    """A client's copy of a fragment, rendered only when this process has not got it yet."""
+    return current_app.extensions["fragments"].get_or_render((*key, *viewer_key()), render)
+
+
+def register(app: Flask) -> None:
+    """Give this app its own, empty fragment cache."""
+    app.extensions["fragments"] = FragmentCache(MAX_FRAGMENTS)
