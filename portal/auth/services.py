@@ -1,10 +1,11 @@
 """Rules for users and signing in. Functions flush; the caller commits."""
 
 import time
+from functools import cache
 from zoneinfo import available_timezones
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -67,6 +68,17 @@ def session_key(user: User, *, signed_in_at: int) -> str:
     return f"{user.get_id()}:{signed_in_at}"
 
 
+@cache
+def _signed_in_user() -> Select[tuple[User]]:
+    """The user with their organisation, which every page shows (header, timezone).
+
+    Built once (on first use: the eager load needs every model mapped): composing it on each
+    request cost more than running it, on every request there is.
+    """
+    return (select(User).options(joinedload(User.organization))
+            .where(User.id == bindparam("user_id")))
+
+
 def load_user(session_key: str) -> User | None:
     """Flask-Login's loader: the user if active, the session's version is still current and
     the sign-in is younger than the remember-me bound (which no session outlives)."""
@@ -76,8 +88,7 @@ def load_user(session_key: str) -> User | None:
     user_id, version, signed_in_at = (int(part) for part in parts)
     if time.time() - signed_in_at > current_app.config["REMEMBER_DAYS"] * 86400:
         return None
-    # Every page shows the user's organisation (header, timezone): load it in the same query.
-    user = db.session.get(User, user_id, options=[joinedload(User.organization)])
+    user = db.session.scalars(_signed_in_user(), {"user_id": user_id}).one_or_none()
     if user is None or not user.active or user.session_version != version:
         return None
     return user
