@@ -93,10 +93,10 @@ def live_context(project: Project, all_updates: bool) -> dict:
     }
 
 
-def live_version(project: Project) -> str:
+def live_version(project_id: int, version: int) -> str:
     """The project page's ETag: it changes with every change a client can see.
 
     Staff see more (internal notes), so their copy carries a different tag.
     """
     audience = "s" if sees_internal_notes(current_user) else "c"
-    return f"p{project.id}-v{project.version}-{audience}"
+    return f"p{project_id}-v{version}-{audience}"

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from portal.access import (
     get_organization_or_404,
     get_project_or_404,
+    get_project_version_or_404,
     get_question_or_404,
     get_update_or_404,
     staff_required,
@@ -49,7 +50,7 @@ def _render_page(project, status: int = 200, **forms):
     all_updates = request.args.get("updates") == "all"
     return render_template(
         "projects/show.html", **forms, project=project, all_updates=all_updates,
-        version=pages.live_version(project),
+        version=pages.live_version(project.id, project.version),
         live=pages.live_part(project, all_updates=all_updates),
     ), status
 
@@ -104,10 +105,12 @@ def reply(project_id: int, question_id: int):
 @login_required
 def live(project_id: int):
     """The changing part of the project page, polled by the open page; 304 when unchanged."""
-    project = get_project_or_404(project_id)  # no eager loads: a 304 needs only the version
+    version = get_project_version_or_404(project_id)  # all a 304 needs
     all_updates = request.args.get("updates") == "all"
-    return live_fragment(pages.live_version(project),
-                         lambda: pages.live_part(project, all_updates=all_updates))
+    return live_fragment(
+        pages.live_version(project_id, version),
+        lambda: pages.live_part(get_project_or_404(project_id), all_updates=all_updates),
+    )
 
 
 @bp.route("/staff/projects/new", methods=["GET", "POST"])
