@@ -3,7 +3,8 @@
 A fragment's key is the version of what it shows (the counters services bump on every change
 a client can see, read from the database on each request, so every worker notices a change at
 once) and the viewer's side of it: their timezone, their today, and the minute, since relative
-times ("2 hours ago") are written into the HTML (the browser keeps them fresh between polls).
+times ("2 hours ago") are written into the HTML (the browser keeps them fresh between polls);
+and the firm's name, which fragments show.
 Only client copies are cached: staff see internal notes and pulse scores, which no version
 counts, so their pages are always rendered. Nothing per session (a CSRF token, a flash) belongs
 in a cached fragment. Each app has its own cache: two apps never share one's ids.
@@ -16,6 +17,7 @@ from collections.abc import Callable, Hashable
 from flask import Flask, current_app
 from markupsafe import Markup
 
+from portal.content.views import branding
 from portal.db import utcnow
 from portal.templating import viewer_zone
 
@@ -45,9 +47,10 @@ class FragmentCache:
 
 
 def viewer_key() -> tuple:
-    """What in a fragment depends on the client looking: timezone, their today, the minute."""
+    """What in a fragment depends on the client looking: timezone, their today, the minute;
+    and the firm's name, which an admin can change at any time."""
     zone, now = viewer_zone(), utcnow()
-    return zone.key, now.astimezone(zone).date(), int(now.timestamp() // 60)
+    return zone.key, now.astimezone(zone).date(), int(now.timestamp() // 60), branding().firm_name
 
 
 def client_fragment(key: tuple, render: Callable[[], str]) -> Markup:

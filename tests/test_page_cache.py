@@ -3,11 +3,14 @@ after a change a client can see, never another organisation's, and never carry s
 content to a client. Each story visits a page twice first, so the second visit comes from the
 cache and what follows would show a stale or shared copy."""
 
+import re
+
 from flask.testing import FlaskClient
 
 from portal.auth.models import Role
 from portal.extensions import db
 from portal.projects.models import ProjectStatus
+from portal.projects.pages import CSRF_SLOT
 from tests.factories import Factories
 
 NOTE = "INTERNAL-CACHE-NOTE"
@@ -117,3 +120,24 @@ def test_a_new_firm_name_shows_at_once_on_a_clients_dashboard(make, signed_in, p
     page = jordan.get("/").get_data(as_text=True)
     assert "Your contact at Harbour Partners will add them" in page
     assert "Northwind" not in page
+
+
+def test_a_reply_sent_from_a_cached_thread_carries_the_senders_own_csrf_token(make, signed_in):
+    make.user("jordan@acme.example", organization="Acme Corp")
+    sam = make.user("sam@acme.example", organization="Acme Corp")
+    project = make.project("Acme Corp", name="Portal rebuild")
+    question = make.question(project, author=sam, body="When is the demo?")
+    jordan = signed_in("jordan@acme.example")
+    visit(jordan, f"/projects/{project.id}")  # the threads are cached with Jordan's visit
+
+    browser = signed_in("sam@acme.example")
+    page = visit(browser, f"/projects/{project.id}")
+    tokens = set(re.findall(r'name="csrf_token" type="hidden" value="([^"]+)"', page))
+    assert len(tokens) == 1 and CSRF_SLOT not in page  # the ask and reply forms: Sam's token
+    reply = browser.post(f"/projects/{project.id}/questions/{question.id}/replies",
+                         data={"body": "Thursday works for us.", "csrf_token": tokens.pop()})
+    assert reply.status_code == 302
+
+    # and Jordan, whose copy was cached before, sees Sam's reply at once
+    assert "Thursday works for us." in jordan.get(f"/projects/{project.id}").get_data(
+        as_text=True)

@@ -32,9 +32,10 @@ from portal.projects.models import (
 
 DASHBOARD_MAX = 9  # a first visit; a repeat visit 4 (user, version, branding, pulse banner)
 DASHBOARD_CACHED_MAX = 4
-PROJECT_PAGE_MAX = 14  # 13 for a client's first visit; staff also load owner choices, pulse
-# scores and the two-factor requirement (security settings)
-PROJECT_PAGE_CACHED_MAX = 6  # a client's repeat visit: user, project, questions and replies
+PROJECT_PAGE_MAX = 14  # a client's first visit loads the live part and the threads after the
+# project; staff load it all at once, and owner choices, pulse scores and the two-factor
+# requirement (security settings)
+PROJECT_PAGE_CACHED_MAX = 4  # a client's repeat visit: user, project, branding, pulse banner
 LIVE_304_MAX = 2
 
 

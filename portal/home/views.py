@@ -5,7 +5,6 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from portal.access import staff_required
-from portal.content.views import branding
 from portal.fragments import client_fragment
 from portal.home import services
 from portal.live import live_fragment
@@ -27,7 +26,7 @@ def index():
 def _live_part(version: str) -> Markup:
     """The dashboard's changing part, rendered once per version for each organisation."""
     return client_fragment(
-        ("dashboard", current_user.organization_id, version, branding().firm_name),
+        ("dashboard", current_user.organization_id, version),
         lambda: render_template(
             "home/_live.html", dashboard=services.client_dashboard(current_user),
             promise_notice_days=PROMISE_NOTICE_DAYS,

@@ -11,6 +11,7 @@ from portal.extensions import db
 from portal.fragments import client_fragment
 from portal.projects import track_record
 from portal.projects.charts import milestone_drift_chart
+from portal.projects.forms import ReplyForm
 from portal.projects.funnel import funnel_rows
 from portal.projects.models import Milestone, Project, Question, Reply, StatusUpdate
 from portal.projects.services import average_first_answer, next_update_due, update_spans
@@ -20,11 +21,10 @@ from portal.pulses import services as pulses
 # SELECT ... IN for each collection, so a project with 200 updates costs the same statements
 # as one with 5 (tests/test_query_counts.py holds it to that). Updates are not among them:
 # the page shows the newest UPDATES_SHOWN unless asked for all (recent_updates).
-# SHOW_LOADS are for the page around its live part; LIVE_LOADS only for rendering the live
-# part, which a client's visit usually finds cached (live_part).
-SHOW_LOADS = (
-    joinedload(Project.organization),
-    joinedload(Project.closeout),
+# SHOW_LOADS are for the page around its live part and questions; LIVE_LOADS and
+# QUESTION_LOADS only for rendering those, which a client's visit usually finds cached.
+SHOW_LOADS = (joinedload(Project.organization), joinedload(Project.closeout))
+QUESTION_LOADS = (
     selectinload(Project.questions).joinedload(Question.author),
     selectinload(Project.questions).selectinload(Question.replies).joinedload(Reply.author),
 )
@@ -34,7 +34,7 @@ LIVE_LOADS = (
     selectinload(Project.eta_changes),
     selectinload(Project.selection_counts),
 )
-PAGE_LOADS = SHOW_LOADS + LIVE_LOADS
+PAGE_LOADS = SHOW_LOADS + LIVE_LOADS + QUESTION_LOADS
 
 
 def page_loads() -> tuple:
@@ -66,6 +66,29 @@ def live_part(project: Project, *, all_updates: bool) -> Markup:
     if sees_internal_notes(current_user):
         return Markup(render())  # noqa: S704 (our own template's output, escaped by Jinja)
     return client_fragment(("project", project.id, project.version, all_updates), render)
+
+
+# Where this session's CSRF token goes in a cached copy of the threads. A comment cannot come
+# from what users write: their Markdown is rendered without raw HTML and nh3 drops comments.
+CSRF_SLOT = Markup("<!-- csrf token -->")
+
+
+def questions_part(project: Project, reply_form: ReplyForm) -> Markup:
+    """The question threads with their reply forms: a client's copy rendered once per project
+    version (asking or replying changes it), this session's CSRF token put in afterwards."""
+
+    def render() -> str:
+        if "questions" in inspect(project).unloaded:  # else the page loaded PAGE_LOADS
+            get_project_or_404(project.id, *QUESTION_LOADS)
+        return render_template("projects/_questions.html", project=project,
+                               reply_form=reply_form, reply_csrf=CSRF_SLOT)
+
+    blank = not reply_form.errors and not reply_form.body.data
+    if sees_internal_notes(current_user) or not blank:
+        html = Markup(render())  # noqa: S704 (our own template's output, escaped by Jinja)
+    else:
+        html = client_fragment(("questions", project.id, project.version), render)
+    return html.replace(CSRF_SLOT, reply_form.csrf_token())
 
 
 def live_context(project: Project, all_updates: bool) -> dict:

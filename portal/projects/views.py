@@ -52,6 +52,7 @@ def _render_page(project, status: int = 200, **forms):
         "projects/show.html", **forms, project=project, all_updates=all_updates,
         version=pages.live_version(project.id, project.version),
         live=pages.live_part(project, all_updates=all_updates),
+        questions=pages.questions_part(project, forms["reply_form"]),
     ), status
 
 
