@@ -4,7 +4,9 @@ A fragment's key is the version of what it shows (the counters services bump on 
 a client can see, read from the database on each request, so every worker notices a change at
 once) and the viewer's side of it: their timezone, their today, and the minute, since relative
 times ("2 hours ago") are written into the HTML (the browser keeps them fresh between polls);
-and the firm's name, which fragments show.
+and the firm's name, which fragments show. The minute also bounds what no version counts on a
+client's copy: a contact's new phone number shows within a minute.
+
 Only client copies are cached: staff see internal notes and pulse scores, which no version
 counts, so their pages are always rendered. Nothing per session (a CSRF token, a flash) belongs
 in a cached fragment. Each app has its own cache: two apps never share one's ids.
@@ -21,14 +23,18 @@ from portal.content.views import branding
 from portal.db import utcnow
 from portal.templating import viewer_zone
 
-MAX_FRAGMENTS = 2048  # a few hundred KB of HTML per worker; old versions fall out first
+# Characters of HTML kept per worker (about as many bytes): a project's live part is 20-30 KB,
+# so a few hundred fragments; the least recently used go first.
+MAX_CHARACTERS = 8_000_000
 
 
 class FragmentCache:
-    """A bounded map from key to rendered HTML, least recently used out first; thread-safe."""
+    """A map from key to rendered HTML, bounded in characters, least recently used out first;
+    thread-safe (gunicorn's threads share it)."""
 
-    def __init__(self, size: int) -> None:
-        self.size = size
+    def __init__(self, max_characters: int) -> None:
+        self.max_characters = max_characters
+        self.characters = 0
         self.entries: OrderedDict[Hashable, Markup] = OrderedDict()
         self.lock = threading.Lock()
 
@@ -40,9 +46,11 @@ class FragmentCache:
                 return self.entries[key]
         html = Markup(render())  # noqa: S704 (our own template's output, escaped by Jinja)
         with self.lock:
-            self.entries[key] = html
-            if len(self.entries) > self.size:
-                self.entries.popitem(last=False)
+            if key not in self.entries:
+                self.entries[key] = html
+                self.characters += len(html)
+            while self.characters > self.max_characters and self.entries:
+                self.characters -= len(self.entries.popitem(last=False)[1])
         return html
 
 
@@ -60,4 +68,4 @@ def client_fragment(key: tuple, render: Callable[[], str]) -> Markup:
 
 def register(app: Flask) -> None:
     """Give this app its own, empty fragment cache."""
-    app.extensions["fragments"] = FragmentCache(MAX_FRAGMENTS)
+    app.extensions["fragments"] = FragmentCache(MAX_CHARACTERS)

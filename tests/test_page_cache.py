@@ -9,6 +9,7 @@ from flask.testing import FlaskClient
 
 from portal.auth.models import Role
 from portal.extensions import db
+from portal.fragments import FragmentCache
 from portal.projects.models import ProjectStatus
 from portal.projects.pages import CSRF_SLOT
 from tests.factories import Factories
@@ -141,3 +142,19 @@ def test_a_reply_sent_from_a_cached_thread_carries_the_senders_own_csrf_token(ma
     # and Jordan, whose copy was cached before, sees Sam's reply at once
     assert "Thursday works for us." in jordan.get(f"/projects/{project.id}").get_data(
         as_text=True)
+
+
+def test_a_worker_keeps_at_most_its_budget_of_html_and_drops_the_least_recently_used():
+    cache, renders = FragmentCache(max_characters=10), []
+
+    def render(text: str):
+        return lambda: renders.append(text) or text
+
+    cache.get_or_render("a", render("aaaa"))
+    cache.get_or_render("b", render("bbbb"))
+    cache.get_or_render("a", render("aaaa"))  # kept, and now the most recently used
+    cache.get_or_render("c", render("cccc"))  # over budget: "b" goes
+    assert cache.get_or_render("a", render("aaaa")) == "aaaa"
+    cache.get_or_render("b", render("bbbb"))
+    assert renders == ["aaaa", "bbbb", "cccc", "bbbb"]
+    assert cache.characters <= 10
