@@ -38,8 +38,8 @@ PAGE_LOADS = SHOW_LOADS + LIVE_LOADS + QUESTION_LOADS
 
 
 def page_loads() -> tuple:
-    """What to load for the current viewer: staff always render the live part, clients
-    seldom."""
+    """What the current viewer's page loads up front: staff render the live part and the
+    threads on every visit, clients seldom (live_part, questions_part)."""
     return PAGE_LOADS if sees_internal_notes(current_user) else SHOW_LOADS
 
 
