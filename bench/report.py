@@ -14,7 +14,8 @@ def _verdict(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
 
-def _pages(name: str, pages: dict) -> list[str]:
+def pages_table(name: str, pages: dict) -> list[str]:
+    """The pages table of one database: each page's throughput as a share of the bare page's."""
     lines = [
         f"### {name}: pages under gunicorn (2 workers, gthread x4), 16 connections",
         "",
@@ -164,7 +165,7 @@ def render(results: dict) -> str:
                      f"{data['rows_per_second']:,.0f} |")
     lines += ["", "## Pages", ""]
     for name in ("SQLite", "PostgreSQL"):
-        lines += _pages(name, results[name]["pages"])
+        lines += pages_table(name, results[name]["pages"])
     lines += _memory(results["PostgreSQL"]["pages"]["memory"])
     lines += ["## Writes", ""]
     for name in ("SQLite", "PostgreSQL"):
@@ -205,19 +206,25 @@ HEALTH_MISS = (
 
 MISSES = [
     "- **Pages against the bare endpoint.** The bare page is Flask routing a request to a "
-    "function that returns a constant: a fraction of a millisecond. A signed-in page on top "
-    "of that verifies the session cookie, loads the user (one query), and the dashboard then "
-    "runs 6 more queries through the SQLAlchemy ORM and renders about 40 template macros "
-    "(dates in the viewer's timezone, relative times, the track record). Profiling shows no "
-    "single hot spot left: the time is spread over ORM statement building and row loading, "
-    "Jinja and Babel. The 50% / 35% targets would need the page to cost about as much as the "
-    "bare request, which only a cache of the rendered page could do, and these pages are "
-    "personal (relative times, the pending-pulse banner, CSRF tokens).",
-    "- **Live 304 against bare.** A 304 does no rendering but still opens the session, loads "
-    "the user and asks the database for the version: two round trips and their ORM overhead "
-    "(tests/test_query_counts.py holds it at 2). 80% of a request that does neither is out "
-    "of reach without caching the user and the version outside the database (e.g. in Redis, "
-    "invalidated on publish), which this issue leaves for later.",
+    "function that returns a constant: a fraction of a millisecond. A client's dashboard and "
+    "project page render their live part (and the project's question threads) once per "
+    "version in each worker, then serve it from memory (portal/fragments.py: keyed by the "
+    "version read on every request, the organisation, the viewer's timezone, day and minute, "
+    "and the firm's name; staff copies are never cached). A repeat visit so costs four "
+    "queries (user, version or project, firm settings, the pending-pulse banner) and the page "
+    "around the fragments: header, CSRF token, flash messages and forms. That fixed work of "
+    "every signed-in page is what bounds them now: the session cookie, Flask-Login, the rate "
+    "limiter's check, four ORM round trips and base.html. Closing the rest of the gap to "
+    "50% / 35% would need the user, firm settings and pulse banner cached outside the "
+    "database with an invalidation on each change to them, or the whole page cached, which "
+    "its personal parts (CSRF token, flashes, the banner) rule out. The first visit after a "
+    "change renders the fragments, with two more statements than a page loaded in one go.",
+    "- **Live 304 against bare.** A 304 runs two statements built once per process (the "
+    "user, without their organisation; then the dashboard's count and sum of project versions, "
+    "or the one project's version) and writes no session cookie. What is left over the bare "
+    "page is opening the session, Flask-Login and those two round trips; the next step is the "
+    "user and the versions in Redis, invalidated by every write that changes them, which "
+    "needs those writes to go through one place first.",
     "- **p99 under 50 ms at 16 connections.** With 2 workers on 2 shared cores, 16 "
     "connections queue: p99 is mostly queueing (16 in flight / 2 workers x service time), "
     "which is why even the bare page's p99 is tens of milliseconds here.",
@@ -231,8 +238,12 @@ MISSES = [
 
 NOTES = [
     "- SQL statements per page are held constant by a test, not measured here: "
-    "tests/test_query_counts.py (dashboard 8 for 5 or 50 projects; project page 12 for a "
-    "client, 13 for staff, for 5 or 200 updates; a live 304 costs 2).",
+    "tests/test_query_counts.py (dashboard 9 on a first visit and 4 once its live part is "
+    "cached, for 5 or 50 projects; project page 14 on a client's first visit and 4 once "
+    "cached, 14 for staff, for 5 or 200 updates; a live 304 costs 2).",
+    "- `python -m bench.run pages` measures the pages alone, on SQLite, and prints their "
+    "table (BENCH_ACCOUNTS and BENCH_ANSWERS scale its data): for checking a page change "
+    "without the whole run.",
     "- The load generator shares the 2 cores with the 2 workers and the database, so the "
     "bare endpoint's figure is the ceiling of this machine, not of Flask.",
     "- Each page is paired with its own bare run just before it, because the bare page's "

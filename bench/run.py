@@ -3,6 +3,7 @@
 Each figure is a ratio against a baseline measured in the same run on the same server, so a
 busy machine moves both sides. Load goes only to 127.0.0.1 and every run is bounded in time
 and count. Scale with BENCH_ACCOUNTS and BENCH_ANSWERS (defaults keep `make bench` near 10 min).
+`python -m bench.run pages` runs only the pages on SQLite and prints their table.
 """
 
 import logging
@@ -142,6 +143,16 @@ def main() -> None:
     render()
 
 
+def pages_only() -> None:
+    """`python -m bench.run pages`: only the pages, on SQLite, printed and not written to the
+    document; for measuring a change to a page without the whole run."""
+    with tempfile.TemporaryDirectory() as folder:
+        url = f"sqlite:///{folder}/bench.db"
+        print(f"SQLite: generating data ({ACCOUNTS} accounts, {ANSWERS} answers) ...", flush=True)
+        prepare(url)
+        print("\n".join(report.pages_table("SQLite", pages(url, with_memory=False))))
+
+
 def render() -> None:
     results = pickle.loads(RESULTS.read_bytes())  # noqa: S301 (our own file, just written)
     path = ROOT / "docs" / "benchmarks.md"
@@ -150,4 +161,4 @@ def render() -> None:
 
 
 if __name__ == "__main__":
-    render() if sys.argv[1:] == ["--render"] else main()
+    {"--render": render, "pages": pages_only}.get(" ".join(sys.argv[1:]), main)()

@@ -5,6 +5,9 @@ from collections.abc import Callable
 from flask import Response, make_response, request
 
 CACHE_CONTROL = "private, no-cache"
+# The endpoints open pages poll on their own: a tab left open is not a person at work, and
+# what they ask is answered without the signed-in user's organisation.
+POLLING_ENDPOINTS = {"home.live", "projects.live"}
 
 
 def live_fragment(version: str, render: Callable[[], str]) -> Response:

@@ -1,10 +1,11 @@
 """Rules for users and signing in. Functions flush; the caller commits."""
 
 import time
+from functools import cache
 from zoneinfo import available_timezones
 
-from flask import current_app
-from sqlalchemy import select
+from flask import current_app, request
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -14,6 +15,7 @@ from portal.auth.models import Role, UpdateEmails, User
 from portal.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, password_problem
 from portal.db import utcnow
 from portal.extensions import db
+from portal.live import POLLING_ENDPOINTS
 
 __all__ = ["MAX_PASSWORD_LENGTH", "MIN_PASSWORD_LENGTH"]  # re-exported for the forms
 
@@ -67,6 +69,18 @@ def session_key(user: User, *, signed_in_at: int) -> str:
     return f"{user.get_id()}:{signed_in_at}"
 
 
+@cache
+def _signed_in_user(*, with_organization: bool) -> Select[tuple[User]]:
+    """The user, with their organisation, which every page shows (header, timezone), unless
+    the request is a poll.
+
+    Built once (on first use: the eager load needs every model mapped): composing it on each
+    request cost more than running it, on every request there is.
+    """
+    stmt = select(User).where(User.id == bindparam("user_id"))
+    return stmt.options(joinedload(User.organization)) if with_organization else stmt
+
+
 def load_user(session_key: str) -> User | None:
     """Flask-Login's loader: the user if active, the session's version is still current and
     the sign-in is younger than the remember-me bound (which no session outlives)."""
@@ -76,8 +90,8 @@ def load_user(session_key: str) -> User | None:
     user_id, version, signed_in_at = (int(part) for part in parts)
     if time.time() - signed_in_at > current_app.config["REMEMBER_DAYS"] * 86400:
         return None
-    # Every page shows the user's organisation (header, timezone): load it in the same query.
-    user = db.session.get(User, user_id, options=[joinedload(User.organization)])
+    stmt = _signed_in_user(with_organization=request.endpoint not in POLLING_ENDPOINTS)
+    user = db.session.scalars(stmt, {"user_id": user_id}).one_or_none()
     if user is None or not user.active or user.session_version != version:
         return None
     return user

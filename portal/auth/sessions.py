@@ -21,13 +21,12 @@ from flask_login import current_user, login_user, logout_user, user_loaded_from_
 
 from portal.auth.models import User
 from portal.auth.services import session_key
+from portal.live import POLLING_ENDPOINTS
 
 SIGNED_IN_AT = "signed_in_at"
 SEEN_AT = "seen_at"
 AUTHENTICATED_AT = "authenticated_at"
 REMEMBERED = "remembered"
-# Pages that poll on their own: a tab left open is not a person at work.
-POLLING_ENDPOINTS = {"home.live", "projects.live"}
 SEEN_RESOLUTION = 60  # seconds; seen_at is rewritten at most this often
 
 

@@ -9,7 +9,7 @@ import warnings
 from dataclasses import dataclass
 
 from PIL import Image, UnidentifiedImageError
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import undefer
 
 from portal.audit import services as audit
@@ -92,9 +92,13 @@ def default_branding(firm_name: str) -> Branding:
     return Branding(firm_name, DEFAULT_BRAND_COLOR, readable_ink(DEFAULT_BRAND_COLOR), None)
 
 
+# Read for every page's header: built once, not per request.
+_SETTINGS = select(FirmSettings).where(FirmSettings.id == bindparam("settings_id"))
+
+
 def current_branding(*, default_name: str) -> Branding:
     """Name, colour and logo version for the page header, with the configured fallbacks."""
-    settings = get_settings()
+    settings = db.session.scalars(_SETTINGS, {"settings_id": SETTINGS_ID}).one_or_none()
     if settings is None:
         return default_branding(default_name)
     version = settings.logo_updated_at.strftime("%Y%m%d%H%M%S%f") if settings.has_logo else None

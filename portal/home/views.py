@@ -2,8 +2,10 @@
 
 from flask import Blueprint, abort, render_template
 from flask_login import current_user, login_required
+from markupsafe import Markup
 
 from portal.access import staff_required
+from portal.fragments import client_fragment
 from portal.home import services
 from portal.live import live_fragment
 from portal.projects.track_record import PROMISE_NOTICE_DAYS
@@ -17,9 +19,18 @@ def index():
     """The client's dashboard, or staff home for staff."""
     if current_user.is_staff:
         return render_template("home/staff.html", **services.staff_overview(current_user))
-    return render_template(
-        "home/client.html", dashboard=services.client_dashboard(current_user),
-        promise_notice_days=PROMISE_NOTICE_DAYS,
+    version = services.dashboard_version(current_user)
+    return render_template("home/client.html", version=version, live=_live_part(version))
+
+
+def _live_part(version: str) -> Markup:
+    """The dashboard's changing part, rendered once per version for each organisation."""
+    return client_fragment(
+        ("dashboard", current_user.organization_id, version),
+        lambda: render_template(
+            "home/_live.html", dashboard=services.client_dashboard(current_user),
+            promise_notice_days=PROMISE_NOTICE_DAYS,
+        ),
     )
 
 
@@ -36,13 +47,8 @@ def live():
     """The client dashboard's changing part, polled by the open page; 304 when unchanged."""
     if current_user.is_staff:
         abort(404)
-    return live_fragment(
-        services.dashboard_version(current_user),
-        lambda: render_template(
-            "home/_live.html", dashboard=services.client_dashboard(current_user),
-            promise_notice_days=PROMISE_NOTICE_DAYS,
-        ),
-    )
+    version = services.dashboard_version(current_user)
+    return live_fragment(version, lambda: _live_part(version))
 
 
 @bp.get("/healthz")

@@ -1,13 +1,17 @@
 """What the project page shows, gathered from the rules of each part of a project."""
 
+from flask import render_template
 from flask_login import current_user
-from sqlalchemy import select
+from markupsafe import Markup
+from sqlalchemy import inspect, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal.access import sees_internal_notes
+from portal.access import get_project_or_404, sees_internal_notes
 from portal.extensions import db
+from portal.fragments import client_fragment
 from portal.projects import track_record
 from portal.projects.charts import milestone_drift_chart
+from portal.projects.forms import ReplyForm
 from portal.projects.funnel import funnel_rows
 from portal.projects.models import Milestone, Project, Question, Reply, StatusUpdate
 from portal.projects.services import average_first_answer, next_update_due, update_spans
@@ -17,16 +21,26 @@ from portal.pulses import services as pulses
 # SELECT ... IN for each collection, so a project with 200 updates costs the same statements
 # as one with 5 (tests/test_query_counts.py holds it to that). Updates are not among them:
 # the page shows the newest UPDATES_SHOWN unless asked for all (recent_updates).
-PAGE_LOADS = (
-    joinedload(Project.organization),
-    joinedload(Project.contact),
-    joinedload(Project.closeout),
-    selectinload(Project.milestones).joinedload(Milestone.owner),
-    selectinload(Project.eta_changes),
-    selectinload(Project.selection_counts),
+# SHOW_LOADS are for the page around its live part and questions; LIVE_LOADS and
+# QUESTION_LOADS only for rendering those, which a client's visit usually finds cached.
+SHOW_LOADS = (joinedload(Project.organization), joinedload(Project.closeout))
+QUESTION_LOADS = (
     selectinload(Project.questions).joinedload(Question.author),
     selectinload(Project.questions).selectinload(Question.replies).joinedload(Reply.author),
 )
+LIVE_LOADS = (
+    joinedload(Project.contact),
+    selectinload(Project.milestones).joinedload(Milestone.owner),
+    selectinload(Project.eta_changes),
+    selectinload(Project.selection_counts),
+)
+PAGE_LOADS = SHOW_LOADS + LIVE_LOADS + QUESTION_LOADS
+
+
+def page_loads() -> tuple:
+    """What the current viewer's page loads up front: staff render the live part and the
+    threads on every visit, clients seldom (live_part, questions_part)."""
+    return PAGE_LOADS if sees_internal_notes(current_user) else SHOW_LOADS
 
 
 UPDATES_SHOWN = 20
@@ -40,8 +54,45 @@ def recent_updates(project: Project, *, limit: int | None) -> list[StatusUpdate]
     return list(db.session.scalars(stmt))
 
 
-def project_page(project: Project, *, all_updates: bool = False) -> dict:
-    """Everything the project page shows, computed once: track record, rhythm and chart.
+def live_part(project: Project, *, all_updates: bool) -> Markup:
+    """The page's changing part: a client's copy rendered once per project version, staff's
+    (internal notes, pulse scores) every time."""
+
+    def render() -> str:
+        if "milestones" in inspect(project).unloaded:  # else the page loaded PAGE_LOADS
+            get_project_or_404(project.id, *LIVE_LOADS)  # the same object, now with them
+        return render_template("projects/_live.html", **live_context(project, all_updates))
+
+    if sees_internal_notes(current_user):
+        return Markup(render())  # noqa: S704 (our own template's output, escaped by Jinja)
+    return client_fragment(("project", project.id, project.version, all_updates), render)
+
+
+# Where this session's CSRF token goes in a cached copy of the threads. A comment cannot come
+# from what users write: their Markdown is rendered without raw HTML and nh3 drops comments.
+CSRF_SLOT = Markup("<!-- csrf token -->")
+
+
+def questions_part(project: Project, reply_form: ReplyForm) -> Markup:
+    """The question threads with their reply forms: a client's copy rendered once per project
+    version (asking or replying changes it), this session's CSRF token put in afterwards."""
+
+    def render() -> str:
+        if "questions" in inspect(project).unloaded:  # else the page loaded PAGE_LOADS
+            get_project_or_404(project.id, *QUESTION_LOADS)
+        return render_template("projects/_questions.html", project=project,
+                               reply_form=reply_form, reply_csrf=CSRF_SLOT)
+
+    blank = not reply_form.errors and not reply_form.body.data
+    if sees_internal_notes(current_user) or not blank:
+        html = Markup(render())  # noqa: S704 (our own template's output, escaped by Jinja)
+    else:
+        html = client_fragment(("questions", project.id, project.version), render)
+    return html.replace(CSRF_SLOT, reply_form.csrf_token())
+
+
+def live_context(project: Project, all_updates: bool) -> dict:
+    """Everything the live part shows, computed once: track record, rhythm and chart.
 
     A long history shows its newest UPDATES_SHOWN updates and a link to all of them.
     """
@@ -59,17 +110,16 @@ def project_page(project: Project, *, all_updates: bool = False) -> dict:
         "funnel": funnel_rows(project),
         "first_promised": track_record.first_promised(project),
         "first_answer": average_first_answer([project.id]),
-        "version": live_version(project),
         "promise_notice_days": track_record.PROMISE_NOTICE_DAYS,
         "update_scores": pulses.scores_by_update(project) if sees_internal_notes(current_user)
         else {},
     }
 
 
-def live_version(project: Project) -> str:
+def live_version(project_id: int, version: int) -> str:
     """The project page's ETag: it changes with every change a client can see.
 
     Staff see more (internal notes), so their copy carries a different tag.
     """
     audience = "s" if sees_internal_notes(current_user) else "c"
-    return f"p{project.id}-v{project.version}-{audience}"
+    return f"p{project_id}-v{version}-{audience}"

@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from portal.access import (
     get_organization_or_404,
     get_project_or_404,
+    get_project_version_or_404,
     get_question_or_404,
     get_update_or_404,
     staff_required,
@@ -46,9 +47,12 @@ def _render_page(project, status: int = 200, **forms):
         forms.setdefault("milestone_form", MilestoneForm())
         today = local_today(project.organization.timezone)
         forms.setdefault("funnel_form", FunnelForm(as_of=today))
+    all_updates = request.args.get("updates") == "all"
     return render_template(
-        "projects/show.html", **forms,
-        **pages.project_page(project, all_updates=request.args.get("updates") == "all"),
+        "projects/show.html", **forms, project=project, all_updates=all_updates,
+        version=pages.live_version(project.id, project.version),
+        live=pages.live_part(project, all_updates=all_updates),
+        questions=pages.questions_part(project, forms["reply_form"]),
     ), status
 
 
@@ -56,7 +60,7 @@ def _render_page(project, status: int = 200, **forms):
 @login_required
 def show(project_id: int):
     """Where the project stands: status, ETA, milestones with their owners, and the updates."""
-    return _render_page(get_project_or_404(project_id, *pages.PAGE_LOADS))
+    return _render_page(get_project_or_404(project_id, *pages.page_loads()))
 
 
 @bp.post("/projects/<int:project_id>/questions")
@@ -102,12 +106,11 @@ def reply(project_id: int, question_id: int):
 @login_required
 def live(project_id: int):
     """The changing part of the project page, polled by the open page; 304 when unchanged."""
-    project = get_project_or_404(project_id)  # no eager loads: a 304 needs only the version
+    version = get_project_version_or_404(project_id)  # all a 304 needs
+    all_updates = request.args.get("updates") == "all"
     return live_fragment(
-        pages.live_version(project),
-        lambda: render_template("projects/_live.html", **pages.project_page(
-            get_project_or_404(project_id, *pages.PAGE_LOADS),
-            all_updates=request.args.get("updates") == "all")),
+        pages.live_version(project_id, version),
+        lambda: pages.live_part(get_project_or_404(project_id), all_updates=all_updates),
     )
 
 

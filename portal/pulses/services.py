@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import selectinload
 
 from portal.audit import services as audit
@@ -279,13 +279,17 @@ def held_requests() -> list[PulseRequest]:
     ))
 
 
+# Asked on every page a client opens (the banner): built once, not per request.
+_PENDING_PULSE = select(PulseRequest).where(
+    PulseRequest.user_id == bindparam("user_id"), PulseRequest.state == RequestState.SENT,
+    PulseRequest.sent_at >= bindparam("since"),
+).order_by(PulseRequest.sent_at.desc()).limit(1)
+
+
 def pending_for(user: User, now: datetime | None = None) -> PulseRequest | None:
     """The client's newest pulse still waiting for an answer, for the in-portal banner."""
-    now = now or utcnow()
-    return db.session.scalars(select(PulseRequest).where(
-        PulseRequest.user_id == user.id, PulseRequest.state == RequestState.SENT,
-        PulseRequest.sent_at >= now - _days("PULSE_ANSWER_DAYS"),
-    ).order_by(PulseRequest.sent_at.desc())).first()
+    since = (now or utcnow()) - _days("PULSE_ANSWER_DAYS")
+    return db.session.scalars(_PENDING_PULSE, {"user_id": user.id, "since": since}).first()
 
 
 def scores_by_update(project: Project) -> dict[int, list[PulseAnswer]]:

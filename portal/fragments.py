@@ -1,0 +1,71 @@
+"""Rendered fragments of the live pages, cached per process and keyed by all that shapes them.
+
+A fragment's key is the version of what it shows (the counters services bump on every change
+a client can see, read from the database on each request, so every worker notices a change at
+once) and the viewer's side of it: their timezone, their today, and the minute, since relative
+times ("2 hours ago") are written into the HTML (the browser keeps them fresh between polls);
+and the firm's name, which fragments show. The minute also bounds what no version counts on a
+client's copy: a contact's new phone number shows within a minute.
+
+Only client copies are cached: staff see internal notes and pulse scores, which no version
+counts, so their pages are always rendered. Nothing per session (a CSRF token, a flash) belongs
+in a cached fragment. Each app has its own cache: two apps never share one's ids.
+"""
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
+from flask import Flask, current_app
+from markupsafe import Markup
+
+from portal.content.views import branding
+from portal.db import utcnow
+from portal.templating import viewer_zone
+
+# Characters of HTML kept per worker (about as many bytes): a project's live part is 20-30 KB,
+# so a few hundred fragments; the least recently used go first.
+MAX_CHARACTERS = 8_000_000
+
+
+class FragmentCache:
+    """A map from key to rendered HTML, bounded in characters, least recently used out first;
+    thread-safe (gunicorn's threads share it)."""
+
+    def __init__(self, max_characters: int) -> None:
+        self.max_characters = max_characters
+        self.characters = 0
+        self.entries: OrderedDict[Hashable, Markup] = OrderedDict()
+        self.lock = threading.Lock()
+
+    def get_or_render(self, key: Hashable, render: Callable[[], str]) -> Markup:
+        """The fragment under key, rendering and keeping it when it is not there."""
+        with self.lock:
+            if key in self.entries:
+                self.entries.move_to_end(key)
+                return self.entries[key]
+        html = Markup(render())  # noqa: S704 (our own template's output, escaped by Jinja)
+        with self.lock:
+            if key not in self.entries:
+                self.entries[key] = html
+                self.characters += len(html)
+            while self.characters > self.max_characters and self.entries:
+                self.characters -= len(self.entries.popitem(last=False)[1])
+        return html
+
+
+def viewer_key() -> tuple:
+    """What in a fragment depends on the client looking: timezone, their today, the minute;
+    and the firm's name, which an admin can change at any time."""
+    zone, now = viewer_zone(), utcnow()
+    return zone.key, now.astimezone(zone).date(), int(now.timestamp() // 60), branding().firm_name
+
+
+def client_fragment(key: tuple, render: Callable[[], str]) -> Markup:
+    """A client's copy of a fragment, rendered only when this process has not got it yet."""
+    return current_app.extensions["fragments"].get_or_render((*key, *viewer_key()), render)
+
+
+def register(app: Flask) -> None:
+    """Give this app its own, empty fragment cache."""
+    app.extensions["fragments"] = FragmentCache(MAX_CHARACTERS)
