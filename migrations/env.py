@@ -55,18 +55,25 @@ def run_migrations_offline() -> None:
 def _sqlite_foreign_keys_off(connection) -> Iterator[None]:
     """Batch mode alters a SQLite table by copying it and dropping the old one; with foreign
     keys on, that drop would delete (ON DELETE CASCADE) or refuse the rows pointing at it.
-    So they are off while migrating (SQLite ignores the pragma inside a transaction), and
-    every reference is checked before they are back on."""
+    So they are off while migrating (SQLite ignores the pragma inside a transaction, hence
+    the commit first), and every reference is checked afterwards. Each migration has been
+    committed by then, so a failed check cannot undo it: it says so, and what to do."""
     if connection.dialect.name != "sqlite":
         yield
         return
-    connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
     connection.commit()
+    connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
+    if connection.exec_driver_sql("PRAGMA foreign_keys").scalar() != 0:
+        raise RuntimeError("SQLite kept foreign keys on; migrating now could delete rows")
+    connection.commit()  # no transaction left open: Alembic then opens and commits its own
     try:
         yield
         broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
         if broken:
-            raise RuntimeError(f"the migration left rows pointing at nothing: {broken[:5]}")
+            raise RuntimeError(
+                f"after migrating, rows point at nothing: {broken[:5]}; restore the backup "
+                "taken before the upgrade (flask --app portal restore) and report this"
+            )
     finally:
         connection.rollback()
         connection.exec_driver_sql("PRAGMA foreign_keys = ON")

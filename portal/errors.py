@@ -24,6 +24,8 @@ CONTENT_SECURITY_POLICY = (
 # A year, as browsers' preload lists ask; no preload: that is the operator's choice to make.
 STRICT_TRANSPORT_SECURITY = "max-age=31536000; includeSubDomains"
 
+# admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections.
+POSTGRES_UNAVAILABLE = {"57P01", "57P02", "57P03", "53300"}
 # What SQLite says when the file is busy or missing; its other OperationalErrors are our bugs.
 SQLITE_UNAVAILABLE = ("database is locked", "unable to open database file", "disk I/O error")
 
@@ -39,7 +41,10 @@ def _send_request_id(response):
 
 def _http_error(error: HTTPException):
     template = "errors/404.html" if error.code in (404, 405) else "errors/error.html"
-    return render_template(template, error=error), error.code
+    try:
+        return render_template(template, error=error), error.code
+    except DBAPIError as unavailable:  # the page loads the signed-in user, from a database
+        return _database_error(unavailable)
 
 
 def _csrf_error(error: CSRFError):
@@ -56,7 +61,8 @@ def _csrf_error(error: CSRFError):
 def _server_error(error: InternalServerError):
     cause = error.original_exception or error
     log.error("request %s to %s failed", g.get("request_id"), request.path, exc_info=cause)
-    db.session.rollback()  # a failed flush leaves the session unusable for anything else
+    with contextlib.suppress(SQLAlchemyError):  # a failed flush leaves the session unusable
+        db.session.rollback()
     return _standalone("errors/500.html"), 500
 
 
@@ -65,7 +71,11 @@ def database_unavailable(error: DBAPIError) -> bool:
     if error.connection_invalidated:
         return True
     if type(error.orig).__module__.startswith("psycopg"):
-        return isinstance(error, OperationalError)  # psycopg keeps the SQL mistakes apart
+        # No SQLSTATE: the server could not be reached at all; else only the states of a
+        # server that is gone, shutting down, starting or full (not deadlocks or timeouts).
+        state = getattr(error.orig, "sqlstate", None)
+        return isinstance(error, OperationalError) and (
+            state is None or state.startswith("08") or state in POSTGRES_UNAVAILABLE)
     return str(error.orig).startswith(SQLITE_UNAVAILABLE)
 
 
@@ -74,7 +84,7 @@ def _database_error(error: DBAPIError):
     if not database_unavailable(error):
         return _server_error(InternalServerError(original_exception=error))
     log.warning("request %s to %s: database unavailable: %s", g.get("request_id"),
-                request.path, str(error.orig or error).splitlines()[0][:300])
+                request.path, str(error.orig or error).partition("\n")[0][:300])
     with contextlib.suppress(SQLAlchemyError):  # the connection may be gone: nothing to undo
         db.session.rollback()
     return _standalone("errors/unavailable.html"), 503, {"Retry-After": "30"}

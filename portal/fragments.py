@@ -23,8 +23,9 @@ from portal.content.views import branding
 from portal.db import utcnow
 from portal.templating import viewer_zone
 
-# Characters of HTML kept per worker (about as many bytes): a project's live part is 20-30 KB,
-# so a few hundred fragments; the least recently used go first.
+# Characters of HTML kept per worker (Python stores them in 1 to 4 bytes each: the templates'
+# dashes and arrows make it 2, so about 16 MB): a project's live part is 20-30 thousand
+# characters, so a few hundred fragments; the least recently used go first.
 MAX_CHARACTERS = 8_000_000
 
 

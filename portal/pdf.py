@@ -14,6 +14,7 @@ imported WeasyPrint: a render pays milliseconds for its process, not an interpre
 
 import base64
 import binascii
+import json
 import logging
 import mimetypes
 import multiprocessing
@@ -163,6 +164,7 @@ def render_pdf(html: str) -> bytes:
     return rendering.pdf
 
 
+READY = b"ready"
 _children = multiprocessing.get_context("forkserver")
 _children.set_forkserver_preload(["portal.pdf", "portal.pdf_child"])
 
@@ -173,30 +175,32 @@ def render_isolated(html: str, *, fetcher: dict, limits: RenderLimits) -> Render
     receiver, sender = _children.Pipe(duplex=False)
     child = _children.Process(target=_render_in_child, args=(sender, html, fetcher, limits),
                               name="pdf-render", daemon=True)
-    child.start()
-    sender.close()
     try:
-        outcome = _outcome_of(child, receiver, limits)
+        child.start()
+        sender.close()
+        return _outcome_of(child, receiver, limits)
     finally:
+        sender.close()
         receiver.close()
         if child.is_alive():
             child.kill()
-        child.join()
+        if child.pid is not None:
+            child.join()
         child.close()
-    if isinstance(outcome, str):
-        raise PdfRenderFailed(outcome)
-    return outcome
 
 
-def _outcome_of(child, receiver, limits: RenderLimits) -> Rendering | str:
-    """What the child sent: a Rendering or why it failed; PdfRenderFailed if it sent nothing
-    in time (the caller then kills it)."""
+def _outcome_of(child, receiver, limits: RenderLimits) -> Rendering:
+    """What the child sent, read as plain bytes and JSON (the child parsed untrusted input, so
+    nothing it sends is unpickled); PdfRenderFailed if it failed or sent nothing in time."""
     try:
-        if not receiver.poll(30) or receiver.recv() != "ready":
+        if not receiver.poll(30) or receiver.recv_bytes() != READY:
             raise PdfRenderFailed("the PDF renderer did not start")
         if not receiver.poll(limits.seconds):
             raise PdfRenderFailed(f"the PDF took longer than {limits.seconds:g} s to render")
-        return receiver.recv()
+        report = json.loads(receiver.recv_bytes())
+        if report["failed"]:
+            raise PdfRenderFailed(report["failed"])
+        return Rendering(receiver.recv_bytes(), [tuple(pair) for pair in report["fetches"]])
     except EOFError as error:
         child.join(timeout=5)
         raise PdfRenderFailed(
@@ -206,19 +210,22 @@ def _outcome_of(child, receiver, limits: RenderLimits) -> Rendering | str:
 
 
 def _render_in_child(sender, html: str, fetcher: dict, limits: RenderLimits) -> None:
-    """In the child: cap memory and CPU, render, send the Rendering (or why it failed)."""
+    """In the child: cap memory and CPU, render, send a JSON report and then the PDF."""
     memory = limits.memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     cpu = int(limits.seconds) + 2
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
-    sender.send("ready")
+    sender.send_bytes(READY)
     static_only = StaticOnlyFetcher(**fetcher)
+    failed, pdf = None, b""
     try:
-        document = HTML(string=html, base_url=fetcher["base_url"], url_fetcher=static_only)
-        sender.send(Rendering(document.write_pdf(), static_only.fetches))
+        pdf = HTML(string=html, base_url=fetcher["base_url"], url_fetcher=static_only).write_pdf()
     except MemoryError:
-        sender.send(f"the PDF needed more than {limits.memory_mb} MB to render")
+        failed = f"the PDF needed more than {limits.memory_mb} MB to render"
     except Exception as error:  # whatever WeasyPrint raised, the parent reports it
-        sender.send(f"the PDF could not be rendered: {type(error).__name__}: {error}"[:500])
+        failed = f"the PDF could not be rendered: {type(error).__name__}: {error}"[:500]
+    try:
+        sender.send_bytes(json.dumps({"failed": failed, "fetches": static_only.fetches}).encode())
+        sender.send_bytes(pdf)
     finally:
         sender.close()

@@ -443,11 +443,15 @@ def test_a_pathological_document_cannot_hold_the_renderer_or_its_memory(app):
     endless = "<table>" + "<tr><td>row</td><td>cell text</td></tr>" * 3000 + "</table>"
     with pytest.raises(PdfRenderFailed, match=r"longer than 0\.3 s"):
         render_isolated(endless, fetcher=fetcher, limits=RenderLimits(seconds=0.3, memory_mb=1024))
-    picture = io.BytesIO()
-    Image.new("RGB", (4000, 4000), "#7a1f5c").save(picture, format="PNG")  # 64 MB decoded
+    picture = io.BytesIO()  # a translucent image is decoded: 144 MB of pixels, and copies
+    Image.new("RGBA", (6000, 6000), (122, 31, 92, 128)).save(picture, format="PNG")
     huge = f'<img src="data:image/png;base64,{base64.b64encode(picture.getvalue()).decode()}">'
-    with pytest.raises(PdfRenderFailed, match="200 MB"):
-        render_isolated(huge, fetcher=fetcher, limits=RenderLimits(seconds=60, memory_mb=200))
+    within = RenderLimits(seconds=60, memory_mb=400)
+    assert render_isolated("<p>A short one</p>", fetcher=fetcher, limits=within).pdf
+    with pytest.raises(PdfRenderFailed, match="needed more than 400 MB"):
+        render_isolated(huge, fetcher=fetcher, limits=within)
+    roomy = RenderLimits(seconds=60, memory_mb=2048)  # the limit, not the image, stopped it
+    assert render_isolated(huge, fetcher=fetcher, limits=roomy).pdf.startswith(b"%PDF")
     rendering = render_isolated("<h1>Still here</h1>", fetcher=fetcher,
                                 limits=RenderLimits(seconds=60, memory_mb=1024))
     assert "Still here" in _pdf_text(rendering.pdf)

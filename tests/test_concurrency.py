@@ -55,9 +55,11 @@ def busy_portal(app, make, database_url, tmp_path):
                       PORTAL_SECRET_KEY=app.config["SECRET_KEY"],  # the pulse links are signed
                       PORTAL_PULSE_ANSWER_LIMIT_PER_ADDRESS='"100000 per hour"',
                       PORTAL_SIGN_IN_LIMIT_PER_ADDRESS='"1000 per minute"')
-    server.wait_until_serving()
-    yield server, projects, answers
-    server.stop()
+    try:
+        server.wait_until_serving()
+        yield server, projects, answers
+    finally:
+        server.stop()
 
 
 def _writer(server: Gunicorn, projects: list[int], answers: list, number: int) -> list[str]:

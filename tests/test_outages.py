@@ -41,9 +41,11 @@ def served_portal(private_postgres, tmp_path):
         db.engine.dispose()
     server = Gunicorn(database_url=private_postgres.url, instance=tmp_path / "instance",
                       log=tmp_path / "access.log")
-    server.wait_until_serving()
-    yield server, project, app
-    server.stop()
+    try:
+        server.wait_until_serving()
+        yield server, project, app
+    finally:
+        server.stop()
 
 
 def _questions(app) -> int:

@@ -94,9 +94,9 @@ def download(project_id: int):
     try:
         pdf = services.closeout_pdf(closeout)
     except PdfRenderFailed as error:
+        # Not queued again: the job has the same limits, and a document past them stays so.
         current_app.logger.error("closeout %s: %s", closeout.id, error)
         db.session.rollback()
-        tasks.render_pdf_soon(closeout.id)
         return render_template("closeout/pdf_unavailable.html", project=project), 503
     try:
         db.session.commit()
