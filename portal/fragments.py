@@ -5,7 +5,8 @@ a client can see, read from the database on each request, so every worker notice
 once) and the viewer's side of it: their timezone, their today, and the minute, since relative
 times ("2 hours ago") are written into the HTML (the browser keeps them fresh between polls);
 and the firm's name, which fragments show. The minute also bounds what no version counts on a
-client's copy: a contact's new phone number shows within a minute.
+client's copy (a contact's new name or phone bumps the versions of their projects; an
+update's author's new name shows within a minute).
 
 Only client copies are cached: staff see internal notes and pulse scores, which no version
 counts, so their pages are always rendered. Nothing per session (a CSRF token, a flash) belongs

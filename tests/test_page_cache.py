@@ -158,3 +158,28 @@ def test_a_worker_keeps_at_most_its_budget_of_html_and_drops_the_least_recently_
     cache.get_or_render("b", render("bbbb"))
     assert renders == ["aaaa", "bbbb", "cccc", "bbbb"]
     assert cache.characters <= 10
+
+
+def test_a_contact_who_changes_their_phone_shows_it_on_clients_open_pages_at_once(
+    make, signed_in, post_form
+):
+    staff = staff_member(make)
+    make.user("jordan@acme.example", organization="Acme Corp")
+    contact_of = make.project("Acme Corp", name="Portal rebuild", contact=staff)
+    owner_in = make.project("Acme Corp", name="Office move")
+    make.milestone(owner_in, title="Keys handed over", owner=staff)
+    jordan = signed_in("jordan@acme.example")
+    pages = ["/", f"/projects/{contact_of.id}", f"/projects/{owner_in.id}"]
+    for path in pages:
+        assert "+44 20 7946 0999" not in visit(jordan, path)
+    tags = {path: jordan.get(path.rstrip("/") + "/live").headers["ETag"] for path in pages}
+
+    response = post_form(signed_in("priya@firm.example"), "/account", {
+        "name": "Priya Nair", "phone": "+44 20 7946 0999", "timezone": "",
+        "update_emails": "immediate"})
+    assert response.status_code == 302
+
+    for path in pages:
+        assert "+44 20 7946 0999" in jordan.get(path).get_data(as_text=True), path
+        live = jordan.get(path.rstrip("/") + "/live", headers={"If-None-Match": tags[path]})
+        assert live.status_code == 200, f"{path}: an open page would keep the old number"
