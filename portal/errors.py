@@ -94,8 +94,7 @@ def _standalone(template: str) -> str:
     """An error page rendered without context processors: Flask-Login's would load the
     signed-in user, from the database that may be what failed."""
     return current_app.jinja_env.get_template(template).render(
-        request=request, request_id=g.get("request_id", "")
-    )
+        request_id=g.get("request_id", ""))
 
 
 def _security_headers(response):

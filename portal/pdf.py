@@ -53,7 +53,6 @@ class StaticOnlyFetcher(URLFetcher):
         self.prefix = static_url_path.rstrip("/") + "/"
         base = urlsplit(base_url)
         self.origin = (base.scheme.lower(), base.netloc.lower())
-
         self.fetches: list[tuple[str, str]] = []  # (url, "served" or "refused"), in order
 
     def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
@@ -132,12 +131,15 @@ class PdfRenderFailed(RuntimeError):
     """The PDF could not be rendered within its limits (time, memory) or at all."""
 
 
+def fetcher_settings(app: Flask) -> dict:
+    """What StaticOnlyFetcher takes for this app: its static folder and URL path, its address."""
+    return {"static_folder": app.static_folder, "static_url_path": app.static_url_path,
+            "base_url": pdf_base_url(app)}
+
+
 def static_fetcher(app: Flask) -> StaticOnlyFetcher:
     """The fetcher for this app: its static folder, its static URL path, its public address."""
-    return StaticOnlyFetcher(
-        static_folder=app.static_folder, static_url_path=app.static_url_path,
-        base_url=pdf_base_url(app),
-    )
+    return StaticOnlyFetcher(**fetcher_settings(app))
 
 
 def pdf_base_url(app: Flask) -> str:
@@ -155,9 +157,7 @@ def render_pdf(html: str) -> bytes:
     """The PDF of an HTML document, fetching nothing but our static files and data: URIs,
     rendered in a child process within the configured limits; PdfRenderFailed otherwise."""
     app = current_app._get_current_object()
-    fetcher = {"static_folder": app.static_folder, "static_url_path": app.static_url_path,
-               "base_url": pdf_base_url(app)}
-    rendering = render_isolated(html, fetcher=fetcher, limits=render_limits(app))
+    rendering = render_isolated(html, fetcher=fetcher_settings(app), limits=render_limits(app))
     for url, outcome in rendering.fetches:
         level = logging.WARNING if outcome == "refused" else logging.DEBUG
         log.log(level, "PDF fetch %s: %s", outcome, url[:200])

@@ -17,7 +17,12 @@ from tests.mail import free_port
 
 
 def postgres_bin() -> Path:
-    """Where this machine's PostgreSQL server programs are (initdb, pg_ctl)."""
+    """Where this machine's PostgreSQL server programs are (initdb, pg_ctl): Debian's
+    postgresql package, newest version first, else what pg_config says."""
+    debian = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"),
+                    key=lambda path: int(path.parts[-3]) if path.parts[-3].isdigit() else 0)
+    if debian:
+        return debian[-1].parent
     found = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True,  # noqa: S607
                            check=True, timeout=10)
     return Path(found.stdout.strip())

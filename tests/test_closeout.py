@@ -28,6 +28,7 @@ from portal.pdf import (
     FetchRefused,
     PdfRenderFailed,
     RenderLimits,
+    fetcher_settings,
     render_isolated,
     render_pdf,
     static_fetcher,
@@ -433,13 +434,8 @@ def test_a_pdf_past_its_time_limit_is_stopped_and_the_client_is_told_to_come_bac
     assert response.status_code == 200 and "Customer portal rebuild" in _pdf_text(response.data)
 
 
-def _static_fetcher_settings(app) -> dict:
-    return {"static_folder": app.static_folder, "static_url_path": app.static_url_path,
-            "base_url": app.config["BASE_URL"] + "/"}
-
-
 def test_a_pathological_document_cannot_hold_the_renderer_or_its_memory(app):
-    fetcher = _static_fetcher_settings(app)
+    fetcher = fetcher_settings(app)
     endless = "<table>" + "<tr><td>row</td><td>cell text</td></tr>" * 3000 + "</table>"
     with pytest.raises(PdfRenderFailed, match=r"longer than 0\.3 s"):
         render_isolated(endless, fetcher=fetcher, limits=RenderLimits(seconds=0.3, memory_mb=1024))

@@ -3,10 +3,10 @@
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import bindparam, func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal.access import visible_organizations, visible_projects
+from portal.access import client_project_versions, visible_organizations, visible_projects
 from portal.accounts.models import Organization
 from portal.auth.models import User
 from portal.db import local_today, utcnow
@@ -90,19 +90,9 @@ def client_dashboard(user: User) -> ClientDashboard:
     )
 
 
-# A client's projects are visible_projects(client): their organisation's. Built once, because
-# composing the statement per request cost more Python than running it, on the hottest path
-# there is (a live 304, and the cache key of every dashboard).
-_CLIENT_DASHBOARD_VERSION = select(
-    func.count(Project.id), func.coalesce(func.sum(Project.version), 0)
-).where(Project.organization_id == bindparam("organization_id"))
-
-
 def dashboard_version(client: User) -> str:
     """Changes whenever anything on the client's dashboard does: its ETag and cache key."""
-    count, total = db.session.execute(
-        _CLIENT_DASHBOARD_VERSION, {"organization_id": client.organization_id}
-    ).one()
+    count, total = client_project_versions(client)
     return f"d{count}-{total}"
 
 
