@@ -12,11 +12,18 @@ from datetime import date, timedelta
 from html import escape
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.auth.models import Role
 from portal.extensions import db
-from portal.projects.models import EtaChange, Milestone, Project, StatusUpdate, UpdateRevision
+from portal.projects.models import (
+    EtaChange,
+    Milestone,
+    Project,
+    StatusUpdate,
+    UpdateDraft,
+    UpdateRevision,
+)
 from tests.factories import PASSWORD
 from tests.forms import hidden_fields
 from tests.servers import Browser, Gunicorn
@@ -161,4 +168,29 @@ def test_six_staff_correcting_one_update_at_once_lose_no_text(app, make, server)
     assert len(earlier) == CORRECTORS  # six corrections: six earlier texts kept
     assert earlier[0] == original
     assert sorted([*earlier, current]) == sorted([original, *texts])  # each text exactly once
+    assert "Traceback" not in server.errors.read_text()
+
+
+def test_a_draft_saved_and_milestones_added_six_times_at_once_all_succeed(app, make, server):
+    make.user("priya@firm.example", role=Role.STAFF, name="Priya Nair")
+    project = make.project("Acme Corp", name="Office move")
+    browser = _signed_in(server, "priya@firm.example")
+    form = hidden_fields(browser.request(f"/staff/projects/{project.id}/updates/new")[2])
+
+    def save_draft(n: int):
+        return lambda: browser.request(f"/staff/projects/{project.id}/updates/new", {
+            **form, "action": "draft", "status": "on_track", "eta_confidence": "medium",
+            "body": f"Draft, take {n}.", "eta": "", "reason": ""})
+
+    def add_milestone(n: int):
+        return lambda: browser.request(f"/staff/projects/{project.id}/milestones", {
+            "csrf_token": form["csrf_token"], "title": f"Floor {n}", "owner_id": "0"})
+
+    results = _together(*(save_draft(n) for n in range(6)), *(add_milestone(n) for n in range(6)))
+
+    assert [status for status, _, _ in results] == [302] * 12
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(UpdateDraft)) == 1
+        titles = db.session.scalars(select(Milestone.title).order_by(Milestone.position)).all()
+        assert sorted(titles) == [f"Floor {n}" for n in range(6)]
     assert "Traceback" not in server.errors.read_text()
