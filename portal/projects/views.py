@@ -175,7 +175,8 @@ def _update_form(project) -> UpdateForm:
 
 def _publish_page(project, form, status: int = 200, preview=None, changed=None):
     by_id = {m.id: m for m in project.milestones}
-    rows = [(entry, by_id[int(entry.milestone_id.data)]) for entry in form.milestones]
+    rows = [(entry, by_id[int(entry.milestone_id.data)]) for entry in form.milestones
+            if int(entry.milestone_id.data) in by_id]  # one deleted meanwhile is not shown
     draft = services.draft_of(project, current_user)
     return render_template("projects/publish.html", form=form, project=project,
                            milestone_rows=rows, preview=preview, draft=draft,
