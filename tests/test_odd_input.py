@@ -21,6 +21,7 @@ from portal.pulses import services as pulses
 from portal.pulses.models import FollowUp, PulseRequest
 from tests.conftest import csrf_token
 from tests.factories import PASSWORD
+from tests.forms import hidden_fields
 from tests.hostile import post_form_fields
 
 # Turned down, with a message on the field, whatever the field.
@@ -238,6 +239,8 @@ def _sweep(app: Flask, spec: FormSpec, browser: FlaskClient) -> int:
                 assert _explains(response.get_data(as_text=True)), where
             elif kind != "password":
                 assert _stored(_snapshot(app), value.strip()), f"{where}: not stored as typed"
+            if response.status_code in (302, 303):  # saved: reopened with the new version
+                form.update(hidden_fields(browser.get(spec.page).get_data(as_text=True)))
         before = _snapshot(app)
     return posts
 

@@ -5,12 +5,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 from portal.accounts import services as account_services
-from portal.forms import PortalForm
+from portal.concurrency import VersionedForm
 
 TEXT_LIMIT = 20000
 
 
-class CloseoutForm(PortalForm):
+class CloseoutForm(VersionedForm):
     """Summary, outcomes and lessons in Markdown, and the client-care hand-off."""
 
     summary = TextAreaField(

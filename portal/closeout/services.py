@@ -10,6 +10,7 @@ from portal.audit import services as audit
 from portal.auth.models import User
 from portal.closeout.models import Closeout
 from portal.closeout.report import closeout_report
+from portal.concurrency import ChangedMeanwhile, check_version, edit_version, lock
 from portal.content.services import current_branding
 from portal.db import local_today, utcnow
 from portal.extensions import db
@@ -94,15 +95,30 @@ def _check_delivery(project: Project, on: date) -> None:
         )
 
 
+def closeout_version(closeout: Closeout | None) -> str:
+    """The version of what the closeout form shows: the text and the care contact (or that
+    there is no closeout yet)."""
+    if closeout is None:
+        return edit_version(None)
+    return edit_version(*(getattr(closeout, name) for name in TEXT_FIELDS),
+                        closeout.care_contact_id)
+
+
 def publish_closeout(
     project: Project, *, care_contact: User | None, delivered_on: date | None = None,
-    at: datetime | None = None, by: User | None = None, **text: str | None,
+    at: datetime | None = None, by: User | None = None, seen: str | None = None,
+    **text: str | None,
 ) -> Closeout:
     """Close out a finished project: close it, publish the summary and tell the client.
 
     `text` holds summary, outcomes, lessons, care_reach and care_next_steps. A project that is
-    still open is closed on `delivered_on` (default today where the client is).
+    still open is closed on `delivered_on` (default today where the client is). Someone else
+    publishing it first raises ChangedMeanwhile, as does a form opened on another version.
     """
+    lock(project)
+    if project.closeout is not None:
+        raise ChangedMeanwhile(closeout_version(project.closeout))
+    check_version(seen, closeout_version(None))
     if not is_finished(project):
         raise ProjectNotFinished(project)
     fields = _cleaned(care_contact, text)
@@ -126,9 +142,14 @@ def publish_closeout(
 
 def edit_closeout(
     closeout: Closeout, *, care_contact: User | None, at: datetime | None = None,
-    by: User | None = None, **text: str | None,
+    by: User | None = None, seen: str | None = None, **text: str | None,
 ) -> bool:
-    """Change a published closeout; the cached PDF goes. False when nothing changed."""
+    """Change a published closeout; the cached PDF goes. False when nothing changed.
+
+    `seen` is the closeout_version() the form was opened on; refused if it changed since.
+    """
+    lock(closeout.project, closeout)
+    check_version(seen, closeout_version(closeout))
     fields = _cleaned(care_contact, text)
     if care_contact.id == closeout.care_contact_id and all(
         getattr(closeout, name) == value for name, value in fields.items()

@@ -14,6 +14,7 @@ from portal.auth.models import User
 from portal.closeout import services
 from portal.closeout.forms import CloseoutForm
 from portal.closeout.report import closeout_report
+from portal.concurrency import ChangedMeanwhile
 from portal.db import local_today
 from portal.extensions import db
 from portal.markdown import render_markdown
@@ -35,6 +36,7 @@ def edit(project_id: int):
         obj=closeout, care_contact_id=closeout.care_contact_id if closeout else 0,
         delivered_on=local_today(project.organization.timezone),
     )
+    form.opened_on(services.closeout_version(closeout))
     if not form.validate_on_submit() or form.preview.data:
         return _render_form(project, form)
     contact = db.session.get(User, form.care_contact_id.data)
@@ -42,14 +44,18 @@ def edit(project_id: int):
         if closeout is None:
             services.publish_closeout(
                 project, care_contact=contact, delivered_on=form.delivered_on.data,
-                by=current_user, **form.text_for_service(),
+                by=current_user, seen=form.seen_version(), **form.text_for_service(),
             )
             message = "Closeout published: the client can read it and download the PDF."
         elif services.edit_closeout(closeout, care_contact=contact, by=current_user,
-                                    **form.text_for_service()):
+                                    seen=form.seen_version(), **form.text_for_service()):
             message = "Closeout saved: the client sees the change, and the PDF is renewed."
         else:
             message = "Nothing had changed."
+    except ChangedMeanwhile as changed:
+        db.session.rollback()
+        form.show_current(changed)
+        return _render_form(project, form, changed=changed)
     except services.CloseoutError as error:
         db.session.rollback()
         errors = getattr(form, error.field).errors if error.field else form.form_errors
@@ -61,16 +67,17 @@ def edit(project_id: int):
     return redirect(url_for("closeout.show", project_id=project.id))
 
 
-def _render_form(project: Project, form: CloseoutForm):
-    """The form, with a sanitised preview when Preview was pressed; 422 when it had errors."""
+def _render_form(project: Project, form: CloseoutForm, changed: ChangedMeanwhile | None = None):
+    """The form, with a sanitised preview when Preview was pressed; 422 when it had errors,
+    409 when it came back because the closeout changed meanwhile."""
     preview = None
     if form.is_submitted() and form.preview.data:
         preview = {name: render_markdown(getattr(form, name).data) for name in MARKDOWN_FIELDS}
         preview["care_contact"] = db.session.get(User, form.care_contact_id.data or 0)
-    status = 422 if form.errors else 200
+    status = 409 if changed else 422 if form.errors else 200
     return render_template(
         "closeout/edit.html", form=form, project=project, closeout=project.closeout,
-        preview=preview, finished=services.is_finished(project),
+        preview=preview, finished=services.is_finished(project), changed=changed,
     ), status
 
 

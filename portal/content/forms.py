@@ -5,6 +5,7 @@ from wtforms import BooleanField, ColorField, StringField, SubmitField, TextArea
 from wtforms.fields.choices import RadioField, SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp
 
+from portal.concurrency import VersionedForm
 from portal.content.services import MAX_LOGO_BYTES
 from portal.forms import PortalForm
 
@@ -34,7 +35,7 @@ class SettingsForm(PortalForm):
         return upload.read()
 
 
-class ValueForm(PortalForm):
+class ValueForm(VersionedForm):
     """One core value and an example of how the firm lives it."""
 
     title = StringField("Value", validators=[DataRequired(), Length(max=120)])
@@ -53,7 +54,7 @@ class ValueForm(PortalForm):
         return {"title": self.title.data, "body": self.body.data, "example": self.example.data}
 
 
-class StepForm(PortalForm):
+class StepForm(VersionedForm):
     """One step of the recruiting and selection process."""
 
     title = StringField("Step", validators=[DataRequired(), Length(max=120)])

@@ -14,6 +14,7 @@ from sqlalchemy.orm import undefer
 
 from portal.audit import services as audit
 from portal.auth.models import User
+from portal.concurrency import check_version, edit_version, lock
 from portal.content.models import SETTINGS_ID, FirmSettings, ProcessStep, ValueItem
 from portal.db import utcnow
 from portal.extensions import db
@@ -189,8 +190,19 @@ def add_item(model: type[OrderedItem], *, by: User | None, **fields: str) -> Ord
     return item
 
 
-def update_item(item: OrderedItem, *, by: User | None, **fields: str) -> None:
-    """Change the text of a value or a process step; its place in the list stays."""
+def item_version(item: OrderedItem) -> str:
+    """The version of what the edit form of a value or a process step shows: its text."""
+    return edit_version(item.title, item.body, getattr(item, "example", None))
+
+
+def update_item(item: OrderedItem, *, by: User | None, seen: str | None = None,
+                **fields: str) -> None:
+    """Change the text of a value or a process step; its place in the list stays.
+
+    `seen` is the item_version() the form was opened on; refused if it changed since.
+    """
+    lock(item)
+    check_version(seen, item_version(item))
     for name, value in _cleaned(fields).items():
         setattr(item, name, value)
     db.session.flush()

@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from portal.access import admin_required
+from portal.concurrency import ChangedMeanwhile
 from portal.content import services
 from portal.content.forms import MoveForm, SettingsForm, StepForm, ValueForm
 from portal.content.models import ProcessStep, ValueItem
@@ -161,23 +162,32 @@ def edit_item(kind: str, item_id: int):
     spec = KINDS[kind]
     item = db.session.get(spec.model, item_id) or abort(404)
     form = spec.form(obj=item)
+    form.opened_on(services.item_version(item))
     if not form.validate_on_submit() or form.preview.data:
         return _render_item_form(spec, kind, form, item=item)
-    services.update_item(item, by=current_user, **form.data_for_service())
+    try:
+        services.update_item(item, by=current_user, seen=form.seen_version(),
+                             **form.data_for_service())
+    except ChangedMeanwhile as changed:
+        db.session.rollback()
+        form.show_current(changed)
+        return _render_item_form(spec, kind, form, item=item, changed=changed)
     db.session.commit()
     flash(f"“{item.title}” saved.", "success")
     return redirect(url_for("content.admin_index", _anchor=kind))
 
 
-def _render_item_form(spec: Kind, kind: str, form: PortalForm, *, item):
-    """The form, with a sanitised preview when Preview was pressed; 422 when it had errors."""
+def _render_item_form(spec: Kind, kind: str, form: PortalForm, *, item,
+                      changed: ChangedMeanwhile | None = None):
+    """The form, with a sanitised preview when Preview was pressed; 422 when it had errors,
+    409 when it came back because the item changed meanwhile."""
     preview = None
     if form.is_submitted() and form.preview.data:
         preview = {name: render_markdown(getattr(form, name).data) for name in spec.markdown_fields}
-    status = 422 if form.errors else 200
+    status = 409 if changed else 422 if form.errors else 200
     return render_template(
         "content/item_form.html", form=form, kind=kind, noun=spec.noun, item=item,
-        preview=preview,
+        preview=preview, changed=changed,
     ), status
 
 

@@ -15,6 +15,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from portal.accounts import services as account_services
+from portal.concurrency import VersionedForm
 from portal.forms import PortalForm, PortalSubform
 from portal.projects.models import Confidence, FunnelStage, ProjectStatus, QuestionKind
 
@@ -76,7 +77,7 @@ class MilestoneChangeForm(PortalSubform):
         self.owner_id.choices = _people_choices()
 
 
-class UpdateForm(PortalForm):
+class UpdateForm(VersionedForm):
     """A status update, which may move the ETA and change milestones; or a draft of one."""
 
     status = SelectField("Status", choices=STATUS_CHOICES)
@@ -119,7 +120,7 @@ class UpdateForm(PortalForm):
         ]
 
 
-class EditUpdateForm(PortalForm):
+class EditUpdateForm(VersionedForm):
     """Correcting a published update: the earlier text is kept as a revision."""
 
     body = TextAreaField(

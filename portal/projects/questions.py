@@ -5,6 +5,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.audit import services as audit
 from portal.auth.models import User
+from portal.concurrency import lock
 from portal.db import utcnow
 from portal.extensions import db
 from portal.notifications import services as notifications
@@ -38,6 +39,7 @@ def reply_to(question: Question, *, author: User, body: str) -> Reply:
     """Add to the thread; the first reply from staff is the time to first answer."""
     if not body.strip():
         raise EmptyMessage()
+    lock(question.project, question)  # two first answers at once: the earlier one counts
     reply = Reply(question=question, author=author, body=body.strip(), posted_at=utcnow())
     db.session.add(reply)
     if author.is_staff and question.first_answered_at is None:

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from portal.accounts.models import Organization
 from portal.audit import services as audit
 from portal.auth.models import User
+from portal.concurrency import check_version, edit_version, lock
 from portal.db import local_today, utcnow
 from portal.extensions import db
 from portal.notifications import services as notifications
@@ -130,6 +131,7 @@ def add_milestone(
     project: Project, *, title: str, owner: User | None = None, planned_on: date | None = None
 ) -> Milestone:
     """Append a milestone; its first ETA is the planned date."""
+    lock(project)  # its place is counted from the others
     milestone = Milestone(
         title=title.strip(), owner=owner, planned_on=planned_on, eta=planned_on,
         position=len(project.milestones),
@@ -169,16 +171,22 @@ def publish_update(
     published_at: datetime | None = None,
     internal_note: str | None = None,
     ask_feedback: bool = False,
+    seen: str | None = None,
 ) -> StatusUpdate:
     """Publish a status update; it may move the ETA, and a later ETA needs a reason.
 
-    Publishing replaces the author's draft for this project, if there was one.
+    Checked against the project as it is now, locked: `seen` is the plan_version() the form
+    was opened on, refused (ChangedMeanwhile) if the plan changed since. Publishing replaces
+    the author's draft for this project, if there was one.
     """
+    lock(project)
+    lock(*project.milestones)
+    check_version(seen, plan_version(project))
     if project.is_closed:
         raise ProjectClosed()
     if not body.strip():
         raise EmptyUpdate()
-    published_at = published_at or utcnow()
+    published_at = published_at or utcnow()  # after the lock: the history is in time order
     today = published_at.astimezone(ZoneInfo(project.organization.timezone)).date()
     if (eta or project.eta) is not None and (eta or project.eta) < today:
         raise EtaInPast()
@@ -210,11 +218,21 @@ def publish_update(
     return update
 
 
+def plan_version(project: Project) -> str:
+    """The version of what the publish form shows and may change: the project's status and
+    ETA, and each open milestone's ETA, owner and completion."""
+    return edit_version(
+        project.status, project.eta, project.eta_confidence,
+        [(m.id, m.eta, m.owner_id, m.completed_on) for m in project.milestones if not m.is_done],
+    )
+
+
 def move_milestone_eta(
     milestone: Milestone, *, eta: date, by: User, reason: str | None = None,
     at: datetime | None = None,
 ) -> EtaChange | None:
-    """Give a milestone a new ETA, kept in the project's ETA history."""
+    """Give a milestone a new ETA, kept in the project's ETA history (checked as it is now)."""
+    lock(milestone.project, milestone)
     if milestone.project.is_closed:
         raise ProjectClosed()
     if eta == milestone.eta:
@@ -311,6 +329,7 @@ def change_milestone(
     reason: str | None = None, at: datetime | None = None,
 ) -> None:
     """Apply a new ETA or a completion staff entered for one milestone alongside an update."""
+    lock(milestone.project, milestone)
     if milestone.project.is_closed:
         raise ProjectClosed()
     if eta is not None and not milestone.is_done:
@@ -332,6 +351,7 @@ def save_draft(
     ask_feedback: bool = False,
 ) -> UpdateDraft:
     """Keep an update for later; the client sees nothing of it until it is published."""
+    lock(project)  # one draft per author: a double submit finds the first one
     if project.is_closed:
         raise ProjectClosed()
     draft = draft_of(project, author) or UpdateDraft(project=project, author=author)
@@ -350,9 +370,19 @@ def discard_draft(project: Project, *, author: User) -> None:
         db.session.delete(draft)
 
 
+def correction_version(update: StatusUpdate) -> str:
+    """The version of what the correction form shows: the update's text and internal note."""
+    return edit_version(update.body, update.internal_note)
+
+
 def edit_update(update: StatusUpdate, *, editor: User, body: str,
-                internal_note: str | None) -> None:
-    """Correct a published update; the words it had are kept as a revision, marked edited."""
+                internal_note: str | None, seen: str | None = None) -> None:
+    """Correct a published update; the words it had are kept as a revision, marked edited.
+
+    `seen` is the correction_version() the form was opened on; refused if it changed since.
+    """
+    lock(update.project, update)
+    check_version(seen, correction_version(update))
     if not body.strip():
         raise EmptyUpdate()
     update.internal_note = (internal_note or "").strip() or None

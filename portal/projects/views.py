@@ -12,6 +12,7 @@ from portal.access import (
     staff_required,
 )
 from portal.auth.models import User
+from portal.concurrency import ChangedMeanwhile
 from portal.db import database_id, local_today
 from portal.extensions import db
 from portal.live import live_fragment
@@ -161,21 +162,25 @@ def _update_form(project) -> UpdateForm:
     draft = services.draft_of(project, current_user)
     source = draft or project
     open_milestones = [m for m in project.milestones if not m.is_done]
-    return UpdateForm(
+    form = UpdateForm(
         status=source.status.value, eta=source.eta, eta_confidence=source.eta_confidence.value,
         body=draft.body if draft else "", reason=draft.reason if draft else "",
         internal_note=draft.internal_note if draft else "",
         ask_feedback=draft.ask_feedback if draft else False,
         milestones=[{"milestone_id": m.id, "owner_id": m.owner_id or 0} for m in open_milestones],
     )
+    form.opened_on(services.plan_version(project))
+    return form
 
 
-def _publish_page(project, form, status: int = 200, preview=None):
+def _publish_page(project, form, status: int = 200, preview=None, changed=None):
     by_id = {m.id: m for m in project.milestones}
-    rows = [(entry, by_id[int(entry.milestone_id.data)]) for entry in form.milestones]
+    rows = [(entry, by_id[int(entry.milestone_id.data)]) for entry in form.milestones
+            if int(entry.milestone_id.data) in by_id]  # one deleted meanwhile is not shown
     draft = services.draft_of(project, current_user)
     return render_template("projects/publish.html", form=form, project=project,
-                           milestone_rows=rows, preview=preview, draft=draft), status
+                           milestone_rows=rows, preview=preview, draft=draft,
+                           changed=changed), status
 
 
 def _apply_milestone_changes(project, form, update) -> None:
@@ -214,8 +219,12 @@ def publish(project_id: int):
             services.save_draft(project, author=current_user, **form.data_for_service())
         else:
             update = services.publish_update(project, author=current_user,
-                                             **form.data_for_service())
+                                             seen=form.seen_version(), **form.data_for_service())
             _apply_milestone_changes(project, form, update)
+    except ChangedMeanwhile as changed:
+        db.session.rollback()
+        form.show_current(changed)
+        return _publish_page(project, form, 409, changed=changed)
     except services.ProjectError as error:
         db.session.rollback()
         target = getattr(error, "entry", form)
@@ -244,13 +253,19 @@ def edit_update(update_id: int):
     """Correct a published update; the client sees it marked as edited."""
     update = get_update_or_404(update_id)
     form = EditUpdateForm(obj=update)
+    form.opened_on(services.correction_version(update))
     if not form.validate_on_submit():
         return render_template("projects/edit_update.html", form=form, update=update), (
             _form_status(form)
         )
     try:
         services.edit_update(update, editor=current_user, body=form.body.data,
-                             internal_note=form.internal_note.data)
+                             internal_note=form.internal_note.data, seen=form.seen_version())
+    except ChangedMeanwhile as changed:
+        db.session.rollback()
+        form.show_current(changed)
+        return render_template("projects/edit_update.html", form=form, update=update,
+                               changed=changed), 409
     except services.ProjectError as error:
         form.body.errors.append(str(error))
         return render_template("projects/edit_update.html", form=form, update=update), 422

@@ -1,0 +1,196 @@
+"""Staff editing the same thing at the same instant, through real gunicorn (2 workers x 4
+threads) on the database under test: two people moving one project's ETA (and a milestone's)
+at once, and six people correcting one published update at once. Whatever the order, the ETA
+history chains, a later ETA always has a reason, and no text anyone wrote is silently lost:
+it is either saved (current or kept as an earlier version) or handed back in the form with
+"this changed while you were editing". Bounded: a few rounds, each request with a 10-second
+timeout, each person submitting at most 20 times."""
+
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+from html import escape
+
+import pytest
+from sqlalchemy import func, select
+
+from portal.auth.models import Role
+from portal.extensions import db
+from portal.projects.models import (
+    EtaChange,
+    Milestone,
+    Project,
+    StatusUpdate,
+    UpdateDraft,
+    UpdateRevision,
+)
+from tests.factories import PASSWORD
+from tests.forms import hidden_fields
+from tests.servers import Browser, Gunicorn
+
+CHANGED = "This changed while you were editing: here is the current state."
+LATER_NEEDS_REASON = "The new ETA is later than the one the client was given: say why."
+ROUNDS = 4  # projects raced in turn: each round is one instant two people publish together
+CORRECTORS = 6
+
+
+@pytest.fixture
+def server(app, database_url, tmp_path):
+    """The portal under gunicorn, as staff reach it."""
+    server = Gunicorn(database_url=database_url, instance=tmp_path / "instance",
+                      log=tmp_path / "access.log", workers=2, threads=4,
+                      PORTAL_SECRET_KEY=app.config["SECRET_KEY"],
+                      PORTAL_SIGN_IN_LIMIT_PER_ADDRESS='"1000 per minute"')
+    try:
+        server.wait_until_serving()
+        yield server
+    finally:
+        server.stop()
+
+
+def _signed_in(server: Gunicorn, email: str) -> Browser:
+    browser = Browser(server.base)
+    status, _, _ = browser.post_form("/login", {"email": email, "password": PASSWORD})
+    assert status == 302, f"{email} could not sign in"
+    return browser
+
+
+def _together(*submits):
+    """Run the submits in threads released at the same instant; what each returned."""
+    start = threading.Barrier(len(submits), timeout=30)
+
+    def run(submit):
+        start.wait()
+        return submit()
+
+    with ThreadPoolExecutor(max_workers=len(submits)) as pool:
+        return list(pool.map(run, submits))
+
+
+def _chain(app, *where) -> list[tuple]:
+    with app.app_context():
+        changes = db.session.scalars(select(EtaChange).where(*where)
+                                     .order_by(EtaChange.changed_at, EtaChange.id)).all()
+        return [(c.old_eta, c.new_eta, c.reason) for c in changes]
+
+
+def _assert_chained(history: list[tuple], *, start: date, now: date | None) -> None:
+    """Each change starts where the previous one ended; every later date has a reason."""
+    assert history, "no ETA change was saved at all"
+    ended = start
+    for old, new, reason in history:
+        assert old == ended, f"history does not chain: {history}"
+        assert new <= old or reason, f"a later ETA was saved without a reason: {history}"
+        ended = new
+    assert now == ended
+
+
+def _publishing(browser: Browser, path: str, form: dict, *, eta: date, body: str):
+    """Submitting the publish form opened earlier: the project's and its milestone's ETA moved
+    to `eta`, with no reason given."""
+    return lambda: browser.request(path, {
+        **form, "action": "publish", "status": "on_track", "eta_confidence": "medium",
+        "body": body, "eta": eta.isoformat(), "reason": "", "milestones-0-eta": eta.isoformat(),
+        "milestones-0-owner_id": "0", "milestones-0-reason": "",
+    })
+
+
+def test_two_staff_moving_one_eta_at_once_keep_the_history_chained(app, make, server):
+    make.user("priya@firm.example", role=Role.STAFF, name="Priya Nair")
+    make.user("sam@firm.example", role=Role.STAFF, name="Sam Okafor")
+    priya, sam = (_signed_in(server, f"{name}@firm.example") for name in ("priya", "sam"))
+    today = date.today()
+    start, earlier, later = (today + timedelta(days=days) for days in (30, 20, 25))
+    for round_ in range(ROUNDS):
+        project = make.project("Acme Corp", name=f"Rollout {round_}", eta_in_days=30)
+        milestone = make.milestone(project, title="Cabling", planned_in_days=30)
+        path = f"/staff/projects/{project.id}/updates/new"
+
+        # Both open the form while the ETA is `start`; Priya brings it earlier, Sam later than
+        # Priya's but earlier than what he saw, so he gives no reason.
+        forms = [hidden_fields(browser.request(path)[2]) for browser in (priya, sam)]
+        words = [f"{who}: floor {round_} cabled." for who in ("Priya", "Sam")]
+        results = [(status, page) for status, _, page in _together(
+            _publishing(priya, path, forms[0], eta=earlier, body=words[0]),
+            _publishing(sam, path, forms[1], eta=later, body=words[1]))]
+
+        assert all(status in (302, 409, 422) for status, _ in results), results
+        assert any(status == 302 for status, _ in results)
+        for (status, page), body in zip(results, words, strict=True):
+            if status != 302:  # refused: told why, with their words still in the form
+                assert CHANGED in page or LATER_NEEDS_REASON in page
+                assert body in page
+        with app.app_context():
+            now = db.session.get(Project, project.id).eta
+            milestone_now = db.session.get(Milestone, milestone.id).eta
+        _assert_chained(_chain(app, EtaChange.project_id == project.id,
+                               EtaChange.milestone_id.is_(None)), start=start, now=now)
+        _assert_chained(_chain(app, EtaChange.milestone_id == milestone.id),
+                        start=start, now=milestone_now)
+    assert "Traceback" not in server.errors.read_text()
+
+
+def _correct_until_saved(browser: Browser, path: str, form: dict, text: str) -> list[int]:
+    """Submit a correction as a person would: when it comes back as changed meanwhile, read
+    the current state and submit the same words again with the returned form. Its statuses."""
+    statuses = []
+    for _ in range(20):
+        status, _, page = browser.request(path, {**form, "body": text, "internal_note": ""})
+        statuses.append(status)
+        if status != 409:
+            return statuses
+        assert CHANGED in page and escape(text) in page  # told, and nothing typed is lost
+        form = hidden_fields(page)
+    return statuses
+
+
+def test_six_staff_correcting_one_update_at_once_lose_no_text(app, make, server):
+    people = [make.user(f"staff{n}@firm.example", role=Role.STAFF) for n in range(CORRECTORS)]
+    project = make.project("Acme Corp", name="Data centre move")
+    original = "Racks arrive on Tuesday."
+    update = make.update(project, author=people[0], body=original)
+    path = f"/staff/updates/{update.id}/edit"
+    browsers = [_signed_in(server, person.email) for person in people]
+    forms = [hidden_fields(browser.request(path)[2]) for browser in browsers]
+    texts = [f"Racks arrive on Tuesday, says person {n}." for n in range(CORRECTORS)]
+
+    results = _together(*[
+        lambda n=n: _correct_until_saved(browsers[n], path, forms[n], texts[n])
+        for n in range(CORRECTORS)
+    ])
+
+    assert all(statuses[-1] == 302 for statuses in results), results
+    with app.app_context():
+        current = db.session.get(StatusUpdate, update.id).body
+        earlier = db.session.scalars(
+            select(UpdateRevision.body).where(UpdateRevision.update_id == update.id)
+            .order_by(UpdateRevision.replaced_at, UpdateRevision.id)).all()
+    assert len(earlier) == CORRECTORS  # six corrections: six earlier texts kept
+    assert earlier[0] == original
+    assert sorted([*earlier, current]) == sorted([original, *texts])  # each text exactly once
+    assert "Traceback" not in server.errors.read_text()
+
+
+def test_a_draft_saved_and_milestones_added_six_times_at_once_all_succeed(app, make, server):
+    make.user("priya@firm.example", role=Role.STAFF, name="Priya Nair")
+    project = make.project("Acme Corp", name="Office move")
+    browser = _signed_in(server, "priya@firm.example")
+    form = hidden_fields(browser.request(f"/staff/projects/{project.id}/updates/new")[2])
+
+    def save_draft(n: int):
+        return lambda: browser.request(f"/staff/projects/{project.id}/updates/new", {
+            **form, "action": "draft", "status": "on_track", "eta_confidence": "medium",
+            "body": f"Draft, take {n}.", "eta": "", "reason": ""})
+
+    def add_milestone(n: int):
+        return lambda: browser.request(f"/staff/projects/{project.id}/milestones", {
+            "csrf_token": form["csrf_token"], "title": f"Floor {n}", "owner_id": "0"})
+
+    results = _together(*(save_draft(n) for n in range(6)), *(add_milestone(n) for n in range(6)))
+
+    assert [status for status, _, _ in results] == [302] * 12
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(UpdateDraft)) == 1
+        titles = db.session.scalars(select(Milestone.title).order_by(Milestone.position)).all()
+        assert sorted(titles) == [f"Floor {n}" for n in range(6)]
+    assert "Traceback" not in server.errors.read_text()
