@@ -56,6 +56,7 @@ class FormSpec:
     refused_by_redirect: bool = False  # an inline form: refused back to its page, flashed
     finished_project: bool = False  # the project in its URL is done (closeouts)
     url_values: dict[str, str] = field(default_factory=dict)
+    stamped: bool = False  # the form carries a stamp of what it showed: shown again after a save
 
     def __str__(self) -> str:
         sent = self.page if self.page == self.action else f"{self.page} -> {self.action}"
@@ -79,6 +80,9 @@ FORMS = [
              "/staff/accounts/<int:organization_id>/invite"),
     FormSpec("staff", "/staff/projects/new", "/staff/projects/new"),
     FormSpec("staff", "/projects/<int:project_id>", "/staff/projects/<int:project_id>/milestones"),
+    FormSpec("staff", "/staff/projects/<int:project_id>/milestones/<int:milestone_id>/rename",
+             "/staff/projects/<int:project_id>/milestones/<int:milestone_id>/rename",
+             stamped=True),
     FormSpec("staff", "/projects/<int:project_id>", "/staff/projects/<int:project_id>/funnel",
              {"as_of": "2026-01-05"}),
     FormSpec("staff", "/staff/projects/<int:project_id>/updates/new",
@@ -112,6 +116,7 @@ NO_TEXT_FIELDS = {
     "/admin/content/<any(values, steps):kind>/<int:item_id>/move",
     "/staff/health/alerts/<int:alert_id>/acknowledge",
     "/staff/projects/<int:project_id>/draft/discard",
+    "/staff/projects/<int:project_id>/milestones/<int:milestone_id>/delete",
     "/unsubscribe/<token>", "/login/email-link/<token>",
 }
 # The same form class as a swept route: NewPasswordForm (the new password fields of
@@ -137,14 +142,15 @@ def odd_portal(app, make) -> dict[str, object]:
     make.user("admin@firm.example", role=Role.ADMIN)
     client = make.user("jordan@acme.example", organization="Acme Corp")
     project = make.project("Acme Corp", name="Portal rebuild")
-    make.milestone(project, title="Design", owner=staff)
+    milestone = make.milestone(project, title="Design", owner=staff)
     update = make.update(project, author=staff)
     question = make.question(project, author=client)
     finished = make.project("Acme Corp", name="Data move", status=ProjectStatus.DONE)
     token, follow_up = _unhappy_pulse(app, make, client)
     return {"project_id": project.id, "finished_id": finished.id, "update_id": update.id,
             "question_id": question.id, "organization_id": project.organization_id,
-            "token": token, "follow_up_id": follow_up, "template_id": 1, "staff_id": staff.id}
+            "token": token, "follow_up_id": follow_up, "template_id": 1, "staff_id": staff.id,
+            "milestone_id": milestone.id}
 
 
 def _url(template: str, values: dict[str, object]) -> str:
@@ -238,6 +244,9 @@ def _sweep(app: Flask, spec: FormSpec, browser: FlaskClient) -> int:
                 assert _explains(response.get_data(as_text=True)), where
             elif kind != "password":
                 assert _stored(_snapshot(app), value.strip()), f"{where}: not stored as typed"
+            if spec.stamped and response.status_code in (302, 303):
+                form = post_form_fields(browser.get(spec.page).get_data(as_text=True),
+                                        spec.action, spec.page)[0]
         before = _snapshot(app)
     return posts
 
