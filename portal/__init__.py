@@ -33,9 +33,10 @@ def create_app(overrides: dict | None = None, *, instance_path: str | None = Non
     register_extensions(app)
     register_blueprints(app)
     register_commands(app)
-    from portal import errors, fragments, static_files, templating
+    from portal import deadline, errors, fragments, static_files, templating
 
     errors.register(app)
+    deadline.register(app)
     fragments.register(app)
     templating.register(app)
     static_files.register(app)

@@ -12,7 +12,7 @@ from portal.accounts.models import Organization
 from portal.auth.models import User
 from portal.closeout.models import Closeout
 from portal.extensions import db
-from portal.projects.models import Project, Question, StatusUpdate
+from portal.projects.models import Milestone, Project, Question, StatusUpdate
 
 
 def visible_projects(user: User) -> Select[tuple[Project]]:
@@ -80,6 +80,14 @@ def get_question_or_404(project: Project, question_id: int) -> Question:
     if question is None or question.project_id != project.id:
         abort(404)
     return question
+
+
+def get_milestone_or_404(project: Project, milestone_id: int) -> Milestone:
+    """A milestone of a project the caller has already loaded through get_project_or_404."""
+    milestone = db.session.get(Milestone, milestone_id)
+    if milestone is None or milestone.project_id != project.id:
+        abort(404)
+    return milestone
 
 
 def get_update_or_404(update_id: int) -> StatusUpdate:

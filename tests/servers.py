@@ -71,9 +71,9 @@ class Gunicorn:
     """gunicorn with the portal on a free port of 127.0.0.1; stop() ends it."""
 
     def __init__(self, *, database_url: str, instance: Path, log: Path, workers: int = 2,
-                 threads: int = 1, **env: str) -> None:
+                 threads: int = 1, factory: str = "portal:create_app", **env: str) -> None:
         self.port, self.log, self.errors = free_port(), log, log.with_suffix(".errors")
-        self.instance = instance
+        self.instance, self.factory = instance, factory
         inherited = {k: v for k, v in os.environ.items() if k != "PORTAL_SECRET_KEY"}
         # Unless given, the workers share instance/secret_key, made by the first to start.
         environment = {**inherited, "PORTAL_DATABASE_URL": database_url, **env}
@@ -88,7 +88,7 @@ class Gunicorn:
              "--bind", f"127.0.0.1:{self.port}", "--timeout", "30",
              "--access-logfile", str(self.log),
              "--access-logformat", "%(p)s %(m)s %(U)s %(s)s",
-             f"portal:create_app(instance_path={str(self.instance)!r})"],
+             f"{self.factory}(instance_path={str(self.instance)!r})"],
             env=environment, stdout=subprocess.DEVNULL, stderr=errors,
         )
 

@@ -9,7 +9,7 @@ from tests.conftest import csrf_token
 # item_id: a firm value or process step; only admins edit them (everyone reads the public pages).
 OBJECT_ARGUMENTS = {
     "project_id", "organization_id", "user_id", "question_id", "item_id", "update_id",
-    "follow_up_id", "template_id", "alert_id",
+    "follow_up_id", "template_id", "alert_id", "milestone_id",
 }
 # Arguments that pick a page rather than an object, with the value the checks use.
 # token: a signed pulse or unsubscribe token, its own proof of access; a bad one is refused.
@@ -25,14 +25,16 @@ def two_clients(make):
     make.user("jordan@acme.example", organization="Acme Corp")
     globex_user = make.user("elena@globex.example", organization="Globex")
     acme = make.project("Acme Corp", name="Customer portal rebuild")
+    acme_step = make.milestone(acme, title="Design")
     globex = make.project("Globex", name="Network refresh")
-    make.milestone(globex, title="Secret Globex milestone", owner=staff)
+    milestone = make.milestone(globex, title="Secret Globex milestone", owner=staff)
     update = make.update(globex, author=staff, body="Globex-only news")
     question = make.question(globex, author=globex_user, body="Globex-only question")
     closed = make.project("Globex", name="Globex data centre move", status=ProjectStatus.DONE)
     make.closeout(closed, contact=staff, summary="Globex-only closeout")
     return {"acme": acme, "globex": globex, "globex_user": globex_user, "question": question,
-            "update": update, "globex_closed": closed}
+            "update": update, "globex_closed": closed, "milestone": milestone,
+            "acme_step": acme_step}
 
 
 def _url_for_rule(app, rule, values: dict) -> str:
@@ -68,6 +70,7 @@ def test_a_client_of_acme_gets_404_for_every_globex_url(app, signed_in, two_clie
         "follow_up_id": 1,
         "template_id": 1,
         "alert_id": 1,
+        "milestone_id": two_clients["milestone"].id,
     }
     closed_out = {**values, "project_id": two_clients["globex_closed"].id}
     for rule in _object_routes(app):
@@ -77,7 +80,7 @@ def test_a_client_of_acme_gets_404_for_every_globex_url(app, signed_in, two_clie
                 body = response.get_data(as_text=True)
                 assert response.status_code == 404, f"{method} {url}"
                 assert "Network refresh" not in body and "Globex-only" not in body
-                assert "data centre" not in body
+                assert "data centre" not in body and "Secret Globex" not in body
 
 
 def test_a_question_of_another_organisation_is_404_even_under_ones_own_project(
@@ -95,8 +98,11 @@ def test_a_client_sees_their_own_project_but_not_staff_pages(signed_in, two_clie
     page = browser.get(f"/projects/{two_clients['acme'].id}")
     assert page.status_code == 200
     assert "Customer portal rebuild" in page.get_data(as_text=True)
+    acme, own = two_clients["acme"], two_clients["acme_step"].id
     for staff_page in ("/staff/accounts/new", "/staff/projects/new", "/admin/users",
-                       f"/staff/projects/{two_clients['acme'].id}/updates/new"):
+                       f"/staff/projects/{acme.id}/updates/new",
+                       f"/staff/projects/{acme.id}/milestones/{own}/rename",
+                       f"/staff/projects/{acme.id}/milestones/{own}/delete"):
         assert browser.get(staff_page).status_code == 404, staff_page
 
 
@@ -121,7 +127,8 @@ def test_admins_manage_users(signed_in, two_clients):
 
 def test_anonymous_visitors_are_sent_to_sign_in_from_every_page(app, client, two_clients):
     values = {"project_id": 1, "organization_id": 1, "user_id": 1, "question_id": 1, "item_id": 1,
-              "update_id": 1, "follow_up_id": 1, "template_id": 1, "alert_id": 1}
+              "update_id": 1, "follow_up_id": 1, "template_id": 1, "alert_id": 1,
+              "milestone_id": 1}
     # /login/two-factor is the second step of signing in: without a password step just taken
     # it sends the visitor back to /login (tests/test_two_factor.py).
     public = {"/login", "/login/two-factor", "/healthz", "/static/<path:filename>", "/values",

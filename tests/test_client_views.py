@@ -6,8 +6,8 @@ import pytest
 
 from portal.auth.models import Role, User
 from portal.extensions import db
+from portal.projects import milestones, track_record
 from portal.projects import services as project_services
-from portal.projects import track_record
 from portal.projects.models import EtaChange, Milestone, Project
 
 
@@ -136,6 +136,17 @@ def test_every_change_a_client_can_see_bumps_the_project_version(app, staff, mak
         db.session.commit()
         versions.append(db.session.get(Project, project.id).version)
         project_services.complete_milestone(m, on=date.today())
+        db.session.commit()
+        versions.append(db.session.get(Project, project.id).version)
+        by = db.session.get(User, staff.id)
+        milestones.rename_milestone(m, title="Design, mended", stamp=milestones.milestone_stamp(m),
+                                    by=by)
+        db.session.commit()
+        versions.append(db.session.get(Project, project.id).version)
+        extra = project_services.add_milestone(db.session.get(Project, project.id), title="Extra")
+        db.session.commit()
+        versions.append(db.session.get(Project, project.id).version)
+        milestones.delete_milestone(extra, stamp=milestones.milestone_stamp(extra), by=by)
         db.session.commit()
         versions.append(db.session.get(Project, project.id).version)
     assert versions == sorted(set(versions))

@@ -80,6 +80,8 @@ FORMS = [
              "/staff/accounts/<int:organization_id>/invite"),
     FormSpec("staff", "/staff/projects/new", "/staff/projects/new"),
     FormSpec("staff", "/projects/<int:project_id>", "/staff/projects/<int:project_id>/milestones"),
+    FormSpec("staff", "/staff/projects/<int:project_id>/milestones/<int:milestone_id>/rename",
+             "/staff/projects/<int:project_id>/milestones/<int:milestone_id>/rename"),
     FormSpec("staff", "/projects/<int:project_id>", "/staff/projects/<int:project_id>/funnel",
              {"as_of": "2026-01-05"}),
     FormSpec("staff", "/staff/projects/<int:project_id>/updates/new",
@@ -113,6 +115,7 @@ NO_TEXT_FIELDS = {
     "/admin/content/<any(values, steps):kind>/<int:item_id>/move",
     "/staff/health/alerts/<int:alert_id>/acknowledge",
     "/staff/projects/<int:project_id>/draft/discard",
+    "/staff/projects/<int:project_id>/milestones/<int:milestone_id>/delete",
     "/unsubscribe/<token>", "/login/email-link/<token>",
 }
 # The same form class as a swept route: NewPasswordForm (the new password fields of
@@ -138,14 +141,15 @@ def odd_portal(app, make) -> dict[str, object]:
     make.user("admin@firm.example", role=Role.ADMIN)
     client = make.user("jordan@acme.example", organization="Acme Corp")
     project = make.project("Acme Corp", name="Portal rebuild")
-    make.milestone(project, title="Design", owner=staff)
+    milestone = make.milestone(project, title="Design", owner=staff)
     update = make.update(project, author=staff)
     question = make.question(project, author=client)
     finished = make.project("Acme Corp", name="Data move", status=ProjectStatus.DONE)
     token, follow_up = _unhappy_pulse(app, make, client)
     return {"project_id": project.id, "finished_id": finished.id, "update_id": update.id,
             "question_id": question.id, "organization_id": project.organization_id,
-            "token": token, "follow_up_id": follow_up, "template_id": 1, "staff_id": staff.id}
+            "token": token, "follow_up_id": follow_up, "template_id": 1, "staff_id": staff.id,
+            "milestone_id": milestone.id}
 
 
 def _url(template: str, values: dict[str, object]) -> str:

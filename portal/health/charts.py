@@ -5,7 +5,7 @@ from datetime import date
 import pygal
 from markupsafe import Markup
 
-from portal.charts import STYLE, render_svg
+from portal.charts import STYLE, chart_label, finite, render_svg
 
 SPARK_WIDTH, SPARK_HEIGHT, SPARK_MARGIN = 120, 32, 2
 
@@ -24,7 +24,7 @@ def sparkline(trend: list[tuple[date, int | None]]) -> Markup | None:
 
     Drawn by hand, not by pygal: pygal spent about 12 ms and wrote 6 kB of CSS per sparkline,
     most of the accounts list's time and size with hundreds of accounts."""
-    scores = [score for _, score in trend]
+    scores = [finite(score, low=0, high=100) for _, score in trend]
     if sum(score is not None for score in scores) < 2:
         return None
     words = ", ".join("—" if s is None else str(s) for s in scores)
@@ -42,17 +42,20 @@ def trend_chart(points: list[tuple[str, int | None]], *, green_from: int,
     """The weekly score with the band thresholds as lines, for the account page."""
     if not points:
         return None
+    labels = [chart_label(label) for label, _ in points]
+    scores = [finite(score, low=0, high=100) for _, score in points]
     chart = pygal.Line(
         style=STYLE, js=[], disable_xml_declaration=True, width=720, height=280,
         range=(0, 100), show_dots=True, legend_at_bottom=True, x_label_rotation=0,
         truncate_label=-1, show_minor_x_labels=False,
         x_labels_major_every=max(1, len(points) // 8),
     )
-    chart.x_labels = [label for label, _ in points]
-    chart.add("Health score", [score for _, score in points])
-    chart.add(f"Green from {green_from}", [green_from] * len(points), show_dots=False,
-              stroke_style={"dasharray": "4, 4"})
-    chart.add(f"Red below {amber_from}", [amber_from] * len(points), show_dots=False,
-              stroke_style={"dasharray": "4, 4"})
-    words = "; ".join(f"{label}: {'—' if s is None else s}" for label, s in points)
+    chart.x_labels = labels
+    chart.add("Health score", scores)
+    for name, threshold in ((f"Green from {green_from}", green_from),
+                            (f"Red below {amber_from}", amber_from)):
+        chart.add(chart_label(name), [finite(threshold, low=0, high=100)] * len(points),
+                  show_dots=False, stroke_style={"dasharray": "4, 4"})
+    words = "; ".join(f"{label}: {'—' if s is None else s}"
+                      for label, s in zip(labels, scores, strict=True))
     return render_svg(chart, f"Health score by week. {words}")

@@ -6,7 +6,7 @@ from functools import lru_cache
 import pygal
 from markupsafe import Markup
 
-from portal.charts import STYLE, render_svg
+from portal.charts import DESCRIPTION_COLUMNS, LABEL_COLUMNS, STYLE, chart_label, render_svg
 from portal.projects.models import Milestone
 
 EARLY, LATE, ON_TIME = "#1b6e3a", "#a3261b", "#1f4e79"
@@ -26,6 +26,16 @@ def milestone_drift_chart(milestones: list[Milestone]) -> Markup | None:
     return _drift_svg(rows) if rows else None
 
 
+def _label(title: str, done: bool) -> str:
+    """The title, bounded, and whether its date is a delivery or an ETA (7 columns)."""
+    return f"{chart_label(title, LABEL_COLUMNS - 7)} ({'done' if done else 'ETA'})"
+
+
+def _in_words(title: str, days: int) -> str:
+    late = "on time" if days == 0 else f"{abs(days)} days {'late' if days > 0 else 'early'}"
+    return f"{chart_label(title, DESCRIPTION_COLUMNS)}: {late}"
+
+
 @lru_cache(maxsize=1024)
 def _drift_svg(rows: tuple[tuple[str, bool, int], ...]) -> Markup:
     """The chart for these (title, done, days) rows. Cached per process: pygal took about a
@@ -34,15 +44,13 @@ def _drift_svg(rows: tuple[tuple[str, bool, int], ...]) -> Markup:
         style=STYLE, show_legend=False, js=[], disable_xml_declaration=True,
         width=720, height=90 + 44 * len(rows), print_values=True, show_y_guides=False,
         x_title="Days against the first planned date (left of 0 = early, right = late)",
-        value_formatter=lambda days: f"{days:+.0f}" if days else "0", truncate_label=-1,
+        value_formatter=lambda days: f"{days:+.0f}" if days else "0",
+        truncate_label=LABEL_COLUMNS,
     )
-    chart.x_labels = [f"{title} ({'done' if done else 'ETA'})" for title, done, _ in reversed(rows)]
+    chart.x_labels = [_label(title, done) for title, done, _ in reversed(rows)]
     chart.add("Days", [
         {"value": d, "color": LATE if d > 0 else EARLY if d < 0 else ON_TIME}
         for _, _, d in reversed(rows)
     ])
-    summary = "; ".join(
-        f"{title}: {'on time' if d == 0 else f'{abs(d)} days ' + ('late' if d > 0 else 'early')}"
-        for title, _, d in rows
-    )
+    summary = "; ".join(_in_words(title, d) for title, _, d in rows)
     return render_svg(chart, f"Milestones against their first planned dates. {summary}")

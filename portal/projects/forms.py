@@ -51,6 +51,19 @@ class ProjectForm(PortalForm):
         self.contact_id.choices = _people_choices()
 
 
+class RenameMilestoneForm(PortalForm):
+    """A milestone's new title; `stamp` is the milestone as the form showed it."""
+
+    title = StringField("Title", validators=[DataRequired(), Length(max=160)])
+    stamp = HiddenField()
+
+
+class DeleteMilestoneForm(PortalForm):
+    """The confirm button of a deletion, with the milestone as the page showed it."""
+
+    stamp = HiddenField()
+
+
 class MilestoneForm(PortalForm):
     """A step of a project with its owner and planned date."""
 

@@ -134,7 +134,7 @@ def add_milestone(
     lock(project)  # its place is counted from the others
     milestone = Milestone(
         title=title.strip(), owner=owner, planned_on=planned_on, eta=planned_on,
-        position=len(project.milestones),
+        position=max((m.position for m in project.milestones), default=-1) + 1,
     )
     project.milestones.append(milestone)
     mark_changed(project)

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_login import current_user, login_required
 
 from portal.access import (
+    get_milestone_or_404,
     get_organization_or_404,
     get_project_or_404,
     get_project_version_or_404,
@@ -17,17 +18,19 @@ from portal.db import database_id, local_today
 from portal.extensions import db
 from portal.live import live_fragment
 from portal.markdown import render_markdown
-from portal.projects import funnel, pages, questions, services
+from portal.projects import funnel, milestones, pages, questions, services
 from portal.projects.forms import (
+    DeleteMilestoneForm,
     EditUpdateForm,
     FunnelForm,
     MilestoneForm,
     ProjectForm,
     QuestionForm,
+    RenameMilestoneForm,
     ReplyForm,
     UpdateForm,
 )
-from portal.projects.models import Confidence, QuestionKind
+from portal.projects.models import Confidence, Milestone, QuestionKind
 
 bp = Blueprint("projects", __name__)
 
@@ -297,3 +300,72 @@ def record_funnel(project_id: int):
     db.session.commit()
     flash("Selection funnel updated.", "success")
     return redirect(url_for("projects.show", project_id=project.id, _anchor="funnel"))
+
+
+MILESTONE_URL = "/staff/projects/<int:project_id>/milestones/<int:milestone_id>"
+
+
+def _milestone_page(template: str, milestone: Milestone, form, status: int = 200):
+    return render_template(template, form=form, milestone=milestone, project=milestone.project,
+                           eta_moves=milestones.eta_moves(milestone)), status
+
+
+def _after_a_stale_submit(project_id: int, milestone_id: int, form, template: str):
+    """The form again over the milestone as it is now (the typed title kept), or the project
+    page if it has been deleted meanwhile."""
+    db.session.rollback()
+    current = db.session.get(Milestone, milestone_id)
+    if current is None:
+        flash("This milestone was deleted while you were editing it.", "warning")
+        return redirect(url_for("projects.show", project_id=project_id))
+    form.stamp.data = milestones.milestone_stamp(current)
+    return _milestone_page(template, current, form, 409)
+
+
+@bp.route(f"{MILESTONE_URL}/rename", methods=["GET", "POST"])
+@staff_required
+def rename_milestone(project_id: int, milestone_id: int):
+    """Mend a milestone's title; refused if the milestone changed since the form was shown."""
+    project = get_project_or_404(project_id)
+    milestone = get_milestone_or_404(project, milestone_id)
+    form = RenameMilestoneForm(title=milestone.title,
+                               stamp=milestones.milestone_stamp(milestone))
+    template = "projects/rename_milestone.html"
+    if not form.validate_on_submit():
+        return _milestone_page(template, milestone, form, _form_status(form))
+    try:
+        milestones.rename_milestone(milestone, title=form.title.data, stamp=form.stamp.data,
+                                    by=current_user)
+    except milestones.MilestoneChanged as error:
+        form.title.errors.append(str(error))
+        return _after_a_stale_submit(project.id, milestone_id, form, template)
+    except services.ProjectError as error:
+        form.title.errors.append(str(error))
+        return _milestone_page(template, milestone, form, 422)
+    db.session.commit()
+    flash("Milestone renamed.", "success")
+    return redirect(url_for("projects.show", project_id=project.id))
+
+
+@bp.route(f"{MILESTONE_URL}/delete", methods=["GET", "POST"])
+@staff_required
+def delete_milestone(project_id: int, milestone_id: int):
+    """Confirm, then delete an open milestone with its ETA moves."""
+    project = get_project_or_404(project_id)
+    milestone = get_milestone_or_404(project, milestone_id)
+    form = DeleteMilestoneForm(stamp=milestones.milestone_stamp(milestone))
+    template = "projects/delete_milestone.html"
+    if not form.validate_on_submit():
+        return _milestone_page(template, milestone, form, _form_status(form))
+    try:
+        milestones.delete_milestone(milestone, stamp=form.stamp.data, by=current_user)
+    except milestones.MilestoneChanged as error:
+        form.form_errors.append(str(error))
+        return _after_a_stale_submit(project.id, milestone_id, form, template)
+    except services.ProjectError as error:
+        db.session.rollback()
+        form.form_errors.append(str(error))
+        return _milestone_page(template, milestone, form, 422)
+    db.session.commit()
+    flash(f"Milestone deleted: {milestone.title}.", "success")
+    return redirect(url_for("projects.show", project_id=project.id))

@@ -3,7 +3,11 @@
 import pygal
 from markupsafe import Markup
 
-from portal.charts import STYLE, render_svg
+from portal.charts import STYLE, chart_label, finite, render_svg
+
+
+def _rounded(value: float | None, scale: int) -> int | None:
+    return None if value is None else round(scale * value)
 
 
 def trend_chart(trend: list[tuple[str, float | None, float | None]]) -> Markup | None:
@@ -15,13 +19,14 @@ def trend_chart(trend: list[tuple[str, float | None, float | None]]) -> Markup |
         range=(-100, 100), show_dots=True, legend_at_bottom=True, x_label_rotation=0,
         truncate_label=-1,
     )
-    chart.x_labels = [month for month, _, _ in trend]
-    csat = [None if c is None else round(100 * c) for _, c, _ in trend]
-    nps = [None if n is None else round(n) for _, _, n in trend]
+    months = [chart_label(month) for month, _, _ in trend]
+    chart.x_labels = months
+    csat = [_rounded(finite(c, low=0, high=1), 100) for _, c, _ in trend]
+    nps = [_rounded(finite(n, low=-100, high=100), 1) for _, _, n in trend]
     chart.add("CSAT % satisfied", csat)
     chart.add("NPS", nps)
     summary = "; ".join(
         f"{month}: CSAT {'—' if c is None else f'{c}%'}, NPS {'—' if n is None else n}"
-        for (month, _, _), c, n in zip(trend, csat, nps, strict=True)
+        for month, c, n in zip(months, csat, nps, strict=True)
     )
     return render_svg(chart, f"Pulse trend by month. {summary}")
