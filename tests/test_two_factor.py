@@ -186,3 +186,23 @@ def test_new_recovery_codes_sign_out_every_other_browser(app, signed_in, priya, 
     assert "signed out everywhere else" in response.get_data(as_text=True)
     assert laptop.get("/").status_code == 200
     assert _signed_out(phone)
+
+
+def test_an_admin_resets_a_lost_two_factor_and_the_colleague_sets_it_up_again(
+        app, signed_in, priya, make, post_form):
+    laptop, phone, _ = _two_browsers_with_two_factor(app, signed_in, post_form)
+    make.user("admin@firm.example", role=Role.ADMIN)
+    admin = signed_in("admin@firm.example")
+    assert "Reset two-factor" in admin.get("/admin/users").get_data(as_text=True)
+    post_form(admin, "/admin/security", {"require_staff_two_factor": "y"})
+    _enrol(admin, post_form)  # the firm now requires it of the admin too
+    response = post_form(admin, f"/admin/users/{priya.id}/two-factor/reset", {},
+                         "/admin/users")
+    assert response.status_code == 302
+    assert _signed_out(laptop) and _signed_out(phone)
+    browser = app.test_client()
+    assert sign_in(browser, "priya@firm.example").headers["Location"] == "/"
+    assert browser.get("/").headers["Location"] == "/account/two-factor"  # enrol again
+    with app.app_context():
+        actions = set(db.session.scalars(select(AuditEvent.action)))
+    assert "auth.two_factor_reset" in actions
