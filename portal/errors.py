@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from portal import redaction
 from portal.extensions import db
 
 log = logging.getLogger("portal.errors")
@@ -120,7 +121,9 @@ def _retry_after_only_when_refused(response):
 
 
 def register(app: Flask) -> None:
-    """Install the error handlers and the request id hooks."""
+    """Install the error handlers, the request id hooks, and the filter that keeps link
+    tokens out of the request log (the development server's) and the crash log."""
+    redaction.install(log, app.logger, logging.getLogger("werkzeug"))
     # First of all before_request hooks, so the id is there if an earlier one fails.
     app.before_request_funcs.setdefault(None, []).insert(0, _assign_request_id)
     # First registered runs last: after the rate limiter has added its headers.
