@@ -6,6 +6,7 @@ import logging
 import subprocess
 import sys
 import urllib.request
+from pathlib import Path
 
 import flask_migrate
 import pytest
@@ -22,6 +23,7 @@ from portal.redaction import REDACTED, TOKEN_PATHS, redact
 from tests.conftest import make_app
 from tests.servers import Browser, Gunicorn
 
+GUNICORN_CONF = Path(__file__).resolve().parents[1] / "gunicorn.conf.py"
 SAMPLE_TOKEN = "Zm9vYmFy.aGVsbG8-d29ybGQ_1234"  # a signed token's alphabet: . - _
 # Everything of a request a log line can hold that may carry a link.
 FULL_FORMAT = ('%(p)s %(r)s %(s)s U=%(U)s q=%(q)s f=%(f)s ref=%({referer}i)s '
@@ -34,7 +36,7 @@ class LoggingGunicorn(Gunicorn):
 
     def _start(self, environment, workers, threads, errors):
         return subprocess.Popen(  # noqa: S603 (our own interpreter and arguments)
-            [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py",
+            [sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONF),
              "--workers", str(workers), "--threads", str(threads),
              "--bind", f"127.0.0.1:{self.port}", "--timeout", "30",
              "--access-logfile", str(self.log), "--access-logformat", FULL_FORMAT,
