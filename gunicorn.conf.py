@@ -32,6 +32,7 @@ max_requests_jitter = max_requests // 10
 preload_app = True
 accesslog = os.environ.get("PORTAL_WEB_ACCESS_LOG") or None
 errorlog = "-"
+forwarded_allow_ips = os.environ.get("PORTAL_WEB_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
 class TokenRedactingLogger(Logger):
@@ -45,7 +46,6 @@ class TokenRedactingLogger(Logger):
 
 
 logger_class = TokenRedactingLogger
-forwarded_allow_ips = os.environ.get("PORTAL_WEB_FORWARDED_ALLOW_IPS", "127.0.0.1")
 
 
 def post_fork(server, worker) -> None:
