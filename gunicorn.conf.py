@@ -7,6 +7,10 @@ between machines read PORTAL_WEB_* variables. docs/deployment.md explains the ch
 import multiprocessing
 import os
 
+from gunicorn.glogging import Logger
+
+from portal import redaction
+
 bind = os.environ.get("PORTAL_WEB_BIND", "127.0.0.1:8000")
 # Workers from the CPU count: 2 per core plus one, the usual rule for a mostly-CPU Flask app
 # whose requests also wait on the database.
@@ -29,6 +33,19 @@ preload_app = True
 accesslog = os.environ.get("PORTAL_WEB_ACCESS_LOG") or None
 errorlog = "-"
 forwarded_allow_ips = os.environ.get("PORTAL_WEB_FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+class TokenRedactingLogger(Logger):
+    """gunicorn's logger with the bearer tokens of emailed links (/pulses/<token>,
+    /unsubscribe/<token>, sign-in, reset and invitation links) cut out of the access and
+    error logs, whatever the access log format: /pulses/[token]."""
+
+    def setup(self, cfg) -> None:
+        super().setup(cfg)
+        redaction.install(self.access_log, self.error_log)
+
+
+logger_class = TokenRedactingLogger
 
 
 def post_fork(server, worker) -> None:

@@ -5,6 +5,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -69,9 +70,24 @@ class DatabaseIdConverter(IntegerConverter):
         super().__init__(url_map, **kwargs)
 
 
+LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1", "0.0.0.0"}  # noqa: S104 (names, not a bind)
+
+
+def check_base_url(url: object) -> None:
+    """Production's public address: https and a real host, or links in emails (sign-in,
+    password reset, pulses, unsubscribe) would send people to 127.0.0.1 or over plain HTTP."""
+    parts = urlsplit(str(url or ""))
+    if parts.scheme != "https" or not parts.hostname or parts.hostname in LOOPBACK_HOSTS:
+        raise ConfigurationError(
+            "PORTAL_BASE_URL must be set to the portal's public https address (for example "
+            "https://portal.example.com) when PORTAL_ENV=production: links in emails use it; "
+            f"it is {url!r}")
+
+
 def configure_production(app: Flask) -> None:
     """Behind a TLS proxy: Secure cookies, https links and the client address via ProxyFix."""
     if app.config["ENV"] == "production":
+        check_base_url(app.config["BASE_URL"])
         app.config.update(
             SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True,
             PREFERRED_URL_SCHEME="https",

@@ -3,13 +3,14 @@
 from collections.abc import Callable
 from functools import cache, wraps
 
-from flask import abort
+from flask import Flask, abort
 from flask_login import current_user, login_required
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm.interfaces import ORMOption
 
 from portal.accounts.models import Organization
 from portal.auth.models import User
+from portal.auth.sessions import recent_sign_in_required
 from portal.closeout.models import Closeout
 from portal.extensions import db
 from portal.projects.models import Milestone, Project, Question, StatusUpdate
@@ -134,6 +135,20 @@ def admin_required(view: Callable) -> Callable:
         return view(*args, **kwargs)
 
     return wrapped
+
+
+def changes_access(view: Callable) -> Callable:
+    """A route that grants or removes someone's access (users, roles, two-factor, security
+    settings, invitations): it needs a recent sign-in, and carries a mark the tests find."""
+    wrapped = recent_sign_in_required(view)
+    wrapped.changes_access = True
+    return wrapped
+
+
+def access_changing_endpoints(app: Flask) -> set[str]:
+    """The endpoints marked with @changes_access (the role decorators keep the mark)."""
+    return {endpoint for endpoint, view in app.view_functions.items()
+            if getattr(view, "changes_access", False)}
 
 
 def get_published_closeout_or_404(project: Project) -> Closeout:

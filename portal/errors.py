@@ -10,6 +10,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from portal import redaction
 from portal.extensions import db
 
 log = logging.getLogger("portal.errors")
@@ -108,10 +109,25 @@ def _security_headers(response):
     return response
 
 
+# The statuses where Retry-After means "try again then" (RFC 9110 10.2.3); rate limiting adds
+# it to every limited response, where a client or proxy could read a success as "come back".
+RETRY_AFTER_STATUSES = {429, 503}
+
+
+def _retry_after_only_when_refused(response):
+    if response.status_code not in RETRY_AFTER_STATUSES:
+        response.headers.pop("Retry-After", None)
+    return response
+
+
 def register(app: Flask) -> None:
-    """Install the error handlers and the request id hooks."""
+    """Install the error handlers, the request id hooks, and the filter that keeps link
+    tokens out of the request log (the development server's) and the crash log."""
+    redaction.install(log, app.logger, logging.getLogger("werkzeug"))
     # First of all before_request hooks, so the id is there if an earlier one fails.
     app.before_request_funcs.setdefault(None, []).insert(0, _assign_request_id)
+    # First registered runs last: after the rate limiter has added its headers.
+    app.after_request_funcs.setdefault(None, []).insert(0, _retry_after_only_when_refused)
     app.after_request(_send_request_id)
     app.after_request(_security_headers)
     app.register_error_handler(CSRFError, _csrf_error)

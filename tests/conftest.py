@@ -38,9 +38,10 @@ def reset_postgresql(url: str) -> None:
 
 
 def make_app(database_url: str, instance_path: str, **overrides) -> Flask:
-    """An app for tests: the given database, a fixed secret key, CSRF on as in production."""
+    """An app for tests: the given database, a fixed secret key, CSRF on as in production,
+    and a public address (production refuses to start without one)."""
     config = {"TESTING": True, "DATABASE_URL": database_url, "SECRET_KEY": "test-secret-key",
-              "LIVE_POLL_SECONDS": 1}
+              "LIVE_POLL_SECONDS": 1, "BASE_URL": BASE_URL}
     return create_app(config | overrides, instance_path=instance_path)
 
 

@@ -17,8 +17,24 @@ def test_production_refuses_to_start_without_a_secret_key(tmp_path, monkeypatch)
         create_app({"DATABASE_URL": "sqlite://"}, instance_path=str(tmp_path))
 
 
+@pytest.mark.parametrize("base_url", [None, "", "http://127.0.0.1:5000", "https://localhost",
+                                      "http://portal.example.com", "portal.example.com"])
+def test_production_refuses_to_start_without_its_public_address(tmp_path, monkeypatch,
+                                                                base_url):
+    monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("PORTAL_SECRET_KEY", "a-long-random-production-key")
+    if base_url is None:
+        monkeypatch.delenv("PORTAL_BASE_URL", raising=False)
+    else:
+        monkeypatch.setenv("PORTAL_BASE_URL", base_url)
+    with pytest.raises(ConfigurationError, match="PORTAL_BASE_URL must be set to the portal's "
+                                                 "public https address"):
+        create_app({"DATABASE_URL": "sqlite://"}, instance_path=str(tmp_path))
+
+
 def test_production_starts_with_a_secret_key_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("PORTAL_BASE_URL", "https://portal.example.com")
     monkeypatch.setenv("PORTAL_SECRET_KEY", "a-long-random-production-key")
     app = create_app({"DATABASE_URL": "sqlite://"}, instance_path=str(tmp_path))
     assert app.config["SECRET_KEY"] == "a-long-random-production-key"
@@ -152,6 +168,7 @@ def test_over_https_every_response_tells_browsers_to_stay_on_https(client, tmp_p
 
 def test_production_cookies_are_secure(tmp_path, monkeypatch):
     monkeypatch.setenv("PORTAL_ENV", "production")
+    monkeypatch.setenv("PORTAL_BASE_URL", "https://portal.example.com")
     monkeypatch.setenv("PORTAL_SECRET_KEY", "12345678901234567890")
     app = create_app({"DATABASE_URL": "sqlite://"}, instance_path=str(tmp_path))
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]

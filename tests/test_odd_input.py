@@ -108,9 +108,9 @@ FORMS = [
 ]
 # POST routes with no field a person types into: buttons, choices and checkboxes.
 NO_TEXT_FIELDS = {
-    "/logout", "/account/two-factor/disable", "/account/two-factor/recovery-codes",
+    "/logout", "/account/two-factor/recovery-codes",
     "/admin/security", "/admin/users/<int:user_id>/<any(activate, deactivate):action>",
-    "/admin/users/<int:user_id>/role",
+    "/admin/users/<int:user_id>/role", "/admin/users/<int:user_id>/two-factor/reset",
     "/admin/content/<any(values, steps):kind>/<int:item_id>/delete",
     "/admin/content/<any(values, steps):kind>/<int:item_id>/move",
     "/staff/health/alerts/<int:alert_id>/acknowledge",
@@ -120,8 +120,9 @@ NO_TEXT_FIELDS = {
 }
 # The same form class as a swept route: NewPasswordForm (the new password fields of
 # /account/password) behind one-time links; CodeForm (the code of /account/two-factor) after
-# the password step; ValueForm and StepForm (.../new) editing an item.
+# the password step and to turn two-factor off; ValueForm and StepForm (.../new) editing an item.
 SAME_FORM_AS_SWEPT = {"/invitations/<token>", "/login/reset/<token>", "/login/two-factor",
+                      "/account/two-factor/disable",
                       "/admin/content/<any(values, steps):kind>/<int:item_id>/edit"}
 # Not a form: renders posted Markdown for the live preview (test below).
 PREVIEW = "/staff/preview"

@@ -111,9 +111,9 @@ def test_admins_can_require_two_factor_for_all_staff(app, signed_in, priya, make
     staff = signed_in("priya@firm.example")
     response = staff.get("/")
     assert response.status_code == 302 and response.headers["Location"] == "/account/two-factor"
-    _enrol(staff, post_form)
+    _, codes = _enrol(staff, post_form)
     assert staff.get("/").status_code == 200
-    assert post_form(staff, "/account/two-factor/disable", {},
+    assert post_form(staff, "/account/two-factor/disable", {"code": codes[0]},
                      "/account/two-factor").status_code == 302
     with app.app_context():
         user = db.session.scalars(select(User).where(User.id == priya.id)).one()
@@ -142,3 +142,67 @@ def test_regenerating_recovery_codes_voids_the_old_ones(app, signed_in, priya, p
                          "/account/two-factor")
     assert response.status_code == 200
     assert _sign_in_with_code(app, "priya@firm.example", old[0])[1].status_code == 422
+
+
+def _two_browsers_with_two_factor(app, signed_in, post_form):
+    """Priya's laptop turns two-factor on; then she signs in on her phone with a code."""
+    laptop = signed_in("priya@firm.example")
+    secret, codes = _enrol(laptop, post_form)
+    phone, response = _sign_in_with_code(app, "priya@firm.example", _code(secret, 1))
+    assert response.status_code == 302 and phone.get("/").status_code == 200
+    return laptop, phone, codes
+
+
+def _signed_out(browser) -> bool:
+    response = browser.get("/")
+    return response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_turning_two_factor_off_takes_a_code_and_signs_out_every_other_browser(
+        app, signed_in, priya, post_form):
+    laptop, phone, codes = _two_browsers_with_two_factor(app, signed_in, post_form)
+    for code in ("", "000000", "aaaa-bbbb-cccc"):
+        refused = post_form(laptop, "/account/two-factor/disable", {"code": code},
+                            "/account/two-factor")
+        assert refused.status_code == 422, code
+    assert not _signed_out(phone)  # nothing changed yet
+    with app.app_context():
+        assert db.session.get(User, priya.id).has_two_factor
+
+    response = post_form(laptop, "/account/two-factor/disable", {"code": codes[3]},
+                         "/account/two-factor")
+    assert response.status_code == 302
+    assert laptop.get("/").status_code == 200  # the one who turned it off stays signed in
+    assert _signed_out(phone)
+    with app.app_context():
+        assert not db.session.get(User, priya.id).has_two_factor
+
+
+def test_new_recovery_codes_sign_out_every_other_browser(app, signed_in, priya, post_form):
+    laptop, phone, _ = _two_browsers_with_two_factor(app, signed_in, post_form)
+    response = post_form(laptop, "/account/two-factor/recovery-codes", {},
+                         "/account/two-factor")
+    assert response.status_code == 200
+    assert "signed out everywhere else" in response.get_data(as_text=True)
+    assert laptop.get("/").status_code == 200
+    assert _signed_out(phone)
+
+
+def test_an_admin_resets_a_lost_two_factor_and_the_colleague_sets_it_up_again(
+        app, signed_in, priya, make, post_form):
+    laptop, phone, _ = _two_browsers_with_two_factor(app, signed_in, post_form)
+    make.user("admin@firm.example", role=Role.ADMIN)
+    admin = signed_in("admin@firm.example")
+    assert "Reset two-factor" in admin.get("/admin/users").get_data(as_text=True)
+    post_form(admin, "/admin/security", {"require_staff_two_factor": "y"})
+    _enrol(admin, post_form)  # the firm now requires it of the admin too
+    response = post_form(admin, f"/admin/users/{priya.id}/two-factor/reset", {},
+                         "/admin/users")
+    assert response.status_code == 302
+    assert _signed_out(laptop) and _signed_out(phone)
+    browser = app.test_client()
+    assert sign_in(browser, "priya@firm.example").headers["Location"] == "/"
+    assert browser.get("/").headers["Location"] == "/account/two-factor"  # enrol again
+    with app.app_context():
+        actions = set(db.session.scalars(select(AuditEvent.action)))
+    assert "auth.two_factor_reset" in actions

@@ -3,7 +3,12 @@
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from portal.access import admin_required, get_organization_or_404, staff_required
+from portal.access import (
+    admin_required,
+    changes_access,
+    get_organization_or_404,
+    staff_required,
+)
 from portal.accounts import services
 from portal.accounts.forms import OrganizationForm, UserForm
 from portal.accounts.models import Organization
@@ -53,6 +58,7 @@ def list_users():
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
 @admin_required
+@changes_access
 def new_user():
     """Create a member of staff with a first password, or invite a client user by email."""
     form = UserForm()
@@ -93,6 +99,7 @@ def new_user():
 
 @bp.post("/admin/users/<int:user_id>/<any(activate, deactivate):action>")
 @admin_required
+@changes_access
 def set_user_active(user_id: int, action: str):
     """Allow or stop a user signing in."""
     user = db.session.get(User, user_id) or abort(404)

@@ -5,7 +5,7 @@ and signing in with an emailed link. Each link page shows a form on GET and writ
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from portal.access import get_organization_or_404, staff_required
+from portal.access import changes_access, get_organization_or_404, staff_required
 from portal.audit import services as audit
 from portal.auth import email_sign_in, email_tokens, services
 from portal.auth.email_tokens import TokenExpired, TokenProblem, TokenUsed
@@ -27,6 +27,7 @@ def _link_problem(error: TokenProblem, title: str):
 
 @bp.route("/staff/accounts/<int:organization_id>/invite", methods=["GET", "POST"])
 @staff_required
+@changes_access
 def invite(organization_id: int):
     """Invite a person of this client organisation: they get an email to choose a password."""
     organization = get_organization_or_404(organization_id)

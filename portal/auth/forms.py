@@ -79,6 +79,17 @@ class RoleForm(PortalForm):
     ])
 
 
+class DisableTwoFactorForm(CodeForm):
+    """Turning two-factor off takes a current code, so a borrowed session cannot do it: the
+    sign-in step's field, not focused first on a page about something else."""
+
+    code = StringField(
+        "Code", filters=[strip], validators=[DataRequired(), Length(max=20)],
+        render_kw={"autocomplete": "one-time-code"},
+        description="A code from your authenticator app, or one of your recovery codes.",
+    )
+
+
 class ButtonForm(PortalForm):
     """A button that changes something: only the CSRF token."""
 

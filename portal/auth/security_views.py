@@ -4,12 +4,13 @@ role changes. Each change needs a recent sign-in (auth.reauthenticate) and is au
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from portal.access import admin_required, staff_required
+from portal.access import admin_required, changes_access, staff_required
 from portal.auth import email_sign_in, services
 from portal.auth import two_factor as second_factor
 from portal.auth.forms import (
     ButtonForm,
     CodeForm,
+    DisableTwoFactorForm,
     PasswordChangeForm,
     RoleForm,
     SecuritySettingsForm,
@@ -51,7 +52,8 @@ def change_password():
     return redirect(url_for("auth.account"))
 
 
-def _two_factor_page(form: CodeForm, status: int = 200):
+def _two_factor_page(form: CodeForm, status: int = 200,
+                     disable_form: DisableTwoFactorForm | None = None):
     user = _me()
     qr_code = None
     if not user.has_two_factor:
@@ -61,6 +63,7 @@ def _two_factor_page(form: CodeForm, status: int = 200):
         "auth/two_factor.html", form=form, secret=user.totp_secret, qr_code=qr_code,
         buttons=ButtonForm(), required=second_factor.staff_two_factor_required(),
         codes_left=second_factor.unused_recovery_codes(user),
+        disable_form=disable_form or DisableTwoFactorForm(formdata=None),
     ), status
 
 
@@ -90,38 +93,48 @@ def two_factor():
 @staff_required
 @recent_sign_in_required
 def new_recovery_codes():
-    """A fresh set of recovery codes, shown once; the old ones stop working."""
+    """A fresh set of recovery codes, shown once; the old ones stop working and the user's
+    other sessions end."""
     if not ButtonForm().validate_on_submit():
         abort(400)
+    user = _me()
     try:
-        codes = second_factor.regenerate_recovery_codes(_me())
+        codes = second_factor.regenerate_recovery_codes(user)
     except second_factor.TwoFactorError as error:
         flash(str(error), "error")
         return redirect(url_for("auth.two_factor"))
     db.session.commit()
-    return render_template("auth/recovery_codes.html", codes=codes)
+    renew_session(user)
+    return render_template("auth/recovery_codes.html", codes=codes, renewed=True)
 
 
 @bp.post("/account/two-factor/disable")
 @staff_required
 @recent_sign_in_required
+@sensitive_form_limited
 def disable_two_factor():
-    """Turn two-factor sign-in off, where the firm does not require it."""
-    if not ButtonForm().validate_on_submit():
-        abort(400)
+    """Turn two-factor sign-in off with a current code, where the firm does not require it;
+    the user's other sessions end."""
+    user, form = _me(), DisableTwoFactorForm()
+    if not form.validate_on_submit():
+        return _two_factor_page(CodeForm(formdata=None), 422, disable_form=form)
     try:
-        second_factor.disable_two_factor(_me())
-    except second_factor.TwoFactorError as error:
+        second_factor.disable_two_factor(user, form.code.data)
+    except second_factor.TwoFactorRequired as error:
         flash(str(error), "error")
         return redirect(url_for("auth.two_factor"))
+    except second_factor.TwoFactorError as error:
+        form.code.errors.append(str(error))
+        return _two_factor_page(CodeForm(formdata=None), 422, disable_form=form)
     db.session.commit()
-    flash("Two-factor sign-in is off.", "success")
+    renew_session(user)
+    flash("Two-factor sign-in is off. You have been signed out everywhere else.", "success")
     return redirect(url_for("auth.account"))
 
 
 @bp.route("/admin/security", methods=["GET", "POST"])
 @admin_required
-@recent_sign_in_required
+@changes_access
 def security_settings():
     """The firm's security choices: whether all staff must use two-factor sign-in, and
     whether clients may sign in with a link sent by email."""
@@ -140,9 +153,28 @@ def security_settings():
     return redirect(url_for("auth.security_settings"))
 
 
+@bp.post("/admin/users/<int:user_id>/two-factor/reset")
+@admin_required
+@changes_access
+def reset_two_factor(user_id: int):
+    """Turn off a colleague's two-factor sign-in (a lost phone); their sessions end."""
+    user = db.session.get(User, user_id) or abort(404)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        second_factor.reset_two_factor(user, by=_me())
+    except second_factor.TwoFactorError as error:
+        flash(str(error), "error")
+        return redirect(url_for("accounts.list_users"))
+    db.session.commit()
+    flash(f"{user.name}'s two-factor sign-in is off and their sessions have ended; they can "
+          "set it up again after signing in.", "success")
+    return redirect(url_for("accounts.list_users"))
+
+
 @bp.post("/admin/users/<int:user_id>/role")
 @admin_required
-@recent_sign_in_required
+@changes_access
 def change_role(user_id: int):
     """Make a member of staff an admin, or an admin staff; their sessions end."""
     user = db.session.get(User, user_id) or abort(404)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from functools import wraps
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, flash, redirect, request, session, url_for
+from flask import Flask, Response, current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user, user_loaded_from_cookie
 
 from portal.auth.models import User
@@ -79,6 +79,7 @@ def check_session_lifetime() -> None:
     """Before each request: end a session idle or old past its limits, else note activity."""
     if not current_user.is_authenticated:
         return
+    g.signed_in = True  # for not_stored(), which must not load the user again
     config, moment = current_app.config, now()
     if not session.get(REMEMBERED):
         idle = moment - session.get(SEEN_AT, 0)
@@ -120,7 +121,19 @@ def recent_sign_in_required(view: Callable) -> Callable:
     return wrapped
 
 
+def not_stored(response: Response) -> Response:
+    """After each request: nothing a signed-in person sees (or a link's token opens) is kept
+    by a browser or proxy. Responses that chose their caching keep it: static files, the
+    public logo, the PDF and the live polls (`private, no-cache`, so their ETags still work)."""
+    if "Cache-Control" in response.headers or request.endpoint == "static":
+        return response
+    if "token" in (request.view_args or {}) or g.get("signed_in"):
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def register(app: Flask) -> None:
-    """Install the lifetime check and the remember-me hook on this app."""
+    """Install the lifetime check, the remember-me hook and Cache-Control on this app."""
     app.before_request(check_session_lifetime)
+    app.after_request(not_stored)
     user_loaded_from_cookie.connect(_restored_from_cookie, app)

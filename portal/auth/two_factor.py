@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 
 from portal.audit import services as audit
 from portal.auth.models import RecoveryCode, SecuritySettings, User
+from portal.auth.services import end_all_sessions
 from portal.db import utcnow
 from portal.extensions import db
 
@@ -27,6 +28,10 @@ _SIX_DIGITS = re.compile(r"^\d{6}$")
 
 class TwoFactorError(ValueError):
     """A two-factor change could not be made; the message is for the person at the form."""
+
+
+class TwoFactorRequired(TwoFactorError):
+    """The firm requires two-factor sign-in for staff: it cannot be turned off."""
 
 
 def begin_enrolment(user: User) -> str:
@@ -126,21 +131,43 @@ def confirm_enrolment(user: User, code: str) -> list[str]:
     return new_recovery_codes(user)
 
 
-def disable_two_factor(user: User) -> None:
-    """Turn two-factor off, unless the firm requires it of staff."""
-    if user.is_staff and staff_two_factor_required():
-        raise TwoFactorError("The firm requires two-factor sign-in for staff.")
+def _turn_off(user: User) -> None:
     db.session.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     user.totp_secret = None
     user.two_factor_enabled_at = None
     user.totp_last_step = None
+
+
+def disable_two_factor(user: User, code: str) -> None:
+    """Turn two-factor off with a current code (app or recovery), unless the firm requires it
+    of staff; every session of the user ends (the caller renews the one in use)."""
+    if user.is_staff and staff_two_factor_required():
+        raise TwoFactorRequired("The firm requires two-factor sign-in for staff.")
+    if not check_second_factor(user, code):
+        raise TwoFactorError("That code is not right, or it has been used already.")
+    _turn_off(user)
+    end_all_sessions(user)
     audit.record("auth.two_factor_disabled", actor=user, target=user, summary=user.email)
 
 
+def reset_two_factor(user: User, *, by: User) -> None:
+    """An admin turns off a colleague's two-factor (a lost phone): their sessions end and, if
+    the firm requires it, they set it up again at their next sign-in."""
+    if user.id == by.id:
+        raise TwoFactorError("Change your own two-factor sign-in from your account.")
+    if not user.has_two_factor:
+        raise TwoFactorError(f"{user.name} has no two-factor sign-in to reset.")
+    _turn_off(user)
+    end_all_sessions(user)
+    audit.record("auth.two_factor_reset", actor=by, target=user, summary=user.email)
+
+
 def regenerate_recovery_codes(user: User) -> list[str]:
-    """A new set of recovery codes, the old ones void."""
+    """A new set of recovery codes, the old ones void; every session of the user ends (the
+    caller renews the one in use), so whoever saw the old codes is signed out too."""
     if not user.has_two_factor:
         raise TwoFactorError("Turn two-factor sign-in on first.")
+    end_all_sessions(user)
     audit.record("auth.recovery_codes_renewed", actor=user, target=user, summary=user.email)
     return new_recovery_codes(user)
 

@@ -1,0 +1,112 @@
+"""What a signed-in person sees is never kept by a browser or a shared proxy: every page is
+walked as a client and as staff and must say `Cache-Control: no-store`; the PDF and the live
+polls say `private, no-cache` so their ETags still answer 304; public pages and static files
+keep their caching."""
+
+import pytest
+
+from portal.auth.models import Role
+from portal.live import POLLING_ENDPOINTS
+from portal.projects.models import ProjectStatus
+from portal.pulses import services as pulses
+from tests.conftest import sign_in
+
+REVALIDATED = POLLING_ENDPOINTS | {"closeout.download"}  # private, no-cache
+OTHER_VALUES = {"action": "deactivate", "kind": "values", "token": "not-a-valid-token",
+                "filename": "css/portal.css"}
+# Pages the issue names, which the walk must reach with a 200.
+NAMED = {
+    "client": {"/", "/account", "/projects/{project_id}", "/projects/{closed_id}/closeout",
+               "/values", "/process"},
+    "staff": {"/", "/account", "/account/two-factor", "/projects/{project_id}",
+              "/projects/{closed_id}/closeout", "/staff/pulses", "/admin/users"},
+}
+
+
+@pytest.fixture
+def firm(make):
+    """An admin (staff), a client of Acme, an open project with its story, a closed one."""
+    admin = make.user("priya@firm.example", role=Role.ADMIN, name="Priya Nair")
+    client = make.user("jordan@acme.example", organization="Acme Corp")
+    project = make.project("Acme Corp", name="Customer portal rebuild")
+    make.milestone(project, owner=admin)
+    update = make.update(project, author=admin)
+    question = make.question(project, author=client)
+    closed = make.project("Acme Corp", name="Data centre move", status=ProjectStatus.DONE)
+    make.closeout(closed, contact=admin)
+    return {"project_id": project.id, "closed_id": closed.id,
+            "organization_id": project.organization_id, "user_id": client.id,
+            "question_id": question.id, "update_id": update.id, "item_id": 1,
+            "follow_up_id": 1, "template_id": 1, "alert_id": 1}
+
+
+def _get_urls(app, firm) -> list[tuple[str, str]]:
+    """(endpoint, URL) of every page, with this firm's objects in it (and the closed project
+    for the closeout's own pages)."""
+    adapter, urls = app.url_map.bind("localhost"), []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.endpoint == "static":
+            continue
+        values = {**firm, **OTHER_VALUES}
+        if rule.endpoint.startswith("closeout."):
+            values["project_id"] = firm["closed_id"]
+        urls.append((rule.endpoint, adapter.build(
+            rule.endpoint, {name: values[name] for name in rule.arguments})))
+    return urls
+
+
+@pytest.mark.parametrize("who", ["client", "staff"])
+def test_every_page_a_signed_in_person_sees_is_not_stored(app, firm, who):
+    browser = app.test_client()
+    sign_in(browser, "jordan@acme.example" if who == "client" else "priya@firm.example")
+    reached = set()
+    for endpoint, url in _get_urls(app, firm):
+        response = browser.get(url)
+        cache_control = response.headers.get("Cache-Control", "")
+        revalidated = endpoint in REVALIDATED and response.status_code == 200
+        expected = "private, no-cache" if revalidated else "no-store"
+        assert cache_control == expected, f"{who} {url} ({response.status_code})"
+        if response.status_code == 200:
+            reached.add(url)
+    named = {page.format(**firm) for page in NAMED[who]}
+    assert named <= reached, named - reached
+    assert len(reached) >= (8 if who == "client" else 30)
+
+
+def test_a_live_poll_still_answers_304_and_a_pdf_comes_without_retry_after(app, firm):
+    browser = app.test_client()
+    sign_in(browser, "jordan@acme.example")
+    live = browser.get(f"/projects/{firm['project_id']}/live")
+    etag = live.headers["ETag"]
+    again = browser.get(f"/projects/{firm['project_id']}/live", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.headers["Cache-Control"] == "private, no-cache"
+    pdf = browser.get(f"/projects/{firm['closed_id']}/closeout.pdf")
+    assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
+    assert pdf.headers["Cache-Control"] == "private, no-cache"
+    assert "Retry-After" not in pdf.headers  # only a 429 or 503 asks to come back later
+
+
+def test_a_pulse_link_page_is_not_stored_either(app, make, firm):
+    client = make.user("elena@acme.example", organization="Acme Corp")
+    request = make.pulse(client)
+    with app.app_context():
+        token = pulses.answer_token(request)
+    response = app.test_client().get(f"/pulses/{token}")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_public_pages_and_static_files_keep_their_caching(app, firm):
+    anonymous = app.test_client()
+    for page in ("/values", "/process", "/login"):
+        response = anonymous.get(page)
+        assert response.status_code == 200 and "no-store" not in response.headers.get(
+            "Cache-Control", ""), page
+    signed_in = app.test_client()
+    sign_in(signed_in, "jordan@acme.example")
+    page = signed_in.get("/").get_data(as_text=True)
+    stylesheet = page.split('href="/static/css/', 1)[1].split('"', 1)[0]
+    with signed_in.get(f"/static/css/{stylesheet}".replace("&amp;", "&")) as response:
+        assert response.status_code == 200
+        assert "immutable" in response.headers["Cache-Control"]
+        assert "public" in response.headers["Cache-Control"]
