@@ -29,15 +29,15 @@ def firm(make):
     admin = make.user("priya@firm.example", role=Role.ADMIN, name="Priya Nair")
     client = make.user("jordan@acme.example", organization="Acme Corp")
     project = make.project("Acme Corp", name="Customer portal rebuild")
-    make.milestone(project, owner=admin)
+    milestone = make.milestone(project, owner=admin)
     update = make.update(project, author=admin)
     question = make.question(project, author=client)
     closed = make.project("Acme Corp", name="Data centre move", status=ProjectStatus.DONE)
     make.closeout(closed, contact=admin)
     return {"project_id": project.id, "closed_id": closed.id,
             "organization_id": project.organization_id, "user_id": client.id,
-            "question_id": question.id, "update_id": update.id, "item_id": 1,
-            "follow_up_id": 1, "template_id": 1, "alert_id": 1}
+            "question_id": question.id, "milestone_id": milestone.id, "update_id": update.id,
+            "item_id": 1, "follow_up_id": 1, "template_id": 1, "alert_id": 1}
 
 
 def _get_urls(app, firm) -> list[tuple[str, str]]:
