@@ -24,7 +24,7 @@ class Defaults:
     FIRM_NAME = "Northwind Partners"
     PULSE_MIN_DAYS_BETWEEN = 14  # at most one pulse per client user in this many days
     PULSE_PERIODIC_DAYS = 30  # a periodic pulse to each client user this often
-    PULSE_ANSWER_DAYS = 14  # how long an emailed pulse link can be answered
+    PULSE_ANSWER_DAYS = 14  # days after a pulse is sent that it can be answered
     PDF_PAGE_SIZE = "A4"  # or "Letter": the paper size of generated PDFs
     PDF_RENDER_SECONDS = 20  # a PDF render is stopped after this long (below gunicorn's timeout)
     PDF_RENDER_MEMORY_MB = 1024  # and may not grow its process past this much memory
