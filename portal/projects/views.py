@@ -1,6 +1,6 @@
 """The project page for clients and staff; staff forms to open projects and publish updates."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from portal.access import (
@@ -201,9 +201,8 @@ def publish(project_id: int):
     """Write, preview, save as draft or publish an update, with its ETA and milestone changes."""
     project = get_project_or_404(project_id)
     form = _update_form(project)
-    known = {m.id for m in project.milestones}
-    if any(int(entry.milestone_id.data or 0) not in known for entry in form.milestones):
-        abort(404)
+    if form.is_submitted() and not form.keep_known_milestones(project.milestones):
+        return _publish_page(project, form, 422)
     action = request.form.get("action", "publish")
     if not form.validate_on_submit():
         return _publish_page(project, form, _form_status(form))
