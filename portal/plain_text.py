@@ -17,13 +17,12 @@ CONTROL_CHARACTER_MESSAGE = (
 LINE_BREAK_MESSAGE = "This must be a single line: remove the line break and try again."
 
 
-def one_line_problem(label: str, value: str | None) -> str | None:
-    """What is wrong with a one-line value (a name, a title, a phone), for the person who gave
-    it; None when nothing is."""
-    if value is None:
-        return None
-    if CONTROL_CHARACTERS.search(value):
-        return f"{label}: {CONTROL_CHARACTER_MESSAGE}"
-    if LINE_BREAKS.search(value):
-        return f"{label} must be a single line: remove the line break and try again."
+def one_line_problem(values: dict[str, str | None]) -> str | None:
+    """What is wrong with the first bad one-line value (a name, a title, a phone), by its
+    label, for the person who gave it; None when nothing is."""
+    for label, value in values.items():
+        if value is not None and CONTROL_CHARACTERS.search(value):
+            return f"{label}: {CONTROL_CHARACTER_MESSAGE}"
+        if value is not None and LINE_BREAKS.search(value):
+            return f"{label} must be a single line: remove the line break and try again."
     return None
