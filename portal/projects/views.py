@@ -15,7 +15,7 @@ from portal.auth.models import User
 from portal.db import database_id, local_today
 from portal.extensions import db
 from portal.live import live_fragment
-from portal.markdown import render_markdown
+from portal.markdown import render_markdown, render_uncached
 from portal.projects import funnel, pages, questions, services
 from portal.projects.forms import (
     EditUpdateForm,
@@ -29,6 +29,8 @@ from portal.projects.forms import (
 from portal.projects.models import Confidence, QuestionKind
 
 bp = Blueprint("projects", __name__)
+
+MAX_PREVIEW = 20_000  # characters: the longest update body the publish form takes
 
 
 def _staff_member(user_id: int) -> User | None:
@@ -262,7 +264,7 @@ def edit_update(update_id: int):
 @staff_required
 def preview():
     """Markdown as the client will see it, for the live preview beside the publish form."""
-    return render_markdown(request.form.get("body", "")[:20000])
+    return render_uncached(request.form.get("body", "")[:MAX_PREVIEW])
 
 
 @bp.post("/staff/projects/<int:project_id>/funnel")
