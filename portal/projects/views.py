@@ -1,6 +1,20 @@
 """The project page for clients and staff; staff forms to open projects and publish updates."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+import math
+import time
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_limiter import RequestLimit
 from flask_login import current_user, login_required
 
 from portal.access import (
@@ -11,9 +25,10 @@ from portal.access import (
     get_update_or_404,
     staff_required,
 )
+from portal.auth.limits import note_lockout, user_key
 from portal.auth.models import User
 from portal.db import database_id, local_today
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.live import live_fragment
 from portal.markdown import render_markdown, render_uncached
 from portal.projects import funnel, pages, questions, services
@@ -58,6 +73,33 @@ def _render_page(project, status: int = 200, **forms):
     ), status
 
 
+def _message_limit_reached(request_limit: RequestLimit) -> Response:
+    """The page back (429) with what the client wrote kept in the form, and when to send it."""
+    note_lockout(request_limit)
+    project = get_project_or_404(request.view_args["project_id"])
+    seconds = max(1, math.ceil(request_limit.reset_at - time.time()))
+    minutes = max(1, round(seconds / 60))
+    form = ReplyForm() if request.endpoint == "projects.reply" else QuestionForm()
+    form.body.errors = [
+        f"Not sent: you have sent {request_limit.limit} messages, the most we take, as each "
+        f"one emails your account team. What you wrote is kept here: send it again in "
+        f"{minutes} minute{'s' if minutes > 1 else ''}."]
+    name = "reply_form" if isinstance(form, ReplyForm) else "question_form"
+    response = make_response(_render_page(project, 429, **{name: form}))
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+# Each question or reply a client sends emails the account owner: counted per user (sent
+# ones only), questions and replies together; staff answering are not limited.
+message_limited = limiter.shared_limit(
+    lambda: current_app.config["MESSAGE_LIMIT_PER_USER"], scope="client-messages",
+    key_func=user_key, methods=["POST"], deduct_when=lambda response: response.status_code == 302,
+    exempt_when=lambda: current_user.is_authenticated and current_user.is_staff,
+    on_breach=_message_limit_reached, override_defaults=False,
+)
+
+
 @bp.get("/projects/<int:project_id>")
 @login_required
 def show(project_id: int):
@@ -67,6 +109,7 @@ def show(project_id: int):
 
 @bp.post("/projects/<int:project_id>/questions")
 @login_required
+@message_limited
 def ask(project_id: int):
     """Ask a question or raise a concern on the project."""
     project = get_project_or_404(project_id)
@@ -86,6 +129,7 @@ def ask(project_id: int):
 
 @bp.post("/projects/<int:project_id>/questions/<int:question_id>/replies")
 @login_required
+@message_limited
 def reply(project_id: int, question_id: int):
     """Reply in a question's thread."""
     project = get_project_or_404(project_id)
