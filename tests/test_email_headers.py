@@ -146,3 +146,28 @@ def test_the_create_user_command_refuses_a_name_with_a_line_break(app, acme):
     assert result.exit_code == 2 and "single line" in result.output
     with app.app_context():
         assert auth_services.find_user_by_email("nia@acme.example") is None
+
+
+def test_the_longest_names_still_fit_the_follow_up_subject(app, make):
+    """A 120-character client at a 120-character organisation made a subject longer than its
+    column: PostgreSQL refused the row, and with it the client's answer."""
+    from portal.pulses import services as pulses
+    from portal.pulses.models import PulseRequest
+
+    owner = make.user("priya@firm.example", role=Role.STAFF, name="Priya Nair")
+    org_name = "Organisation " + "o" * 107
+    client = make.user("long@acme.example", organization=org_name, name="Name " + "n" * 115)
+    with app.app_context():
+        org = db.session.scalars(select(Organization)).one()
+        org.account_owner = db.session.get(User, owner.id)
+        db.session.commit()
+    request = make.pulse(client)
+    with app.app_context():
+        pulse = db.session.get(PulseRequest, request.id)
+        pulses.record_answers(pulse, comments={},
+                              scores={q.id: q.scale.bounds[0] for q in pulse.template.questions})
+        db.session.commit()
+        subject = db.session.scalars(select(OutboxMessage.subject).where(
+            OutboxMessage.kind == MessageKind.FOLLOW_UP_OPENED)).one()
+    assert len(subject) == 255 and subject.startswith("Follow up with Name nnn")
+    assert subject.endswith("…")
