@@ -57,13 +57,14 @@ def _form_status(form) -> int:
 
 
 def _render_page(project, status: int = 200, **forms):
-    """The project page with its forms; a form with errors replaces the blank one."""
-    forms.setdefault("question_form", QuestionForm())
-    forms.setdefault("reply_form", ReplyForm())
+    """The project page with its forms; a form with errors replaces the blank one (blank
+    even on a POST: a refused question's text belongs in its own form, not every reply box)."""
+    forms.setdefault("question_form", QuestionForm(formdata=None))
+    forms.setdefault("reply_form", ReplyForm(formdata=None))
     if current_user.is_staff:
-        forms.setdefault("milestone_form", MilestoneForm())
+        forms.setdefault("milestone_form", MilestoneForm(formdata=None))
         today = local_today(project.organization.timezone)
-        forms.setdefault("funnel_form", FunnelForm(as_of=today))
+        forms.setdefault("funnel_form", FunnelForm(formdata=None, as_of=today))
     all_updates = request.args.get("updates") == "all"
     return render_template(
         "projects/show.html", **forms, project=project, all_updates=all_updates,
@@ -80,9 +81,13 @@ def _message_limit_reached(request_limit: RequestLimit) -> Response:
     seconds = max(1, math.ceil(request_limit.reset_at - time.time()))
     minutes = max(1, round(seconds / 60))
     form = ReplyForm() if request.endpoint == "projects.reply" else QuestionForm()
+    limit = request_limit.limit
+    window = limit.GRANULARITY.name if limit.multiples == 1 else (
+        f"{limit.multiples} {limit.GRANULARITY.name}s")
     form.body.errors = [
-        f"Not sent: you have sent {request_limit.limit} messages, the most we take, as each "
-        f"one emails your account team. What you wrote is kept here: send it again in "
+        f"Not sent: you have sent {limit.amount} message{'s' if limit.amount > 1 else ''} "
+        f"this {window}, the most we take, as "
+        f"each one emails your account team. What you wrote is kept here: send it again in "
         f"{minutes} minute{'s' if minutes > 1 else ''}."]
     name = "reply_form" if isinstance(form, ReplyForm) else "question_form"
     response = make_response(_render_page(project, 429, **{name: form}))
