@@ -24,7 +24,7 @@ class Defaults:
     FIRM_NAME = "Northwind Partners"
     PULSE_MIN_DAYS_BETWEEN = 14  # at most one pulse per client user in this many days
     PULSE_PERIODIC_DAYS = 30  # a periodic pulse to each client user this often
-    PULSE_ANSWER_DAYS = 14  # how long an emailed pulse link can be answered
+    PULSE_ANSWER_DAYS = 14  # days after a pulse is sent that it can be answered
     PDF_PAGE_SIZE = "A4"  # or "Letter": the paper size of generated PDFs
     PDF_RENDER_SECONDS = 20  # a PDF render is stopped after this long (below gunicorn's timeout)
     PDF_RENDER_MEMORY_MB = 1024  # and may not grow its process past this much memory
@@ -50,6 +50,8 @@ class Defaults:
     PULSE_ANSWER_LIMIT_PER_TOKEN = "10 per hour"  # noqa: S105 (answers from one pulse link)
     PULSE_ANSWER_LIMIT_PER_ADDRESS = "120 per hour"  # answers from one address (an office)
     PDF_LIMIT_PER_USER = "20 per hour"  # closeout PDF downloads per signed-in user
+    # Questions and replies sent per client user (each emails the account owner).
+    MESSAGE_LIMIT_PER_USER = "10 per hour;30 per day"
 
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SESSION_COOKIE_HTTPONLY = True

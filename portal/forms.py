@@ -1,22 +1,39 @@
-"""The base of every form: text with control characters is refused, as that field's error.
+"""The base of every form: text with control characters is refused, as that field's error;
+so are line breaks in one-line fields, and dates the portal cannot count with.
 
 NUL cannot be stored in a PostgreSQL text column (the insert fails), and the other C0 controls
 (and DEL) are invisible, print as nothing and break CSV and email headers; nobody types them on
-purpose. Tab, newline and carriage return are ordinary text. Every form in portal/ derives from
-PortalForm (or PortalSubform for a form inside a form), so the rule holds in one place.
+purpose. Tab, newline and carriage return are ordinary text in a text area; in a one-line field
+(a name, a title, an email) no browser sends them, and a name with a line break would end up
+in an email header. Every form in portal/ derives from PortalForm (or PortalSubform for a form
+inside a form), so the rules hold in one place.
 """
 
-import re
+from datetime import date
 from typing import Any
 
+import wtforms
 from flask_wtf import FlaskForm
-from wtforms import Field, FieldList, Form, FormField
-
-CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-CONTROL_CHARACTER_MESSAGE = (
-    "This contains an invisible control character (such as a null byte) that cannot be saved. "
-    "Remove it, or retype the text, and try again."
+from wtforms import (
+    DateField,
+    Field,
+    Form,
+    FormField,
+    PasswordField,
+    StringField,
+    TextAreaField,
 )
+
+from portal.plain_text import (
+    CONTROL_CHARACTER_MESSAGE,
+    CONTROL_CHARACTERS,
+    LINE_BREAK_MESSAGE,
+    LINE_BREAKS,
+)
+
+# Dates staff and clients give: wide enough for any real project, narrow enough that a day
+# more or less (an ETA's history, a report's end) never leaves Python's calendar.
+EARLIEST_DATE, LATEST_DATE = date(2000, 1, 1), date(2099, 12, 31)
 
 
 def refuse_control_characters(value: Any) -> Any:
@@ -26,14 +43,38 @@ def refuse_control_characters(value: Any) -> Any:
     return value
 
 
+def refuse_line_breaks(value: Any) -> Any:
+    """A one-line field's filter: a line break (CR, LF or a Unicode one) is the field's error."""
+    if isinstance(value, str) and LINE_BREAKS.search(value):
+        raise ValueError(LINE_BREAK_MESSAGE)
+    return value
+
+
+def refuse_far_dates(value: Any) -> Any:
+    """A date field's filter: a date outside EARLIEST_DATE..LATEST_DATE is the field's error."""
+    if isinstance(value, date) and not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValueError(f"Give a date from {EARLIEST_DATE:%-d %b %Y} to {LATEST_DATE:%-d %b %Y}.")
+    return value
+
+
+def _filters_for(field_class: type) -> list:
+    """The portal's filters for a kind of field, run before the field's own."""
+    if issubclass(field_class, DateField):
+        return [refuse_far_dates]
+    one_line = issubclass(field_class, StringField) and not issubclass(
+        field_class, (TextAreaField, PasswordField))
+    return [refuse_control_characters, refuse_line_breaks] if one_line else [
+        refuse_control_characters]
+
+
 class PlainTextMeta:
-    """Puts refuse_control_characters before every field's own filters."""
+    """Puts the portal's filters (_filters_for) before every field's own filters."""
 
     def bind_field(self, form: Form, unbound_field: Any, options: dict) -> Field:
-        """Bind the field with the filter added (forms within forms check their own fields)."""
-        if not issubclass(unbound_field.field_class, (FormField, FieldList)):
+        """Bind the field with the filters added (forms within forms check their own fields)."""
+        if not issubclass(unbound_field.field_class, (FormField, wtforms.FieldList)):
             own = unbound_field.kwargs.get("filters", ())
-            options = {**options, "filters": [refuse_control_characters, *own]}
+            options = {**options, "filters": [*_filters_for(unbound_field.field_class), *own]}
         return super().bind_field(form, unbound_field, options)
 
 
@@ -49,3 +90,21 @@ class PortalSubform(Form):
 
     class Meta(PlainTextMeta):
         pass
+
+
+class FieldList(wtforms.FieldList):
+    """WTForms' FieldList, reading only the entry numbers a form of ours could have written.
+
+    WTForms reads any digits after the prefix as a number: "²" fails to convert, and 5,000
+    digits exceed what int() takes; either was a 500 for every form with a list.
+    """
+
+    MAX_INDEX_DIGITS = 4
+
+    def _extract_indices(self, prefix: str, formdata: Any):
+        offset = len(prefix) + 1
+        for key in formdata:
+            if key.startswith(prefix):
+                index = key[offset:].split(self._field_separator, 1)[0]
+                if index.isascii() and index.isdigit() and len(index) <= self.MAX_INDEX_DIGITS:
+                    yield int(index)

@@ -13,9 +13,7 @@ counts, so their pages are always rendered. Nothing per session (a CSRF token, a
 in a cached fragment. Each app has its own cache: two apps never share one's ids.
 """
 
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable
 
 from flask import Flask, current_app
 from markupsafe import Markup
@@ -23,37 +21,12 @@ from markupsafe import Markup
 from portal.content.views import branding
 from portal.db import utcnow
 from portal.templating import viewer_zone
+from portal.text_cache import TextCache
 
 # Characters of HTML kept per worker (Python stores them in 1 to 4 bytes each: the templates'
 # dashes and arrows make it 2, so about 16 MB): a project's live part is 20-30 thousand
 # characters, so a few hundred fragments; the least recently used go first.
 MAX_CHARACTERS = 8_000_000
-
-
-class FragmentCache:
-    """A map from key to rendered HTML, bounded in characters, least recently used out first;
-    thread-safe (gunicorn's threads share it)."""
-
-    def __init__(self, max_characters: int) -> None:
-        self.max_characters = max_characters
-        self.characters = 0
-        self.entries: OrderedDict[Hashable, Markup] = OrderedDict()
-        self.lock = threading.Lock()
-
-    def get_or_render(self, key: Hashable, render: Callable[[], str]) -> Markup:
-        """The fragment under key, rendering and keeping it when it is not there."""
-        with self.lock:
-            if key in self.entries:
-                self.entries.move_to_end(key)
-                return self.entries[key]
-        html = Markup(render())  # noqa: S704 (our own template's output, escaped by Jinja)
-        with self.lock:
-            if key not in self.entries:
-                self.entries[key] = html
-                self.characters += len(html)
-            while self.characters > self.max_characters and self.entries:
-                self.characters -= len(self.entries.popitem(last=False)[1])
-        return html
 
 
 def viewer_key() -> tuple:
@@ -70,4 +43,4 @@ def client_fragment(key: tuple, render: Callable[[], str]) -> Markup:
 
 def register(app: Flask) -> None:
     """Give this app its own, empty fragment cache."""
-    app.extensions["fragments"] = FragmentCache(MAX_CHARACTERS)
+    app.extensions["fragments"] = TextCache(MAX_CHARACTERS)

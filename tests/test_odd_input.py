@@ -2,6 +2,7 @@
 post, and huge numbers in URLs: never a 500. Either the value is stored intact, or the form
 page says what is wrong with that field and nothing in the database changes."""
 
+import html
 import re
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
@@ -30,6 +31,11 @@ REFUSED = {
     "control characters": "bell\x07 escape\x1b unit separator\x1f",
     "100,000 characters": "x" * 100_000,
 }
+# One-line fields take no line break (a name in an email header would end the header there),
+# and a date must be one the portal can count with (9999-12-31 plus a day overflows).
+ONE_LINE = {"a line break": "Elena\r\nBcc: x@evil.example", "a Unicode line break": "a\u2028b"}
+REFUSED_BY_KIND = {"text": ONE_LINE, "email": ONE_LINE, "tel": ONE_LINE, "search": ONE_LINE,
+                   "url": ONE_LINE, "date": {"a far date": "9999-12-31"}}
 # Odd but real text: stored and shown as typed, or explained (too long, not an email ...).
 ODD = ("Jo \u202eevil.exe\u202c 👨\u200d👩\u200d👧 👍🏽 顧客ポータル \uffff 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 𓀀 "
        "Ame\u0301lie")
@@ -207,9 +213,10 @@ def _post(browser: FlaskClient, spec: FormSpec, form: dict[str, str], name: str,
                         content_type="application/x-www-form-urlencoded")
 
 
-def _variants(maxlength: int | None) -> list[tuple[str, str, bool, str]]:
+def _variants(kind: str, maxlength: int | None) -> list[tuple[str, str, bool, str]]:
     """(what, value, must be refused, as posted) for one field."""
     variants = [(what, value, True) for what, value in REFUSED.items()]
+    variants += [(what, value, True) for what, value in REFUSED_BY_KIND.get(kind, {}).items()]
     variants += [(what, value, False) for what, value in KEPT_OR_EXPLAINED.items()]
     if maxlength:
         variants += [("max length + 1", _sized(maxlength + 1), True),
@@ -228,7 +235,8 @@ def _sweep(app: Flask, spec: FormSpec, browser: FlaskClient) -> int:
     posts, before = 0, _snapshot(app)
     for name, (kind, maxlength) in fields.items():
         checked = False
-        for what, value, refuse, raw in sorted(_variants(maxlength), key=lambda v: not v[2]):
+        for what, value, refuse, raw in sorted(_variants(kind, maxlength),
+                                               key=lambda v: not v[2]):
             where = f"{spec.who} {spec.action} {name}: {what}"
             if not refuse and not checked:  # after the refused ones, which come first
                 assert _snapshot(app) == before, f"{where}: a refused post changed something"
@@ -340,3 +348,108 @@ def test_odd_query_strings_get_the_page_or_a_clean_refusal(signed_in, make):
         for query in ODD_QUERIES:
             path = f"{_url(page, {'project_id': project.id})}?{query}"
             assert admin.get(path).status_code in (200, 302, 400, 404, 422), path[:80]
+
+
+FAR_DATES = ["9999-12-31", "0001-01-01", "1899-12-31", "2100-01-01"]
+DATE_RANGE_MESSAGE = "Give a date from 1 Jan 2000 to 31 Dec 2099."
+
+
+@pytest.mark.parametrize("far", FAR_DATES)
+def test_a_far_date_in_the_pulse_report_is_explained_and_the_csv_sends_staff_back(
+        app, odd_portal, signed_in, far):
+    staff = signed_in("priya@firm.example")
+    for filters in (f"organization_id=0&since=&until={far}", f"since={far}", f"until={far}"):
+        page = staff.get(f"/staff/pulses?{filters}")
+        text = page.get_data(as_text=True)
+        assert page.status_code == 422, filters
+        assert DATE_RANGE_MESSAGE in text and "These filters cannot be used" in text
+        assert "over the last 180 days" in text
+        export = staff.get(f"/staff/pulses.csv?{filters}")
+        assert export.status_code == 302, filters
+        assert export.headers["Location"] == f"/staff/pulses?{filters}".replace(
+            "organization_id=0&since=&", "organization_id=0&since=&")
+    with app.app_context():  # a refused export is not an export
+        from portal.audit.models import AuditEvent
+        assert not db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "pulses.exported")).first()
+
+
+@pytest.mark.parametrize("far", FAR_DATES)
+def test_a_far_date_or_a_huge_page_in_the_audit_log_is_explained(app, odd_portal, signed_in,
+                                                                  far):
+    admin = signed_in("admin@firm.example")
+    for filters in (f"since=&until={far}", f"since={far}&until="):
+        page = admin.get(f"/admin/audit?action=&actor_email=&organization_id=0&{filters}")
+        assert page.status_code == 422
+        assert DATE_RANGE_MESSAGE in page.get_data(as_text=True)
+    for number in (HUGE, "9" * 5000, "-" + HUGE):
+        page = admin.get(f"/admin/audit?action=&actor_email=&organization_id=0&page={number}")
+        assert page.status_code == 200 and "Audit log" in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("field", ["eta", "milestones-0-eta", "milestones-0-completed_on"])
+def test_a_far_date_in_the_publish_form_is_explained_and_changes_nothing(
+        app, odd_portal, signed_in, post_form, field):
+    staff = signed_in("priya@firm.example")
+    project = odd_portal["project_id"]
+    path = f"/staff/projects/{project}/updates/new"
+    with app.app_context():
+        from portal.projects.models import Milestone, Project
+        milestone = db.session.scalars(select(Milestone)).one()
+        form = {"status": "on_track", "body": "Moving on.", "eta_confidence": "medium",
+                "eta": db.session.get(Project, project).eta.isoformat(),
+                "milestones-0-milestone_id": str(milestone.id), "milestones-0-owner_id": "0",
+                field: "9999-12-31", "action": "publish"}
+    before = _snapshot(app)
+    response = post_form(staff, path, form)
+    assert response.status_code == 422
+    assert DATE_RANGE_MESSAGE in response.get_data(as_text=True)
+    assert _snapshot(app) == before
+    assert staff.get(f"/projects/{project}").status_code == 200
+
+
+@pytest.mark.parametrize("milestone_id", ["abc", "", "1.5", "²", HUGE, "-1", "9" * 5000,
+                                          "another project's", "deleted"])
+def test_an_altered_milestone_id_in_the_publish_form_gets_the_form_back(
+        app, odd_portal, signed_in, post_form, make, milestone_id):
+    staff = signed_in("priya@firm.example")
+    project = odd_portal["project_id"]
+    path = f"/staff/projects/{project}/updates/new"
+    if milestone_id == "another project's":
+        milestone_id = str(make.milestone(make.project("Globex"), title="Theirs").id)
+    elif milestone_id == "deleted":  # removed by a colleague while this form was open
+        milestone_id = str(odd_portal["project_id"] * 1000 + 7)
+    with app.app_context():
+        from portal.projects.models import Milestone, Project
+        eta = db.session.get(Project, project).eta.isoformat()
+        design = db.session.scalars(select(Milestone.id).where(Milestone.title == "Design")).one()
+    before = _snapshot(app)
+    response = post_form(staff, path, {
+        "status": "on_track", "body": "Design is done.", "eta": eta, "eta_confidence": "medium",
+        "milestones-0-milestone_id": milestone_id, "milestones-0-completed_on": "2026-01-05",
+        "milestones-0-owner_id": "0", "action": "publish"})
+    text = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 422
+    assert "The milestones in this form are not this project's" in text
+    assert "Design is done." in text  # what staff wrote is kept
+    shown = re.findall(r'name="milestones-\d+-milestone_id" type="hidden" value="(\d+)"', text)
+    assert shown == [str(design)]  # the project's own open milestones, to check
+    assert _snapshot(app) == before
+
+
+@pytest.mark.parametrize("key", ["milestones-" + "9" * 5000 + "-milestone_id",
+                                 "milestones-²-milestone_id", "milestones-99999-milestone_id"])
+def test_an_odd_entry_number_in_a_form_with_a_list_is_not_a_500(app, odd_portal, signed_in,
+                                                                  post_form, key):
+    staff = signed_in("priya@firm.example")
+    project = odd_portal["project_id"]
+    response = post_form(staff, f"/staff/projects/{project}/updates/new", {
+        "status": "on_track", "body": "x", "eta_confidence": "medium", key: "1",
+        "action": "preview"})
+    assert response.status_code in (200, 422)
+    make_admin = signed_in("admin@firm.example")
+    template = f"/admin/pulses/templates/{odd_portal['template_id']}"
+    response = post_form(make_admin, template, {
+        "name": "Monthly", key.replace("milestones", "questions").replace(
+            "milestone_id", "prompt"): "How are we doing?"}, template)
+    assert response.status_code in (302, 422)

@@ -9,9 +9,9 @@ from flask.testing import FlaskClient
 
 from portal.auth.models import Role
 from portal.extensions import db
-from portal.fragments import FragmentCache
 from portal.projects.models import ProjectStatus
 from portal.projects.pages import CSRF_SLOT
+from portal.text_cache import TextCache
 from tests.factories import Factories
 
 NOTE = "INTERNAL-CACHE-NOTE"
@@ -145,7 +145,7 @@ def test_a_reply_sent_from_a_cached_thread_carries_the_senders_own_csrf_token(ma
 
 
 def test_a_worker_keeps_at_most_its_budget_of_html_and_drops_the_least_recently_used():
-    cache, renders = FragmentCache(max_characters=10), []
+    cache, renders = TextCache(max_characters=10), []
 
     def render(text: str):
         return lambda: renders.append(text) or text

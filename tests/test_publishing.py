@@ -119,14 +119,19 @@ def test_milestones_change_with_the_update(app, signed_in, staff, make, post_for
         assert (moved.eta.isoformat(), moved.owner_id) == (later, other.id)
 
 
-def test_a_milestone_of_another_project_cannot_be_slipped_into_the_form(signed_in, staff, make,
-                                                                        post_form):
+def test_a_milestone_of_another_project_cannot_be_slipped_into_the_form(app, signed_in, staff,
+                                                                        make, post_form):
     project = make.project("Acme Corp")
     foreign = make.milestone(make.project("Globex"), title="Theirs")
     response = post_form(signed_in("priya@firm.example"),
                          f"/staff/projects/{project.id}/updates/new",
-                         _form(project, body="x", **{"milestones-0-milestone_id": foreign.id}))
-    assert response.status_code == 404
+                         _form(project, body="x", **{
+                             "milestones-0-milestone_id": foreign.id,
+                             "milestones-0-completed_on": date.today().isoformat()}))
+    assert response.status_code == 422 and "not this project" in response.get_data(as_text=True)
+    assert _count(app, StatusUpdate) == 0
+    with app.app_context():
+        assert db.session.get(Milestone, foreign.id).completed_on is None
 
 
 def test_staff_home_lists_overdue_updates_most_overdue_first(signed_in, staff, make):

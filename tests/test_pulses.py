@@ -251,3 +251,77 @@ def test_a_changed_token_never_opens_a_pulse(app, acme, make, position, replacem
     tampered = token[:index] + replacement + token[index + 1:]
     with app.test_request_context(), pytest.raises(pulses.BadToken):
         pulses.request_from_token(tampered)
+
+
+
+def _lowest_scores(page: str) -> dict[str, str]:
+    """The answer form on the page filled with the lowest score (which opens a follow-up),
+    with the page's CSRF token, as the client would send it."""
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    questions = re.findall(r'<input [^>]*name="(q\d+)"[^>]* value="(\d+)"', page)
+    lowest = {}
+    for name, value in questions:
+        lowest.setdefault(name, value)
+    assert lowest, "the page shows the answer form"
+    return {**lowest, "contact_me": "y", "csrf_token": token}
+
+
+def test_a_pulse_sent_17_days_ago_cannot_be_answered_with_a_freshly_signed_link(
+        app, acme, make, signed_in, post_form):
+    """The banner used to sign a new token on every page: the window is the pulse's own."""
+    request = make.pulse(acme["client"], now=datetime.now(UTC) - timedelta(days=17))
+    client = signed_in("jordan@acme.example")
+    assert "pulse-banner" not in client.get("/").get_data(as_text=True)
+    link = f"/pulses/{_token(app, request)}"  # signed just now, as the banner did
+    opened = client.get(link)
+    assert opened.status_code == 404
+    assert "a pulse can be answered for 14 days after it is sent" in opened.get_data(
+        as_text=True)
+    sent = post_form(client, link, {"q1": "0", "q2": "1"}, "/account")
+    assert sent.status_code == 404 and "Nothing was recorded" in sent.get_data(as_text=True)
+    assert _count(app, PulseAnswer) == 0 and _count(app, FollowUp) == 0
+
+
+def test_a_banner_link_opened_in_time_stops_working_once_the_pulse_is_too_old(
+        app, acme, make, signed_in, post_form):
+    request = make.pulse(acme["client"], now=datetime.now(UTC) - timedelta(days=13))
+    client = signed_in("jordan@acme.example")
+    banner = re.search(r'class="pulse-banner">.*?href="([^"]+)"', client.get("/").get_data(
+        as_text=True), re.S)
+    assert banner, "on day 13 the client is still asked"
+    link = banner.group(1)
+    answers = _lowest_scores(client.get(link).get_data(as_text=True))
+    with app.app_context():  # two days pass with the answer page open
+        pulse = db.session.get(PulseRequest, request.id)
+        pulse.sent_at -= timedelta(days=2)
+        db.session.commit()
+    response = client.post(link, data=answers)
+    assert response.status_code == 404 and "expired" in response.get_data(as_text=True)
+    assert _count(app, PulseAnswer) == 0 and _count(app, FollowUp) == 0
+
+
+def test_a_deactivated_clients_pulse_link_no_longer_works_and_records_nothing(
+        app, acme, make, client, post_form):
+    from portal.auth import services as auth_services
+    from portal.auth.models import User
+    from portal.notifications.models import OutboxMessage
+
+    request = make.pulse(acme["client"])
+    link = f"/pulses/{_token(app, request)}"
+    answers = _lowest_scores(client.get(link).get_data(as_text=True))
+    make.user("morgan@firm.example", role=Role.ADMIN)
+    with app.app_context():
+        admin = db.session.scalars(select(User).where(User.email == "morgan@firm.example")).one()
+        auth_services.set_active(db.session.get(User, acme["client"].id), False, by=admin)
+        db.session.commit()
+    emails_before = _count(app, OutboxMessage)
+    opened = client.get(link)
+    assert opened.status_code == 404
+    assert "This link no longer works" in opened.get_data(as_text=True)
+    sent = client.post(link, data=answers)  # the page opened before, sent now
+    assert sent.status_code == 404
+    assert "This link no longer works" in sent.get_data(as_text=True)
+    assert _count(app, PulseAnswer) == 0 and _count(app, FollowUp) == 0
+    assert _count(app, OutboxMessage) == emails_before  # no follow-up email to the owner
+    with app.app_context():
+        assert db.session.get(PulseRequest, request.id).state == RequestState.SENT

@@ -56,3 +56,59 @@ def test_an_empty_question_is_refused_and_nothing_saved(app, signed_in, make, po
     assert "This field is required" in response.get_data(as_text=True)
     with app.app_context():
         assert db.session.scalars(select(Question)).first() is None
+
+
+def test_a_client_sending_too_many_messages_gets_the_form_back_with_the_text_kept(
+        app, signed_in, make, post_form):
+    import html
+    import re
+
+    from sqlalchemy import func
+
+    from portal.accounts.models import Organization
+    from portal.auth.models import User
+    from portal.notifications.models import OutboxMessage
+    from portal.projects.models import Reply
+
+    app.config["MESSAGE_LIMIT_PER_USER"] = "3 per hour"
+    owner = make.user("priya@firm.example", role=Role.STAFF, name="Priya Nair")
+    make.user("jordan@acme.example", organization="Acme Corp", name="Jordan Blake")
+    project = make.project("Acme Corp", name="Portal")
+    with app.app_context():
+        db.session.scalars(select(Organization)).one().account_owner = db.session.get(
+            User, owner.id)
+        db.session.commit()
+    client, page = signed_in("jordan@acme.example"), f"/projects/{project.id}"
+    empty = post_form(client, f"{page}/questions", {"kind": "question", "body": " "}, page)
+    assert empty.status_code == 422  # refused, so not counted
+    for n in range(3):
+        sent = post_form(client, f"{page}/questions", {"kind": "question",
+                                                       "body": f"Question {n}?"}, page)
+        assert sent.status_code == 302, n
+
+    typed = "When does **phase two** start? We need to book the trainers."
+    refused = post_form(client, f"{page}/questions", {"kind": "concern", "body": typed}, page)
+    text = html.unescape(refused.get_data(as_text=True))
+    wait = int(refused.headers["Retry-After"])
+    assert refused.status_code == 429 and 3000 < wait <= 3661  # the hour, to the second
+    assert "Not sent: you have sent 3 messages this hour" in text
+    assert 55 <= int(re.search(r"send it again in (\d+) minutes", text).group(1)) <= 61
+    assert text.count(typed) == 1  # in the question form, to send later (not in every reply)
+    with app.app_context():
+        question = db.session.scalars(select(Question).order_by(Question.id)).first()
+    reply = post_form(client, f"{page}/questions/{question.id}/replies",
+                      {"body": "Also: the trainers."}, page)
+    assert reply.status_code == 429 and "Also: the trainers." in reply.get_data(as_text=True)
+    assert typed not in reply.get_data(as_text=True)
+
+    staff = signed_in("priya@firm.example")
+    for n in range(4):  # staff answering every question are never held up
+        answered = post_form(staff, f"{page}/questions/{question.id}/replies",
+                             {"body": f"Answer {n}."}, page)
+        assert answered.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Question)) == 3
+        assert db.session.scalar(select(func.count()).select_from(Reply)) == 4
+        to_owner = select(func.count()).select_from(OutboxMessage).where(
+            OutboxMessage.to_address == "priya@firm.example")
+        assert db.session.scalar(to_owner) == 3  # one email per question that was sent

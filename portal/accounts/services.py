@@ -9,6 +9,7 @@ from portal.accounts.models import Organization
 from portal.audit import services as audit
 from portal.auth.models import User
 from portal.extensions import db
+from portal.plain_text import one_line_problem
 
 
 class OrganizationError(ValueError):
@@ -36,6 +37,9 @@ def create_organization(
     by: User | None = None,
 ) -> Organization:
     """Create a client organisation; names and slugs are unique."""
+    problem = one_line_problem({"The organisation's name": name})
+    if problem:
+        raise OrganizationError(problem)
     name = name.strip()
     slug = slugify(name)
     if not slug:

@@ -5,6 +5,7 @@ from flask import Blueprint, render_template, request
 from portal.access import admin_required
 from portal.audit import services
 from portal.audit.forms import AuditFilterForm
+from portal.db import database_id
 from portal.templating import viewer_zone
 
 bp = Blueprint("audit", __name__)
@@ -15,7 +16,7 @@ bp = Blueprint("audit", __name__)
 def index():
     """Newest events first, a page at a time, narrowed by the filter."""
     form = AuditFilterForm(request.args)
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = request.args.get("page", 1, type=database_id)  # a huge page reads as the first
     if request.args and not form.validate():
         return render_template("audit/index.html", form=form, events=[], page=1,
                                more=False), 422

@@ -132,7 +132,10 @@ def pdf_limited(view: Callable) -> Callable:
 
 
 def too_many_requests(error: RateLimitExceeded):
-    """A clear page: what happened and how long to wait, with Retry-After."""
+    """A clear page: what happened and how long to wait, with Retry-After; or the page the
+    limit made itself (on_breach), such as a form with what was typed kept."""
+    if error.response is not None:
+        return error.response
     current = limiter.current_limit
     reset_at = current.reset_at if current else time.time() + 60
     wait = max(1, math.ceil(reset_at - time.time()))

@@ -16,6 +16,7 @@ from portal.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, pass
 from portal.db import utcnow
 from portal.extensions import db
 from portal.live import POLLING_ENDPOINTS
+from portal.plain_text import one_line_problem
 from portal.projects.models import Milestone, Project
 
 __all__ = ["MAX_PASSWORD_LENGTH", "MIN_PASSWORD_LENGTH"]  # re-exported for the forms
@@ -153,6 +154,10 @@ def create_user(
     by: User | None = None,
 ) -> User:
     """Create a user; clients need an organisation and staff have none."""
+    problem = one_line_problem({"The email address": email, "The name": name,
+                                "The job title": job_title, "The phone number": phone})
+    if problem:
+        raise UserError(problem)
     email = normalize_email(email)
     if find_user_by_email(email):
         raise UserError(f"A user with the email {email} already exists.")
@@ -205,6 +210,9 @@ def update_settings(
     update_emails: UpdateEmails,
 ) -> None:
     """Save the user's own settings; an empty timezone means the organisation's."""
+    problem = one_line_problem({"Your name": name, "Your phone number": phone})
+    if problem:
+        raise UserError(problem)
     if timezone and timezone not in available_timezones():
         raise UserError(f"{timezone} is not a timezone we know.")
     if (user.name, user.phone) != (name.strip(), phone or None):

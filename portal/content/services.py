@@ -18,6 +18,7 @@ from portal.concurrency import check_version, edit_version, lock
 from portal.content.models import SETTINGS_ID, FirmSettings, ProcessStep, ValueItem
 from portal.db import utcnow
 from portal.extensions import db
+from portal.plain_text import one_line_problem
 
 DEFAULT_BRAND_COLOR = "#1f4e79"
 MAX_LOGO_BYTES = 512 * 1024
@@ -154,6 +155,9 @@ def update_settings(
     name = firm_name.strip()
     if not name:
         raise ContentError("The firm needs a name.", field="firm_name")
+    problem = one_line_problem({"The firm's name": name})
+    if problem:  # it is in the From of every email
+        raise ContentError(problem, field="firm_name")
     settings = get_settings()
     if settings is None:
         settings = FirmSettings(id=SETTINGS_ID, firm_name=name, brand_color=colour)
@@ -242,4 +246,7 @@ def _cleaned(fields: dict[str, str]) -> dict[str, str]:
     cleaned = {name: (value or "").strip() for name, value in fields.items()}
     if "title" in cleaned and not cleaned["title"]:
         raise ContentError("Give it a title.", field="title")
+    problem = one_line_problem({"The title": cleaned.get("title")})
+    if problem:
+        raise ContentError(problem, field="title")
     return cleaned

@@ -20,6 +20,7 @@ from sqlalchemy import or_, select, update
 
 from portal.db import utcnow
 from portal.extensions import db
+from portal.notifications import headers
 from portal.notifications.models import MessageKind, OutboxMessage, OutboxStatus
 from portal.notifications.rendering import sender
 
@@ -66,16 +67,24 @@ def message_id(message: OutboxMessage) -> str:
     return f"<outbox.{message.id}.{stamp}@{domain}>"
 
 
-def build_email(message: OutboxMessage) -> EmailMessage:
-    """The multipart text + HTML email of an outbox row."""
+class UnbuildableMessage(Exception):
+    """An outbox row that cannot become an email (an old row's bad address or headers)."""
+
+    def __init__(self, message_id_: int, reason: str) -> None:
+        super().__init__(reason)
+        self.message_id, self.reason = message_id_, reason[:2000]
+
+
+def build_email(message: OutboxMessage, *, from_header: str | None = None) -> EmailMessage:
+    """The multipart text + HTML email of an outbox row, every header on one line."""
     email = EmailMessage()
-    email["Subject"] = message.subject
-    email["From"] = sender()
-    email["To"] = message.to_address
+    email["Subject"] = headers.subject(message.subject)
+    email["From"] = from_header or sender()
+    email["To"] = headers.single_address(message.to_address)
     email["Date"] = format_datetime(utcnow())
     email["Message-ID"] = message_id(message)
     for name, value in (message.headers or {}).items():
-        email[name] = value
+        email[name] = headers.one_line(value)
     email.set_content(message.text_body)
     email.add_alternative(message.html_body, subtype="html")
     return email
@@ -135,20 +144,31 @@ def give_up_abandoned(now: datetime) -> int:
 
 
 def load_claim(message_id_: int, claimed_at: datetime) -> Claim:
-    """The claimed message as a ready email; the session lets go of the row before SMTP."""
+    """The claimed message as a ready email; the session lets go of the row before SMTP.
+    UnbuildableMessage when the row cannot become an email: trying again would not help."""
     message = db.session.get(OutboxMessage, message_id_, populate_existing=True)
-    claim = Claim(message.id, claimed_at, message.attempts, message.to_address,
-                  build_email(message))
+    from_header = sender()  # reads the firm's settings: their failing is not this row's fault
+    try:
+        email = build_email(message, from_header=from_header)
+    except Exception as error:  # noqa: BLE001 (whatever stops this row becoming an email)
+        db.session.commit()
+        raise UnbuildableMessage(
+            message_id_, f"Could not be built: {type(error).__name__}: {error}") from error
+    claim = Claim(message.id, claimed_at, message.attempts, message.to_address, email)
     db.session.commit()  # hold no transaction (or SQLite read lock) while talking SMTP
     return claim
 
 
 def _finish(claim: Claim, **values) -> bool:
     """Record the outcome if the claim is still ours (a lease taken over is left alone)."""
+    return _finish_claimed(claim.id, claim.claimed_at, **values)
+
+
+def _finish_claimed(message_id_: int, claimed_at: datetime, **values) -> bool:
     result = db.session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id == claim.id, OutboxMessage.status == OutboxStatus.SENDING,
-               OutboxMessage.claimed_at == claim.claimed_at)
+        .where(OutboxMessage.id == message_id_, OutboxMessage.status == OutboxStatus.SENDING,
+               OutboxMessage.claimed_at == claimed_at)
         .values(**values)
         .execution_options(synchronize_session=False)
     )
@@ -182,6 +202,15 @@ def record_failure(claim: Claim, error: Exception, *, now: datetime,
             next_attempt_at=now + retry_delay(claim.attempts))
     (report.failed if final else report.retrying).append(claim.id)
     log.warning("outbox message %s not sent (%s): %s", claim.id, status.value, text)
+
+
+def record_unbuildable(error: UnbuildableMessage, *, claimed_at: datetime,
+                       report: DeliveryReport) -> None:
+    """Give up on a row that cannot become an email, with the reason, and go on to the next."""
+    _finish_claimed(error.message_id, claimed_at, status=OutboxStatus.FAILED,
+                    last_error=error.reason)
+    report.failed.append(error.message_id)
+    log.error("outbox message %s cannot be sent: %s", error.message_id, error.reason)
 
 
 class SmtpConnection:
@@ -233,7 +262,11 @@ def deliver_due(limit: int = 50, *, now: datetime | None = None) -> DeliveryRepo
             claimed = claim_next(when)
             if claimed is None:
                 break
-            claim = load_claim(claimed, when)
+            try:
+                claim = load_claim(claimed, when)
+            except UnbuildableMessage as error:
+                record_unbuildable(error, claimed_at=when, report=report)
+                continue
             try:
                 connection.send(claim.email, claim.to_address)
             except (smtplib.SMTPException, OSError) as error:

@@ -6,7 +6,7 @@ is rendered for its recipient whoever's request queued it.
 """
 
 from dataclasses import dataclass
-from email.utils import formataddr, parseaddr
+from email.utils import parseaddr
 from urllib.parse import urlsplit
 
 from flask import current_app, render_template
@@ -14,6 +14,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from portal.auth.models import User
 from portal.content.services import Branding, current_branding
+from portal.notifications import headers
 from portal.notifications.models import MessageKind
 
 UNSUBSCRIBE_SALT = "portal.notifications.unsubscribe"
@@ -75,7 +76,7 @@ def sender() -> str:
     """The From header: the firm's name and PORTAL_MAIL_FROM (unless that names itself)."""
     configured = current_app.config["MAIL_FROM"]
     name, address = parseaddr(configured)
-    return configured if name else formataddr((branding().firm_name, address))
+    return headers.one_line(configured) if name else headers.mailbox(branding().firm_name, address)
 
 
 def render_email(kind: MessageKind, recipient: User, *, subject: str, **context) -> RenderedEmail:
@@ -88,14 +89,14 @@ def render_email(kind: MessageKind, recipient: User, *, subject: str, **context)
         "logo_url": absolute_url("content.logo", v=brand.logo_version) if brand.has_logo else None,
         **context,
     }
-    headers = {
+    extra_headers = {
         "List-Unsubscribe": f"<{unsubscribe}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         "Auto-Submitted": "auto-generated",
     }
     return RenderedEmail(
-        subject=f"{subject} · {brand.firm_name}",
+        subject=headers.subject(f"{subject} · {brand.firm_name}"),
         text_body=render_template(f"email/{kind.value}.txt", **values),
         html_body=render_template(f"email/{kind.value}.html", **values),
-        headers=headers,
+        headers=extra_headers,
     )

@@ -3,7 +3,6 @@
 from wtforms import (
     BooleanField,
     DateField,
-    FieldList,
     FormField,
     HiddenField,
     IntegerField,
@@ -16,9 +15,20 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from portal.accounts import services as account_services
 from portal.concurrency import VersionedForm
-from portal.forms import PortalForm, PortalSubform
-from portal.projects.models import Confidence, FunnelStage, ProjectStatus, QuestionKind
+from portal.db import database_id
+from portal.forms import FieldList, PortalForm, PortalSubform
+from portal.projects.models import (
+    Confidence,
+    FunnelStage,
+    Milestone,
+    ProjectStatus,
+    QuestionKind,
+)
 
+MILESTONES_CHANGED = (
+    "The milestones in this form are not this project's as they are now (one may have been "
+    "removed meanwhile): check them below and send the update again."
+)
 STATUS_CHOICES = [SelectChoice(s.value, s.label) for s in ProjectStatus]
 CONFIDENCE_CHOICES = [SelectChoice(c.value, c.value.capitalize()) for c in Confidence]
 
@@ -123,6 +133,24 @@ class UpdateForm(VersionedForm):
             "internal_note": self.internal_note.data,
         }
 
+    def keep_known_milestones(self, milestones: list[Milestone]) -> bool:
+        """Keep only the entries that name one of the project's milestones; when an entry
+        named anything else (altered, or since removed): False, with the reason on the form
+        and an entry for each open milestone the form lacks, for staff to check."""
+        known = {m.id for m in milestones}
+        kept = [entry for entry in self.milestones.entries
+                if _milestone_id(entry.milestone_id.data) in known]
+        if len(kept) == len(self.milestones.entries):
+            return True
+        self.milestones.entries = kept
+        shown = {int(entry.milestone_id.data) for entry in kept}
+        for milestone in milestones:
+            if not milestone.is_done and milestone.id not in shown:
+                self.milestones.append_entry({"milestone_id": milestone.id,
+                                              "owner_id": milestone.owner_id or 0})
+        self.form_errors.append(MILESTONES_CHANGED)
+        return False
+
     def milestone_changes(self) -> list[dict]:
         """Per open milestone: the changes staff entered, with the form entry to report on."""
         return [
@@ -131,6 +159,13 @@ class UpdateForm(VersionedForm):
              "reason": entry.reason.data, "entry": entry}
             for entry in self.milestones
         ]
+
+
+def _milestone_id(text: str | None) -> int | None:
+    try:
+        return database_id(text or "")
+    except ValueError:
+        return None
 
 
 class EditUpdateForm(VersionedForm):

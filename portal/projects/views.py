@@ -1,6 +1,20 @@
 """The project page for clients and staff; staff forms to open projects and publish updates."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+import math
+import time
+
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_limiter import RequestLimit
 from flask_login import current_user, login_required
 
 from portal.access import (
@@ -12,12 +26,13 @@ from portal.access import (
     get_update_or_404,
     staff_required,
 )
+from portal.auth.limits import note_lockout, user_key
 from portal.auth.models import User
 from portal.concurrency import ChangedMeanwhile
 from portal.db import database_id, local_today
-from portal.extensions import db
+from portal.extensions import db, limiter
 from portal.live import live_fragment
-from portal.markdown import render_markdown
+from portal.markdown import render_markdown, render_uncached
 from portal.projects import funnel, milestones, pages, questions, services
 from portal.projects.forms import (
     DeleteMilestoneForm,
@@ -34,6 +49,8 @@ from portal.projects.models import Confidence, Milestone, QuestionKind
 
 bp = Blueprint("projects", __name__)
 
+MAX_PREVIEW = 20_000  # characters: the longest update body the publish form takes
+
 
 def _staff_member(user_id: int) -> User | None:
     return db.session.get(User, user_id) if user_id else None
@@ -44,13 +61,14 @@ def _form_status(form) -> int:
 
 
 def _render_page(project, status: int = 200, **forms):
-    """The project page with its forms; a form with errors replaces the blank one."""
-    forms.setdefault("question_form", QuestionForm())
-    forms.setdefault("reply_form", ReplyForm())
+    """The project page with its forms; a form with errors replaces the blank one (blank
+    even on a POST: a refused question's text belongs in its own form, not every reply box)."""
+    forms.setdefault("question_form", QuestionForm(formdata=None))
+    forms.setdefault("reply_form", ReplyForm(formdata=None))
     if current_user.is_staff:
-        forms.setdefault("milestone_form", MilestoneForm())
+        forms.setdefault("milestone_form", MilestoneForm(formdata=None))
         today = local_today(project.organization.timezone)
-        forms.setdefault("funnel_form", FunnelForm(as_of=today))
+        forms.setdefault("funnel_form", FunnelForm(formdata=None, as_of=today))
     all_updates = request.args.get("updates") == "all"
     return render_template(
         "projects/show.html", **forms, project=project, all_updates=all_updates,
@@ -58,6 +76,37 @@ def _render_page(project, status: int = 200, **forms):
         live=pages.live_part(project, all_updates=all_updates),
         questions=pages.questions_part(project, forms["reply_form"]),
     ), status
+
+
+def _message_limit_reached(request_limit: RequestLimit) -> Response:
+    """The page back (429) with what the client wrote kept in the form, and when to send it."""
+    note_lockout(request_limit)
+    project = get_project_or_404(request.view_args["project_id"])
+    seconds = max(1, math.ceil(request_limit.reset_at - time.time()))
+    minutes = max(1, round(seconds / 60))
+    form = ReplyForm() if request.endpoint == "projects.reply" else QuestionForm()
+    limit = request_limit.limit
+    window = limit.GRANULARITY.name if limit.multiples == 1 else (
+        f"{limit.multiples} {limit.GRANULARITY.name}s")
+    form.body.errors = [
+        f"Not sent: you have sent {limit.amount} message{'s' if limit.amount > 1 else ''} "
+        f"this {window}, the most we take, as "
+        f"each one emails your account team. What you wrote is kept here: send it again in "
+        f"{minutes} minute{'s' if minutes > 1 else ''}."]
+    name = "reply_form" if isinstance(form, ReplyForm) else "question_form"
+    response = make_response(_render_page(project, 429, **{name: form}))
+    response.headers["Retry-After"] = str(seconds)
+    return response
+
+
+# Each question or reply a client sends emails the account owner: counted per user (sent
+# ones only), questions and replies together; staff answering are not limited.
+message_limited = limiter.shared_limit(
+    lambda: current_app.config["MESSAGE_LIMIT_PER_USER"], scope="client-messages",
+    key_func=user_key, methods=["POST"], deduct_when=lambda response: response.status_code == 302,
+    exempt_when=lambda: current_user.is_authenticated and current_user.is_staff,
+    on_breach=_message_limit_reached, override_defaults=False,
+)
 
 
 @bp.get("/projects/<int:project_id>")
@@ -69,6 +118,7 @@ def show(project_id: int):
 
 @bp.post("/projects/<int:project_id>/questions")
 @login_required
+@message_limited
 def ask(project_id: int):
     """Ask a question or raise a concern on the project."""
     project = get_project_or_404(project_id)
@@ -88,6 +138,7 @@ def ask(project_id: int):
 
 @bp.post("/projects/<int:project_id>/questions/<int:question_id>/replies")
 @login_required
+@message_limited
 def reply(project_id: int, question_id: int):
     """Reply in a question's thread."""
     project = get_project_or_404(project_id)
@@ -209,9 +260,8 @@ def publish(project_id: int):
     """Write, preview, save as draft or publish an update, with its ETA and milestone changes."""
     project = get_project_or_404(project_id)
     form = _update_form(project)
-    known = {m.id for m in project.milestones}
-    if any(int(entry.milestone_id.data or 0) not in known for entry in form.milestones):
-        abort(404)
+    if form.is_submitted() and not form.keep_known_milestones(project.milestones):
+        return _publish_page(project, form, 422)
     action = request.form.get("action", "publish")
     if not form.validate_on_submit():
         return _publish_page(project, form, _form_status(form))
@@ -281,7 +331,7 @@ def edit_update(update_id: int):
 @staff_required
 def preview():
     """Markdown as the client will see it, for the live preview beside the publish form."""
-    return render_markdown(request.form.get("body", "")[:20000])
+    return render_uncached(request.form.get("body", "")[:MAX_PREVIEW])
 
 
 @bp.post("/staff/projects/<int:project_id>/funnel")

@@ -3,7 +3,6 @@
 from wtforms import (
     BooleanField,
     DateField,
-    FieldList,
     FormField,
     RadioField,
     SelectField,
@@ -14,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from portal.accounts.services import all_organizations
-from portal.forms import PortalForm, PortalSubform
+from portal.forms import FieldList, PortalForm, PortalSubform
 from portal.pulses.models import PulseTemplate
 from portal.pulses.services import MAX_COMMENT
 

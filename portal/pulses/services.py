@@ -40,10 +40,19 @@ class BadToken(PulseError):
     """The link is not one we made, was changed, or has expired."""
 
     def __init__(self, expired: bool = False) -> None:
+        days = current_app.config["PULSE_ANSWER_DAYS"]
         super().__init__(
-            "This link has expired: pulses can be answered for 14 days." if expired
-            else "This link is not valid. Please use the link from your email."
+            f"This link has expired: a pulse can be answered for {days} days after it is sent."
+            if expired else "This link is not valid. Please use the link from your email."
         )
+
+
+class LinkRetired(BadToken):
+    """The pulse was sent to an account that has since been closed."""
+
+    def __init__(self) -> None:
+        PulseError.__init__(self, "This link no longer works: the account it was sent to "
+                                  "has been closed.")
 
 
 def _days(setting: str) -> timedelta:
@@ -159,8 +168,9 @@ def answer_token(request: PulseRequest) -> str:
     return _serializer().dumps({"r": request.id, "u": request.user_id})
 
 
-def request_from_token(token: str) -> PulseRequest:
-    """The request a token names, if the token is ours, unchanged and under 14 days old."""
+def request_from_token(token: str, now: datetime | None = None) -> PulseRequest:
+    """The request a token names, if the token is ours and unchanged, and the pulse it names
+    can still be answered (see check_answerable)."""
     max_age = int(_days("PULSE_ANSWER_DAYS").total_seconds())
     try:
         data = _serializer().loads(token, max_age=max_age)
@@ -173,7 +183,20 @@ def request_from_token(token: str) -> PulseRequest:
     request = db.session.get(PulseRequest, data["r"])
     if request is None or request.user_id != data.get("u") or request.state == RequestState.HELD:
         raise BadToken()
+    check_answerable(request, now or utcnow())
     return request
+
+
+def check_answerable(request: PulseRequest, now: datetime) -> None:
+    """A pulse is answered by an active user within PULSE_ANSWER_DAYS of being sent.
+
+    The window runs from the request's own sending, not from the token's signing: the banner
+    signs a fresh token on every page, so a token's age says nothing about the pulse's.
+    """
+    if not request.user.active:
+        raise LinkRetired()
+    if request.sent_at is None or now - request.sent_at > _days("PULSE_ANSWER_DAYS"):
+        raise BadToken(expired=True)
 
 
 def _check_answer(question: PulseQuestion, score: int | None, comment: str | None) -> None:

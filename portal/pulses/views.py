@@ -75,16 +75,17 @@ def _record(pulse, form) -> None:
             db.session.refresh(pulse)
 
 
-def _report_form() -> ReportForm:
-    """The report's filters from the query string; 400 when they make no sense."""
+def _report_form() -> tuple[ReportForm, bool]:
+    """The report's filters from the query string, and whether they can be used."""
     form = ReportForm(request.args)
-    if request.args and not form.validate():
-        abort(400)
-    return form
+    return form, not request.args or form.validate()
 
 
-def _scope(form: ReportForm) -> reports.Scope:
+def _scope(form: ReportForm, valid: bool = True) -> reports.Scope:
+    """The filters' scope; the last 180 days of the whole firm when they cannot be used."""
     today = utcnow().date()
+    if not valid:
+        return reports.Scope(since=today - timedelta(days=180), until=today)
     return reports.Scope(
         since=form.since.data or today - timedelta(days=180), until=form.until.data or today,
         organization_id=form.organization_id.data or None,
@@ -95,22 +96,27 @@ def _scope(form: ReportForm) -> reports.Scope:
 @bp.get("/staff/pulses")
 @staff_required
 def report():
-    """CSAT, NPS, CES, response rate, trend and comments, for the firm or one account."""
-    form = _report_form()
-    scope = _scope(form)
+    """CSAT, NPS, CES, response rate, trend and comments, for the firm or one account;
+    filters that cannot be used are marked on the form (422) and the default range shown."""
+    form, valid = _report_form()
+    scope = _scope(form, valid)
     return render_template(
         "pulses/report.html", form=form, scope=scope, figures=reports.figures(scope),
         chart=trend_chart(reports.monthly_trend(scope)), comments=reports.comments(scope),
         follow_ups=services.open_follow_ups(), held=services.held_requests(), now=utcnow(),
         resolve_form=ResolveForm(),
-    )
+    ), 200 if valid else 422
 
 
 @bp.get("/staff/pulses.csv")
 @staff_required
 def export():
-    """Every answer in the scope, one row each, safe to open in a spreadsheet."""
-    scope = _scope(_report_form())
+    """Every answer in the scope, one row each, safe to open in a spreadsheet; filters that
+    cannot be used send staff back to the report, which says why."""
+    form, valid = _report_form()
+    if not valid:
+        return redirect(url_for("pulses.report", **request.args))
+    scope = _scope(form)
     filename = f"pulse-answers-{scope.since}-{scope.until}.csv"
     csv = reports.answers_csv(scope)
     audit.record("pulses.exported", actor=current_user, summary=filename)

@@ -4,6 +4,8 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.factories import PASSWORD
+
 
 def test_a_published_update_appears_on_the_open_project_page(
     page, new_page, sign_in, portal_data
@@ -47,3 +49,26 @@ def test_an_unchanged_page_is_answered_304(page, sign_in, portal_data):
     page.goto(f"/projects/{portal_data.project.id}")
     page.wait_for_timeout(2500)  # LIVE_POLL_SECONDS is 1 in tests
     assert statuses and set(statuses) == {304}
+
+
+def test_when_the_session_ends_the_open_page_sends_the_user_to_sign_in(page, sign_in,
+                                                                        portal_data):
+    project = portal_data.project.id
+    sign_in(page, "jordan@acme.example")
+    page.goto(f"/projects/{project}")
+    expect(page.locator(".live-marker").first).to_be_visible()
+
+    other_tab = page.context.new_page()  # the same browser: signing out there ends this one
+    other_tab.goto("/")
+    other_tab.get_by_role("button", name="Sign out").click()
+    expect(other_tab).to_have_url(re.compile(r"/login"))
+
+    # the next poll (every second in tests) is answered by the sign-in page: go there
+    expect(page).to_have_url(re.compile(rf"/login\?next=%2Fprojects%2F{project}$"),
+                             timeout=30_000)
+    expect(page.locator("[data-live-url]")).to_have_count(0)
+    expect(page.get_by_role("button", name="Sign in")).to_have_count(1)
+    page.get_by_label("Email", exact=True).fill("jordan@acme.example")
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page).to_have_url(re.compile(rf"/projects/{project}$"))  # back where they were

@@ -28,6 +28,15 @@
     root.querySelectorAll(".live-marker").forEach(function (el) { el.hidden = false; });
   }
 
+  // A poll is never redirected while the session lasts: a redirect (fetch follows it) or a
+  // 401 means the session ended. Open the sign-in page, to come back to this one, rather
+  // than pasting the sign-in form into this page.
+  function signInAgain(response) {
+    var target = new URL(response.redirected ? response.url : "/login", window.location.href);
+    target.searchParams.set("next", window.location.pathname + window.location.search);
+    window.location.assign(target.pathname + target.search);
+  }
+
   function poll(region) {
     var etag = region.getAttribute("data-etag");
     fetch(region.getAttribute("data-live-url"), {
@@ -35,6 +44,10 @@
       credentials: "same-origin",
       headers: { "If-None-Match": '"' + etag + '"' }
     }).then(function (response) {
+      if (response.redirected || response.status === 401) {
+        signInAgain(response);
+        return;
+      }
       if (response.status === 200) {
         var fresh = (response.headers.get("ETag") || "").replace(/^W\//, "").replace(/"/g, "");
         return response.text().then(function (html) {
@@ -45,7 +58,7 @@
           refreshTimes(region);
         });
       }
-      if (response.status === 401 || response.status === 404) { region.dataset.stopped = "1"; }
+      if (response.status === 404) { region.dataset.stopped = "1"; }
     }).catch(function () { /* offline for a moment: try again at the next tick */ });
   }
 
