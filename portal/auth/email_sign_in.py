@@ -1,12 +1,14 @@
 """Accounts by email: invitations, password reset and sign-in links for clients.
 Functions flush; the caller commits.
 
-Requests that name an email (reset, sign-in link) do the same work whether the email is known
-or not: a token is made and hashed and the email rendered either way; only for an active user
-(a client, for sign-in links) is a row written and the email queued. The caller shows the same
-page in both cases.
+Requests that name an email (reset, sign-in link) are answered before anyone looks the email
+up: the request only queues a job (ask_for_link), so the answer and its timing are the same
+whoever the address belongs to. The job does the same work whether the email is known or not:
+a token is made and hashed and the email rendered either way; only for an active user (a
+client, for sign-in links) is a row written and the email queued.
 """
 
+from portal import tasks
 from portal.accounts.models import Organization
 from portal.audit import services as audit
 from portal.auth import email_tokens, services
@@ -154,6 +156,23 @@ def _email_link(user: User, kind: MessageKind, purpose: TokenPurpose, endpoint: 
                  summary=user.email)
     db.session.flush()
     return message
+
+
+def ask_for_link(purpose: TokenPurpose, email: str) -> None:
+    """Queue a request for a reset or sign-in link (the lookup happens in the job). With the
+    queue down it is served here and now: the answer then takes longer for a known address,
+    but the request is not lost."""
+    if not tasks.email_link_soon(purpose.value, email):
+        send_link(purpose, email)
+
+
+def send_link(purpose: TokenPurpose, email: str) -> OutboxMessage | None:
+    """The job's work: the requested link, if the address is someone's who may have one."""
+    if purpose == TokenPurpose.PASSWORD_RESET:
+        return request_password_reset(email)
+    if purpose == TokenPurpose.SIGN_IN_LINK:
+        return request_sign_in_link(email)
+    raise ValueError(f"no link is sent on request for {purpose}")
 
 
 def find_sign_in_link(token: str) -> EmailToken:
