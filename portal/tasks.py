@@ -123,7 +123,7 @@ def deliver_soon() -> bool:
     return True
 
 
-def send_email_link(purpose: str, email: str) -> bool:
+def send_email_link(purpose: str, email: str, address: str | None) -> bool:
     """The background half of asking for a reset or sign-in link: look the address up and,
     if it is someone's who may have one, make the link and queue its email."""
     from portal.auth import email_sign_in
@@ -131,7 +131,7 @@ def send_email_link(purpose: str, email: str) -> bool:
     from portal.extensions import db
 
     with worker_app().app_context():
-        message = email_sign_in.send_link(TokenPurpose(purpose), email)
+        message = email_sign_in.send_link(TokenPurpose(purpose), email, address=address)
         db.session.commit()
     if message is not None:
         deliver_soon()
@@ -139,15 +139,16 @@ def send_email_link(purpose: str, email: str) -> bool:
 
 
 @huey.task(retries=2, retry_delay=10)
-def send_email_link_task(purpose: str, email: str) -> bool:
+def send_email_link_task(purpose: str, email: str, address: str | None) -> bool:
     """Queued by /login/forgot and /login/email-link (portal/auth/email_sign_in.py)."""
-    return send_email_link(purpose, email)
+    return send_email_link(purpose, email, address)
 
 
-def email_link_soon(purpose: str, email: str) -> bool:
-    """Queue a link request; False, never an exception, when the queue is down."""
+def email_link_soon(purpose: str, email: str, address: str | None) -> bool:
+    """Queue a link request (`address`: who asked); False, never an exception, when the queue
+    is down."""
     try:
-        send_email_link_task(purpose, email)
+        send_email_link_task(purpose, email, address)
     except Exception:  # the caller serves the request itself rather than lose it
         log.warning("could not queue a link request; serving it in the request instead",
                     exc_info=True)

@@ -224,6 +224,11 @@ def test_known_and_unknown_emails_get_the_same_answer_from_the_same_work(
     assert run_jobs(app) >= len(asked)
     deliver(app)
     assert sorted(smtp.recipients()) == emailed
+    with app.app_context():  # the job notes who asked, as the request would have
+        addresses = db.session.scalars(select(AuditEvent.ip_address).where(
+            AuditEvent.action.in_(["auth.password_reset_requested",
+                                   "auth.sign_in_link_requested"]))).all()
+    assert addresses == ["127.0.0.1"] * len(emailed)
 
 
 def test_a_reset_link_works_once_and_ends_every_other_session(app, acme, signed_in, smtp):

@@ -142,6 +142,13 @@ def test_without_trusted_proxies_a_forged_forwarded_for_changes_nothing(app):
     assert response.status_code == 429
 
 
+def test_a_proxy_the_settings_do_not_trust_is_noted_once_in_the_log(app, caplog):
+    for attempt in range(3):
+        _fail(app.test_client(), f"user{attempt}@acme.example",
+              **{"X-Forwarded-For": "203.0.113.9"})
+    assert caplog.text.count("PORTAL_PROXY_HOPS is 0") == 1
+
+
 def test_behind_one_proxy_each_client_address_counts_apart(database_url, tmp_path):
     app = make_app(database_url, str(tmp_path), PROXY_HOPS=1)
     for attempt in range(20):

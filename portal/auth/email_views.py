@@ -2,7 +2,7 @@
 and signing in with an emailed link. Each link page shows a form on GET and writes nothing
 (mail scanners open links); only the POST from it acts."""
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.access import get_organization_or_404, staff_required
@@ -87,7 +87,8 @@ def forgot_password():
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
         return render_template("auth/forgot_password.html", form=form), status
-    email_sign_in.ask_for_link(TokenPurpose.PASSWORD_RESET, form.email.data)
+    email_sign_in.ask_for_link(TokenPurpose.PASSWORD_RESET, form.email.data,
+                               address=request.remote_addr)
     db.session.commit()  # only when the queue was down and the link was made here
     return render_template("auth/link_sent.html", what="a link to reset your password",
                            valid_for="one hour")
@@ -135,7 +136,8 @@ def request_sign_in_link():
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
         return render_template("auth/request_sign_in_link.html", form=form), status
-    email_sign_in.ask_for_link(TokenPurpose.SIGN_IN_LINK, form.email.data)
+    email_sign_in.ask_for_link(TokenPurpose.SIGN_IN_LINK, form.email.data,
+                               address=request.remote_addr)
     db.session.commit()  # only when the queue was down and the link was made here
     return render_template("auth/link_sent.html", what="a link to sign in",
                            valid_for="ten minutes")

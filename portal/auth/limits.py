@@ -203,11 +203,25 @@ def note_fallback(response):
     return response
 
 
+def note_unexpected_proxy() -> None:
+    """With PROXY_HOPS 0, warn once per worker when a request names a forwarded address."""
+    state = current_app.extensions["portal.limits"]
+    if state["proxy_noted"] or "X-Forwarded-For" not in request.headers:
+        return
+    state["proxy_noted"] = True
+    log.warning("a request came with X-Forwarded-For but PORTAL_PROXY_HOPS is 0: if a proxy "
+                "is in front, every client has its address, so each limit per address counts "
+                "them all together. Set PORTAL_PROXY_HOPS to the number of proxies in front.")
+
+
 def register(app: Flask) -> None:
-    """Bind the limiter to this app, install the 429 page and note Redis outages in the log."""
+    """Bind the limiter to this app, install the 429 page, and log Redis outages and a proxy
+    the settings do not know about."""
     configure(app)
     limiter.init_app(app)
     app.register_error_handler(RateLimitExceeded, too_many_requests)
+    app.extensions["portal.limits"] = {"in_memory": False, "proxy_noted": False}
     if shared_storage(app) is not None:
-        app.extensions["portal.limits"] = {"in_memory": False}
         app.after_request(note_fallback)
+    if not int(app.config["PROXY_HOPS"]):
+        app.before_request(note_unexpected_proxy)
