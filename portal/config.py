@@ -40,9 +40,16 @@ class Defaults:
     SESSION_MAX_HOURS = 12  # and this long after signing in, however active
     REMEMBER_DAYS = 14  # "keep me signed in" lasts at most this long
     REAUTH_MINUTES = 10  # password, two-factor and role changes need a sign-in this recent
+    # Failed sign-ins, counted in the database (portal/auth/throttle.py): after this many from
+    # one address for one account, that address waits before its next try is even checked,
+    # the first delay doubling with each further failure up to the longest; the account's owner
+    # elsewhere is not held up until the account's own, looser count is reached.
+    SIGN_IN_FREE_FAILURES = 5
+    SIGN_IN_FIRST_DELAY_SECONDS = 2
+    SIGN_IN_MAX_DELAY_SECONDS = 900
+    SIGN_IN_ACCOUNT_FREE_FAILURES = 50  # failures for one account from all addresses together
     # Rate limits on failed attempts (portal/auth/limits.py), in Flask-Limiter's notation.
-    SIGN_IN_LIMIT_PER_ACCOUNT = "5 per 15 minutes"
-    SIGN_IN_LIMIT_PER_ADDRESS = "20 per 15 minutes"
+    SIGN_IN_LIMIT_PER_ADDRESS = "20 per 15 minutes"  # whatever the accounts tried
     SENSITIVE_FORM_LIMIT = "5 per 15 minutes"  # password and two-factor pages, per user
     # Every request counts for these (portal/auth/limits.py).
     EMAIL_LINK_LIMIT_PER_ACCOUNT = "5 per hour"  # reset and sign-in link requests, per email

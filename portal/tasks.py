@@ -14,7 +14,7 @@ import logging
 import os
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, current_app, has_app_context
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 from redis import ConnectionPool
 
@@ -42,9 +42,16 @@ def default_instance_path() -> str:
 huey = build_huey(os.environ.get("PORTAL_REDIS_URL"), default_instance_path())
 
 
-@functools.cache
 def worker_app() -> Flask:
-    """One app per worker process, built from the settings on the first task it runs."""
+    """The app a job runs in: the one already active (a command or a test running jobs
+    itself), else one per worker process, built from the settings on its first task."""
+    if has_app_context():
+        return current_app._get_current_object()
+    return _consumer_app()
+
+
+@functools.cache
+def _consumer_app() -> Flask:
     from portal import create_app
 
     return create_app()
@@ -111,6 +118,39 @@ def deliver_soon() -> bool:
         deliver_outbox()
     except Exception:  # the queue being down must not fail what the user just saved
         log.warning("could not queue email delivery; the periodic task will send it",
+                    exc_info=True)
+        return False
+    return True
+
+
+def send_email_link(purpose: str, email: str, address: str | None) -> bool:
+    """The background half of asking for a reset or sign-in link: look the address up and,
+    if it is someone's who may have one, make the link and queue its email."""
+    from portal.auth import email_sign_in
+    from portal.auth.models import TokenPurpose
+    from portal.extensions import db
+
+    with worker_app().app_context():
+        message = email_sign_in.send_link(TokenPurpose(purpose), email, address=address)
+        db.session.commit()
+    if message is not None:
+        deliver_soon()
+    return message is not None
+
+
+@huey.task(retries=2, retry_delay=10)
+def send_email_link_task(purpose: str, email: str, address: str | None) -> bool:
+    """Queued by /login/forgot and /login/email-link (portal/auth/email_sign_in.py)."""
+    return send_email_link(purpose, email, address)
+
+
+def email_link_soon(purpose: str, email: str, address: str | None) -> bool:
+    """Queue a link request (`address`: who asked); False, never an exception, when the queue
+    is down."""
+    try:
+        send_email_link_task(purpose, email, address)
+    except Exception:  # the caller serves the request itself rather than lose it
+        log.warning("could not queue a link request; serving it in the request instead",
                     exc_info=True)
         return False
     return True

@@ -13,9 +13,11 @@ import flask_migrate
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from huey import Huey
+from huey.storage import MemoryStorage
 from sqlalchemy import create_engine, make_url, text
 
-from portal import create_app
+from portal import create_app, tasks
 from portal.extensions import db
 from tests.factories import PASSWORD, Factories
 from tests.mail import BASE_URL, Inbox, SmtpServer, free_port
@@ -74,6 +76,16 @@ def app(database_url, tmp_path) -> Iterator[Flask]:
                 db.session.execute(table.delete())
         db.session.commit()
         db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def job_queue() -> Iterator[Huey]:
+    """The background-job queue in this process's memory, empty for each test: nothing a test
+    queues reaches instance/huey.db, and tests.mail.run_jobs runs what it queued."""
+    kept = tasks.huey.storage
+    tasks.huey.storage = MemoryStorage(tasks.huey.name)
+    yield tasks.huey
+    tasks.huey.storage = kept
 
 
 @pytest.fixture

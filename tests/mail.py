@@ -9,6 +9,7 @@ from email.message import EmailMessage
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
+from portal import tasks
 from portal.extensions import db
 from portal.notifications import delivery
 from portal.notifications.delivery import deliver_due
@@ -61,6 +62,16 @@ class SmtpServer:
         if self.controller is not None:
             self.controller.stop()
             self.controller = None
+
+
+def run_jobs(app) -> int:
+    """Run every queued background job here, on this app, as the Huey consumer would."""
+    ran = 0
+    with app.app_context():
+        while (job := tasks.huey.dequeue()) is not None:
+            job.execute()
+            ran += 1
+    return ran
 
 
 def deliver(app, **kwargs) -> delivery.DeliveryReport:

@@ -29,14 +29,16 @@ def postgres_bin() -> Path:
 
 
 class Browser:
-    """Just enough of a browser: keeps its cookies, never follows redirects."""
+    """Just enough of a browser: keeps its cookies, never follows redirects; `headers` go with
+    every request (e.g. X-Forwarded-For, as a proxy in front would add)."""
 
-    def __init__(self, base: str) -> None:
-        self.base, self.cookies = base, {}
+    def __init__(self, base: str, headers: dict[str, str] | None = None) -> None:
+        self.base, self.cookies, self.headers = base, {}, dict(headers or {})
 
     def request(self, path: str, data: dict | None = None) -> tuple[int, dict, str]:
         body = urllib.parse.urlencode(data).encode() if data is not None else None
-        request = urllib.request.Request(self.base + path, data=body)  # noqa: S310 (127.0.0.1)
+        request = urllib.request.Request(self.base + path, data=body,  # noqa: S310 (127.0.0.1)
+                                         headers=self.headers)
         if self.cookies:
             request.add_header("Cookie", "; ".join(f"{k}={v}" for k, v in self.cookies.items()))
         opener = urllib.request.build_opener(NoRedirect)

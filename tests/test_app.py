@@ -9,6 +9,8 @@ from portal import ConfigurationError, create_app
 from portal.extensions import db
 from tests.conftest import make_app
 
+REDIS_URL = "redis://127.0.0.1:6379/12"
+
 
 def test_production_refuses_to_start_without_a_secret_key(tmp_path, monkeypatch):
     monkeypatch.setenv("PORTAL_ENV", "production")
@@ -36,6 +38,7 @@ def test_production_starts_with_a_secret_key_from_the_environment(tmp_path, monk
     monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.setenv("PORTAL_BASE_URL", "https://portal.example.com")
     monkeypatch.setenv("PORTAL_SECRET_KEY", "a-long-random-production-key")
+    monkeypatch.setenv("PORTAL_REDIS_URL", REDIS_URL)  # production counts limits there
     app = create_app({"DATABASE_URL": "sqlite://"}, instance_path=str(tmp_path))
     assert app.config["SECRET_KEY"] == "a-long-random-production-key"
     assert not (tmp_path / "secret_key").exists()
@@ -170,6 +173,7 @@ def test_production_cookies_are_secure(tmp_path, monkeypatch):
     monkeypatch.setenv("PORTAL_ENV", "production")
     monkeypatch.setenv("PORTAL_BASE_URL", "https://portal.example.com")
     monkeypatch.setenv("PORTAL_SECRET_KEY", "12345678901234567890")
+    monkeypatch.setenv("PORTAL_REDIS_URL", REDIS_URL)
     app = create_app({"DATABASE_URL": "sqlite://"}, instance_path=str(tmp_path))
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
     assert app.config["SECRET_KEY"] == "12345678901234567890"  # a string, though all digits

@@ -1,13 +1,19 @@
 """Rate limits on failed sign-ins (per account and per address) and on the password and
 two-factor pages; the client address comes through ProxyFix with the configured hops."""
 
+from datetime import timedelta
+
+import pytest
 from sqlalchemy import select
 
+from portal import ConfigurationError
 from portal.audit.models import AuditEvent
-from portal.auth.models import Role
+from portal.auth.models import Role, SignInThrottle
 from portal.extensions import db
 from portal.projects.models import ProjectStatus
 from tests.conftest import csrf_token, make_app, sign_in
+from tests.factories import PASSWORD
+from tests.mail import free_port
 
 
 def _fail(browser, email, **headers):
@@ -16,21 +22,94 @@ def _fail(browser, email, **headers):
                         data={"email": email, "password": "wrong password!", "csrf_token": token})
 
 
-def test_the_sixth_failed_sign_in_for_an_account_gets_429_with_the_wait(app, make):
+def _pass_the_wait(app) -> None:
+    """Move every failed sign-in back past the longest wait (but not past a day)."""
+    with app.app_context():
+        back = timedelta(seconds=app.config["SIGN_IN_MAX_DELAY_SECONDS"] + 1)
+        for row in db.session.scalars(select(SignInThrottle)):
+            row.last_failed_at -= back
+        db.session.commit()
+
+
+def test_after_five_failures_each_try_from_that_address_waits_twice_as_long(app, make):
     make.user("jordan@acme.example", organization="Acme Corp")
     for attempt in range(5):
-        response = _fail(app.test_client(), "jordan@acme.example")
-        assert response.status_code == 422, attempt
+        assert _fail(app.test_client(), "jordan@acme.example").status_code == 422, attempt
     response = _fail(app.test_client(), "jordan@acme.example")
+    assert response.status_code == 429 and int(response.headers["Retry-After"]) in (1, 2)
     page = response.get_data(as_text=True)
-    assert response.status_code == 429
-    assert "Too many attempts" in page and "Please wait 15 minutes" in page
-    assert 800 < int(response.headers["Retry-After"]) <= 900
-    # Even the right password waits: that is what stops the guessing.
+    assert "Too many attempts" in page and "Please wait 2 seconds" in page
+    # Even the right password waits: it is not checked until the wait is over.
     assert sign_in(app.test_client(), "jordan@acme.example").status_code == 429
-    # Another account from the same address is not locked by it.
+    waits = []
+    for _ in range(10):
+        _pass_the_wait(app)
+        assert _fail(app.test_client(), "jordan@acme.example").status_code == 422
+        waits.append(int(_fail(app.test_client(), "jordan@acme.example").headers["Retry-After"]))
+    expected = [4, 8, 16, 32, 64, 128, 256, 512, 900, 900]  # doubling, up to 15 minutes
+    assert all(want - 2 <= got <= want for want, got in zip(expected, waits, strict=True)), waits
+    assert "Please wait 15 minutes" in _fail(app.test_client(), "jordan@acme.example").get_data(
+        as_text=True)
+    # Another account from the same address is not held up by it.
     make.user("sam@acme.example", organization="Acme Corp")
     assert sign_in(app.test_client(), "sam@acme.example").status_code == 302
+
+
+def _try(app, email: str, password: str, address: str):
+    """A sign-in from this client address (as if it came through no proxy)."""
+    browser = app.test_client()
+    browser.environ_base["REMOTE_ADDR"] = address
+    return browser.post("/login", data={"email": email, "password": password,
+                                        "csrf_token": csrf_token(browser)})
+
+
+def test_the_owner_signs_in_from_elsewhere_while_one_address_is_slowed(app, make):
+    make.user("jordan@acme.example", organization="Acme Corp")
+    for _ in range(5):
+        assert _try(app, "jordan@acme.example", "guess", "203.0.113.9").status_code == 422
+    assert _try(app, "jordan@acme.example", "guess", "203.0.113.9").status_code == 429
+    assert _try(app, "jordan@acme.example", PASSWORD, "203.0.113.9").status_code == 429
+    assert _try(app, "jordan@acme.example", PASSWORD, "198.51.100.7").status_code == 302
+
+
+def test_many_addresses_together_slow_the_account_for_everyone(app, make):
+    app.config["SIGN_IN_ACCOUNT_FREE_FAILURES"] = 8
+    make.user("jordan@acme.example", organization="Acme Corp")
+    make.user("sam@acme.example", organization="Acme Corp")
+    for number in range(8):  # two tries each from four addresses: none of them is slowed
+        address = f"203.0.113.{number // 2}"
+        assert _try(app, "jordan@acme.example", "guess", address).status_code == 422
+    blocked = _try(app, "jordan@acme.example", PASSWORD, "198.51.100.7")
+    assert blocked.status_code == 429 and int(blocked.headers["Retry-After"]) in (1, 2)
+    with app.app_context():
+        summaries = db.session.scalars(select(AuditEvent.summary).where(
+            AuditEvent.action == "auth.rate_limited")).all()
+    assert summaries == ["sign-in delays began for jordan@acme.example from all addresses"]
+    assert _try(app, "sam@acme.example", PASSWORD, "198.51.100.7").status_code == 302
+
+
+def test_a_correct_password_clears_that_address_s_failures(app, make):
+    make.user("jordan@acme.example", organization="Acme Corp")
+    for _ in range(4):
+        assert _fail(app.test_client(), "jordan@acme.example").status_code == 422
+    assert sign_in(app.test_client(), "jordan@acme.example").status_code == 302
+    for _ in range(5):
+        assert _fail(app.test_client(), "jordan@acme.example").status_code == 422
+    assert _fail(app.test_client(), "jordan@acme.example").status_code == 429
+
+
+def test_failures_are_forgotten_after_a_day_and_their_rows_deleted(app, make):
+    make.user("jordan@acme.example", organization="Acme Corp")
+    for _ in range(6):
+        _fail(app.test_client(), "jordan@acme.example")
+    with app.app_context():
+        for row in db.session.scalars(select(SignInThrottle)):
+            row.last_failed_at -= timedelta(hours=24, seconds=1)
+        db.session.commit()
+    assert _fail(app.test_client(), "sam@acme.example").status_code == 422
+    with app.app_context():  # jordan's two counts are gone, sam's two are new
+        assert [row.failures for row in db.session.scalars(select(SignInThrottle))] == [1, 1]
+    assert sign_in(app.test_client(), "jordan@acme.example").status_code == 302
 
 
 def test_a_lockout_is_audited_once_per_window(app, make):
@@ -63,6 +142,13 @@ def test_without_trusted_proxies_a_forged_forwarded_for_changes_nothing(app):
     assert response.status_code == 429
 
 
+def test_a_proxy_the_settings_do_not_trust_is_noted_once_in_the_log(app, caplog):
+    for attempt in range(3):
+        _fail(app.test_client(), f"user{attempt}@acme.example",
+              **{"X-Forwarded-For": "203.0.113.9"})
+    assert caplog.text.count("PORTAL_PROXY_HOPS is 0") == 1
+
+
 def test_behind_one_proxy_each_client_address_counts_apart(database_url, tmp_path):
     app = make_app(database_url, str(tmp_path), PROXY_HOPS=1)
     for attempt in range(20):
@@ -90,11 +176,13 @@ def test_wrong_current_passwords_are_limited_per_user(signed_in, make, post_form
     assert post_form(browser, "/account/password", data).status_code == 429
 
 
-def test_production_without_redis_warns_at_start_up(database_url, tmp_path, caplog):
-    app = make_app(database_url, str(tmp_path), ENV="production")
-    with app.app_context():
-        db.engine.dispose()
-    assert "PORTAL_REDIS_URL is not set" in caplog.text
+def test_production_refuses_to_start_with_limits_counted_per_worker(database_url, tmp_path):
+    with pytest.raises(ConfigurationError, match="PORTAL_REDIS_URL must be set"):
+        make_app(database_url, str(tmp_path), ENV="production")
+    # With Redis named it starts, even while Redis is down: it falls back, and says so.
+    app = make_app(database_url, str(tmp_path), ENV="production",
+                   REDIS_URL=f"redis://127.0.0.1:{free_port()}/12")
+    assert app.config["RATELIMIT_STORAGE_URI"].startswith("redis://")
 
 
 def _pulse_link(app, make, email: str) -> str:

@@ -55,7 +55,8 @@ def test_session_and_remember_cookies_are_httponly_and_samesite_lax(client, make
 
 def test_over_https_cookies_are_secure_with_the_host_prefix(database_url, tmp_path, make):
     make.user("jordan@acme.example", organization="Acme Corp")
-    app = make_app(database_url, str(tmp_path), ENV="production")
+    app = make_app(database_url, str(tmp_path), ENV="production",
+                   REDIS_URL="redis://127.0.0.1:6379/12")  # production counts limits there
     browser = app.test_client()
     page = browser.get("/login", base_url="https://localhost").get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)

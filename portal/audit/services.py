@@ -18,15 +18,16 @@ PAGE_SIZE = 100
 
 def record(
     action: str, *, actor: User | None, target: object | None = None,
-    organization: Organization | None = None, summary: str = "",
+    organization: Organization | None = None, summary: str = "", ip_address: str | None = None,
 ) -> AuditEvent:
-    """Note an action in the same transaction as the change it describes."""
+    """Note an action in the same transaction as the change it describes; the address is the
+    request's unless given (a job acting on a request names it)."""
     event = AuditEvent(
         action=action, actor=actor, actor_email=actor.email if actor else None,
         target_type=type(target).__name__ if target is not None else None,
         target_id=getattr(target, "id", None), organization=organization,
         summary=summary[:2000],
-        ip_address=request.remote_addr if has_request_context() else None,
+        ip_address=ip_address or (request.remote_addr if has_request_context() else None),
     )
     db.session.add(event)
     return event

@@ -1,12 +1,14 @@
 """Accounts by email: invitations, password reset and sign-in links for clients.
 Functions flush; the caller commits.
 
-Requests that name an email (reset, sign-in link) do the same work whether the email is known
-or not: a token is made and hashed and the email rendered either way; only for an active user
-(a client, for sign-in links) is a row written and the email queued. The caller shows the same
-page in both cases.
+Requests that name an email (reset, sign-in link) are answered before anyone looks the email
+up: the request only queues a job (ask_for_link), so the answer and its timing are the same
+whoever the address belongs to. The job does the same work whether the email is known or not:
+a token is made and hashed and the email rendered either way; only for an active user (a
+client, for sign-in links) is a row written and the email queued.
 """
 
+from portal import tasks
 from portal.accounts.models import Organization
 from portal.audit import services as audit
 from portal.auth import email_tokens, services
@@ -103,15 +105,17 @@ def _same_work_for_nobody(kind: MessageKind, **context) -> None:
     render_email(kind, stand_in, subject=SUBJECTS[kind], link=token, **context)
 
 
-def request_password_reset(email: str) -> OutboxMessage | None:
-    """Email a reset link (valid 1 hour) to the active user with this email, if any."""
+def request_password_reset(email: str, *, address: str | None = None) -> OutboxMessage | None:
+    """Email a reset link (valid 1 hour) to the active user with this email, if any; `address`
+    is who asked, for the audit log."""
     user = services.find_user_by_email(email)
     context = {"valid_for": "1 hour"}
     if user is None or not user.active:
         _same_work_for_nobody(MessageKind.PASSWORD_RESET, **context)
         return None
     return _email_link(user, MessageKind.PASSWORD_RESET, TokenPurpose.PASSWORD_RESET,
-                       "auth.reset_password", "auth.password_reset_requested", **context)
+                       "auth.reset_password", "auth.password_reset_requested", address,
+                       **context)
 
 
 def reset_password(token: str, password: str) -> User:
@@ -130,20 +134,20 @@ def reset_password(token: str, password: str) -> User:
 
 # Sign-in links ----------------------------------------------------------------------------
 
-def request_sign_in_link(email: str) -> OutboxMessage | None:
+def request_sign_in_link(email: str, *, address: str | None = None) -> OutboxMessage | None:
     """Email a sign-in link (valid 10 minutes) to the active client with this email, if any;
-    staff and admins sign in with their password (and code)."""
+    staff and admins sign in with their password (and code). `address` as above."""
     user = services.find_user_by_email(email)
     context = {"valid_for": "10 minutes"}
     if user is None or not user.active or user.role != Role.CLIENT:
         _same_work_for_nobody(MessageKind.SIGN_IN_LINK, **context)
         return None
     return _email_link(user, MessageKind.SIGN_IN_LINK, TokenPurpose.SIGN_IN_LINK,
-                       "auth.sign_in_link", "auth.sign_in_link_requested", **context)
+                       "auth.sign_in_link", "auth.sign_in_link_requested", address, **context)
 
 
 def _email_link(user: User, kind: MessageKind, purpose: TokenPurpose, endpoint: str,
-                action: str, **context) -> OutboxMessage | None:
+                action: str, address: str | None, **context) -> OutboxMessage | None:
     """Issue a single-use token for the user and queue the email carrying its link."""
     token, row = email_tokens.issue(user, purpose)
     message = queue_message(
@@ -151,9 +155,26 @@ def _email_link(user: User, kind: MessageKind, purpose: TokenPurpose, endpoint: 
         link=absolute_url(endpoint, token=token), **context,
     )
     audit.record(action, actor=None, target=user, organization=user.organization,
-                 summary=user.email)
+                 summary=user.email, ip_address=address)
     db.session.flush()
     return message
+
+
+def ask_for_link(purpose: TokenPurpose, email: str, *, address: str | None) -> None:
+    """Queue a request for a reset or sign-in link (the lookup happens in the job). With the
+    queue down it is served here and now: the answer then takes longer for a known address,
+    but the request is not lost. `address` is who asked, for the audit log."""
+    if not tasks.email_link_soon(purpose.value, email, address):
+        send_link(purpose, email, address=address)
+
+
+def send_link(purpose: TokenPurpose, email: str, *, address: str | None) -> OutboxMessage | None:
+    """The job's work: the requested link, if the email is someone's who may have one."""
+    if purpose == TokenPurpose.PASSWORD_RESET:
+        return request_password_reset(email, address=address)
+    if purpose == TokenPurpose.SIGN_IN_LINK:
+        return request_sign_in_link(email, address=address)
+    raise ValueError(f"no link is sent on request for {purpose}")
 
 
 def find_sign_in_link(token: str) -> EmailToken:

@@ -2,7 +2,7 @@
 and signing in with an emailed link. Each link page shows a form on GET and writes nothing
 (mail scanners open links); only the POST from it acts."""
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from portal.access import changes_access, get_organization_or_404, staff_required
@@ -83,13 +83,14 @@ def accept_invitation(token: str):
 @bp.route("/login/forgot", methods=["GET", "POST"])
 @email_request_limited
 def forgot_password():
-    """Ask for a reset link; known and unknown emails get the same answer."""
+    """Ask for a reset link; known and unknown emails get the same answer, as fast."""
     form = EmailRequestForm()
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
         return render_template("auth/forgot_password.html", form=form), status
-    email_sign_in.request_password_reset(form.email.data)
-    db.session.commit()
+    email_sign_in.ask_for_link(TokenPurpose.PASSWORD_RESET, form.email.data,
+                               address=request.remote_addr)
+    db.session.commit()  # only when the queue was down and the link was made here
     return render_template("auth/link_sent.html", what="a link to reset your password",
                            valid_for="one hour")
 
@@ -130,14 +131,15 @@ def _sign_in_links_on() -> None:
 @bp.route("/login/email-link", methods=["GET", "POST"])
 @email_request_limited
 def request_sign_in_link():
-    """Ask for a sign-in link (clients); known and unknown emails get the same answer."""
+    """Ask for a sign-in link (clients); known and unknown emails get the same answer, as fast."""
     _sign_in_links_on()
     form = EmailRequestForm()
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
         return render_template("auth/request_sign_in_link.html", form=form), status
-    email_sign_in.request_sign_in_link(form.email.data)
-    db.session.commit()
+    email_sign_in.ask_for_link(TokenPurpose.SIGN_IN_LINK, form.email.data,
+                               address=request.remote_addr)
+    db.session.commit()  # only when the queue was down and the link was made here
     return render_template("auth/link_sent.html", what="a link to sign in",
                            valid_for="ten minutes")
 

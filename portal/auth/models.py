@@ -204,3 +204,22 @@ class EmailToken(db.Model):
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+
+
+class SignInThrottle(db.Model):
+    """Failed sign-ins for one account, or for one account from one address (portal/auth/
+    throttle.py). Kept in the database so every worker and every restart counts the same;
+    a row is forgotten a day after its last failure.
+
+    key is the SHA-256 of what is counted, so the row's size is fixed whatever was typed.
+    """
+
+    __tablename__ = "sign_in_throttle"
+    __table_args__ = (
+        CheckConstraint("length(key) = 64", name="key_sha256"),
+        CheckConstraint("failures > 0", name="failures_positive"),
+    )
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int]
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

@@ -7,9 +7,14 @@ from flask import Blueprint, flash, redirect, render_template, request, session,
 from flask_login import current_user, login_required
 
 from portal.audit import services as audit
-from portal.auth import services, two_factor
+from portal.auth import services, throttle, two_factor
 from portal.auth.forms import AccountForm, CodeForm, ConfirmIdentityForm, LoginForm
-from portal.auth.limits import PENDING_SIGN_IN, sensitive_form_limited, sign_in_limited
+from portal.auth.limits import (
+    PENDING_SIGN_IN,
+    sensitive_form_limited,
+    sign_in_limited,
+    too_many_attempts,
+)
 from portal.auth.models import UpdateEmails, User
 from portal.auth.sessions import (
     confirm_identity,
@@ -32,6 +37,7 @@ __all__ = ["bp", "safe_next"]
 
 
 def _finish_sign_in(user: User, *, remember: bool, next_url: str | None):
+    throttle.forget_failures(user.email, request.remote_addr or "unknown")
     services.record_sign_in(user)
     audit.record("auth.signed_in", actor=user, organization=user.organization)
     db.session.commit()
@@ -56,8 +62,13 @@ def login():
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
         return _login_page(form, status)
+    address = request.remote_addr or "unknown"
+    wait = throttle.seconds_to_wait(form.email.data, address)
+    if wait:
+        return too_many_attempts(wait)  # the password is not even checked
     user = services.authenticate(form.email.data, form.password.data)
     if user is None:
+        throttle.record_failure(form.email.data, address)
         audit.record("auth.sign_in_failed", actor=None, summary=form.email.data)
         db.session.commit()
         form.password.errors.append(SIGN_IN_FAILED)

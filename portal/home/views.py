@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from markupsafe import Markup
 
 from portal.access import staff_required
+from portal.auth import limits
 from portal.fragments import client_fragment
 from portal.home import services
 from portal.live import live_fragment
@@ -53,7 +54,7 @@ def live():
 
 @bp.get("/healthz")
 def healthz():
-    """200 when the database answers, 503 when it does not."""
-    if services.database_reachable():
-        return {"status": "ok", "database": "ok"}, 200
-    return {"status": "unavailable", "database": "unreachable"}, 503
+    """200 when the database answers, 503 when it does not; "degraded" while Redis is down."""
+    if not services.database_reachable():
+        return {"status": "unavailable", "database": "unreachable"}, 503
+    return {"status": "ok", "database": "ok"} | limits.health(), 200
