@@ -16,18 +16,24 @@ from html import escape
 import pytest
 from sqlalchemy import func, select
 
-from portal.auth.models import Role
+from portal.accounts.models import Organization
+from portal.auth.models import Role, User
 from portal.content import services as content_services
 from portal.content.models import ProcessStep, ValueItem
 from portal.extensions import db
+from portal.health.models import HealthReview
+from portal.projects.funnel import record_funnel
 from portal.projects.models import (
     EtaChange,
+    FunnelStage,
     Milestone,
     Project,
+    SelectionCount,
     StatusUpdate,
     UpdateDraft,
     UpdateRevision,
 )
+from portal.pulses.models import PulseTemplate, Trigger
 from tests.factories import PASSWORD
 from tests.forms import hidden_fields
 from tests.servers import Browser, Gunicorn
@@ -302,4 +308,95 @@ def test_a_value_deleted_while_others_edit_move_and_delete_it_fails_no_one(app, 
             assert DELETED in results[0][2] and words in results[0][2]
         with app.app_context():
             assert db.session.get(ValueItem, doomed_id) is None
+    assert "Traceback" not in server.errors.read_text()
+
+
+def _funnel(**counts) -> dict:
+    form = {stage.value: "" for stage in FunnelStage} | {"as_of": date.today().isoformat()}
+    return form | {stage: str(n) for stage, n in counts.items()}
+
+
+def test_double_clicked_creates_and_first_visits_save_once(app, make, server):
+    make.user("admin@firm.example", role=Role.ADMIN, name="Morgan Reyes")
+    project = make.project("Acme Corp", name="Data engineer placement")
+    browser = _signed_in(server, "admin@firm.example")
+    token = {"csrf_token": browser.csrf_token("/admin/content")}
+    clicks = {  # each form, sent four times at the same instant
+        "account": ("/staff/accounts/new", {"name": "Initech", "account_owner_id": "0",
+                                            "timezone": "UTC"}),
+        "user": ("/admin/users/new", {"name": "Dana Lee", "email": "dana@firm.example",
+                                      "role": "staff", "organization_id": "0",
+                                      "password": "a first password to change"}),
+        "funnel": (f"/staff/projects/{project.id}/funnel", _funnel(sourced=64, screened=22)),
+    }
+    first_visits = [lambda: browser.request("/admin/pulses/templates")] * 4  # makes the defaults
+
+    results = _together(*(_posting(browser, path, {**token, **data})
+                          for path, data in clicks.values() for _ in range(4)), *first_visits)
+
+    statuses = [status for status, _, _ in results]
+    for n, kind in enumerate(clicks):
+        mine = statuses[4 * n:4 * n + 4]
+        assert 302 in mine and set(mine) <= {302, 422}, (kind, mine)  # saved once, told after
+    assert statuses[-4:] == [200] * 4
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Organization)
+                                 .where(Organization.name == "Initech")) == 1
+        assert db.session.scalar(select(func.count()).select_from(User)
+                                 .where(User.email == "dana@firm.example")) == 1
+        counts = db.session.execute(select(SelectionCount.stage, SelectionCount.candidates)
+                                    .where(SelectionCount.project_id == project.id)).all()
+        assert sorted(counts) == sorted([(FunnelStage.SOURCED, 64), (FunnelStage.SCREENED, 22)])
+        assert db.session.scalar(select(func.count()).select_from(PulseTemplate)) == len(Trigger)
+    assert "Traceback" not in server.errors.read_text()
+
+
+def test_staff_reviewing_one_account_at_once_record_one_review(app, make, server):
+    people = [make.user(f"staff{n}@firm.example", role=Role.STAFF) for n in range(4)]
+    organization = make.organization("Acme Corp")
+    browsers = [_signed_in(server, person.email) for person in people]
+    path = f"/staff/health/{organization.id}/reviews"
+    review = {"mood": "watch", "note": "Quiet.", "next_action": "Call Jordan",
+              "next_action_on": date.today().isoformat()}
+
+    tokens = [browser.csrf_token(f"/staff/health/{organization.id}") for browser in browsers]
+
+    results = _together(*(_posting(browser, path, {"csrf_token": token, **review})
+                          for browser, token in zip(browsers, tokens, strict=True)
+                          for _ in range(2)))  # each clicks twice
+
+    statuses = sorted(status for status, _, _ in results)
+    assert statuses == [302] + [422] * 7  # the others are told it is reviewed already
+    assert all("already been reviewed this week" in page
+               for status, _, page in results if status == 422)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(HealthReview)) == 1
+    assert "Traceback" not in server.errors.read_text()
+
+
+def test_staff_recording_funnel_stages_at_once_never_widen_it(app, make, server):
+    make.user("priya@firm.example", role=Role.STAFF)
+    make.user("sam@firm.example", role=Role.STAFF)
+    priya, sam = (_signed_in(server, f"{name}@firm.example") for name in ("priya", "sam"))
+    for round_ in range(ROUNDS):
+        project = make.project("Acme Corp", name=f"Placement {round_}")
+        with app.app_context():
+            record_funnel(db.session.get(Project, project.id),
+                          counts={FunnelStage.SOURCED: 60, FunnelStage.SCREENED: 20},
+                          on=date.today())
+            db.session.commit()
+        path = f"/staff/projects/{project.id}/funnel"
+        # Priya finds more were screened; Sam corrects the sourced count down below that.
+        results = _together(
+            _posting(priya, path, {"csrf_token": priya.csrf_token(f"/projects/{project.id}"),
+                                   **_funnel(screened=30)}),
+            _posting(sam, path, {"csrf_token": sam.csrf_token(f"/projects/{project.id}"),
+                                 **_funnel(sourced=25)}))
+
+        assert sorted(status for status, _, _ in results) == [302, 422]  # the later one is told
+        with app.app_context():
+            counts = dict(db.session.execute(
+                select(SelectionCount.stage, SelectionCount.candidates)
+                .where(SelectionCount.project_id == project.id)).all())
+        assert counts[FunnelStage.SCREENED] <= counts[FunnelStage.SOURCED], counts
     assert "Traceback" not in server.errors.read_text()
