@@ -9,6 +9,10 @@ not). SQLite has one writer at a time: the request takes the write lock with BEG
 reads the rows again inside that transaction (pysqlite opens a transaction only at the first
 write, so nothing read before it can go stale inside it). Lock a project before its own rows
 (milestones, updates, closeout), so two requests always wait for each other in the same order.
+A row deleted meanwhile raises DeletedMeanwhile, for the view to say so rather than fail.
+
+A list whose order is counted from all its rows (the next position of a value or a process step)
+has no one row to lock: lock_table() holds every write to its table until commit instead.
 
 A form that edits such rows carries edit_version() of exactly the fields it shows, in a hidden
 field. The service compares it, under the lock, with the version of what is there now; a
@@ -21,6 +25,8 @@ service can forget to bump it.
 import hashlib
 import json
 
+from sqlalchemy import Connection, inspect
+from sqlalchemy.exc import InvalidRequestError
 from wtforms import HiddenField
 
 from portal.extensions import db
@@ -37,14 +43,43 @@ class ChangedMeanwhile(Exception):
         self.current_version = current_version
 
 
+class DeletedMeanwhile(Exception):
+    """Someone deleted the row after this request read it; nothing was saved."""
+
+    def __init__(self, row: db.Model) -> None:
+        super().__init__(f"{type(row).__name__} was deleted meanwhile")
+        self.row = row
+
+
 def lock(*rows: db.Model) -> None:
     """Read the rows again and hold them until commit: checks made now stay true until then."""
+    _write_lock()
+    for row in rows:
+        try:
+            db.session.refresh(row, with_for_update={"key_share": True})
+        except InvalidRequestError:
+            if not inspect(row).persistent:
+                raise  # never a saved row: a mistake in the caller, not a race
+            raise DeletedMeanwhile(row) from None
+
+
+def lock_table(model: type[db.Model]) -> None:
+    """Hold every write to the model's table until commit; plain reads go on meanwhile."""
+    connection = _write_lock()
+    if connection.dialect.name == "postgresql":
+        # EXCLUSIVE also waits for lock()'s row locks, so a row edit and a reorder never
+        # deadlock: whoever locks first goes first.
+        table = connection.dialect.identifier_preparer.format_table(model.__table__)
+        connection.exec_driver_sql(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
+
+
+def _write_lock() -> Connection:
+    """This request's connection, holding SQLite's one write lock (PostgreSQL locks per row)."""
     db.session.flush()  # a refresh would otherwise drop changes not yet written
     connection = db.session.connection()
     if connection.dialect.name == "sqlite" and not connection.connection.in_transaction:
         connection.exec_driver_sql("BEGIN IMMEDIATE")  # waits for the write lock (busy timeout)
-    for row in rows:
-        db.session.refresh(row, with_for_update={"key_share": True})
+    return connection
 
 
 def edit_version(*values: object) -> str:

@@ -14,9 +14,12 @@ from portal.closeout import services as closeout_services
 from portal.content import services as content_services
 from portal.content.models import ValueItem
 from portal.extensions import db
+from portal.health import services as services_health
 from portal.projects.models import EtaChange, Project, ProjectStatus, StatusUpdate, UpdateRevision
+from portal.pulses import services as pulses
+from portal.pulses.models import FollowUp, PulseQuestion, PulseRequest, PulseTemplate, Trigger
 from portal.templating import format_date
-from tests.forms import hidden_fields
+from tests.forms import field_values, hidden_fields
 
 CHANGED = "This changed while you were editing: here is the current state."
 TODAY = date.today()
@@ -165,3 +168,91 @@ def test_a_value_edited_meanwhile_by_another_admin_comes_back_with_its_current_t
     assert CHANGED in page and "We say what we see, early." in page and "with a plan" in page
     with app.app_context():
         assert db.session.get(ValueItem, value_id).example == "Early news."
+
+
+@pytest.fixture
+def morgan_and_alex(make):
+    make.user("morgan@firm.example", role=Role.ADMIN, name="Morgan Reyes")
+    make.user("alex@firm.example", role=Role.ADMIN, name="Alex Kim")
+
+
+def test_health_settings_saved_over_another_admins_change_come_back_with_the_current_ones(
+    app, signed_in, morgan_and_alex
+):
+    path = "/admin/health/settings"
+    morgan, alex = signed_in("morgan@firm.example"), signed_in("alex@firm.example")
+    morgan_form, alex_form = (field_values(browser.get(path).get_data(as_text=True))
+                              for browser in (morgan, alex))  # both open the settings
+    assert alex.post(path, data=alex_form | {"green_from": "80"}).status_code == 302
+
+    response = morgan.post(path, data=morgan_form | {"amber_from": "40"})
+
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert CHANGED in page and "Green from 80, amber from 50" in page  # Alex's, now
+    assert field_values(page)["amber_from"] == "40"  # Morgan's, still in the form
+    with app.app_context():
+        assert services_health.current_config().amber_from == 50  # nothing saved
+    again = morgan.post(path, data=field_values(page) | {"green_from": "80", "amber_from": "40"})
+    assert again.status_code == 302
+    with app.app_context():
+        config = services_health.current_config()
+        assert (config.green_from, config.amber_from) == (80, 40)  # both changes kept
+
+
+def test_a_pulse_template_reworded_meanwhile_comes_back_with_the_current_questions(
+    app, signed_in, morgan_and_alex
+):
+    morgan, alex = signed_in("morgan@firm.example"), signed_in("alex@firm.example")
+    morgan.get("/admin/pulses/templates")  # the defaults are made on the first visit
+    with app.app_context():
+        template_id = db.session.scalar(select(PulseTemplate.id).where(
+            PulseTemplate.trigger == Trigger.UPDATE))
+    path = f"/admin/pulses/templates/{template_id}"
+    morgan_form = field_values(morgan.get(path).get_data(as_text=True))
+    alex_form = field_values(alex.get(path).get_data(as_text=True))
+    assert alex.post(path, data=alex_form | {
+        "questions-0-prompt": "How well are we keeping you informed?"}).status_code == 302
+
+    response = morgan.post(path, data=morgan_form | {
+        "questions-1-prompt": "Anything we should do differently?",
+        "questions-1-scale": "csat"})
+
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert CHANGED in page and "How well are we keeping you informed?" in page
+    assert "Anything we should do differently?" in page
+    with app.app_context():
+        prompts = db.session.scalars(select(PulseQuestion.prompt).where(
+            PulseQuestion.template_id == template_id)).all()
+    assert prompts == ["How well are we keeping you informed?"]
+
+
+def test_two_staff_resolving_one_follow_up_keep_both_notes(app, make, signed_in,
+                                                          priya_and_sam):
+    client = make.user("jordan@acme.example", organization="Acme Corp", name="Jordan Blake")
+    request = make.pulse(client)
+    with app.app_context():
+        pulse = db.session.get(PulseRequest, request.id)
+        pulses.record_answers(pulse, scores={q.id: 1 for q in pulse.template.questions},
+                              comments={})
+        db.session.commit()
+        follow_up_id = db.session.scalar(select(FollowUp.id))
+    priya, sam = signed_in("priya@firm.example"), signed_in("sam@firm.example")
+    priya_token, sam_token = (hidden_fields(browser.get("/staff/pulses").get_data(
+        as_text=True))["csrf_token"] for browser in (priya, sam))  # both have the list open
+    path = f"/staff/follow-ups/{follow_up_id}/resolve"
+    assert sam.post(path, data={"csrf_token": sam_token,
+                                "note": "Called Jordan; a weekly call from now on."}
+                    ).status_code == 302
+
+    response = priya.post(path, data={"csrf_token": priya_token,
+                                      "note": "Emailed the plan to Jordan's manager."},
+                          follow_redirects=True)
+
+    assert "your note is added to theirs" in response.get_data(as_text=True)
+    with app.app_context():
+        follow_up = db.session.get(FollowUp, follow_up_id)
+        assert follow_up.resolved_by.email == "sam@firm.example"
+        assert follow_up.resolution == ("Called Jordan; a weekly call from now on.\n\n"
+                                        "Priya Nair: Emailed the plan to Jordan's manager.")

@@ -3,8 +3,10 @@ threads) on the database under test: two people moving one project's ETA (and a 
 at once, and six people correcting one published update at once. Whatever the order, the ETA
 history chains, a later ETA always has a reason, and no text anyone wrote is silently lost:
 it is either saved (current or kept as an earlier version) or handed back in the form with
-"this changed while you were editing". Bounded: a few rounds, each request with a 10-second
-timeout, each person submitting at most 20 times."""
+"this changed while you were editing". Admins adding, moving and deleting the firm's values and
+process steps at once each get a place of their own, in a list without gaps, and never an error.
+Bounded: a few rounds, each request with a 10-second timeout, each person submitting at most 20
+times."""
 
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -14,21 +16,30 @@ from html import escape
 import pytest
 from sqlalchemy import func, select
 
-from portal.auth.models import Role
+from portal.accounts.models import Organization
+from portal.auth.models import Role, User
+from portal.content import services as content_services
+from portal.content.models import ProcessStep, ValueItem
 from portal.extensions import db
+from portal.health.models import HealthReview
+from portal.projects.funnel import record_funnel
 from portal.projects.models import (
     EtaChange,
+    FunnelStage,
     Milestone,
     Project,
+    SelectionCount,
     StatusUpdate,
     UpdateDraft,
     UpdateRevision,
 )
+from portal.pulses.models import PulseTemplate, Trigger
 from tests.factories import PASSWORD
 from tests.forms import hidden_fields
 from tests.servers import Browser, Gunicorn
 
 CHANGED = "This changed while you were editing: here is the current state."
+DELETED = "was deleted while you were editing it"
 LATER_NEEDS_REASON = "The new ETA is later than the one the client was given: say why."
 ROUNDS = 4  # projects raced in turn: each round is one instant two people publish together
 CORRECTORS = 6
@@ -193,4 +204,199 @@ def test_a_draft_saved_and_milestones_added_six_times_at_once_all_succeed(app, m
         assert db.session.scalar(select(func.count()).select_from(UpdateDraft)) == 1
         titles = db.session.scalars(select(Milestone.title).order_by(Milestone.position)).all()
         assert sorted(titles) == [f"Floor {n}" for n in range(6)]
+    assert "Traceback" not in server.errors.read_text()
+
+
+def _admins(make, server: Gunicorn, count: int) -> list[tuple[Browser, str]]:
+    """`count` admins signed in, each with the CSRF token of the firm content page."""
+    admins = []
+    for n in range(count):
+        make.user(f"admin{n}@firm.example", role=Role.ADMIN)
+        browser = _signed_in(server, f"admin{n}@firm.example")
+        admins.append((browser, browser.csrf_token("/admin/content")))
+    return admins
+
+
+def _adding(admin: tuple[Browser, str], kind: str, title: str):
+    browser, token = admin
+    fields = {"title": title, "body": "What it means.", "example": "How we live it."}
+    return lambda: browser.request(f"/admin/content/{kind}/new",
+                                   {"csrf_token": token, "save": "Save", **fields})
+
+
+def _moving(admin: tuple[Browser, str], kind: str, item_id: int, direction: str):
+    browser, token = admin
+    return lambda: browser.request(f"/admin/content/{kind}/{item_id}/move",
+                                   {"csrf_token": token, "direction": direction})
+
+
+def _posting(browser: Browser, path: str, data: dict):
+    return lambda: browser.request(path, data)
+
+
+def _places(app, model) -> tuple[list[int], list[str]]:
+    """The list's positions and titles, in the order clients read them."""
+    with app.app_context():
+        items = content_services.ordered_items(model)
+        return [item.position for item in items], [item.title for item in items]
+
+
+def test_admins_adding_values_at_once_each_get_their_own_place(app, make, server):
+    admins = _admins(make, server, 4)
+    added = []
+    for round_ in range(ROUNDS):
+        titles = [f"Value {round_}.{n}" for n in range(8)]
+        results = _together(*(_adding(admins[n % 4], "values", title)
+                              for n, title in enumerate(titles)))
+        assert [status for status, _, _ in results] == [302] * 8
+        added += titles
+
+    positions, titles = _places(app, ValueItem)
+    assert positions == list(range(len(added)))  # one value per place, no gaps
+    assert sorted(titles) == sorted(added)
+    assert "Traceback" not in server.errors.read_text()
+
+
+def test_admins_moving_steps_while_others_add_keep_one_step_per_place(app, make, server):
+    admins = _admins(make, server, 4)
+    with app.app_context():
+        steps = [content_services.add_item(ProcessStep, by=None, title=f"Step {n}", body="How.")
+                 for n in range(4)]
+        db.session.commit()
+        ids = [step.id for step in steps]
+    expected = [f"Step {n}" for n in range(4)]
+    for round_ in range(ROUNDS):
+        titles = [f"Added {round_}.{n}" for n in range(4)]
+        results = _together(
+            _moving(admins[0], "steps", ids[0], "down"), _moving(admins[1], "steps", ids[1], "up"),
+            _moving(admins[2], "steps", ids[2], "down"), _moving(admins[3], "steps", ids[3], "up"),
+            *(_adding(admins[n], "steps", title) for n, title in enumerate(titles)))
+        assert [status for status, _, _ in results] == [302] * 8
+        expected += titles
+
+    positions, titles = _places(app, ProcessStep)
+    assert positions == list(range(len(expected)))  # still one step per place, no gaps
+    assert sorted(titles) == sorted(expected)
+    assert "Traceback" not in server.errors.read_text()
+
+
+def test_a_value_deleted_while_others_edit_move_and_delete_it_fails_no_one(app, make, server):
+    admins = _admins(make, server, 4)
+    for round_ in range(ROUNDS * 2):
+        with app.app_context():
+            doomed, _ = (content_services.add_item(
+                ValueItem, by=None, title=f"{name} {round_}", body="Body.", example="Example.")
+                for name in ("Doomed", "Kept"))
+            db.session.commit()
+            doomed_id = doomed.id
+        path = f"/admin/content/values/{doomed_id}"
+        editor, token = admins[0]
+        form = hidden_fields(editor.request(f"{path}/edit")[2])
+        words = f"Edited in round {round_}."
+
+        results = _together(
+            _posting(editor, f"{path}/edit", {**form, "title": f"Doomed {round_}", "body": words,
+                                              "example": "Example.", "save": "Save"}),
+            *(_posting(browser, f"{path}/delete", {"csrf_token": token})
+              for browser, token in admins[1:3]),
+            _moving(admins[3], "values", doomed_id, "down"))
+
+        statuses = [status for status, _, _ in results]
+        assert statuses[1:] == [302] * 3, statuses
+        assert statuses[0] in (302, 409), statuses
+        if statuses[0] == 409:  # told, with the words still in the form
+            assert DELETED in results[0][2] and words in results[0][2]
+        with app.app_context():
+            assert db.session.get(ValueItem, doomed_id) is None
+    assert "Traceback" not in server.errors.read_text()
+
+
+def _funnel(**counts) -> dict:
+    form = {stage.value: "" for stage in FunnelStage} | {"as_of": date.today().isoformat()}
+    return form | {stage: str(n) for stage, n in counts.items()}
+
+
+def test_double_clicked_creates_and_first_visits_save_once(app, make, server):
+    make.user("admin@firm.example", role=Role.ADMIN, name="Morgan Reyes")
+    project = make.project("Acme Corp", name="Data engineer placement")
+    browser = _signed_in(server, "admin@firm.example")
+    token = {"csrf_token": browser.csrf_token("/admin/content")}
+    clicks = {  # each form, sent four times at the same instant
+        "account": ("/staff/accounts/new", {"name": "Initech", "account_owner_id": "0",
+                                            "timezone": "UTC"}),
+        "user": ("/admin/users/new", {"name": "Dana Lee", "email": "dana@firm.example",
+                                      "role": "staff", "organization_id": "0",
+                                      "password": "a first password to change"}),
+        "funnel": (f"/staff/projects/{project.id}/funnel", _funnel(sourced=64, screened=22)),
+    }
+    first_visits = [lambda: browser.request("/admin/pulses/templates")] * 4  # makes the defaults
+
+    results = _together(*(_posting(browser, path, {**token, **data})
+                          for path, data in clicks.values() for _ in range(4)), *first_visits)
+
+    statuses = [status for status, _, _ in results]
+    for n, kind in enumerate(clicks):
+        mine = statuses[4 * n:4 * n + 4]
+        assert 302 in mine and set(mine) <= {302, 422}, (kind, mine)  # saved once, told after
+    assert statuses[-4:] == [200] * 4
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Organization)
+                                 .where(Organization.name == "Initech")) == 1
+        assert db.session.scalar(select(func.count()).select_from(User)
+                                 .where(User.email == "dana@firm.example")) == 1
+        counts = db.session.execute(select(SelectionCount.stage, SelectionCount.candidates)
+                                    .where(SelectionCount.project_id == project.id)).all()
+        assert sorted(counts) == sorted([(FunnelStage.SOURCED, 64), (FunnelStage.SCREENED, 22)])
+        assert db.session.scalar(select(func.count()).select_from(PulseTemplate)) == len(Trigger)
+    assert "Traceback" not in server.errors.read_text()
+
+
+def test_staff_reviewing_one_account_at_once_record_one_review(app, make, server):
+    people = [make.user(f"staff{n}@firm.example", role=Role.STAFF) for n in range(4)]
+    organization = make.organization("Acme Corp")
+    browsers = [_signed_in(server, person.email) for person in people]
+    path = f"/staff/health/{organization.id}/reviews"
+    review = {"mood": "watch", "note": "Quiet.", "next_action": "Call Jordan",
+              "next_action_on": date.today().isoformat()}
+
+    tokens = [browser.csrf_token(f"/staff/health/{organization.id}") for browser in browsers]
+
+    results = _together(*(_posting(browser, path, {"csrf_token": token, **review})
+                          for browser, token in zip(browsers, tokens, strict=True)
+                          for _ in range(2)))  # each clicks twice
+
+    statuses = sorted(status for status, _, _ in results)
+    assert statuses == [302] + [422] * 7  # the others are told it is reviewed already
+    assert all("already been reviewed this week" in page
+               for status, _, page in results if status == 422)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(HealthReview)) == 1
+    assert "Traceback" not in server.errors.read_text()
+
+
+def test_staff_recording_funnel_stages_at_once_never_widen_it(app, make, server):
+    make.user("priya@firm.example", role=Role.STAFF)
+    make.user("sam@firm.example", role=Role.STAFF)
+    priya, sam = (_signed_in(server, f"{name}@firm.example") for name in ("priya", "sam"))
+    for round_ in range(ROUNDS):
+        project = make.project("Acme Corp", name=f"Placement {round_}")
+        with app.app_context():
+            record_funnel(db.session.get(Project, project.id),
+                          counts={FunnelStage.SOURCED: 60, FunnelStage.SCREENED: 20},
+                          on=date.today())
+            db.session.commit()
+        path = f"/staff/projects/{project.id}/funnel"
+        # Priya finds more were screened; Sam corrects the sourced count down below that.
+        results = _together(
+            _posting(priya, path, {"csrf_token": priya.csrf_token(f"/projects/{project.id}"),
+                                   **_funnel(screened=30)}),
+            _posting(sam, path, {"csrf_token": sam.csrf_token(f"/projects/{project.id}"),
+                                 **_funnel(sourced=25)}))
+
+        assert sorted(status for status, _, _ in results) == [302, 422]  # the later one is told
+        with app.app_context():
+            counts = dict(db.session.execute(
+                select(SelectionCount.stage, SelectionCount.candidates)
+                .where(SelectionCount.project_id == project.id)).all())
+        assert counts[FunnelStage.SCREENED] <= counts[FunnelStage.SOURCED], counts
     assert "Traceback" not in server.errors.read_text()

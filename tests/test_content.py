@@ -14,10 +14,12 @@ from werkzeug.test import encode_multipart
 
 from portal import demo
 from portal.auth.models import Role
+from portal.concurrency import DeletedMeanwhile
 from portal.content import services
 from portal.content.models import FirmSettings, ProcessStep, ValueItem
 from portal.extensions import db
 from tests.conftest import csrf_token, make_app
+from tests.forms import hidden_fields
 
 ADMIN = "admin@firm.example"
 
@@ -186,6 +188,86 @@ def test_an_admin_deletes_a_value_and_the_rest_keep_their_order(app, signed_in, 
     assert _titles(app, ValueItem) == ["Three", "One"]
     add(ValueItem, "Four", example="x")
     assert _titles(app, ValueItem) == ["Three", "One", "Four"]
+
+
+# Two admins at once: one deletes what the other is editing or moving
+
+
+@pytest.fixture
+def second_admin(make):
+    make.user("alex@firm.example", role=Role.ADMIN, name="Alex Kim")
+
+
+def test_a_value_deleted_while_an_admin_edits_it_comes_back_to_be_added_again(
+    app, signed_in, people, second_admin, post_form, add
+):
+    value = add(ValueItem, "Candour", "We say what we see.", example="Early news.")
+    path = f"/admin/content/values/{value.id}/edit"
+    morgan, alex = signed_in(ADMIN), signed_in("alex@firm.example")
+    form = hidden_fields(morgan.get(path).get_data(as_text=True))  # Morgan starts editing
+    assert post_form(alex, f"/admin/content/values/{value.id}/delete", {},
+                     "/admin/content").status_code == 302
+
+    words = {"title": "Candour", "body": "We say what we see, early.",
+             "example": "Bad news first, with a plan.", "save": "Save"}
+    response = morgan.post(path, data={**form, **words})
+
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "This value was deleted while you were editing it." in page
+    assert "Bad news first, with a plan." in page  # nothing she typed is lost
+    assert 'action="/admin/content/values/new"' in page
+    assert _count(app, ValueItem) == 0  # nothing saved until she says so
+    again = morgan.post("/admin/content/values/new", data={**hidden_fields(page), **words})
+    assert again.status_code == 302
+    assert _titles(app, ValueItem) == ["Candour"]
+
+
+def test_moving_or_deleting_a_step_another_admin_deleted_says_so(
+    app, signed_in, people, second_admin, post_form, add
+):
+    add(ProcessStep, "Sourcing")
+    screening = add(ProcessStep, "Screening")
+    morgan, alex = signed_in(ADMIN), signed_in("alex@firm.example")
+    token = csrf_token(morgan, "/admin/content")  # Morgan has the list open
+    assert post_form(alex, f"/admin/content/steps/{screening.id}/delete", {},
+                     "/admin/content").status_code == 302
+
+    moved = morgan.post(f"/admin/content/steps/{screening.id}/move",
+                        data={"csrf_token": token, "direction": "up"}, follow_redirects=True)
+    assert moved.status_code == 200
+    assert "That process step was deleted by someone else: nothing moved." in moved.get_data(
+        as_text=True)
+    deleted = morgan.post(f"/admin/content/steps/{screening.id}/delete",
+                          data={"csrf_token": token}, follow_redirects=True)
+    assert deleted.status_code == 200
+    assert "That process step was already deleted by someone else." in deleted.get_data(
+        as_text=True)
+    assert _titles(app, ProcessStep) == ["Sourcing"]
+
+
+@pytest.mark.parametrize("change", ["edit", "move", "delete"])
+def test_a_change_reaching_the_database_after_another_admins_delete_is_refused(
+    app, add, change
+):
+    """The narrow race: the request read the value, then another admin's delete committed
+    before it took its lock. It is told so (DeletedMeanwhile), never a database error."""
+    add(ValueItem, "Care", example="x")
+    doomed = add(ValueItem, "Candour", example="x")
+    with app.app_context():
+        value = db.session.get(ValueItem, doomed.id)  # read, as the view does first
+        with db.engine.connect() as other_admin:
+            other_admin.execute(ValueItem.__table__.delete().where(ValueItem.id == doomed.id))
+            other_admin.commit()
+        attempt = {
+            "edit": lambda: services.update_item(value, by=None, title="Candour, always"),
+            "move": lambda: services.move_item(value, up=True, by=None),
+            "delete": lambda: services.delete_item(value, by=None),
+        }[change]
+        with pytest.raises(DeletedMeanwhile):
+            attempt()
+        db.session.rollback()
+    assert _titles(app, ValueItem) == ["Care"]
 
 
 def test_preview_shows_the_sanitised_result_and_saves_nothing(app, signed_in, people, post_form,

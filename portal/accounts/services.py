@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from portal.accounts.models import Organization
 from portal.audit import services as audit
 from portal.auth.models import User
+from portal.concurrency import lock_table
 from portal.extensions import db
 from portal.plain_text import one_line_problem
 
@@ -44,6 +45,7 @@ def create_organization(
     slug = slugify(name)
     if not slug:
         raise OrganizationError("The name needs at least one letter or digit.")
+    lock_table(Organization)  # a double-clicked Create would otherwise add the name twice
     if find_organization_by_name(name) or db.session.scalars(
         select(Organization).where(Organization.slug == slug)
     ).first():

@@ -13,6 +13,7 @@ from portal.accounts.models import Organization
 from portal.audit import services as audit
 from portal.auth.models import Role, UpdateEmails, User
 from portal.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, password_problem
+from portal.concurrency import lock_table
 from portal.db import utcnow
 from portal.extensions import db
 from portal.live import POLLING_ENDPOINTS
@@ -159,6 +160,7 @@ def create_user(
     if problem:
         raise UserError(problem)
     email = normalize_email(email)
+    lock_table(User)  # a double-clicked Create would otherwise add the email twice
     if find_user_by_email(email):
         raise UserError(f"A user with the email {email} already exists.")
     if (role == Role.CLIENT) != (organization is not None):

@@ -14,7 +14,7 @@ from sqlalchemy.orm import undefer
 
 from portal.audit import services as audit
 from portal.auth.models import User
-from portal.concurrency import check_version, edit_version, lock
+from portal.concurrency import check_version, edit_version, lock, lock_table
 from portal.content.models import SETTINGS_ID, FirmSettings, ProcessStep, ValueItem
 from portal.db import utcnow
 from portal.extensions import db
@@ -187,6 +187,7 @@ def _next_position(model: type[OrderedItem]) -> int:
 
 def add_item(model: type[OrderedItem], *, by: User | None, **fields: str) -> OrderedItem:
     """Append a value or a process step at the end of its list."""
+    lock_table(model)  # two admins adding at once would count the same last place
     item = model(position=_next_position(model), **_cleaned(fields))
     db.session.add(item)
     db.session.flush()
@@ -203,7 +204,8 @@ def update_item(item: OrderedItem, *, by: User | None, seen: str | None = None,
                 **fields: str) -> None:
     """Change the text of a value or a process step; its place in the list stays.
 
-    `seen` is the item_version() the form was opened on; refused if it changed since.
+    `seen` is the item_version() the form was opened on; refused (ChangedMeanwhile) if it
+    changed since, DeletedMeanwhile if it is gone.
     """
     lock(item)
     check_version(seen, item_version(item))
@@ -214,15 +216,24 @@ def update_item(item: OrderedItem, *, by: User | None, seen: str | None = None,
 
 
 def delete_item(item: OrderedItem, *, by: User) -> None:
-    """Remove a value or a process step; the others keep their order (gaps are harmless)."""
+    """Remove a value or a process step; the others keep their order (gaps are harmless).
+
+    DeletedMeanwhile if someone else deleted it first.
+    """
+    lock(item)
     audit.record("content.item_deleted", actor=by, target=item, summary=item.title)
     db.session.delete(item)
     db.session.flush()
 
 
 def move_item(item: OrderedItem, *, up: bool, by: User) -> bool:
-    """Swap the item with its neighbour above or below; False when it is already at that end."""
+    """Swap the item with its neighbour above or below; False when it is already at that end.
+
+    DeletedMeanwhile if someone deleted it since it was read.
+    """
     model = type(item)
+    lock_table(model)  # the neighbours and the spare place are counted from every row
+    lock(item)
     stmt = select(model).where(
         model.position < item.position if up else model.position > item.position
     ).order_by(model.position.desc() if up else model.position).limit(1)

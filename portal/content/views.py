@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from portal.access import admin_required
-from portal.concurrency import ChangedMeanwhile
+from portal.concurrency import ChangedMeanwhile, DeletedMeanwhile
 from portal.content import services
 from portal.content.forms import MoveForm, SettingsForm, StepForm, ValueForm
 from portal.content.models import ProcessStep, ValueItem
@@ -160,8 +160,13 @@ def new_item(kind: str):
 def edit_item(kind: str, item_id: int):
     """Change a value or a process step; Preview shows the change, saves nothing."""
     spec = KINDS[kind]
-    item = db.session.get(spec.model, item_id) or abort(404)
+    item = db.session.get(spec.model, item_id)
     form = spec.form(obj=item)
+    if item is None:
+        if not form.is_submitted():
+            abort(404)
+        # Deleted by another admin while this one was editing: their words come back to add.
+        return _render_item_form(spec, kind, form, item=None, deleted=True)
     form.opened_on(services.item_version(item))
     if not form.validate_on_submit() or form.preview.data:
         return _render_item_form(spec, kind, form, item=item)
@@ -172,22 +177,25 @@ def edit_item(kind: str, item_id: int):
         db.session.rollback()
         form.show_current(changed)
         return _render_item_form(spec, kind, form, item=item, changed=changed)
+    except DeletedMeanwhile:
+        db.session.rollback()
+        return _render_item_form(spec, kind, form, item=None, deleted=True)
     db.session.commit()
     flash(f"“{item.title}” saved.", "success")
     return redirect(url_for("content.admin_index", _anchor=kind))
 
 
 def _render_item_form(spec: Kind, kind: str, form: PortalForm, *, item,
-                      changed: ChangedMeanwhile | None = None):
+                      changed: ChangedMeanwhile | None = None, deleted: bool = False):
     """The form, with a sanitised preview when Preview was pressed; 422 when it had errors,
-    409 when it came back because the item changed meanwhile."""
+    409 when it came back because the item changed or was deleted meanwhile."""
     preview = None
     if form.is_submitted() and form.preview.data:
         preview = {name: render_markdown(getattr(form, name).data) for name in spec.markdown_fields}
-    status = 409 if changed else 422 if form.errors else 200
+    status = 409 if changed or deleted else 422 if form.errors else 200
     return render_template(
         "content/item_form.html", form=form, kind=kind, noun=spec.noun, item=item,
-        preview=preview, changed=changed,
+        preview=preview, changed=changed, deleted=deleted,
     ), status
 
 
@@ -195,9 +203,16 @@ def _render_item_form(spec: Kind, kind: str, form: PortalForm, *, item,
 @admin_required
 def delete_item(kind: str, item_id: int):
     """Remove a value or a process step."""
-    item = db.session.get(KINDS[kind].model, item_id) or abort(404)
+    spec = KINDS[kind]
+    gone = f"That {spec.noun} was already deleted by someone else."
+    item = db.session.get(spec.model, item_id)
+    if item is None:
+        return _back_to_list(kind, gone)
     title = item.title
-    services.delete_item(item, by=current_user)
+    try:
+        services.delete_item(item, by=current_user)
+    except DeletedMeanwhile:
+        return _back_to_list(kind, gone)
     db.session.commit()
     flash(f"“{title}” deleted.", "success")
     return redirect(url_for("content.admin_index", _anchor=kind))
@@ -207,10 +222,25 @@ def delete_item(kind: str, item_id: int):
 @admin_required
 def move_item(kind: str, item_id: int):
     """Move a value or a process step one place up or down."""
-    item = db.session.get(KINDS[kind].model, item_id) or abort(404)
+    spec = KINDS[kind]
     form = MoveForm()
     if not form.validate_on_submit():
         abort(400)
-    if services.move_item(item, up=form.direction.data == "up", by=current_user):
+    gone = f"That {spec.noun} was deleted by someone else: nothing moved."
+    item = db.session.get(spec.model, item_id)
+    if item is None:
+        return _back_to_list(kind, gone)
+    try:
+        moved = services.move_item(item, up=form.direction.data == "up", by=current_user)
+    except DeletedMeanwhile:
+        return _back_to_list(kind, gone)
+    if moved:
         db.session.commit()
+    return redirect(url_for("content.admin_index", _anchor=kind))
+
+
+def _back_to_list(kind: str, message: str):
+    """Nothing saved: back to the lists as they are now, saying why."""
+    db.session.rollback()
+    flash(message, "warning")
     return redirect(url_for("content.admin_index", _anchor=kind))

@@ -5,6 +5,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal.accounts.services import staff_members
+from portal.concurrency import VersionedForm
 from portal.forms import PortalForm
 from portal.health.models import Band, Metric, Mood
 from portal.health.scoring import MAX_ACTIVE, MIN_ACTIVE, HealthConfig
@@ -49,7 +50,7 @@ class AcknowledgeForm(PortalForm):
     """The button that takes an alert off staff home."""
 
 
-class SettingsForm(PortalForm):
+class SettingsForm(VersionedForm):
     """Weights, which metrics count (3 to 7) and the band thresholds; fields per metric are
     added below as active_<metric> and weight_<metric>."""
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import selectinload
 from portal.accounts.models import Organization
 from portal.audit import services as audit
 from portal.auth.models import User
+from portal.concurrency import check_version, edit_version, lock, lock_table
 from portal.db import utcnow
 from portal.extensions import db
 from portal.health import metrics
@@ -97,15 +98,28 @@ def current_config() -> HealthConfig:
                         response_target_days=settings.response_target_days)
 
 
+def config_version(config: HealthConfig) -> str:
+    """The version of what the settings form shows: every weight, the metrics that count and
+    the thresholds."""
+    return edit_version(config.weights, config.active, config.green_from, config.amber_from,
+                        config.response_target_days)
+
+
 def save_config(*, weights: dict[Metric, int], active: set[Metric], green_from: int,
-                amber_from: int, response_target_days: int, by: User) -> HealthConfig:
-    """Store weights, the active metrics (3 to 7) and thresholds; bad values change nothing."""
+                amber_from: int, response_target_days: int, by: User,
+                seen: str | None = None) -> HealthConfig:
+    """Store weights, the active metrics (3 to 7) and thresholds; bad values change nothing.
+
+    `seen` is the config_version() the form was opened on; refused if it changed since.
+    """
     if not MIN_ACTIVE <= len(active) <= MAX_ACTIVE:
         raise ActiveCountError(len(active))
     if not 1 <= amber_from < green_from <= 100:
         raise HealthError("Amber must start below green, and both between 1 and 100.")
     if any(not 1 <= weights[m] <= 100 for m in Metric):
         raise HealthError("Every weight must be between 1 and 100.")
+    lock_table(HealthSettings)  # one row, perhaps not there yet: two first saves would both add it
+    check_version(seen, config_version(current_config()))
     settings = db.session.get(HealthSettings, 1) or HealthSettings(id=1)
     settings.green_from, settings.amber_from = green_from, amber_from
     settings.response_target_days = response_target_days
@@ -247,6 +261,7 @@ def record_review(organization: Organization, *, by: User, mood: Mood, note: str
                   now: datetime | None = None) -> HealthReview:
     """This week's review of an account; a second one in the same week is refused."""
     week = week_start(now or utcnow())
+    lock(organization)  # two reviews at once (a double click): the second finds the first
     if db.session.scalar(select(HealthReview.id).where(
             HealthReview.organization_id == organization.id,
             HealthReview.week_start == week)):

@@ -6,6 +6,7 @@ from flask_login import current_user
 
 from portal.access import admin_required, get_organization_or_404, staff_required
 from portal.audit import services as audit
+from portal.concurrency import ChangedMeanwhile
 from portal.db import utcnow
 from portal.extensions import db
 from portal.health import charts, services
@@ -115,6 +116,7 @@ def settings():
     """Which 3 to 7 metrics count, their weights, and the bands."""
     config = services.current_config()
     form = SettingsForm() if request.method == "POST" else SettingsForm.from_config(config)
+    form.opened_on(services.config_version(config))
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
         return render_template("health/settings.html", form=form), status
@@ -123,7 +125,13 @@ def settings():
             weights=form.weights(), active=form.active(), green_from=form.green_from.data,
             amber_from=form.amber_from.data,
             response_target_days=form.response_target_days.data, by=current_user,
+            seen=form.seen_version(),
         )
+    except ChangedMeanwhile as changed:
+        db.session.rollback()
+        form.show_current(changed)
+        return render_template("health/settings.html", form=form, changed=changed,
+                               current=services.current_config()), 409
     except services.HealthError as error:
         db.session.rollback()
         form.form_errors.append(str(error))

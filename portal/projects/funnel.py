@@ -5,6 +5,7 @@ from datetime import date
 
 from portal.audit import services as audit
 from portal.auth.models import User
+from portal.concurrency import lock
 from portal.extensions import db
 from portal.projects.models import FunnelStage, Project, SelectionCount
 from portal.projects.services import ProjectError, mark_changed
@@ -33,6 +34,7 @@ class FunnelRow:
 def record_funnel(project: Project, *, counts: dict[FunnelStage, int | None], on: date,
                   by: User | None = None) -> None:
     """Save the stages staff filled in, dated `on`; blank stages are left as they were."""
+    lock(project)  # the funnel must narrow with what others saved meanwhile, not what was read
     known = {row.stage: row for row in project.selection_counts}
     merged = {stage: row.candidates for stage, row in known.items()}
     merged.update({stage: n for stage, n in counts.items() if n is not None})

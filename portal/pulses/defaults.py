@@ -2,6 +2,7 @@
 
 from sqlalchemy import select
 
+from portal.concurrency import lock_table
 from portal.extensions import db
 from portal.pulses.models import PulseQuestion, PulseTemplate, Scale, Trigger
 
@@ -27,6 +28,10 @@ DEFAULT_TEMPLATES = {
 
 def ensure_default_templates() -> None:
     """Create the default template of every trigger that has none yet."""
+    present = set(db.session.scalars(select(PulseTemplate.trigger)))
+    if present.issuperset(DEFAULT_TEMPLATES):
+        return
+    lock_table(PulseTemplate)  # two first visits at once would both add them
     present = set(db.session.scalars(select(PulseTemplate.trigger)))
     for trigger, (name, questions) in DEFAULT_TEMPLATES.items():
         if trigger in present:

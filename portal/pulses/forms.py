@@ -13,6 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from portal.accounts.services import all_organizations
+from portal.concurrency import VersionedForm
 from portal.forms import FieldList, PortalForm, PortalSubform
 from portal.pulses.models import PulseTemplate
 from portal.pulses.services import MAX_COMMENT
@@ -93,7 +94,7 @@ class QuestionSlotForm(PortalSubform):
     invites_comment = BooleanField("Invite a comment")
 
 
-class TemplateForm(PortalForm):
+class TemplateForm(VersionedForm):
     """A pulse template: its name and one to three questions."""
 
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])

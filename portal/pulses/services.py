@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.audit import services as audit
 from portal.auth.models import Role, User
+from portal.concurrency import check_version, edit_version, lock
 from portal.db import utcnow
 from portal.extensions import db
 from portal.notifications import services as notifications
@@ -271,14 +272,23 @@ def open_follow_up(request: PulseRequest, *, reason: str, now: datetime) -> Foll
     return follow_up
 
 
-def resolve_follow_up(follow_up: FollowUp, *, by: User, note: str) -> None:
-    """Close the loop: what was done, by whom."""
+def resolve_follow_up(follow_up: FollowUp, *, by: User, note: str) -> bool:
+    """Close the loop: what was done, by whom. When someone resolved it meanwhile, their note
+    stays first and this one is added after it: False then."""
     if not note.strip():
         raise PulseError("Say what you did to follow up.")
-    follow_up.resolution, follow_up.resolved_by, follow_up.resolved_at = note.strip(), by, utcnow()
-    audit.record("follow_up.resolved", actor=by, target=follow_up,
-                 organization=follow_up.request.organization, summary=note.strip()[:200])
+    lock(follow_up)
+    first = follow_up.resolved_at is None
+    if first:
+        follow_up.resolution, follow_up.resolved_by = note.strip(), by
+        follow_up.resolved_at = utcnow()
+    else:
+        follow_up.resolution = f"{follow_up.resolution}\n\n{by.name}: {note.strip()}"
+    audit.record("follow_up.resolved" if first else "follow_up.note_added", actor=by,
+                 target=follow_up, organization=follow_up.request.organization,
+                 summary=note.strip()[:200])
     db.session.flush()
+    return first
 
 
 def open_follow_ups() -> list[FollowUp]:
@@ -337,12 +347,24 @@ def all_templates() -> list[PulseTemplate]:
     return sorted(templates, key=lambda t: order.index(t.trigger))
 
 
+def template_version(template: PulseTemplate) -> str:
+    """The version of what the template form shows: its name and questions."""
+    return edit_version(template.name, [(q.scale, q.prompt, q.invites_comment)
+                                        for q in template.questions])
+
+
 def update_template(template: PulseTemplate, *, name: str,
-                    questions: list[tuple[str, str, bool]], by: User) -> None:
+                    questions: list[tuple[str, str, bool]], by: User,
+                    seen: str | None = None) -> None:
     """Reword a template: one to three questions; a question with answers can be reworded,
-    not removed, so past answers keep their question."""
+    not removed, so past answers keep their question.
+
+    `seen` is the template_version() the form was opened on; refused if it changed since.
+    """
     if not 1 <= len(questions) <= 3:
         raise PulseError("A pulse has one to three questions.")
+    lock(template)
+    check_version(seen, template_version(template))
     answered = set(db.session.scalars(select(PulseAnswer.question_id).where(
         PulseAnswer.question_id.in_([q.id for q in template.questions]))))
     for position, question in enumerate(list(template.questions)):

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from portal.access import admin_required, staff_required
 from portal.audit import services as audit
 from portal.auth.limits import pulse_answer_limited
+from portal.concurrency import ChangedMeanwhile
 from portal.db import database_id, utcnow
 from portal.extensions import db
 from portal.pulses import reports, services
@@ -137,9 +138,13 @@ def resolve(follow_up_id: int):
         errors = form.note.errors or ["Say what you did to follow up."]
         flash(f"The follow-up is still open: {errors[0]}", "error")
         return redirect(request.referrer or url_for("pulses.report"))
-    services.resolve_follow_up(follow_up, by=current_user, note=form.note.data)
+    first = services.resolve_follow_up(follow_up, by=current_user, note=form.note.data)
     db.session.commit()
-    flash("Follow-up resolved.", "success")
+    if first:
+        flash("Follow-up resolved.", "success")
+    else:
+        flash("Someone else resolved this follow-up meanwhile: your note is added to theirs.",
+              "info")
     return redirect(url_for("pulses.report"))
 
 
@@ -160,12 +165,18 @@ def edit_template(template_id: int):
     slots = [{"scale": q.scale.value, "prompt": q.prompt, "invites_comment": q.invites_comment}
              for q in template.questions]
     form = TemplateForm(name=template.name, questions=slots + [{}] * (3 - len(slots)))
+    form.opened_on(services.template_version(template))
     if not form.validate_on_submit():
         return render_template("pulses/template_edit.html", form=form, template=template), (
             422 if form.is_submitted() else 200)
     try:
         services.update_template(template, name=form.name.data, questions=form.slots(),
-                                 by=current_user)
+                                 by=current_user, seen=form.seen_version())
+    except ChangedMeanwhile as changed:
+        db.session.rollback()
+        form.show_current(changed)
+        return render_template("pulses/template_edit.html", form=form, template=template,
+                               changed=changed), 409
     except services.PulseError as error:
         db.session.rollback()
         form.name.errors.append(str(error))
