@@ -15,7 +15,7 @@ from portal.content import services as content_services
 from portal.content.models import ValueItem
 from portal.extensions import db
 from portal.projects.models import EtaChange, Project, ProjectStatus, StatusUpdate, UpdateRevision
-from portal.templating import format_date
+from portal.web.templating import format_date
 from tests.forms import hidden_fields
 
 CHANGED = "This changed while you were editing: here is the current state."

@@ -31,7 +31,6 @@ from portal.auth.models import User
 from portal.concurrency import ChangedMeanwhile
 from portal.db import database_id, local_today
 from portal.extensions import db, limiter
-from portal.live import live_fragment
 from portal.markdown import render_markdown, render_uncached
 from portal.projects import funnel, milestones, pages, questions, services
 from portal.projects.forms import (
@@ -46,6 +45,7 @@ from portal.projects.forms import (
     UpdateForm,
 )
 from portal.projects.models import Confidence, Milestone, QuestionKind
+from portal.web.live import live_fragment, polling
 
 bp = Blueprint("projects", __name__)
 
@@ -159,6 +159,7 @@ def reply(project_id: int, question_id: int):
 
 @bp.get("/projects/<int:project_id>/live")
 @login_required
+@polling
 def live(project_id: int):
     """The changing part of the project page, polled by the open page; 304 when unchanged."""
     version = get_project_version_or_404(project_id)  # all a 304 needs

@@ -20,8 +20,8 @@ from markupsafe import Markup
 
 from portal.content.views import branding
 from portal.db import utcnow
-from portal.templating import viewer_zone
-from portal.text_cache import TextCache
+from portal.web.templating import viewer_zone
+from portal.web.text_cache import TextCache
 
 # Characters of HTML kept per worker (Python stores them in 1 to 4 bytes each: the templates'
 # dashes and arrows make it 2, so about 16 MB): a project's live part is 20-30 thousand
