@@ -24,6 +24,7 @@ from portal.access import (
     get_project_version_or_404,
     get_question_or_404,
     get_update_or_404,
+    sees_internal_notes,
     staff_required,
 )
 from portal.auth.limits import note_lockout, user_key
@@ -48,6 +49,7 @@ from portal.projects.models import Confidence, Milestone, QuestionKind
 from portal.web.live import live_fragment, polling
 
 bp = Blueprint("projects", __name__)
+bp.add_app_template_global(sees_internal_notes)  # the live part shows staff the notes
 
 MAX_PREVIEW = 20_000  # characters: the longest update body the publish form takes
 
