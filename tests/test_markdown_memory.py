@@ -6,8 +6,8 @@ import tracemalloc
 
 import pytest
 
-from portal import markdown
 from portal.auth.models import Role
+from portal.web import markdown
 from portal.web.text_cache import TextCache
 from tests.conftest import csrf_token
 

@@ -24,8 +24,8 @@ from portal.content.models import ProcessStep, ValueItem
 from portal.content.services import branding
 from portal.extensions import db
 from portal.forms import PortalForm
-from portal.markdown import render_markdown
 from portal.web import fragments
+from portal.web.markdown import render_markdown
 
 bp = Blueprint("content", __name__)
 

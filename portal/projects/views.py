@@ -32,7 +32,6 @@ from portal.auth.models import User
 from portal.concurrency import ChangedMeanwhile
 from portal.db import database_id, local_today
 from portal.extensions import db, limiter
-from portal.markdown import render_markdown, render_uncached
 from portal.projects import funnel, milestones, pages, questions, services
 from portal.projects.forms import (
     DeleteMilestoneForm,
@@ -47,6 +46,7 @@ from portal.projects.forms import (
 )
 from portal.projects.models import Confidence, Milestone, QuestionKind
 from portal.web.live import live_fragment, polling
+from portal.web.markdown import render_markdown, render_uncached
 
 bp = Blueprint("projects", __name__)
 bp.add_app_template_global(sees_internal_notes)  # the live part shows staff the notes

@@ -8,7 +8,7 @@ from flask import Flask
 from flask_login import current_user
 
 from portal.db import utcnow
-from portal.markdown import render_markdown
+from portal.web.markdown import render_markdown
 
 LOCALE = "en_GB"
 
