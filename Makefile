@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app portal
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-dev system-deps test-system-deps lint screenshots bench clean
+.PHONY: run test install install-dev system-deps test-system-deps lint screenshots graph bench clean
 
 # Debian packages the portal needs from the system: Pango, HarfBuzz's subsetter (WeasyPrint 70
 # warns without it, which the tests treat as an error) and a font for the PDFs, and for the
@@ -67,6 +67,12 @@ test: test-system-deps install-dev
 ## Retake docs/screenshots/*.png from the demo data with Debian's Chromium.
 screenshots: install-dev
 	$(BIN)/python -m bench.screenshots
+
+## Redraw docs/import-graph.svg, the portal's packages and who imports whom, from the code
+## (bench/import_graph.py, with the import walker of tests/test_import_rules.py; Graphviz draws).
+graph: install-dev
+	$(call apt_ensure,graphviz)
+	$(BIN)/python -m bench.import_graph
 
 ## Benchmarks (not part of `make test`): gunicorn + wrk on 127.0.0.1, SQLite and PostgreSQL
 ## (BENCH_POSTGRES_URL, default postgres@127.0.0.1/portal_bench_run, dropped and recreated),

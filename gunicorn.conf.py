@@ -9,7 +9,7 @@ import os
 
 from gunicorn.glogging import Logger
 
-from portal import redaction
+from portal.web import redaction
 
 bind = os.environ.get("PORTAL_WEB_BIND", "127.0.0.1:8000")
 # Workers from the CPU count: 2 per core plus one, the usual rule for a mostly-CPU Flask app

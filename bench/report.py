@@ -208,7 +208,7 @@ MISSES = [
     "- **Pages against the bare endpoint.** The bare page is Flask routing a request to a "
     "function that returns a constant: a fraction of a millisecond. A client's dashboard and "
     "project page render their live part (and the project's question threads) once per "
-    "version in each worker, then serve it from memory (portal/fragments.py: keyed by the "
+    "version in each worker, then serve it from memory (portal/web/fragments.py: keyed by the "
     "version read on every request, the organisation, the viewer's timezone, day and minute, "
     "and the firm's name; staff copies are never cached). A repeat visit so costs four "
     "queries (user, version or project, firm settings, the pending-pulse banner) and the page "

@@ -34,7 +34,7 @@ def create_app(overrides: dict | None = None, *, instance_path: str | None = Non
     register_extensions(app)
     register_blueprints(app)
     register_commands(app)
-    from portal import deadline, errors, fragments, static_files, templating
+    from portal.web import deadline, errors, fragments, static_files, templating
 
     errors.register(app)
     deadline.register(app)

@@ -28,7 +28,7 @@ class Defaults:
     PDF_PAGE_SIZE = "A4"  # or "Letter": the paper size of generated PDFs
     PDF_RENDER_SECONDS = 20  # a PDF render is stopped after this long (below gunicorn's timeout)
     PDF_RENDER_MEMORY_MB = 1024  # and may not grow its process past this much memory
-    # Any request still running after this long is stopped with a 503 page (portal/deadline.py):
+    # Any request still running after this long is stopped with a 503 page (portal/web/deadline.py):
     # below gunicorn's timeout (60), above PDF_RENDER_SECONDS; 0 turns the limit off.
     REQUEST_SECONDS = 30
     LIVE_POLL_SECONDS = 15  # how often open pages ask whether anything changed

@@ -18,7 +18,7 @@ from portal.health import services as services_health
 from portal.projects.models import EtaChange, Project, ProjectStatus, StatusUpdate, UpdateRevision
 from portal.pulses import services as pulses
 from portal.pulses.models import FollowUp, PulseQuestion, PulseRequest, PulseTemplate, Trigger
-from portal.templating import format_date
+from portal.web.templating import format_date
 from tests.forms import field_values, hidden_fields
 
 CHANGED = "This changed while you were editing: here is the current state."

@@ -6,8 +6,9 @@ import tracemalloc
 
 import pytest
 
-from portal import markdown
 from portal.auth.models import Role
+from portal.web import markdown
+from portal.web.text_cache import TextCache
 from tests.conftest import csrf_token
 
 BODY = 20_000  # the longest update body the publish form takes
@@ -66,10 +67,10 @@ def test_the_markdown_cache_keeps_at_most_its_budget_of_characters(empty_cache):
     assert markdown.render_markdown(latest) is markdown.render_markdown(latest)  # still cached
 
 
-def test_one_text_larger_than_the_whole_budget_is_rendered_but_not_kept(empty_cache,
-                                                                         monkeypatch):
-    monkeypatch.setattr(empty_cache, "max_characters", 1000)
+def test_one_text_larger_than_the_whole_budget_is_rendered_but_not_kept(monkeypatch):
+    small_cache = TextCache(max_characters=1000)
+    monkeypatch.setattr(markdown, "cache", small_cache)
     markdown.render_markdown("small")
     html = markdown.render_markdown("y" * 5000)
-    assert "yyyy" in html and "y" * 5000 not in empty_cache.entries
-    assert "small" in empty_cache.entries and empty_cache.characters <= 1000
+    assert "yyyy" in html and "y" * 5000 not in small_cache.entries
+    assert "small" in small_cache.entries and small_cache.characters <= 1000

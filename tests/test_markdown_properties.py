@@ -4,7 +4,7 @@ carries a live <script>, an on*= handler, or a javascript:/data: link."""
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from portal.markdown import render_markdown
+from portal.web.markdown import render_markdown
 from tests.hostile import PAYLOADS, live_markup
 
 FRAGMENTS = [

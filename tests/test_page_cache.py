@@ -1,4 +1,4 @@
-"""The cached parts of the dashboard and the project page (portal/fragments.py) are never stale
+"""The cached parts of the dashboard and the project page (portal/web/fragments.py) are never stale
 after a change a client can see, never another organisation's, and never carry staff-only
 content to a client. Each story visits a page twice first, so the second visit comes from the
 cache and what follows would show a stale or shared copy."""
@@ -11,7 +11,7 @@ from portal.auth.models import Role
 from portal.extensions import db
 from portal.projects.models import ProjectStatus
 from portal.projects.pages import CSRF_SLOT
-from portal.text_cache import TextCache
+from portal.web.text_cache import TextCache
 from tests.factories import Factories
 
 NOTE = "INTERNAL-CACHE-NOTE"

@@ -6,12 +6,11 @@ keep their caching."""
 import pytest
 
 from portal.auth.models import Role
-from portal.live import POLLING_ENDPOINTS
 from portal.projects.models import ProjectStatus
 from portal.pulses import services as pulses
+from portal.web.live import polling_endpoints
 from tests.conftest import sign_in
 
-REVALIDATED = POLLING_ENDPOINTS | {"closeout.download"}  # private, no-cache
 OTHER_VALUES = {"action": "deactivate", "kind": "values", "token": "not-a-valid-token",
                 "filename": "css/portal.css"}
 # Pages the issue names, which the walk must reach with a 200.
@@ -59,11 +58,11 @@ def _get_urls(app, firm) -> list[tuple[str, str]]:
 def test_every_page_a_signed_in_person_sees_is_not_stored(app, firm, who):
     browser = app.test_client()
     sign_in(browser, "jordan@acme.example" if who == "client" else "priya@firm.example")
-    reached = set()
+    reached, revalidating = set(), polling_endpoints(app) | {"closeout.download"}
     for endpoint, url in _get_urls(app, firm):
         response = browser.get(url)
         cache_control = response.headers.get("Cache-Control", "")
-        revalidated = endpoint in REVALIDATED and response.status_code == 200
+        revalidated = endpoint in revalidating and response.status_code == 200
         expected = "private, no-cache" if revalidated else "no-store"
         assert cache_control == expected, f"{who} {url} ({response.status_code})"
         if response.status_code == 200:

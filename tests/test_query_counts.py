@@ -4,7 +4,7 @@ This is a count, not a time, so it belongs in `make test`: a lazy load per row (
 as a count that grows with the data. Statements are counted with a before_cursor_execute hook
 on the app's engine around one request, after a warm-up request has connected the pool. A
 client's first visit renders the page's live part; a repeat visit finds it cached
-(portal/fragments.py), so both are counted.
+(portal/web/fragments.py), so both are counted.
 """
 
 from collections.abc import Callable, Iterator

@@ -7,9 +7,12 @@ from email.utils import parsedate_to_datetime
 from http.cookies import SimpleCookie
 
 import pytest
+from flask import Blueprint
+from flask_login import login_required
 
 from portal.auth.models import Role
 from portal.extensions import db
+from portal.web.live import polling, polling_endpoints
 from tests.conftest import csrf_token, make_app, sign_in
 from tests.factories import PASSWORD
 
@@ -137,6 +140,22 @@ def test_polling_a_live_page_is_not_activity(signed_in, make, clock):
         clock(minutes=10)
         browser.get("/live")
     assert browser.get("/").status_code == 302
+
+
+def test_a_live_part_a_feature_marks_as_polling_is_not_activity_either(app, signed_in, make,
+                                                                        clock):
+    """A feature adding a live part marks its view @polling; auth keeps no list of them."""
+    feature = Blueprint("timeline", __name__)
+    feature.add_url_rule("/timeline/live", view_func=login_required(polling(lambda: "ok")))
+    app.register_blueprint(feature)
+    assert polling_endpoints(app) == {"home.live", "projects.live", "timeline.<lambda>"}
+    make.user("jordan@acme.example", organization="Acme Corp")
+    browser = signed_in("jordan@acme.example")
+    for _ in range(2):
+        clock(minutes=10)
+        assert browser.get("/timeline/live").status_code == 200  # answered, yet not activity
+    clock(minutes=11)
+    assert browser.get("/").status_code == 302  # 31 minutes after signing in
 
 
 def test_a_busy_session_still_ends_after_twelve_hours(signed_in, make, clock):

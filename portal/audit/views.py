@@ -6,7 +6,7 @@ from portal.access import admin_required
 from portal.audit import services
 from portal.audit.forms import AuditFilterForm
 from portal.db import database_id
-from portal.templating import viewer_zone
+from portal.web.templating import viewer_zone
 
 bp = Blueprint("audit", __name__)
 

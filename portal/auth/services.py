@@ -4,7 +4,7 @@ import time
 from functools import cache
 from zoneinfo import available_timezones
 
-from flask import current_app, request
+from flask import current_app
 from sqlalchemy import Select, bindparam, or_, select, update
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -16,9 +16,9 @@ from portal.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, pass
 from portal.concurrency import lock_table
 from portal.db import utcnow
 from portal.extensions import db
-from portal.live import POLLING_ENDPOINTS
 from portal.plain_text import one_line_problem
 from portal.projects.models import Milestone, Project
+from portal.web.live import is_poll
 
 __all__ = ["MAX_PASSWORD_LENGTH", "MIN_PASSWORD_LENGTH"]  # re-exported for the forms
 
@@ -93,7 +93,7 @@ def load_user(session_key: str) -> User | None:
     user_id, version, signed_in_at = (int(part) for part in parts)
     if time.time() - signed_in_at > current_app.config["REMEMBER_DAYS"] * 86400:
         return None
-    stmt = _signed_in_user(with_organization=request.endpoint not in POLLING_ENDPOINTS)
+    stmt = _signed_in_user(with_organization=not is_poll())
     user = db.session.scalars(stmt, {"user_id": user_id}).one_or_none()
     if user is None or not user.active or user.session_version != version:
         return None

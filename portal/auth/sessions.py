@@ -21,7 +21,7 @@ from flask_login import current_user, login_user, logout_user, user_loaded_from_
 
 from portal.auth.models import User
 from portal.auth.services import session_key
-from portal.live import POLLING_ENDPOINTS
+from portal.web.live import is_poll
 
 SIGNED_IN_AT = "signed_in_at"
 SEEN_AT = "seen_at"
@@ -90,7 +90,7 @@ def check_session_lifetime() -> None:
         if age > config["SESSION_MAX_HOURS"] * 3600:
             return end_session("Your session reached its time limit. Please sign in again.")
     stale = moment - session.get(SEEN_AT, 0) >= SEEN_RESOLUTION
-    if stale and request.endpoint not in POLLING_ENDPOINTS:
+    if stale and not is_poll():
         session[SEEN_AT] = moment
 
 

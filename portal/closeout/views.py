@@ -17,9 +17,9 @@ from portal.closeout.report import closeout_report
 from portal.concurrency import ChangedMeanwhile
 from portal.db import local_today
 from portal.extensions import db
-from portal.markdown import render_markdown
 from portal.pdf import PdfRenderFailed
 from portal.projects.models import Project
+from portal.web.markdown import render_markdown
 
 bp = Blueprint("closeout", __name__)
 

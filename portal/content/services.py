@@ -8,8 +8,10 @@ import re
 import warnings
 from dataclasses import dataclass
 
+from flask import current_app, g
 from PIL import Image, UnidentifiedImageError
 from sqlalchemy import bindparam, func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import undefer
 
 from portal.audit import services as audit
@@ -107,6 +109,20 @@ def current_branding(*, default_name: str) -> Branding:
     return Branding(
         settings.firm_name, settings.brand_color, readable_ink(settings.brand_color), version
     )
+
+
+def branding() -> Branding:
+    """This request's branding, read from the database once however many templates use it."""
+    if "branding" not in g:
+        fallback = current_app.config["FIRM_NAME"]
+        try:
+            g.branding = current_branding(default_name=fallback)
+        except SQLAlchemyError:
+            # Error pages must still render when the database is what failed.
+            db.session.rollback()
+            current_app.logger.warning("firm settings unavailable; pages use the defaults")
+            g.branding = default_branding(fallback)
+    return g.branding
 
 
 def load_logo() -> FirmSettings | None:

@@ -7,14 +7,13 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
     url_for,
 )
+from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
-from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from portal.access import admin_required
@@ -22,9 +21,11 @@ from portal.concurrency import ChangedMeanwhile, DeletedMeanwhile
 from portal.content import services
 from portal.content.forms import MoveForm, SettingsForm, StepForm, ValueForm
 from portal.content.models import ProcessStep, ValueItem
+from portal.content.services import branding
 from portal.extensions import db
 from portal.forms import PortalForm
-from portal.markdown import render_markdown
+from portal.web import fragments
+from portal.web.markdown import render_markdown
 
 bp = Blueprint("content", __name__)
 
@@ -46,25 +47,17 @@ KINDS = {
 KIND_RULE = "<any(values, steps):kind>"
 
 
-def branding() -> services.Branding:
-    """This request's branding, read from the database once however many templates use it."""
-    if "branding" not in g:
-        fallback = current_app.config["FIRM_NAME"]
-        try:
-            g.branding = services.current_branding(default_name=fallback)
-        except SQLAlchemyError:
-            # Error pages must still render when the database is what failed.
-            db.session.rollback()
-            current_app.logger.warning("firm settings unavailable; pages use the defaults")
-            g.branding = services.default_branding(fallback)
-    return g.branding
-
-
 @bp.app_context_processor
 def inject_branding() -> dict:
     """Every template gets `branding`, and `firm_name` becomes the firm's saved name."""
     current = branding()
     return {"branding": current, "firm_name": current.firm_name}
+
+
+@bp.record_once
+def name_the_firm_in_fragments(state: BlueprintSetupState) -> None:
+    """Cached fragments show the firm's name, which an admin can change at any time."""
+    fragments.vary_by(state.app, lambda: branding().firm_name)
 
 
 @bp.get("/values")

@@ -6,10 +6,10 @@ from markupsafe import Markup
 
 from portal.access import staff_required
 from portal.auth import limits
-from portal.fragments import client_fragment
 from portal.home import services
-from portal.live import live_fragment
 from portal.projects.track_record import PROMISE_NOTICE_DAYS
+from portal.web.fragments import client_fragment
+from portal.web.live import live_fragment, polling
 
 bp = Blueprint("home", __name__)
 
@@ -44,6 +44,7 @@ def staff_home():
 
 @bp.get("/live")
 @login_required
+@polling
 def live():
     """The client dashboard's changing part, polled by the open page; 304 when unchanged."""
     if current_user.is_staff:

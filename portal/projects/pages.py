@@ -8,7 +8,6 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal.access import get_project_or_404, sees_internal_notes
 from portal.extensions import db
-from portal.fragments import client_fragment
 from portal.projects import track_record
 from portal.projects.charts import milestone_drift_chart
 from portal.projects.forms import ReplyForm
@@ -16,6 +15,7 @@ from portal.projects.funnel import funnel_rows
 from portal.projects.models import Milestone, Project, Question, Reply, StatusUpdate
 from portal.projects.services import average_first_answer, next_update_due, update_spans
 from portal.pulses import services as pulses
+from portal.web.fragments import client_fragment
 
 # What the project page shows, loaded up front: one JOIN for each single related row and one
 # SELECT ... IN for each collection, so a project with 200 updates costs the same statements

@@ -24,6 +24,7 @@ from portal.access import (
     get_project_version_or_404,
     get_question_or_404,
     get_update_or_404,
+    sees_internal_notes,
     staff_required,
 )
 from portal.auth.limits import note_lockout, user_key
@@ -31,8 +32,6 @@ from portal.auth.models import User
 from portal.concurrency import ChangedMeanwhile
 from portal.db import database_id, local_today
 from portal.extensions import db, limiter
-from portal.live import live_fragment
-from portal.markdown import render_markdown, render_uncached
 from portal.projects import funnel, milestones, pages, questions, services
 from portal.projects.forms import (
     DeleteMilestoneForm,
@@ -46,8 +45,11 @@ from portal.projects.forms import (
     UpdateForm,
 )
 from portal.projects.models import Confidence, Milestone, QuestionKind
+from portal.web.live import live_fragment, polling
+from portal.web.markdown import render_markdown, render_uncached
 
 bp = Blueprint("projects", __name__)
+bp.add_app_template_global(sees_internal_notes)  # the live part shows staff the notes
 
 MAX_PREVIEW = 20_000  # characters: the longest update body the publish form takes
 
@@ -159,6 +161,7 @@ def reply(project_id: int, question_id: int):
 
 @bp.get("/projects/<int:project_id>/live")
 @login_required
+@polling
 def live(project_id: int):
     """The changing part of the project page, polled by the open page; 304 when unchanged."""
     version = get_project_version_or_404(project_id)  # all a 304 needs

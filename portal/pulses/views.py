@@ -26,6 +26,22 @@ from portal.pulses.models import FollowUp, PulseTemplate
 bp = Blueprint("pulses", __name__)
 
 
+def pending_pulse_link() -> str | None:
+    """For a signed-in client with an unanswered pulse: the link to answer it."""
+    if not current_user.is_authenticated or current_user.is_staff:
+        return None
+    pulse = services.pending_for(current_user)
+    if pulse is None:
+        return None
+    return url_for("pulses.answer", token=services.answer_token(pulse))
+
+
+@bp.app_context_processor
+def inject_pending_pulse() -> dict:
+    """Every page may show the pulse banner; the link is looked up only by a page that asks."""
+    return {"pending_pulse_link": pending_pulse_link}
+
+
 def _answer_page(token: str, status: int = 200, **context):
     return render_template("pulses/answer.html", token=token, words=SCALE_WORDS,
                            **context), status

@@ -10,8 +10,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DBAPIError, OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from portal import redaction
 from portal.extensions import db
+from portal.web import redaction
 
 log = logging.getLogger("portal.errors")
 

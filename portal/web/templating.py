@@ -4,13 +4,11 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_timedelta
-from flask import Flask, url_for
+from flask import Flask
 from flask_login import current_user
 
-from portal.access import sees_internal_notes
 from portal.db import utcnow
-from portal.markdown import render_markdown
-from portal.pulses import services as pulse_services
+from portal.web.markdown import render_markdown
 
 LOCALE = "en_GB"
 
@@ -73,16 +71,6 @@ def percent(share: float | None) -> str:
     return "—" if share is None else f"{round(share * 100)}%"
 
 
-def pending_pulse_link() -> str | None:
-    """For a signed-in client with an unanswered pulse: the link to answer it."""
-    if not current_user.is_authenticated or current_user.is_staff:
-        return None
-    pulse = pulse_services.pending_for(current_user)
-    if pulse is None:
-        return None
-    return url_for("pulses.answer", token=pulse_services.answer_token(pulse))
-
-
 def register(app: Flask) -> None:
     """Make the filters and globals available to all templates."""
     app.jinja_env.filters.update(
@@ -90,7 +78,4 @@ def register(app: Flask) -> None:
         ago=humanize_moment, relative_date=humanize_date, percent=percent,
         duration=format_duration,
     )
-    app.jinja_env.globals.update(
-        firm_name=app.config["FIRM_NAME"], sees_internal_notes=sees_internal_notes,
-        pending_pulse_link=pending_pulse_link,
-    )
+    app.jinja_env.globals.update(firm_name=app.config["FIRM_NAME"])

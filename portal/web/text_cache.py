@@ -2,17 +2,26 @@
 
 Entries vary from a line to tens of thousands of characters, so a count of entries bounds
 nothing: the budget is in characters kept (the text, and the key when it is text too).
+cachetools' LRUCache keeps the budget, measuring each entry with its `getsizeof`.
 """
 
 import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
+from typing import NamedTuple
 
+from cachetools import LRUCache
 from markupsafe import Markup
 
 
-def _size(key: Hashable, text: str) -> int:
-    return len(text) + (len(key) if isinstance(key, str) else 0)
+class Entry(NamedTuple):
+    """Rendered HTML and the characters it costs the budget (its key's included)."""
+
+    html: Markup
+    characters: int
+
+
+def _characters(entry: Entry) -> int:
+    return entry.characters
 
 
 class TextCache:
@@ -20,29 +29,28 @@ class TextCache:
     thread-safe (gunicorn's threads share it). An entry larger than the budget is not kept."""
 
     def __init__(self, max_characters: int) -> None:
-        self.max_characters = max_characters
-        self.characters = 0
-        self.entries: OrderedDict[Hashable, Markup] = OrderedDict()
+        self.entries: LRUCache[Hashable, Entry] = LRUCache(max_characters, getsizeof=_characters)
         self.lock = threading.Lock()
+
+    @property
+    def characters(self) -> int:
+        """Characters kept now."""
+        return self.entries.currsize
 
     def get_or_render(self, key: Hashable, render: Callable[[], str]) -> Markup:
         """The text under key, rendering and keeping it when it is not there."""
         with self.lock:
-            if key in self.entries:
-                self.entries.move_to_end(key)
-                return self.entries[key]
+            entry = self.entries.get(key)
+        if entry is not None:
+            return entry.html
         html = Markup(render())  # noqa: S704 (the caller's renderer escapes or sanitises)
-        size = _size(key, html)
-        with self.lock:
-            if key not in self.entries and size <= self.max_characters:
-                self.entries[key] = html
-                self.characters += size
-            while self.characters > self.max_characters and self.entries:
-                self.characters -= _size(*self.entries.popitem(last=False))
+        entry = Entry(html, len(html) + (len(key) if isinstance(key, str) else 0))
+        if entry.characters <= self.entries.maxsize:
+            with self.lock:
+                self.entries[key] = entry
         return html
 
     def clear(self) -> None:
         """Forget everything."""
         with self.lock:
             self.entries.clear()
-            self.characters = 0

@@ -4,7 +4,7 @@ import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
-from portal.text_cache import TextCache
+from portal.web.text_cache import TextCache
 
 _parser = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table")
 
