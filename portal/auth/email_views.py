@@ -7,13 +7,12 @@ from flask_login import current_user
 
 from portal.access import changes_access, get_organization_or_404, staff_required
 from portal.audit import services as audit
-from portal.auth import email_sign_in, email_tokens, services
+from portal.auth import bp, email_sign_in, email_tokens, services
 from portal.auth.email_tokens import TokenExpired, TokenProblem, TokenUsed
 from portal.auth.forms import ButtonForm, EmailRequestForm, InvitationForm, NewPasswordForm
 from portal.auth.limits import email_request_limited
 from portal.auth.models import TokenPurpose
 from portal.auth.sessions import start_session
-from portal.auth.views import bp
 from portal.extensions import db
 
 

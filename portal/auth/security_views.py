@@ -5,7 +5,7 @@ from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from portal.access import admin_required, changes_access, staff_required
-from portal.auth import email_sign_in, services
+from portal.auth import bp, email_sign_in, services
 from portal.auth import two_factor as second_factor
 from portal.auth.forms import (
     ButtonForm,
@@ -18,7 +18,6 @@ from portal.auth.forms import (
 from portal.auth.limits import sensitive_form_limited
 from portal.auth.models import Role, User
 from portal.auth.sessions import recent_sign_in_required, renew_session
-from portal.auth.views import bp
 from portal.extensions import db
 
 
