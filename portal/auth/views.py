@@ -161,8 +161,7 @@ def require_two_factor_enrolment():
 def account():
     """The user's own settings: name, phone, timezone and which emails they want."""
     user = current_user
-    zone = user.organization.timezone if user.organization else "UTC"
-    form = AccountForm(obj=user, default_zone=zone)
+    form = AccountForm(obj=user, default_zone=user.organization_timezone)
     if not form.is_submitted():
         form.timezone.data = user.timezone or ""
         form.update_emails.data = user.update_emails.value

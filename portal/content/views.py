@@ -160,7 +160,7 @@ def new_item(kind: str):
 def edit_item(kind: str, item_id: int):
     """Change a value or a process step; Preview shows the change, saves nothing."""
     spec = KINDS[kind]
-    item = db.session.get(spec.model, item_id) or abort(404)
+    item = db.get_or_404(spec.model, item_id)
     form = spec.form(obj=item)
     form.opened_on(services.item_version(item))
     if not form.validate_on_submit() or form.preview.data:
@@ -195,7 +195,7 @@ def _render_item_form(spec: Kind, kind: str, form: PortalForm, *, item,
 @admin_required
 def delete_item(kind: str, item_id: int):
     """Remove a value or a process step."""
-    item = db.session.get(KINDS[kind].model, item_id) or abort(404)
+    item = db.get_or_404(KINDS[kind].model, item_id)
     title = item.title
     services.delete_item(item, by=current_user)
     db.session.commit()
@@ -207,7 +207,7 @@ def delete_item(kind: str, item_id: int):
 @admin_required
 def move_item(kind: str, item_id: int):
     """Move a value or a process step one place up or down."""
-    item = db.session.get(KINDS[kind].model, item_id) or abort(404)
+    item = db.get_or_404(KINDS[kind].model, item_id)
     form = MoveForm()
     if not form.validate_on_submit():
         abort(400)
