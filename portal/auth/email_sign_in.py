@@ -2,13 +2,12 @@
 Functions flush; the caller commits.
 
 Requests that name an email (reset, sign-in link) are answered before anyone looks the email
-up: the request only queues a job (ask_for_link), so the answer and its timing are the same
+up: the request only queues a job (jobs.ask_for_link), so the answer and its timing are the same
 whoever the address belongs to. The job does the same work whether the email is known or not:
 a token is made and hashed and the email rendered either way; only for an active user (a
 client, for sign-in links) is a row written and the email queued.
 """
 
-from portal import tasks
 from portal.audit import services as audit
 from portal.auth import email_tokens, services
 from portal.auth.models import EmailToken, Role, SecuritySettings, TokenPurpose, User
@@ -124,14 +123,6 @@ def _email_link(user: User, kind: MessageKind, purpose: TokenPurpose, endpoint: 
                  summary=user.email, ip_address=address)
     db.session.flush()
     return message
-
-
-def ask_for_link(purpose: TokenPurpose, email: str, *, address: str | None) -> None:
-    """Queue a request for a reset or sign-in link (the lookup happens in the job). With the
-    queue down it is served here and now: the answer then takes longer for a known address,
-    but the request is not lost. `address` is who asked, for the audit log."""
-    if not tasks.email_link_soon(purpose.value, email, address):
-        send_link(purpose, email, address=address)
 
 
 def send_link(purpose: TokenPurpose, email: str, *, address: str | None) -> OutboxMessage | None:

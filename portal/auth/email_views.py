@@ -6,7 +6,7 @@ POST from it acts."""
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from portal.audit import services as audit
-from portal.auth import bp, email_sign_in, email_tokens, services
+from portal.auth import bp, email_sign_in, email_tokens, jobs, services
 from portal.auth.email_tokens import TokenExpired, TokenProblem, TokenUsed
 from portal.auth.forms import ButtonForm, EmailRequestForm, NewPasswordForm
 from portal.auth.limits import email_request_limited
@@ -62,8 +62,7 @@ def forgot_password():
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
         return render_template("auth/forgot_password.html", form=form), status
-    email_sign_in.ask_for_link(TokenPurpose.PASSWORD_RESET, form.email.data,
-                               address=request.remote_addr)
+    jobs.ask_for_link(TokenPurpose.PASSWORD_RESET, form.email.data, address=request.remote_addr)
     db.session.commit()  # only when the queue was down and the link was made here
     return render_template("auth/link_sent.html", what="a link to reset your password",
                            valid_for="one hour")
@@ -111,8 +110,7 @@ def request_sign_in_link():
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
         return render_template("auth/request_sign_in_link.html", form=form), status
-    email_sign_in.ask_for_link(TokenPurpose.SIGN_IN_LINK, form.email.data,
-                               address=request.remote_addr)
+    jobs.ask_for_link(TokenPurpose.SIGN_IN_LINK, form.email.data, address=request.remote_addr)
     db.session.commit()  # only when the queue was down and the link was made here
     return render_template("auth/link_sent.html", what="a link to sign in",
                            valid_for="ten minutes")
