@@ -188,14 +188,17 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    """One blueprint per feature package, defined in its views module.
+    """One blueprint per feature package, defined in its views module, or, for auth with its
+    three views modules, in the package __init__ with each module adding its routes.
 
-    The blueprint lives in views.py rather than the package __init__ so that importing a
-    feature's models (as portal.access does) never drags its views into an import cycle.
+    Neither place imports a view when a feature's models are imported (as portal.access
+    does), so no feature's views are dragged into an import cycle.
     """
     from portal.accounts.views import bp as accounts
     from portal.audit.views import bp as audit
-    from portal.auth.views import bp as auth
+    from portal.auth import bp as auth
+    from portal.auth import email_views, security_views  # noqa: F401 (routes on auth's bp)
+    from portal.auth import views as identity_views  # noqa: F401 (routes on auth's bp)
     from portal.closeout.views import bp as closeout
     from portal.content.views import bp as content
     from portal.health.views import bp as health

@@ -1,10 +1,11 @@
-"""The declarative base with a naming convention, and the column types every feature shares."""
+"""The declarative base with a naming convention, the column types every feature shares, and
+the time helpers (now in UTC, a named timezone or UTC) they all use."""
 
 import enum
 import logging
 import sqlite3
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import DateTime, Enum, MetaData, event
 from sqlalchemy.engine import Engine
@@ -36,13 +37,23 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def zone_or_utc(zone_name: str | None) -> ZoneInfo:
+    """The IANA timezone of this name; UTC when it is empty or unknown here (a stored name
+    this machine's timezone data lacks must not break a page or an email)."""
+    try:
+        return ZoneInfo(zone_name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def timezone_names() -> list[str]:
+    """The IANA timezone names a user or organisation may choose."""
+    return sorted(available_timezones())
+
+
 def local_today(zone_name: str) -> date:
     """Today's date in the given IANA timezone (UTC if the name is unknown)."""
-    try:
-        zone = ZoneInfo(zone_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    return utcnow().astimezone(zone).date()
+    return utcnow().astimezone(zone_or_utc(zone_name)).date()
 
 
 class UTCDateTime(TypeDecorator):

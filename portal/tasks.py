@@ -1,4 +1,5 @@
-"""Background jobs with Huey: email delivery every minute, the weekly digest, health snapshots.
+"""Background jobs with Huey: email delivery every minute, the weekly digest, health snapshots,
+pulses; a feature's own jobs (a closeout's PDF, an emailed link) are in its jobs.py, on this queue.
 
 Start a consumer with `.venv/bin/huey_consumer portal.tasks.huey` (`make run` starts one beside
 the web server). The queue lives in instance/huey.db (SQLite) by default, in Redis when
@@ -12,6 +13,7 @@ every-minute task delivers whatever is due. deliver_soon() only shortens the wai
 import functools
 import logging
 import os
+import threading
 from pathlib import Path
 
 from flask import Flask, current_app, has_app_context
@@ -42,12 +44,16 @@ def default_instance_path() -> str:
 huey = build_huey(os.environ.get("PORTAL_REDIS_URL"), default_instance_path())
 
 
+_building = threading.Lock()
+
+
 def worker_app() -> Flask:
     """The app a job runs in: the one already active (a command or a test running jobs
-    itself), else one per worker process, built from the settings on its first task."""
+    itself), else one per worker process, built from the settings as the worker starts."""
     if has_app_context():
         return current_app._get_current_object()
-    return _consumer_app()
+    with _building:  # a worker's threads start together: one app, built once
+        return _consumer_app()
 
 
 @functools.cache
@@ -55,6 +61,14 @@ def _consumer_app() -> Flask:
     from portal import create_app
 
     return create_app()
+
+
+@huey.on_startup()
+def load_jobs() -> None:
+    """Build the app as a worker starts: importing its views imports the jobs that features
+    define themselves (portal/auth/jobs.py, portal/closeout/jobs.py), so this worker knows
+    every job the portal queues, though this module imports no feature that imports it."""
+    worker_app()
 
 
 def deliver_all() -> int:
@@ -123,39 +137,6 @@ def deliver_soon() -> bool:
     return True
 
 
-def send_email_link(purpose: str, email: str, address: str | None) -> bool:
-    """The background half of asking for a reset or sign-in link: look the address up and,
-    if it is someone's who may have one, make the link and queue its email."""
-    from portal.auth import email_sign_in
-    from portal.auth.models import TokenPurpose
-    from portal.extensions import db
-
-    with worker_app().app_context():
-        message = email_sign_in.send_link(TokenPurpose(purpose), email, address=address)
-        db.session.commit()
-    if message is not None:
-        deliver_soon()
-    return message is not None
-
-
-@huey.task(retries=2, retry_delay=10)
-def send_email_link_task(purpose: str, email: str, address: str | None) -> bool:
-    """Queued by /login/forgot and /login/email-link (portal/auth/email_sign_in.py)."""
-    return send_email_link(purpose, email, address)
-
-
-def email_link_soon(purpose: str, email: str, address: str | None) -> bool:
-    """Queue a link request (`address`: who asked); False, never an exception, when the queue
-    is down."""
-    try:
-        send_email_link_task(purpose, email, address)
-    except Exception:  # the caller serves the request itself rather than lose it
-        log.warning("could not queue a link request; serving it in the request instead",
-                    exc_info=True)
-        return False
-    return True
-
-
 def run_pulse_schedule() -> tuple[int, int]:
     """Release pulses the fatigue rule held and send the periodic ones that are due."""
     from portal.extensions import db
@@ -174,35 +155,3 @@ def run_pulse_schedule() -> tuple[int, int]:
 def send_due_pulses() -> tuple[int, int]:
     """Four times a day: held pulses whose wait is over, and periodic pulses that are due."""
     return run_pulse_schedule()
-
-
-def render_closeout_pdf(closeout_id: int) -> bool:
-    """Render and keep a closeout's PDF ahead of the first download; False if already current."""
-    from portal.closeout import services as closeouts
-    from portal.closeout.models import Closeout
-    from portal.extensions import db
-
-    with worker_app().app_context():
-        closeout = db.session.get(Closeout, closeout_id)
-        if closeout is None:
-            return False
-        rendered = closeouts.ensure_pdf(closeout)
-        db.session.commit()
-        return rendered
-
-
-@huey.task(retries=2, retry_delay=30)
-def render_closeout_pdf_task(closeout_id: int) -> bool:
-    """The background render of a closeout PDF, queued when a closeout is published or edited."""
-    return render_closeout_pdf(closeout_id)
-
-
-def render_pdf_soon(closeout_id: int) -> bool:
-    """Queue the PDF render after the commit; never raises (a download renders it anyway)."""
-    try:
-        render_closeout_pdf_task(closeout_id)
-    except Exception:  # the queue being down must not fail the closeout just saved
-        log.warning("could not queue the closeout PDF; it renders on first download",
-                    exc_info=True)
-        return False
-    return True

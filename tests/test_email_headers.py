@@ -9,7 +9,6 @@ from sqlalchemy import select, update
 from portal.accounts import services as account_services
 from portal.accounts.models import Organization
 from portal.auth import services as auth_services
-from portal.auth.email_sign_in import invite_client
 from portal.auth.models import Role, UpdateEmails, User
 from portal.content import services as content_services
 from portal.content.models import FirmSettings
@@ -117,8 +116,8 @@ def test_names_with_line_breaks_are_refused_by_the_services_whatever_calls_them(
             "create_user email": lambda: auth_services.create_user(
                 email="new@acme.example\r\nbcc: x@evil.example", name="Nia",
                 role=Role.CLIENT, organization=acme_org),
-            "invitation": lambda: invite_client(acme_org, email="new@acme.example", name=POISON,
-                                                by=admin),
+            "invitation": lambda: account_services.invite_client(
+                acme_org, email="new@acme.example", name=POISON, by=admin),
             "own settings": lambda: auth_services.update_settings(
                 client, name=POISON, phone=None, timezone=None,
                 update_emails=UpdateEmails.IMMEDIATE),

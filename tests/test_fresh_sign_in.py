@@ -28,11 +28,11 @@ ACTIONS = {
         "name": "Sam Admin", "email": "sam@firm.example", "role": "admin",
         "organization_id": "0", "password": NEW_PASSWORD}, "/admin/users"),
     "accounts.set_user_active": ("/admin/users/{priya}/deactivate", {}, "/admin/users"),
-    "auth.change_role": ("/admin/users/{priya}/role", {"role": "admin"}, "/admin/users"),
-    "auth.reset_two_factor": ("/admin/users/{priya}/two-factor/reset", {}, "/admin/users"),
+    "accounts.change_role": ("/admin/users/{priya}/role", {"role": "admin"}, "/admin/users"),
+    "accounts.reset_two_factor": ("/admin/users/{priya}/two-factor/reset", {}, "/admin/users"),
     "auth.security_settings": ("/admin/security", {"require_staff_two_factor": "y"},
                                "/admin/users"),
-    "auth.invite": ("/staff/accounts/{acme}/invite", {
+    "accounts.invite": ("/staff/accounts/{acme}/invite", {
         "name": "Jordan Client", "email": "jordan@acme.example"}, "/admin/users"),
 }
 

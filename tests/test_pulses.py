@@ -302,7 +302,7 @@ def test_a_banner_link_opened_in_time_stops_working_once_the_pulse_is_too_old(
 
 def test_a_deactivated_clients_pulse_link_no_longer_works_and_records_nothing(
         app, acme, make, client, post_form):
-    from portal.auth import services as auth_services
+    from portal.accounts import services as accounts
     from portal.auth.models import User
     from portal.notifications.models import OutboxMessage
 
@@ -312,7 +312,7 @@ def test_a_deactivated_clients_pulse_link_no_longer_works_and_records_nothing(
     make.user("morgan@firm.example", role=Role.ADMIN)
     with app.app_context():
         admin = db.session.scalars(select(User).where(User.email == "morgan@firm.example")).one()
-        auth_services.set_active(db.session.get(User, acme["client"].id), False, by=admin)
+        accounts.set_active(db.session.get(User, acme["client"].id), False, by=admin)
         db.session.commit()
     emails_before = _count(app, OutboxMessage)
     opened = client.get(link)

@@ -1,12 +1,14 @@
-"""Forms for organisations and, for admins, users."""
+"""Forms for organisations and invitations and, for admins, users and roles."""
 
 from wtforms import EmailField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from portal.accounts import services
+from portal.auth.forms import strip
 from portal.auth.models import Role
 from portal.auth.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from portal.db import timezone_names
 from portal.forms import PortalForm
 
 
@@ -26,7 +28,7 @@ class OrganizationForm(PortalForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.account_owner_id.choices = _staff_choices()
-        self.timezone.choices = services.timezone_names()
+        self.timezone.choices = timezone_names()
 
 
 class UserForm(PortalForm):
@@ -71,3 +73,20 @@ class UserForm(PortalForm):
             self.password.errors.append("Give staff and admins a first password.")
             return False
         return valid
+
+
+class RoleForm(PortalForm):
+    """Move a member of staff between staff and admin."""
+
+    role = SelectField("Role", choices=[
+        SelectChoice(Role.STAFF.value, "Staff"), SelectChoice(Role.ADMIN.value, "Admin"),
+    ])
+
+
+class InvitationForm(PortalForm):
+    """Invite a person of a client organisation to the portal."""
+
+    name = StringField("Full name", filters=[strip],
+                       validators=[DataRequired(), Length(max=120)])
+    email = EmailField("Email", filters=[strip],
+                       validators=[DataRequired(), Email(), Length(max=254)])

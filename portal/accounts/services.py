@@ -1,4 +1,5 @@
-"""Rules for client organisations. Functions flush; the caller commits."""
+"""Rules for client organisations, their users and invitations, and staff roles.
+Functions flush; the caller commits."""
 
 import re
 from zoneinfo import available_timezones
@@ -7,10 +8,17 @@ from sqlalchemy import func, select
 
 from portal.accounts.models import Organization
 from portal.audit import services as audit
-from portal.auth.models import User
+from portal.auth import email_tokens
+from portal.auth import services as auth
+from portal.auth.models import Role, TokenPurpose, User
 from portal.concurrency import lock_table
 from portal.extensions import db
+from portal.notifications.models import MessageKind, OutboxMessage
+from portal.notifications.rendering import absolute_url
+from portal.notifications.services import queue_message
 from portal.plain_text import one_line_problem
+
+INVITATION_SUBJECT = "Your invitation to the client portal"
 
 
 class OrganizationError(ValueError):
@@ -20,11 +28,6 @@ class OrganizationError(ValueError):
 def slugify(name: str) -> str:
     """A URL-friendly lowercase slug from a name: 'Acme Corp.' -> 'acme-corp'."""
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
-
-
-def timezone_names() -> list[str]:
-    """The IANA timezone names a user or organisation may choose."""
-    return sorted(available_timezones())
 
 
 def find_organization_by_name(name: str) -> Organization | None:
@@ -73,3 +76,71 @@ def staff_members() -> list[User]:
 def all_organizations() -> list[Organization]:
     """Every client organisation, by name."""
     return list(db.session.scalars(select(Organization).order_by(Organization.name)))
+
+
+# Users and roles --------------------------------------------------------------------------
+
+def all_users() -> list[User]:
+    """Every user, staff first, then clients by organisation."""
+    stmt = select(User).order_by(User.organization_id.is_not(None), User.organization_id, User.name)
+    return list(db.session.scalars(stmt))
+
+
+def set_active(user: User, active: bool, *, by: User) -> None:
+    """Allow or stop a user signing in; deactivating also ends their open sessions."""
+    if user.id == by.id and not active:
+        raise auth.UserError("You cannot deactivate your own account.")
+    if user.active and not active:
+        auth.end_all_sessions(user)
+    if user.active != active:
+        audit.record("user.activated" if active else "user.deactivated", actor=by, target=user,
+                     organization=user.organization, summary=user.email)
+    user.active = active
+
+
+def change_role(user: User, role: Role, *, by: User) -> None:
+    """Move a member of staff between staff and admin; their open sessions end."""
+    if user.id == by.id:
+        raise auth.UserError("You cannot change your own role; ask another admin.")
+    if Role.CLIENT in (user.role, role):
+        raise auth.UserError("Clients and firm staff are separate accounts; create a new user.")
+    if user.role == role:
+        return
+    audit.record("user.role_changed", actor=by, target=user,
+                 summary=f"{user.email}: {user.role.value} to {role.value}")
+    user.role = role
+    auth.end_all_sessions(user)
+
+
+# Invitations --------------------------------------------------------------------------------
+
+def invite_client(
+    organization: Organization, *, email: str, name: str, by: User
+) -> tuple[User, OutboxMessage]:
+    """Create the client user (no password) and email them a link to choose one, valid
+    7 days. Inviting again someone who has not accepted yet sends a new link."""
+    email = auth.normalize_email(email)
+    user = auth.find_user_by_email(email)
+    if user is None:
+        user = auth.create_user(email=email, name=name, role=Role.CLIENT,
+                                organization=organization, by=by)
+    elif user.organization_id != organization.id:
+        raise auth.UserError(f"{email} already has an account elsewhere in the portal.")
+    elif user.password_hash is not None:
+        raise auth.UserError(
+            f"{user.name} has an account already; they can use \u201cForgot your password?\u201d "
+            "on the sign-in page.")
+    elif not user.active:
+        raise auth.UserError(f"{user.name}'s account is deactivated; activate it first.")
+    token, row = email_tokens.issue(user, TokenPurpose.INVITATION, by=by)
+    message = queue_message(
+        user, MessageKind.INVITATION, dedupe_key=f"email-token:{row.id}",
+        subject=INVITATION_SUBJECT, inviter_name=by.name,
+        organization_name=organization.name,
+        link=absolute_url("auth.accept_invitation", token=token),
+        valid_for="7 days",
+    )
+    audit.record("user.invited", actor=by, target=user, organization=organization,
+                 summary=f"{email}, link valid until {row.expires_at:%Y-%m-%d %H:%M} UTC")
+    db.session.flush()
+    return user, message

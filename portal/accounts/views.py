@@ -1,4 +1,5 @@
-"""Staff pages for client organisations; admin pages for users."""
+"""Staff pages for client organisations and invitations; admin pages for users and roles.
+Every page that grants or removes someone's access carries @changes_access."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
@@ -10,10 +11,11 @@ from portal.access import (
     staff_required,
 )
 from portal.accounts import services
-from portal.accounts.forms import OrganizationForm, UserForm
+from portal.accounts.forms import InvitationForm, OrganizationForm, RoleForm, UserForm
 from portal.accounts.models import Organization
-from portal.auth import email_sign_in
 from portal.auth import services as auth_services
+from portal.auth import two_factor
+from portal.auth.forms import ButtonForm
 from portal.auth.models import Role, User
 from portal.extensions import db
 
@@ -49,11 +51,36 @@ def show_organization(organization_id: int):
     return render_template("accounts/show.html", organization=organization)
 
 
+@bp.route("/staff/accounts/<int:organization_id>/invite", methods=["GET", "POST"])
+@staff_required
+@changes_access
+def invite(organization_id: int):
+    """Invite a person of this client organisation: they get an email to choose a password."""
+    organization = get_organization_or_404(organization_id)
+    form = InvitationForm()
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("accounts/invite.html", form=form,
+                               organization=organization), status
+    try:
+        user, _ = services.invite_client(
+            organization, email=form.email.data, name=form.name.data,
+            by=current_user._get_current_object(),
+        )
+    except auth_services.UserError as error:
+        form.email.errors.append(str(error))
+        return render_template("accounts/invite.html", form=form, organization=organization), 422
+    db.session.commit()
+    flash(f"{user.name} is invited: an email is on its way to {user.email} with a link to "
+          "choose a password (valid for 7 days).", "success")
+    return redirect(url_for("accounts.show_organization", organization_id=organization.id))
+
+
 @bp.get("/admin/users")
 @admin_required
 def list_users():
     """Every user, with a switch to stop or allow their sign-in."""
-    return render_template("accounts/users.html", users=auth_services.all_users())
+    return render_template("accounts/users.html", users=services.all_users())
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])
@@ -72,7 +99,7 @@ def new_user():
     )
     if Role(form.role.data) == Role.CLIENT:
         try:
-            user, _ = email_sign_in.invite_client(
+            user, _ = services.invite_client(
                 organization, email=form.email.data, name=form.name.data, by=current_user)
         except auth_services.UserError as error:
             form.email.errors.append(str(error))
@@ -102,12 +129,51 @@ def new_user():
 @changes_access
 def set_user_active(user_id: int, action: str):
     """Allow or stop a user signing in."""
-    user = db.session.get(User, user_id) or abort(404)
+    user = db.get_or_404(User, user_id)
     try:
-        auth_services.set_active(user, action == "activate", by=current_user)
+        services.set_active(user, action == "activate", by=current_user)
     except auth_services.UserError as error:
         flash(str(error), "error")
         return redirect(url_for("accounts.list_users"))
     db.session.commit()
     flash(f"{user.name} is {'active' if user.active else 'deactivated'}.", "success")
+    return redirect(url_for("accounts.list_users"))
+
+
+@bp.post("/admin/users/<int:user_id>/role")
+@admin_required
+@changes_access
+def change_role(user_id: int):
+    """Make a member of staff an admin, or an admin staff; their sessions end."""
+    user = db.get_or_404(User, user_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        flash("Choose staff or admin.", "error")
+        return redirect(url_for("accounts.list_users"))
+    try:
+        services.change_role(user, Role(form.role.data), by=current_user._get_current_object())
+    except auth_services.UserError as error:
+        flash(str(error), "error")
+        return redirect(url_for("accounts.list_users"))
+    db.session.commit()
+    flash(f"{user.name} is now {user.role.value}.", "success")
+    return redirect(url_for("accounts.list_users"))
+
+
+@bp.post("/admin/users/<int:user_id>/two-factor/reset")
+@admin_required
+@changes_access
+def reset_two_factor(user_id: int):
+    """Turn off a colleague's two-factor sign-in (a lost phone); their sessions end."""
+    user = db.get_or_404(User, user_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        two_factor.reset_two_factor(user, by=current_user._get_current_object())
+    except two_factor.TwoFactorError as error:
+        flash(str(error), "error")
+        return redirect(url_for("accounts.list_users"))
+    db.session.commit()
+    flash(f"{user.name}'s two-factor sign-in is off and their sessions have ended; they can "
+          "set it up again after signing in.", "success")
     return redirect(url_for("accounts.list_users"))

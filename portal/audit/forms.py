@@ -4,8 +4,7 @@ from wtforms import DateField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from portal.accounts.services import all_organizations
-from portal.audit.services import AuditFilter, known_actions
+from portal.audit.services import AuditFilter, client_organizations, known_actions
 from portal.forms import PortalForm
 
 
@@ -27,7 +26,7 @@ class AuditFilterForm(PortalForm):
             SelectChoice(action) for action in known_actions()
         ]
         self.organization_id.choices = [SelectChoice(0, "Any client")] + [
-            SelectChoice(o.id, o.name) for o in all_organizations()
+            SelectChoice(o.id, o.name) for o in client_organizations()
         ]
 
     def criteria(self) -> AuditFilter:

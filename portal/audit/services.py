@@ -73,6 +73,12 @@ def find_events(criteria: AuditFilter, *, zone: ZoneInfo, page: int = 1) -> list
     return list(db.session.scalars(stmt))
 
 
+def client_organizations() -> list[Organization]:
+    """Every client organisation, by name: the filter's choices. Read here rather than from
+    portal/accounts, which records its own changes in this log."""
+    return list(db.session.scalars(select(Organization).order_by(Organization.name)))
+
+
 def known_actions() -> list[str]:
     """The actions recorded so far, for the filter's choices."""
     return list(db.session.scalars(select(AuditEvent.action).distinct().order_by(

@@ -2,14 +2,12 @@
 Functions flush; the caller commits.
 
 Requests that name an email (reset, sign-in link) are answered before anyone looks the email
-up: the request only queues a job (ask_for_link), so the answer and its timing are the same
+up: the request only queues a job (jobs.ask_for_link), so the answer and its timing are the same
 whoever the address belongs to. The job does the same work whether the email is known or not:
 a token is made and hashed and the email rendered either way; only for an active user (a
 client, for sign-in links) is a row written and the email queued.
 """
 
-from portal import tasks
-from portal.accounts.models import Organization
 from portal.audit import services as audit
 from portal.auth import email_tokens, services
 from portal.auth.models import EmailToken, Role, SecuritySettings, TokenPurpose, User
@@ -19,7 +17,6 @@ from portal.notifications.rendering import absolute_url, render_email
 from portal.notifications.services import queue_message
 
 SUBJECTS = {
-    MessageKind.INVITATION: "Your invitation to the client portal",
     MessageKind.PASSWORD_RESET: "Reset your password",
     MessageKind.SIGN_IN_LINK: "Your sign-in link",
 }
@@ -47,39 +44,7 @@ def set_client_email_sign_in_allowed(allowed: bool, *, by: User) -> None:
     db.session.flush()
 
 
-# Invitations ------------------------------------------------------------------------------
-
-def invite_client(
-    organization: Organization, *, email: str, name: str, by: User
-) -> tuple[User, OutboxMessage]:
-    """Create the client user (no password) and email them a link to choose one, valid
-    7 days. Inviting again someone who has not accepted yet sends a new link."""
-    email = services.normalize_email(email)
-    user = services.find_user_by_email(email)
-    if user is None:
-        user = services.create_user(email=email, name=name, role=Role.CLIENT,
-                                    organization=organization, by=by)
-    elif user.organization_id != organization.id:
-        raise services.UserError(f"{email} already has an account elsewhere in the portal.")
-    elif user.password_hash is not None:
-        raise services.UserError(
-            f"{user.name} has an account already; they can use \u201cForgot your password?\u201d "
-            "on the sign-in page.")
-    elif not user.active:
-        raise services.UserError(f"{user.name}'s account is deactivated; activate it first.")
-    token, row = email_tokens.issue(user, TokenPurpose.INVITATION, by=by)
-    message = queue_message(
-        user, MessageKind.INVITATION, dedupe_key=f"email-token:{row.id}",
-        subject=SUBJECTS[MessageKind.INVITATION], inviter_name=by.name,
-        organization_name=organization.name,
-        link=absolute_url("auth.accept_invitation", token=token),
-        valid_for="7 days",
-    )
-    audit.record("user.invited", actor=by, target=user, organization=organization,
-                 summary=f"{email}, link valid until {row.expires_at:%Y-%m-%d %H:%M} UTC")
-    db.session.flush()
-    return user, message
-
+# Invitations (sent by portal/accounts) ---------------------------------------------------
 
 def accept_invitation(token: str, password: str) -> User:
     """Set the invited user's first password; the link is used up. TokenProblem or
@@ -158,14 +123,6 @@ def _email_link(user: User, kind: MessageKind, purpose: TokenPurpose, endpoint: 
                  summary=user.email, ip_address=address)
     db.session.flush()
     return message
-
-
-def ask_for_link(purpose: TokenPurpose, email: str, *, address: str | None) -> None:
-    """Queue a request for a reset or sign-in link (the lookup happens in the job). With the
-    queue down it is served here and now: the answer then takes longer for a known address,
-    but the request is not lost. `address` is who asked, for the audit log."""
-    if not tasks.email_link_soon(purpose.value, email, address):
-        send_link(purpose, email, address=address)
 
 
 def send_link(purpose: TokenPurpose, email: str, *, address: str | None) -> OutboxMessage | None:

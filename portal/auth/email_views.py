@@ -1,19 +1,17 @@
-"""Pages for links sent by email: accepting an invitation, resetting a forgotten password,
-and signing in with an emailed link. Each link page shows a form on GET and writes nothing
-(mail scanners open links); only the POST from it acts."""
+"""Pages for links sent by email: accepting an invitation (the sign-in side of the link that
+portal/accounts sends), resetting a forgotten password, and signing in with an emailed link.
+Each link page shows a form on GET and writes nothing (mail scanners open links); only the
+POST from it acts."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_login import current_user
 
-from portal.access import changes_access, get_organization_or_404, staff_required
 from portal.audit import services as audit
-from portal.auth import email_sign_in, email_tokens, services
+from portal.auth import bp, email_sign_in, email_tokens, jobs, services
 from portal.auth.email_tokens import TokenExpired, TokenProblem, TokenUsed
-from portal.auth.forms import ButtonForm, EmailRequestForm, InvitationForm, NewPasswordForm
+from portal.auth.forms import ButtonForm, EmailRequestForm, NewPasswordForm
 from portal.auth.limits import email_request_limited
 from portal.auth.models import TokenPurpose
 from portal.auth.sessions import start_session
-from portal.auth.views import bp
 from portal.extensions import db
 
 
@@ -23,31 +21,7 @@ def _link_problem(error: TokenProblem, title: str):
     return render_template("auth/link_problem.html", title=title, message=str(error)), status
 
 
-# Invitations ------------------------------------------------------------------------------
-
-@bp.route("/staff/accounts/<int:organization_id>/invite", methods=["GET", "POST"])
-@staff_required
-@changes_access
-def invite(organization_id: int):
-    """Invite a person of this client organisation: they get an email to choose a password."""
-    organization = get_organization_or_404(organization_id)
-    form = InvitationForm()
-    if not form.validate_on_submit():
-        status = 422 if form.is_submitted() else 200
-        return render_template("auth/invite.html", form=form, organization=organization), status
-    try:
-        user, _ = email_sign_in.invite_client(
-            organization, email=form.email.data, name=form.name.data,
-            by=current_user._get_current_object(),
-        )
-    except services.UserError as error:
-        form.email.errors.append(str(error))
-        return render_template("auth/invite.html", form=form, organization=organization), 422
-    db.session.commit()
-    flash(f"{user.name} is invited: an email is on its way to {user.email} with a link to "
-          "choose a password (valid for 7 days).", "success")
-    return redirect(url_for("accounts.show_organization", organization_id=organization.id))
-
+# Invitations (sent from portal/accounts) -------------------------------------------------
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
 def accept_invitation(token: str):
@@ -88,8 +62,7 @@ def forgot_password():
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
         return render_template("auth/forgot_password.html", form=form), status
-    email_sign_in.ask_for_link(TokenPurpose.PASSWORD_RESET, form.email.data,
-                               address=request.remote_addr)
+    jobs.ask_for_link(TokenPurpose.PASSWORD_RESET, form.email.data, address=request.remote_addr)
     db.session.commit()  # only when the queue was down and the link was made here
     return render_template("auth/link_sent.html", what="a link to reset your password",
                            valid_for="one hour")
@@ -137,8 +110,7 @@ def request_sign_in_link():
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
         return render_template("auth/request_sign_in_link.html", form=form), status
-    email_sign_in.ask_for_link(TokenPurpose.SIGN_IN_LINK, form.email.data,
-                               address=request.remote_addr)
+    jobs.ask_for_link(TokenPurpose.SIGN_IN_LINK, form.email.data, address=request.remote_addr)
     db.session.commit()  # only when the queue was down and the link was made here
     return render_template("auth/link_sent.html", what="a link to sign in",
                            valid_for="ten minutes")

@@ -4,9 +4,9 @@ from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectF
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
-from portal.accounts.services import timezone_names
-from portal.auth.models import Role, UpdateEmails
+from portal.auth.models import UpdateEmails
 from portal.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from portal.db import timezone_names
 from portal.forms import PortalForm
 
 
@@ -71,14 +71,6 @@ class SecuritySettingsForm(PortalForm):
     allow_client_email_sign_in = BooleanField("Allow email sign-in links for clients")
 
 
-class RoleForm(PortalForm):
-    """Move a member of staff between staff and admin."""
-
-    role = SelectField("Role", choices=[
-        SelectChoice(Role.STAFF.value, "Staff"), SelectChoice(Role.ADMIN.value, "Admin"),
-    ])
-
-
 class DisableTwoFactorForm(CodeForm):
     """Turning two-factor off takes a current code, so a borrowed session cannot do it: the
     sign-in step's field, not focused first on a page about something else."""
@@ -127,12 +119,3 @@ class PasswordChangeForm(NewPasswordForm):
         "Current password", validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
         render_kw={"autocomplete": "current-password"},
     )
-
-
-class InvitationForm(PortalForm):
-    """Invite a person of a client organisation to the portal."""
-
-    name = StringField("Full name", filters=[strip],
-                       validators=[DataRequired(), Length(max=120)])
-    email = EmailField("Email", filters=[strip],
-                       validators=[DataRequired(), Email(), Length(max=254)])

@@ -124,11 +124,14 @@ class User(db.Model):
         return "".join(part[0] for part in self.name.split()[:2]).upper()
 
     @property
+    def organization_timezone(self) -> str:
+        """The organisation's timezone (UTC for staff): what an empty own timezone means."""
+        return self.organization.timezone if self.organization else "UTC"
+
+    @property
     def effective_timezone(self) -> str:
         """The user's own timezone, else the organisation's, else UTC."""
-        if self.timezone:
-            return self.timezone
-        return self.organization.timezone if self.organization else "UTC"
+        return self.timezone or self.organization_timezone
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"

@@ -1,24 +1,22 @@
-"""The signed-in user's password and two-factor pages, and the admins' security settings and
-role changes. Each change needs a recent sign-in (auth.reauthenticate) and is audited."""
+"""The signed-in user's password and two-factor pages, and the admins' security settings.
+Each change needs a recent sign-in (auth.reauthenticate) and is audited."""
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from portal.access import admin_required, changes_access, staff_required
-from portal.auth import email_sign_in, services
+from portal.auth import bp, email_sign_in, services
 from portal.auth import two_factor as second_factor
 from portal.auth.forms import (
     ButtonForm,
     CodeForm,
     DisableTwoFactorForm,
     PasswordChangeForm,
-    RoleForm,
     SecuritySettingsForm,
 )
 from portal.auth.limits import sensitive_form_limited
-from portal.auth.models import Role, User
+from portal.auth.models import User
 from portal.auth.sessions import recent_sign_in_required, renew_session
-from portal.auth.views import bp
 from portal.extensions import db
 
 
@@ -151,42 +149,3 @@ def security_settings():
     db.session.commit()
     flash("Security settings saved.", "success")
     return redirect(url_for("auth.security_settings"))
-
-
-@bp.post("/admin/users/<int:user_id>/two-factor/reset")
-@admin_required
-@changes_access
-def reset_two_factor(user_id: int):
-    """Turn off a colleague's two-factor sign-in (a lost phone); their sessions end."""
-    user = db.session.get(User, user_id) or abort(404)
-    if not ButtonForm().validate_on_submit():
-        abort(400)
-    try:
-        second_factor.reset_two_factor(user, by=_me())
-    except second_factor.TwoFactorError as error:
-        flash(str(error), "error")
-        return redirect(url_for("accounts.list_users"))
-    db.session.commit()
-    flash(f"{user.name}'s two-factor sign-in is off and their sessions have ended; they can "
-          "set it up again after signing in.", "success")
-    return redirect(url_for("accounts.list_users"))
-
-
-@bp.post("/admin/users/<int:user_id>/role")
-@admin_required
-@changes_access
-def change_role(user_id: int):
-    """Make a member of staff an admin, or an admin staff; their sessions end."""
-    user = db.session.get(User, user_id) or abort(404)
-    form = RoleForm()
-    if not form.validate_on_submit():
-        flash("Choose staff or admin.", "error")
-        return redirect(url_for("accounts.list_users"))
-    try:
-        services.change_role(user, Role(form.role.data), by=_me())
-    except services.UserError as error:
-        flash(str(error), "error")
-        return redirect(url_for("accounts.list_users"))
-    db.session.commit()
-    flash(f"{user.name} is now {user.role.value}.", "success")
-    return redirect(url_for("accounts.list_users"))

@@ -129,20 +129,6 @@ def change_password(user: User, *, current: str, new: str) -> None:
                  organization=user.organization, summary=user.email)
 
 
-def change_role(user: User, role: Role, *, by: User) -> None:
-    """Move a member of staff between staff and admin; their open sessions end."""
-    if user.id == by.id:
-        raise UserError("You cannot change your own role; ask another admin.")
-    if Role.CLIENT in (user.role, role):
-        raise UserError("Clients and firm staff are separate accounts; create a new user.")
-    if user.role == role:
-        return
-    audit.record("user.role_changed", actor=by, target=user,
-                 summary=f"{user.email}: {user.role.value} to {role.value}")
-    user.role = role
-    end_all_sessions(user)
-
-
 def create_user(
     *,
     email: str,
@@ -176,24 +162,6 @@ def create_user(
     audit.record("user.created", actor=by, target=user, organization=organization,
                  summary=f"{email} as {role.value}")
     return user
-
-
-def set_active(user: User, active: bool, *, by: User) -> None:
-    """Allow or stop a user signing in; deactivating also ends their open sessions."""
-    if user.id == by.id and not active:
-        raise UserError("You cannot deactivate your own account.")
-    if user.active and not active:
-        end_all_sessions(user)
-    if user.active != active:
-        audit.record("user.activated" if active else "user.deactivated", actor=by, target=user,
-                     organization=user.organization, summary=user.email)
-    user.active = active
-
-
-def all_users() -> list[User]:
-    """Every user, staff first, then clients by organisation."""
-    stmt = select(User).order_by(User.organization_id.is_not(None), User.organization_id, User.name)
-    return list(db.session.scalars(stmt))
 
 
 def _refresh_pages_naming(user: User) -> None:

@@ -1,13 +1,14 @@
 """Sign-in (with its two-factor step), sign-out, confirming identity, and the user's settings.
 
-The password, two-factor and role pages are in security_views.py, on this same blueprint.
+The password and two-factor pages are in security_views.py, the pages of emailed links in
+email_views.py; all three add their routes to the package's blueprint.
 """
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
 from portal.audit import services as audit
-from portal.auth import services, throttle, two_factor
+from portal.auth import bp, services, throttle, two_factor
 from portal.auth.forms import AccountForm, CodeForm, ConfirmIdentityForm, LoginForm
 from portal.auth.limits import (
     PENDING_SIGN_IN,
@@ -25,15 +26,11 @@ from portal.auth.sessions import (
 )
 from portal.extensions import db
 
-bp = Blueprint("auth", __name__)
-
 SIGN_IN_FAILED = "That email and password do not match an active account."
 PENDING_SECONDS = 300  # time allowed between the password and the code
 # What a member of staff who must set up two-factor may still do until they have.
 ENROLMENT_ENDPOINTS = {"auth.two_factor", "auth.reauthenticate", "auth.logout", "static",
                        "home.healthz", "content.logo"}
-
-__all__ = ["bp", "safe_next"]
 
 
 def _finish_sign_in(user: User, *, remember: bool, next_url: str | None):
@@ -164,8 +161,7 @@ def require_two_factor_enrolment():
 def account():
     """The user's own settings: name, phone, timezone and which emails they want."""
     user = current_user
-    zone = user.organization.timezone if user.organization else "UTC"
-    form = AccountForm(obj=user, default_zone=zone)
+    form = AccountForm(obj=user, default_zone=user.organization_timezone)
     if not form.is_submitted():
         form.timezone.data = user.timezone or ""
         form.update_emails.data = user.update_emails.value
@@ -184,5 +180,3 @@ def account():
     flash("Your settings are saved.", "success")
     return redirect(url_for("auth.account"))
 
-
-from portal.auth import email_views, security_views  # noqa: E402, F401  (register routes on bp)

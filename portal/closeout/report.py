@@ -4,13 +4,12 @@ planned against actual, promises kept and the milestone drift chart. Page and PD
 import base64
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from flask import current_app
 
 from portal.closeout.models import Closeout
 from portal.content.services import load_logo
-from portal.db import utcnow
+from portal.db import utcnow, zone_or_utc
 from portal.projects.charts import milestone_drift_chart
 from portal.projects.models import Project
 from portal.projects.track_record import PROMISE_NOTICE_DAYS, first_promised, promises_kept
@@ -60,11 +59,7 @@ def local_date(moment: datetime | None, zone_name: str) -> date | None:
     """The calendar day of `moment` where the client is (UTC if the zone is unknown)."""
     if moment is None:
         return None
-    try:
-        zone = ZoneInfo(zone_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    return moment.astimezone(zone).date()
+    return moment.astimezone(zone_or_utc(zone_name)).date()
 
 
 def logo_data_uri() -> str | None:

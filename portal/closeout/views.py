@@ -7,11 +7,10 @@ from flask import Blueprint, current_app, flash, redirect, render_template, url_
 from flask_login import current_user, login_required
 from sqlalchemy.exc import SQLAlchemyError
 
-from portal import tasks
 from portal.access import get_project_or_404, get_published_closeout_or_404, staff_required
 from portal.auth.limits import pdf_limited
 from portal.auth.models import User
-from portal.closeout import services
+from portal.closeout import jobs, services
 from portal.closeout.forms import CloseoutForm
 from portal.closeout.report import closeout_report
 from portal.concurrency import ChangedMeanwhile
@@ -62,7 +61,7 @@ def edit(project_id: int):
         errors.append(str(error))
         return _render_form(project, form)
     db.session.commit()
-    tasks.render_pdf_soon(project.closeout.id)
+    jobs.render_pdf_soon(project.closeout.id)
     flash(message, "success")
     return redirect(url_for("closeout.show", project_id=project.id))
 

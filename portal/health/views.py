@@ -96,7 +96,7 @@ def review(organization_id: int):
 @staff_required
 def acknowledge(alert_id: int):
     """Take an alert off staff home."""
-    alert = db.session.get(HealthAlert, alert_id) or abort(404)
+    alert = db.get_or_404(HealthAlert, alert_id)
     if not AcknowledgeForm().validate_on_submit():
         abort(400)
     services.acknowledge_alert(alert, by=current_user)

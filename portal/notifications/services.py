@@ -7,12 +7,13 @@ user gets none. The dedupe key makes calling a function twice for the same cause
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.auth.models import Role, UpdateEmails, User
+from portal.db import zone_or_utc
 from portal.extensions import db
 from portal.notifications.models import MessageKind, OutboxMessage
 from portal.notifications.rendering import absolute_url, render_email
@@ -31,20 +32,13 @@ class UpdateSummary:
     published: str
 
 
-def _zone(user: User) -> ZoneInfo:
-    try:
-        return ZoneInfo(user.effective_timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def _format_date(value: date | None) -> str:
     return value.strftime("%-d %b %Y") if value else "no date yet"
 
 
 def summarise_update(update: StatusUpdate, recipient: User) -> UpdateSummary:
     """The client-facing part of an update, with its time in the recipient's timezone."""
-    published = update.published_at.astimezone(_zone(recipient))
+    published = update.published_at.astimezone(zone_or_utc(recipient.effective_timezone))
     return UpdateSummary(
         project_name=update.project.name,
         project_url=absolute_url("projects.show", project_id=update.project_id),

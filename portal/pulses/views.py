@@ -2,7 +2,7 @@
 
 from datetime import timedelta
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -148,7 +148,7 @@ def export():
 @staff_required
 def resolve(follow_up_id: int):
     """Close the loop on an unhappy answer with a note of what was done."""
-    follow_up = db.session.get(FollowUp, follow_up_id) or abort(404)
+    follow_up = db.get_or_404(FollowUp, follow_up_id)
     form = ResolveForm()
     if not form.validate_on_submit():
         errors = form.note.errors or ["Say what you did to follow up."]
@@ -177,7 +177,7 @@ def templates():
 @admin_required
 def edit_template(template_id: int):
     """Reword a template's one to three questions."""
-    template = db.session.get(PulseTemplate, template_id) or abort(404)
+    template = db.get_or_404(PulseTemplate, template_id)
     slots = [{"scale": q.scale.value, "prompt": q.prompt, "invites_comment": q.invites_comment}
              for q in template.questions]
     form = TemplateForm(name=template.name, questions=slots + [{}] * (3 - len(slots)))

@@ -1,13 +1,13 @@
 """Jinja filters and globals shared by every template: dates in the viewer's timezone, Markdown."""
 
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_timedelta
 from flask import Flask
 from flask_login import current_user
 
-from portal.db import utcnow
+from portal.db import utcnow, zone_or_utc
 from portal.web.markdown import render_markdown
 
 LOCALE = "en_GB"
@@ -15,11 +15,7 @@ LOCALE = "en_GB"
 
 def viewer_zone() -> ZoneInfo:
     """The signed-in user's timezone (their own, else their organisation's), else UTC."""
-    name = current_user.effective_timezone if current_user.is_authenticated else "UTC"
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
+    return zone_or_utc(current_user.effective_timezone if current_user.is_authenticated else None)
 
 
 def viewer_today() -> date:
