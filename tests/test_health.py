@@ -11,11 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event, func, select
 
-from portal import bench_data
 from portal.accounts.models import Organization
 from portal.audit.models import AuditEvent
 from portal.auth.models import Role, User
 from portal.db import utcnow
+from portal.devdata import bench_data
 from portal.extensions import db
 from portal.health import deliveries, metrics
 from portal.health import services as health
