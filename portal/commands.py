@@ -10,7 +10,8 @@ from portal.accounts.services import find_organization_by_name
 from portal.auth import services as auth_services
 from portal.auth.models import Role
 from portal.extensions import db
-from portal.health import services as health_services
+from portal.health.snapshots import backfill
+from portal.health.weeks import week_label
 
 
 def _demo_password() -> str:
@@ -72,9 +73,9 @@ def create_user_command(
 @with_appcontext
 def health_backfill_command(weeks: int) -> None:
     """Recompute every account's weekly health snapshots from the data; safe to run again."""
-    done = health_services.backfill(weeks)
+    done = backfill(weeks)
     db.session.commit()
-    first, last = (health_services.week_label(w) for w in (done[0], done[-1]))
+    first, last = (week_label(w) for w in (done[0], done[-1]))
     click.echo(f"Recomputed {len(done)} weeks of health snapshots ({first} to {last}).")
 
 

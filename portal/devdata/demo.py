@@ -19,7 +19,7 @@ from portal.closeout import services as closeout_services
 from portal.devdata import demo_history
 from portal.devdata.demo_content import seed_demo_content
 from portal.extensions import db
-from portal.health import services as health_services
+from portal.health import snapshots as health_snapshots
 from portal.projects import funnel
 from portal.projects import services as project_services
 from portal.projects.models import Confidence, FunnelStage, Project
@@ -371,5 +371,5 @@ def load_demo(*, password: str = DEFAULT_PASSWORD) -> bool:
         demo_history.forget_demo_emails([email for email, *_ in PEOPLE])
         # A few weeks of health snapshots, computed from the history above.
         db.session.flush()
-        health_services.backfill(DEMO_HEALTH_WEEKS)
+        health_snapshots.backfill(DEMO_HEALTH_WEEKS)
     return seeded or created
