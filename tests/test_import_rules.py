@@ -179,3 +179,17 @@ def test_no_module_a_client_request_runs_imports_the_health_code(tmp_path):
     reaching = {name: " -> ".join(chain) for name, chain in chains.items()
                 if name == "portal.health" or name.startswith("portal.health.")}
     assert reaching == {}
+
+
+# --- the health code, split by what it does -----------------------------------------------
+
+def test_the_health_list_alerts_and_reviews_never_load_the_score_computation():
+    """Staff's account list, alerts and reviews read the kept weekly snapshots: the code that
+    recomputes scores from every answer is loaded only by the snapshots (and the CLI, the job)."""
+    computing = {"portal.health.metrics", "portal.health.deliveries"}
+    for name in ("portal.health.accounts_list", "portal.health.alerts", "portal.health.reviews",
+                 "portal.health.weeks"):
+        assert _module_file(name) is not None, f"{name} is its own module"
+        chains = import_chains({name})
+        assert {m: chains[m] for m in computing & set(chains)} == {}
+    assert "portal.health.metrics" in import_chains({"portal.health.snapshots"})
