@@ -1,7 +1,7 @@
 """Account health at scale: every account's score recomputed, against one SQL pass over answers.
 
 On a database filled by `flask --app portal bench-data`, in one process:
-- recompute: services.score_accounts over every account as of this week's Monday, the code the
+- recompute: snapshots.score_accounts over every account as of this week's Monday, the code the
   weekly snapshot, `health-backfill` and the account page run (default settings: 6 metrics);
 - floor: one SQL aggregate pass over every pulse answer joined to its request, GROUP BY account
   and scale (count and mean): the least a recompute of the pulse metrics could read;
@@ -117,22 +117,25 @@ def _measure(app) -> dict:
     from sqlalchemy import delete, func, select
 
     from portal.auth.models import Role, User
+    from portal.db import utcnow
     from portal.extensions import db
-    from portal.health import services
+    from portal.health import snapshots
     from portal.health.models import HealthSnapshot
+    from portal.health.settings import current_config
+    from portal.health.weeks import week_begins_at, week_start
     from portal.pulses.models import PulseAnswer
 
-    ids, config = services._all_organization_ids(), services.current_config()
-    as_of = services.week_begins_at(services.week_start(services.utcnow()))
+    ids, config = snapshots._all_organization_ids(), current_config()
+    as_of = week_begins_at(week_start(utcnow()))
     answers = db.session.scalar(select(func.count()).select_from(PulseAnswer))
-    _seconds(_floor), _seconds(lambda: services.score_accounts(ids, as_of, config))  # warm
+    _seconds(_floor), _seconds(lambda: snapshots.score_accounts(ids, as_of, config))  # warm
     floor, recompute = [], []
     for _ in range(ROUNDS):
         floor.append(_seconds(_floor))
-        recompute.append(_seconds(lambda: services.score_accounts(ids, as_of, config)))
+        recompute.append(_seconds(lambda: snapshots.score_accounts(ids, as_of, config)))
     db.session.execute(delete(HealthSnapshot))
     db.session.commit()
-    snapshot = _seconds(lambda: (services.snapshot_week(as_of.date(), alert=False, config=config),
+    snapshot = _seconds(lambda: (snapshots.snapshot_week(as_of.date(), alert=False, config=config),
                                  db.session.commit()))
     staff = db.session.scalar(select(User.id).where(User.role == Role.STAFF).limit(1))
     return {"accounts": len(ids), "answers": answers, "rounds": ROUNDS, "floor": floor,

@@ -35,7 +35,7 @@ def unit_of(module: str) -> str:
 def edges() -> set[tuple[str, str]]:
     """(importer, imported) between units, each once, none from a unit to itself."""
     pairs = {(unit_of(module), unit_of(imported))
-             for module in portal_modules() for imported in imports_of(module)}
+             for module in portal_modules() for imported in imports_of(module, lazy=True)}
     return {(a, b) for a, b in pairs if a != b}
 
 

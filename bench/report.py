@@ -181,7 +181,7 @@ def render(results: dict) -> str:
 
 HEALTH_INTRO = [
     "In one process on the benchmark's database (bench/health.py; alone: `python -m "
-    "bench.health URL ...`). The recompute is `health.services.score_accounts` over every "
+    "bench.health URL ...`). The recompute is `health.snapshots.score_accounts` over every "
     "account as of this week's Monday: what the weekly snapshot, `health-backfill` (once per "
     "week) and an account page without this week's snapshot run. The floor is one SQL "
     "aggregate over every pulse answer joined to its request, the least a recompute of the "

@@ -14,7 +14,8 @@ from pathlib import Path
 import flask_migrate
 from playwright.sync_api import sync_playwright
 
-from portal import create_app, demo
+from portal import create_app
+from portal.devdata import demo
 from portal.extensions import db
 from tests.browser.support import DESKTOP, LiveServer, launch_chromium, sign_in
 

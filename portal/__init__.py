@@ -202,13 +202,14 @@ def register_blueprints(app: Flask) -> None:
     from portal.closeout.views import bp as closeout
     from portal.content.views import bp as content
     from portal.health.views import bp as health
+    from portal.home.staff_views import bp as staff_home
     from portal.home.views import bp as home
     from portal.notifications.views import bp as notifications
     from portal.projects.views import bp as projects
     from portal.pulses.views import bp as pulses
 
-    for blueprint in (auth, home, accounts, audit, projects, content, pulses, closeout,
-                      notifications, health):
+    for blueprint in (auth, home, staff_home, accounts, audit, projects, content, pulses,
+                      closeout, notifications, health):
         app.register_blueprint(blueprint)
 
 

@@ -5,20 +5,31 @@ from pathlib import Path
 import click
 from flask.cli import with_appcontext
 
-from portal import backup, demo
+from portal import backup
 from portal.accounts.services import find_organization_by_name
 from portal.auth import services as auth_services
 from portal.auth.models import Role
 from portal.extensions import db
-from portal.health import services as health_services
+from portal.health.snapshots import backfill
+from portal.health.weeks import week_label
 
 
+def _demo_password() -> str:
+    from portal.devdata import demo
+
+    return demo.DEFAULT_PASSWORD
+
+
+# Demo and benchmark data (portal.devdata) are imported inside their commands: the product
+# never loads them, tests/test_import_rules.py keeps it so.
 @click.command("demo")
-@click.option("--password", default=demo.DEFAULT_PASSWORD, show_default=True,
+@click.option("--password", default=_demo_password, show_default="printed after loading",
               help="Password for every demo account (at least 12 characters).")
 @with_appcontext
 def demo_command(password: str) -> None:
     """Load the demo firm, its clients and months of history; running it again adds nothing."""
+    from portal.devdata import demo
+
     try:
         created = demo.load_demo(password=password)
     except auth_services.UserError as error:
@@ -62,9 +73,9 @@ def create_user_command(
 @with_appcontext
 def health_backfill_command(weeks: int) -> None:
     """Recompute every account's weekly health snapshots from the data; safe to run again."""
-    done = health_services.backfill(weeks)
+    done = backfill(weeks)
     db.session.commit()
-    first, last = (health_services.week_label(w) for w in (done[0], done[-1]))
+    first, last = (week_label(w) for w in (done[0], done[-1]))
     click.echo(f"Recomputed {len(done)} weeks of health snapshots ({first} to {last}).")
 
 
@@ -113,7 +124,7 @@ def bench_data_command(accounts: int, projects_per_account: int, updates_per_pro
 
     from werkzeug.security import generate_password_hash
 
-    from portal import bench_data
+    from portal.devdata import bench_data
 
     spec = bench_data.Spec(accounts, projects_per_account, updates_per_project, answers,
                            long_history=long_history, seed=seed)

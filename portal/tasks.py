@@ -116,7 +116,7 @@ def snapshot_account_health() -> int:
     """Mondays 06:00 UTC: this week's health snapshot of every account (computed as of Monday
     00:00 UTC, so running it again changes nothing), alerts, and their emails to the owners."""
     from portal.extensions import db
-    from portal.health.services import snapshot_week
+    from portal.health.snapshots import snapshot_week
 
     with worker_app().app_context():
         snapshots = snapshot_week(utcnow().date())

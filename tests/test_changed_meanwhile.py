@@ -14,7 +14,7 @@ from portal.closeout import services as closeout_services
 from portal.content import services as content_services
 from portal.content.models import ValueItem
 from portal.extensions import db
-from portal.health import services as services_health
+from portal.health import settings as health_settings
 from portal.projects.models import EtaChange, Project, ProjectStatus, StatusUpdate, UpdateRevision
 from portal.pulses import services as pulses
 from portal.pulses.models import FollowUp, PulseQuestion, PulseRequest, PulseTemplate, Trigger
@@ -192,11 +192,11 @@ def test_health_settings_saved_over_another_admins_change_come_back_with_the_cur
     assert CHANGED in page and "Green from 80, amber from 50" in page  # Alex's, now
     assert field_values(page)["amber_from"] == "40"  # Morgan's, still in the form
     with app.app_context():
-        assert services_health.current_config().amber_from == 50  # nothing saved
+        assert health_settings.current_config().amber_from == 50  # nothing saved
     again = morgan.post(path, data=field_values(page) | {"green_from": "80", "amber_from": "40"})
     assert again.status_code == 302
     with app.app_context():
-        config = services_health.current_config()
+        config = health_settings.current_config()
         assert (config.green_from, config.amber_from) == (80, 40)  # both changes kept
 
 

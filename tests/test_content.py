@@ -12,11 +12,11 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
-from portal import demo
 from portal.auth.models import Role
 from portal.concurrency import DeletedMeanwhile
 from portal.content import services
 from portal.content.models import FirmSettings, ProcessStep, ValueItem
+from portal.devdata import demo
 from portal.extensions import db
 from tests.conftest import csrf_token, make_app
 from tests.forms import hidden_fields

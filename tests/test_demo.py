@@ -3,8 +3,8 @@
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from portal import demo
 from portal.accounts.models import Organization
+from portal.devdata import demo
 from portal.extensions import db
 from tests.conftest import sign_in
 

@@ -11,14 +11,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import event, func, select
 
-from portal import bench_data
 from portal.accounts.models import Organization
 from portal.audit.models import AuditEvent
 from portal.auth.models import Role, User
 from portal.db import utcnow
+from portal.devdata import bench_data
 from portal.extensions import db
-from portal.health import deliveries, metrics
-from portal.health import services as health
+from portal.health import alerts, deliveries, metrics, snapshots, weeks
+from portal.health import settings as health_settings
 from portal.health.models import (
     Band,
     HealthAlert,
@@ -37,9 +37,9 @@ from portal.pulses.models import Trigger
 from tests.conftest import csrf_token
 from tests.mail import deliver, outbox
 
-THIS_WEEK = health.week_start(utcnow())
+THIS_WEEK = weeks.week_start(utcnow())
 # Next Monday 00:00 UTC: everything the factories make "now" is before it, on any weekday.
-AS_OF = health.week_begins_at(THIS_WEEK + timedelta(days=7))
+AS_OF = weeks.week_begins_at(THIS_WEEK + timedelta(days=7))
 PULSE_METRICS = (Metric.SATISFACTION, Metric.LOYALTY, Metric.EFFORT)
 
 
@@ -200,7 +200,7 @@ def test_a_metric_without_enough_answers_says_so_and_has_no_number(app, acme):
         _answer_closeout(acme["client"].id, _days_before(4), 5, 10, 7)
         db.session.commit()
         org = _org_id("Acme Corp")
-        scored = health.score_accounts([org], AS_OF, HealthConfig(
+        scored = snapshots.score_accounts([org], AS_OF, HealthConfig(
             weights=DEFAULT_WEIGHTS, active=PULSE_METRICS))[org]
     assert scored.score is None
     assert all(m.score is None and "Not enough data" in m.inputs for m in scored.metrics)
@@ -355,7 +355,7 @@ def varied_accounts(app, make, acme) -> list[int]:
                                   created_at=_days_before(2)))
         bench_data.generate(bench_data.Spec(5, 4, 6, 900, long_history=12),
                             password_hash="x")
-        return health._all_organization_ids()
+        return snapshots._all_organization_ids()
 
 
 @pytest.mark.parametrize("weeks_back", [0, 9])
@@ -365,8 +365,8 @@ def test_all_accounts_at_once_score_exactly_as_each_account_alone(app, varied_ac
     # scores one. Both must give the same numbers and the same words, now and in a past week.
     as_of = AS_OF - timedelta(days=7 * weeks_back)
     with app.app_context():
-        together = health.score_accounts(varied_accounts, as_of, ALL_METRICS)
-        alone = {org: health.score_accounts([org], as_of, ALL_METRICS)[org]
+        together = snapshots.score_accounts(varied_accounts, as_of, ALL_METRICS)
+        alone = {org: snapshots.score_accounts([org], as_of, ALL_METRICS)[org]
                  for org in varied_accounts}
     assert together == alone
     if weeks_back == 0:  # the data gives every metric a number somewhere, so the test bites
@@ -381,7 +381,7 @@ def test_scoring_every_account_takes_as_many_statements_as_scoring_one(app, vari
         listener = lambda *args: counted.append(1)  # noqa: E731
         event.listen(db.engine, "before_cursor_execute", listener)
         try:
-            health.score_accounts(ids, AS_OF, ALL_METRICS)
+            snapshots.score_accounts(ids, AS_OF, ALL_METRICS)
         finally:
             event.remove(db.engine, "before_cursor_execute", listener)
         return len(counted)
@@ -428,11 +428,11 @@ def _three_pulse_metrics(app) -> None:
 def test_the_account_page_explains_numbers_that_add_up(app, acme, signed_in):
     _three_pulse_metrics(app)
     with app.app_context():
-        start = health.week_begins_at(THIS_WEEK)
+        start = weeks.week_begins_at(THIS_WEEK)
         for hours, (csat, nps, ces) in enumerate(((5, 10, 6), (4, 6, 5), (2, 9, 7), (5, 8, 3))):
             _answer_closeout(acme["client"].id, start - timedelta(days=2, hours=hours),
                              csat, nps, ces)
-        health.snapshot_week(THIS_WEEK, alert=False)
+        snapshots.snapshot_week(THIS_WEEK, alert=False)
         db.session.commit()
         org = _org_id("Acme Corp")
     page = signed_in("priya@firm.example").get(f"/staff/health/{org}").get_data(as_text=True)
@@ -487,7 +487,7 @@ def test_an_admin_saves_weights_and_staff_cannot_open_the_settings(app, acme, si
     response = post_form(browser, "/admin/health/settings", _settings_data(set(PULSE_METRICS)))
     assert response.status_code == 302
     with app.app_context():
-        config = health.current_config()
+        config = health_settings.current_config()
     assert config.active == PULSE_METRICS and config.weights[Metric.RECOVERY] == 10
     assert signed_in("priya@firm.example").get("/admin/health/settings").status_code == 404
 
@@ -511,7 +511,7 @@ def test_snapshots_and_the_backfill_are_idempotent(app, make, acme):
                  db.session.scalars(select(HealthSnapshot).order_by(HealthSnapshot.week_start))]
         alerts = []
         for _ in range(2):  # the weekly job, run twice: the same snapshot, at most one alert
-            health.snapshot_week(THIS_WEEK)
+            snapshots.snapshot_week(THIS_WEEK)
             db.session.commit()
             alerts.append(db.session.scalar(select(func.count()).select_from(HealthAlert)))
         assert db.session.scalar(select(func.count()).select_from(HealthSnapshot)) == 4
@@ -523,7 +523,7 @@ def _falling_account(app, acme) -> int:
     """Happy answers two weeks ago, unhappy ones this week: the score falls week on week."""
     _three_pulse_metrics(app)
     with app.app_context():
-        monday = health.week_begins_at(THIS_WEEK)
+        monday = weeks.week_begins_at(THIS_WEEK)
         for hours in range(3):
             _answer_closeout(acme["client"].id, monday - timedelta(days=10, hours=hours),
                              5, 10, 7)
@@ -531,7 +531,7 @@ def _falling_account(app, acme) -> int:
             _answer_closeout(acme["client"].id, monday - timedelta(days=2, hours=hours),
                              3, 7, 5)
         db.session.query(OutboxMessage).delete()
-        health.snapshot_week(THIS_WEEK - timedelta(days=7), alert=False)
+        snapshots.snapshot_week(THIS_WEEK - timedelta(days=7), alert=False)
         db.session.commit()
         return _org_id("Acme Corp")
 
@@ -540,10 +540,10 @@ def test_a_fall_of_10_points_emails_the_owner_and_waits_on_staff_home(app, acme,
                                                                       signed_in):
     org = _falling_account(app, acme)
     with app.app_context():
-        before, now = (health.snapshot_week(w)[0] for w in (THIS_WEEK - timedelta(days=7),
-                                                           THIS_WEEK))
+        before, now = (snapshots.snapshot_week(w)[0]
+                       for w in (THIS_WEEK - timedelta(days=7), THIS_WEEK))
         assert before.score == 100 and now.score <= 90
-        health.snapshot_week(THIS_WEEK)  # the job running twice raises nothing twice
+        snapshots.snapshot_week(THIS_WEEK)  # the job running twice raises nothing twice
         db.session.commit()
         alert = db.session.scalars(select(HealthAlert)).one()
         assert alert.dropped_by == 100 - now.score and alert.previous_score == 100
@@ -576,7 +576,7 @@ def test_entering_red_raises_an_alert(app, acme):
         db.session.flush()
         previous = db.session.scalars(select(HealthSnapshot).where(
             HealthSnapshot.week_start == THIS_WEEK - timedelta(days=7))).one()
-        alert = health.raise_alert(snapshot, previous)
+        alert = alerts.raise_alert(snapshot, previous)
         db.session.commit()
         assert alert.entered_red and alert.dropped_by is None
         assert alert.reason == "Entered red at 48"

@@ -9,7 +9,7 @@ from alembic.script import ScriptDirectory
 from flask import current_app
 from sqlalchemy import CheckConstraint, create_engine, func, inspect, make_url, select, text
 
-from portal import demo
+from portal.devdata import demo
 from portal.extensions import db
 from tests.conftest import TEST_DATABASE_URL, make_app, sign_in
 

@@ -5,9 +5,18 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from portal.auth.models import Role
+from portal.auth.models import Role, User
 from portal.extensions import db
-from portal.projects.models import Milestone, StatusUpdate, UpdateDraft, UpdateRevision
+from portal.projects.models import (
+    EtaChange,
+    Milestone,
+    Project,
+    ProjectStatus,
+    StatusUpdate,
+    UpdateDraft,
+    UpdateRevision,
+)
+from portal.projects.services import MilestoneChange, ProjectError, publish_update
 
 
 @pytest.fixture
@@ -117,6 +126,42 @@ def test_milestones_change_with_the_update(app, signed_in, staff, make, post_for
         assert db.session.get(Milestone, design.id).completed_on == date.today()
         moved = db.session.get(Milestone, build.id)
         assert (moved.eta.isoformat(), moved.owner_id) == (later, other.id)
+
+
+def test_a_script_publishes_an_update_and_its_milestone_changes_in_one_call(app, staff, make):
+    """The page, the CLI and scripts publish through the one service: the update and its
+    milestone changes are checked and written together, or, refused, none of them is."""
+    other = make.user("daniel@firm.example", role=Role.STAFF, name="Daniel Okafor")
+    project = make.project("Acme Corp", eta_in_days=60)
+    design = make.milestone(project, title="Design", owner=staff, planned_in_days=5)
+    build = make.milestone(project, title="Build", owner=staff, planned_in_days=20)
+    later = date.today() + timedelta(days=30)
+    changes = [MilestoneChange(design.id, completed_on=date.today()),
+               MilestoneChange(build.id, eta=later, owner_id=other.id)]
+    with app.app_context():
+        with pytest.raises(ProjectError, match="say why") as refused:
+            publish_update(db.session.get(Project, project.id),
+                           author=db.session.get(User, staff.id), body="Build moves.",
+                           status=ProjectStatus.ON_TRACK, milestones=changes)
+        assert (refused.value.milestone_id, refused.value.field) == (build.id, "reason")
+        db.session.rollback()
+    assert _count(app, StatusUpdate) == 0 and _count(app, EtaChange) == 0
+
+    changes[1] = MilestoneChange(build.id, eta=later, owner_id=other.id,
+                                 reason="Design took a second round")
+    with app.app_context():
+        update = publish_update(db.session.get(Project, project.id),
+                                author=db.session.get(User, staff.id), body="Build moves.",
+                                status=ProjectStatus.ON_TRACK, milestones=changes)
+        db.session.commit()
+        published_at = update.published_at
+    with app.app_context():
+        assert db.session.get(Milestone, design.id).completed_on == date.today()
+        moved = db.session.get(Milestone, build.id)
+        assert (moved.eta, moved.owner_id) == (later, other.id)
+        change = db.session.scalars(select(EtaChange)).one()
+        assert (change.milestone_id, change.reason) == (build.id, "Design took a second round")
+        assert change.changed_at == published_at
 
 
 def test_a_milestone_of_another_project_cannot_be_slipped_into_the_form(app, signed_in, staff,

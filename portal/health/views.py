@@ -9,18 +9,24 @@ from portal.audit import services as audit
 from portal.concurrency import ChangedMeanwhile
 from portal.db import utcnow
 from portal.extensions import db
-from portal.health import charts, services
+from portal.health import charts
+from portal.health.accounts_list import AccountRow, account_rows, accounts_csv
+from portal.health.alerts import acknowledge_alert, open_alerts
 from portal.health.forms import AcknowledgeForm, FilterForm, ReviewForm, SettingsForm
 from portal.health.models import HealthAlert
+from portal.health.reviews import record_review, reviews_of
+from portal.health.settings import HealthError, config_version, current_config, save_config
+from portal.health.snapshots import account_health
+from portal.health.weeks import week_label, week_start
 
 bp = Blueprint("health", __name__)
 
 
-def _filtered_rows() -> tuple[FilterForm, list[services.AccountRow]]:
+def _filtered_rows() -> tuple[FilterForm, list[AccountRow]]:
     form = FilterForm(request.args)
     if request.args and not form.validate():
         abort(400)
-    rows = services.account_rows(owner_id=form.owner_id.data or None, band=form.band_value())
+    rows = account_rows(owner_id=form.owner_id.data or None, band=form.band_value())
     return form, rows
 
 
@@ -32,7 +38,7 @@ def index():
     return render_template(
         "health/index.html", form=form, rows=rows,
         sparklines={r.organization.id: charts.sparkline(r.trend) for r in rows},
-        week=services.week_start(utcnow()), week_label=services.week_label,
+        week=week_start(utcnow()), week_label=week_label,
     )
 
 
@@ -41,8 +47,8 @@ def index():
 def export():
     """The filtered list as CSV, safe to open in a spreadsheet."""
     _, rows = _filtered_rows()
-    filename = f"account-health-{services.week_label(services.week_start(utcnow()))}.csv"
-    csv = services.accounts_csv(rows)
+    filename = f"account-health-{week_label(week_start(utcnow()))}.csv"
+    csv = accounts_csv(rows)
     audit.record("health.exported", actor=current_user, summary=f"{filename}, {len(rows)} accounts")
     db.session.commit()
     return Response(
@@ -52,16 +58,16 @@ def export():
 
 
 def _show(organization, review_form: ReviewForm | None = None, status: int = 200):
-    health = services.account_health(organization)
-    reviews = services.reviews_of(organization)
+    health = account_health(organization)
+    reviews = reviews_of(organization)
     reviewed = any(r.week_start == health.week for r in reviews)
-    alerts = [a for a in services.open_alerts() if a.organization_id == organization.id]
-    points = [(services.week_label(s.week_start), s.score) for s in health.history]
+    alerts = [a for a in open_alerts() if a.organization_id == organization.id]
+    points = [(week_label(s.week_start), s.score) for s in health.history]
     chart = charts.trend_chart(points, green_from=health.config.green_from,
                                amber_from=health.config.amber_from)
     return render_template(
         "health/show.html", organization=organization, health=health, reviews=reviews,
-        reviewed=reviewed, alerts=alerts, chart=chart, week_label=services.week_label,
+        reviewed=reviewed, alerts=alerts, chart=chart, week_label=week_label,
         review_form=review_form or ReviewForm(), acknowledge_form=AcknowledgeForm(),
     ), status
 
@@ -82,8 +88,8 @@ def review(organization_id: int):
     if not form.validate_on_submit():
         return _show(organization, form, 422)
     try:
-        services.record_review(organization, by=current_user, **form.data_for_service())
-    except services.HealthError as error:
+        record_review(organization, by=current_user, **form.data_for_service())
+    except HealthError as error:
         db.session.rollback()
         form.form_errors.append(str(error))
         return _show(organization, form, 422)
@@ -99,7 +105,7 @@ def acknowledge(alert_id: int):
     alert = db.get_or_404(HealthAlert, alert_id)
     if not AcknowledgeForm().validate_on_submit():
         abort(400)
-    services.acknowledge_alert(alert, by=current_user)
+    acknowledge_alert(alert, by=current_user)
     db.session.commit()
     flash(f"Alert on {alert.organization.name} acknowledged.", "success")
     target = request.form.get("next")
@@ -114,14 +120,14 @@ def acknowledge(alert_id: int):
 @admin_required
 def settings():
     """Which 3 to 7 metrics count, their weights, and the bands."""
-    config = services.current_config()
+    config = current_config()
     form = SettingsForm() if request.method == "POST" else SettingsForm.from_config(config)
-    form.opened_on(services.config_version(config))
+    form.opened_on(config_version(config))
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
         return render_template("health/settings.html", form=form), status
     try:
-        services.save_config(
+        save_config(
             weights=form.weights(), active=form.active(), green_from=form.green_from.data,
             amber_from=form.amber_from.data,
             response_target_days=form.response_target_days.data, by=current_user,
@@ -131,8 +137,8 @@ def settings():
         db.session.rollback()
         form.show_current(changed)
         return render_template("health/settings.html", form=form, changed=changed,
-                               current=services.current_config()), 409
-    except services.HealthError as error:
+                               current=current_config()), 409
+    except HealthError as error:
         db.session.rollback()
         form.form_errors.append(str(error))
         return render_template("health/settings.html", form=form), 422

@@ -1,12 +1,17 @@
-"""Client home and staff home share `/`; `/healthz` tells a load balancer we can serve."""
+"""`/` and `/live` for clients, `/healthz` for load balancers.
 
-from flask import Blueprint, abort, render_template
+A client's request runs this module, so it imports nothing of staff home (which uses the
+health code): staff asking for `/` get staff home's own view, found by its endpoint.
+"""
+
+from flask import Blueprint, abort, current_app, render_template
 from flask_login import current_user, login_required
 from markupsafe import Markup
+from sqlalchemy import text
 
-from portal.access import staff_required
 from portal.auth import limits
-from portal.home import services
+from portal.extensions import db
+from portal.home import client
 from portal.projects.track_record import PROMISE_NOTICE_DAYS
 from portal.web.fragments import client_fragment
 from portal.web.live import live_fragment, polling
@@ -19,8 +24,8 @@ bp = Blueprint("home", __name__)
 def index():
     """The client's dashboard, or staff home for staff."""
     if current_user.is_staff:
-        return render_template("home/staff.html", **services.staff_overview(current_user))
-    version = services.dashboard_version(current_user)
+        return current_app.view_functions["staff_home.index"]()
+    version = client.dashboard_version(current_user)
     return render_template("home/client.html", version=version, live=_live_part(version))
 
 
@@ -29,17 +34,10 @@ def _live_part(version: str) -> Markup:
     return client_fragment(
         ("dashboard", current_user.organization_id, version),
         lambda: render_template(
-            "home/_live.html", dashboard=services.client_dashboard(current_user),
+            "home/_live.html", dashboard=client.client_dashboard(current_user),
             promise_notice_days=PROMISE_NOTICE_DAYS,
         ),
     )
-
-
-@bp.get("/staff/")
-@staff_required
-def staff_home():
-    """The staff workspace: accounts and their projects, what is owed to clients, follow-ups."""
-    return render_template("home/staff.html", **services.staff_overview(current_user))
 
 
 @bp.get("/live")
@@ -49,13 +47,23 @@ def live():
     """The client dashboard's changing part, polled by the open page; 304 when unchanged."""
     if current_user.is_staff:
         abort(404)
-    version = services.dashboard_version(current_user)
+    version = client.dashboard_version(current_user)
     return live_fragment(version, lambda: _live_part(version))
+
+
+def _database_reachable() -> bool:
+    """True when the database answers a trivial query."""
+    try:
+        db.session.execute(text("SELECT 1"))
+    except Exception:  # any failure to reach the database means "not healthy"
+        db.session.rollback()
+        return False
+    return True
 
 
 @bp.get("/healthz")
 def healthz():
     """200 when the database answers, 503 when it does not; "degraded" while Redis is down."""
-    if not services.database_reachable():
+    if not _database_reachable():
         return {"status": "unavailable", "database": "unreachable"}, 503
     return {"status": "ok", "database": "ok"} | limits.health(), 200

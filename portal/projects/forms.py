@@ -24,6 +24,7 @@ from portal.projects.models import (
     ProjectStatus,
     QuestionKind,
 )
+from portal.projects.services import MilestoneChange
 
 MILESTONES_CHANGED = (
     "The milestones in this form are not this project's as they are now (one may have been "
@@ -151,14 +152,19 @@ class UpdateForm(VersionedForm):
         self.form_errors.append(MILESTONES_CHANGED)
         return False
 
-    def milestone_changes(self) -> list[dict]:
-        """Per open milestone: the changes staff entered, with the form entry to report on."""
+    def milestone_changes(self) -> list[MilestoneChange]:
+        """Per open milestone: the changes staff entered, as publish_update() takes them."""
         return [
-            {"milestone_id": int(entry.milestone_id.data), "completed_on": entry.completed_on.data,
-             "eta": entry.eta.data, "owner_id": entry.owner_id.data,
-             "reason": entry.reason.data, "entry": entry}
+            MilestoneChange(milestone_id=int(entry.milestone_id.data),
+                            completed_on=entry.completed_on.data, eta=entry.eta.data,
+                            reason=entry.reason.data, owner_id=entry.owner_id.data)
             for entry in self.milestones
         ]
+
+    def milestone_entry(self, milestone_id: int | None):
+        """The entry of one milestone, to show a refusal about it; None when there is none."""
+        return next((entry for entry in self.milestones
+                     if _milestone_id(entry.milestone_id.data) == milestone_id), None)
 
 
 def _milestone_id(text: str | None) -> int | None:

@@ -1,5 +1,7 @@
 """Rules for projects, milestones, updates and ETAs. Functions flush; the caller commits."""
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -28,9 +30,11 @@ from portal.pulses import services as pulses
 
 
 class ProjectError(ValueError):
-    """A change to a project was refused; `field` names the form field to show it on."""
+    """A change to a project was refused; `field` names the form field to show it on, and
+    `milestone_id` the milestone it is about, if any."""
 
     field = "body"
+    milestone_id: int | None = None
 
 
 class EtaReasonRequired(ProjectError):
@@ -159,6 +163,18 @@ def _record_eta_change(
     return change
 
 
+@dataclass(frozen=True)
+class MilestoneChange:
+    """What staff entered for one open milestone with an update; None leaves a field as it is
+    (an owner_id of 0 means "nobody yet")."""
+
+    milestone_id: int
+    completed_on: date | None = None
+    eta: date | None = None
+    reason: str | None = None
+    owner_id: int | None = None
+
+
 def publish_update(
     project: Project,
     *,
@@ -171,51 +187,88 @@ def publish_update(
     published_at: datetime | None = None,
     internal_note: str | None = None,
     ask_feedback: bool = False,
+    milestones: Sequence[MilestoneChange] = (),
     seen: str | None = None,
 ) -> StatusUpdate:
-    """Publish a status update; it may move the ETA, and a later ETA needs a reason.
+    """Publish a status update with its ETA and milestone changes; a later ETA needs a reason.
 
-    Checked against the project as it is now, locked: `seen` is the plan_version() the form
-    was opened on, refused (ChangedMeanwhile) if the plan changed since. Publishing replaces
-    the author's draft for this project, if there was one.
+    Checked against the project as it is now, locked (the project, then its milestones):
+    `seen` is the plan_version() the form was opened on, refused (ChangedMeanwhile) if the plan
+    changed since. Publishing replaces the author's draft for this project, if there was one.
+    A refused milestone change raises with its `milestone_id`; the caller rolls back.
     """
     lock(project)
     lock(*project.milestones)
     check_version(seen, plan_version(project))
+    published_at = published_at or utcnow()  # after the lock: the history is in time order
+    _check_update(project, body=body, eta=eta, reason=reason, at=published_at)
+    update = StatusUpdate(
+        project=project, author=author, body=body.strip(), status=status,
+        eta=eta or project.eta, eta_confidence=eta_confidence or project.eta_confidence,
+        published_at=published_at, internal_note=(internal_note or "").strip() or None,
+        ask_feedback=ask_feedback,
+    )
+    db.session.add(update)
+    discard_draft(project, author=author)
+    _move_project(project, update, reason=reason)
+    _announce(update)
+    for change in milestones:
+        _change_milestone_with(update, change)
+    return update
+
+
+def _check_update(project: Project, *, body: str, eta: date | None, reason: str | None,
+                  at: datetime) -> None:
+    """The rules an update must meet before anything is written."""
     if project.is_closed:
         raise ProjectClosed()
     if not body.strip():
         raise EmptyUpdate()
-    published_at = published_at or utcnow()  # after the lock: the history is in time order
-    today = published_at.astimezone(ZoneInfo(project.organization.timezone)).date()
+    today = at.astimezone(ZoneInfo(project.organization.timezone)).date()
     if (eta or project.eta) is not None and (eta or project.eta) < today:
         raise EtaInPast()
     _check_reason(project.eta, eta, reason)
-    confidence = eta_confidence or project.eta_confidence
-    update = StatusUpdate(
-        project=project, author=author, body=body.strip(), status=status,
-        eta=eta or project.eta, eta_confidence=confidence, published_at=published_at,
-        internal_note=(internal_note or "").strip() or None, ask_feedback=ask_feedback,
-    )
-    db.session.add(update)
-    discard_draft(project, author=author)
-    if eta is not None and eta != project.eta:
+
+
+def _move_project(project: Project, update: StatusUpdate, *, reason: str | None) -> None:
+    """The project takes the update's status, ETA (kept in its history) and confidence."""
+    if update.eta is not None and update.eta != project.eta:
         _record_eta_change(
-            project, old=project.eta, new=eta, reason=reason, by=author, at=published_at,
-            update=update,
+            project, old=project.eta, new=update.eta, reason=reason, by=update.author,
+            at=update.published_at, update=update,
         )
-        project.eta = eta
-    project.status = status
-    project.eta_confidence = confidence
+        project.eta = update.eta
+    project.status = update.status
+    project.eta_confidence = update.eta_confidence
     mark_changed(project)
     db.session.flush()
-    audit.record("update.published", actor=author, target=update,
+
+
+def _announce(update: StatusUpdate) -> None:
+    """Audit the update, email the client's people and, if asked, ask how it went."""
+    project = update.project
+    audit.record("update.published", actor=update.author, target=update,
                  organization=project.organization,
-                 summary=f"{project.name}: {status.label}, ETA {update.eta or 'none'}")
+                 summary=f"{project.name}: {update.status.label}, ETA {update.eta or 'none'}")
     notifications.queue_update_published(update)
-    if ask_feedback:
-        pulses.pulses_for_update(update, now=published_at)
-    return update
+    if update.ask_feedback:
+        pulses.pulses_for_update(update, now=update.published_at)
+
+
+def _change_milestone_with(update: StatusUpdate, change: MilestoneChange) -> None:
+    """Apply one milestone's changes as of the update; a refusal names the milestone."""
+    milestone = next((m for m in update.project.milestones if m.id == change.milestone_id), None)
+    try:
+        if milestone is None:
+            raise ProjectError("That milestone is not one of this project's.")
+        change_milestone(milestone, by=update.author, at=update.published_at,
+                         completed_on=change.completed_on, eta=change.eta, reason=change.reason)
+        if change.owner_id is not None:
+            owner = db.session.get(User, change.owner_id) if change.owner_id else None
+            reassign_milestone(milestone, owner=owner, by=update.author)
+    except ProjectError as error:
+        error.milestone_id = change.milestone_id
+        raise
 
 
 def plan_version(project: Project) -> str:

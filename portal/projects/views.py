@@ -240,23 +240,6 @@ def _publish_page(project, form, status: int = 200, preview=None, changed=None):
                            changed=changed), status
 
 
-def _apply_milestone_changes(project, form, update) -> None:
-    by_id = {m.id: m for m in project.milestones}
-    for change in form.milestone_changes():
-        entry, milestone = change["entry"], by_id[change["milestone_id"]]
-        try:
-            services.change_milestone(
-                milestone, by=current_user, at=update.published_at,
-                completed_on=change["completed_on"], eta=change["eta"], reason=change["reason"],
-            )
-            if change["owner_id"] is not None:  # 0 means "nobody yet"; absent means unchanged
-                services.reassign_milestone(milestone, owner=_staff_member(change["owner_id"]),
-                                            by=current_user)
-        except services.ProjectError as error:
-            error.entry = entry
-            raise
-
-
 @bp.route("/staff/projects/<int:project_id>/updates/new", methods=["GET", "POST"])
 @staff_required
 def publish(project_id: int):
@@ -274,16 +257,17 @@ def publish(project_id: int):
         if action == "draft":
             services.save_draft(project, author=current_user, **form.data_for_service())
         else:
-            update = services.publish_update(project, author=current_user,
-                                             seen=form.seen_version(), **form.data_for_service())
-            _apply_milestone_changes(project, form, update)
+            services.publish_update(project, author=current_user, seen=form.seen_version(),
+                                    milestones=form.milestone_changes(),
+                                    **form.data_for_service())
     except ChangedMeanwhile as changed:
         db.session.rollback()
         form.show_current(changed)
         return _publish_page(project, form, 409, changed=changed)
     except services.ProjectError as error:
         db.session.rollback()
-        target = getattr(error, "entry", form)
+        entry = form.milestone_entry(error.milestone_id)
+        target = form if entry is None else entry
         getattr(target, error.field, form.body).errors.append(str(error))
         return _publish_page(project, form, 422)
     db.session.commit()

@@ -5,7 +5,7 @@ from datetime import date
 import pytest
 
 from portal.auth.models import Role
-from portal.content.seed import seed_demo_content
+from portal.devdata.demo_content import seed_demo_content
 from portal.extensions import db
 from portal.projects import funnel
 from portal.projects.models import FunnelStage, Project, ProjectStatus

@@ -2,7 +2,7 @@
 
 Dates are relative to today so the demo always looks current. Loading is idempotent: people,
 organisations and projects are looked up by their unique names and only missing ones are made;
-the firm's values and recruiting process (portal.content.seed) fill only empty lists.
+the firm's values and recruiting process (portal.devdata.demo_content) fill only empty lists.
 """
 
 import random
@@ -11,15 +11,15 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
-from portal import demo_history
 from portal.accounts import services as account_services
 from portal.accounts.models import Organization
 from portal.auth import services as auth_services
 from portal.auth.models import Role, User
 from portal.closeout import services as closeout_services
-from portal.content.seed import seed_demo_content
+from portal.devdata import demo_history
+from portal.devdata.demo_content import seed_demo_content
 from portal.extensions import db
-from portal.health import services as health_services
+from portal.health import snapshots as health_snapshots
 from portal.projects import funnel
 from portal.projects import services as project_services
 from portal.projects.models import Confidence, FunnelStage, Project
@@ -371,5 +371,5 @@ def load_demo(*, password: str = DEFAULT_PASSWORD) -> bool:
         demo_history.forget_demo_emails([email for email, *_ in PEOPLE])
         # A few weeks of health snapshots, computed from the history above.
         db.session.flush()
-        health_services.backfill(DEMO_HEALTH_WEEKS)
+        health_snapshots.backfill(DEMO_HEALTH_WEEKS)
     return seeded or created

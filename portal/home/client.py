@@ -1,22 +1,20 @@
-"""What the dashboards gather from the features."""
+"""The client's dashboard: their projects as cards, and the firm's track record with them.
+
+What a client's request runs: it imports no health code (tests/test_import_rules.py).
+"""
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select, text
 from sqlalchemy.orm import joinedload, selectinload
 
-from portal.access import client_project_versions, visible_organizations, visible_projects
-from portal.accounts.models import Organization
+from portal.access import client_project_versions, visible_projects
 from portal.auth.models import User
-from portal.db import local_today, utcnow
 from portal.extensions import db
-from portal.health import services as health
-from portal.projects import questions, track_record
-from portal.projects.models import Milestone, Project, StatusUpdate
+from portal.projects import track_record
+from portal.projects.models import Milestone, Project
 from portal.projects.services import average_first_answer, next_update_due, update_spans
 from portal.projects.track_record import PromisesKept, UpdateRhythm
-from portal.pulses import services as pulses
 
 
 @dataclass(frozen=True)
@@ -94,69 +92,3 @@ def dashboard_version(client: User) -> str:
     """Changes whenever anything on the client's dashboard does: its ETag and cache key."""
     count, total = client_project_versions(client)
     return f"d{count}-{total}"
-
-
-@dataclass(frozen=True)
-class CadenceItem:
-    """An open project and when its next promised update is due, in its client's days."""
-
-    project: Project
-    due: date
-    days_late: int
-
-
-def cadence_watch(projects: list[Project], *, soon_days: int = 2) -> dict[str, list]:
-    """Open projects whose promised update is overdue (most overdue first) or due soon."""
-    open_projects = [p for p in projects if not p.is_closed]
-    spans = update_spans([p.id for p in open_projects])
-    items = []
-    for project in open_projects:
-        due = next_update_due(project, spans[project.id].last)
-        if due is not None:
-            today = local_today(project.organization.timezone)
-            items.append(CadenceItem(project, due, (today - due).days))
-    items.sort(key=lambda item: -item.days_late)
-    return {
-        "overdue": [i for i in items if i.days_late > 0],
-        "due_soon": [i for i in items if -soon_days <= i.days_late <= 0],
-    }
-
-
-def staff_overview(user: User) -> dict:
-    """Every account with its projects, and the latest updates across them."""
-    organizations = db.session.scalars(
-        visible_organizations(user)
-        .options(
-            selectinload(Organization.account_owner),
-            selectinload(Organization.projects).selectinload(Project.contact),
-        )
-        .order_by(Organization.name)
-    ).all()
-    recent_updates = db.session.scalars(
-        select(StatusUpdate)
-        .options(selectinload(StatusUpdate.project).selectinload(Project.organization),
-                 selectinload(StatusUpdate.author))
-        .order_by(StatusUpdate.published_at.desc())
-        .limit(10)
-    ).all()
-    projects = [p for o in organizations for p in o.projects]
-    return {
-        "organizations": organizations,
-        "recent_updates": recent_updates,
-        "unanswered": questions.unanswered_questions(),
-        "cadence": cadence_watch(projects),
-        "follow_ups": pulses.open_follow_ups(),
-        "health_alerts": health.open_alerts(),
-        "unreviewed": health.unreviewed_accounts(),
-        "now": utcnow(),
-    }
-
-
-def database_reachable() -> bool:
-    """True when the database answers a trivial query."""
-    try:
-        db.session.execute(text("SELECT 1"))
-    except Exception:  # any failure to reach the database means "not healthy"
-        db.session.rollback()
-        return False
-    return True

@@ -1,9 +1,10 @@
 """A large, realistic data set for benchmarks: `flask --app portal bench-data`.
 
-It lives in the package (not in bench/) because the CLI in portal/commands.py registers it and
-bench/ is not installed with the app. Rows go in with bulk inserts, `session.execute(insert(
-Model), rows)`, a few thousand at a time, with ids given up front so children need no
-round trip to learn their parents' ids; PostgreSQL's sequences are moved past them at the end.
+It lives in the package (portal/devdata/, not bench/) because the CLI in portal/commands.py
+registers it and bench/ is not installed with the app. Rows go in with bulk inserts,
+`session.execute(insert(Model), rows)`, a few thousand at a time, with ids given up front so
+children need no round trip to learn their parents' ids; PostgreSQL's sequences are moved past
+them at the end.
 
 The spread: accounts over two years, projects in every status (a fifth closed), 3-6 milestones
 each with owners and some late, ETA changes with reasons, updates at each project's cadence, and

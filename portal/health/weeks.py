@@ -1,0 +1,20 @@
+"""The weeks health counts in: ISO weeks starting Monday 00:00 UTC, as people write them."""
+
+from datetime import UTC, date, datetime, time, timedelta
+
+
+def week_start(moment: datetime | date) -> date:
+    """The Monday (UTC) of the ISO week a moment falls in."""
+    day = moment.astimezone(UTC).date() if isinstance(moment, datetime) else moment
+    return day - timedelta(days=day.weekday())
+
+
+def week_begins_at(week: date) -> datetime:
+    """Monday 00:00 UTC of the week: the moment a week's snapshot is computed as of."""
+    return datetime.combine(week, time(), tzinfo=UTC)
+
+
+def week_label(week: date) -> str:
+    """ISO week as people write it: 2026-W14."""
+    year, number, _ = week.isocalendar()
+    return f"{year}-W{number:02d}"

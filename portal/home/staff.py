@@ -1,0 +1,75 @@
+"""Staff home: every account and its projects, what is owed to clients, follow-ups and the
+health alerts and reviews waiting on staff (staff only; it may use the health code)."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal.access import visible_organizations
+from portal.accounts.models import Organization
+from portal.auth.models import User
+from portal.db import local_today, utcnow
+from portal.extensions import db
+from portal.health import accounts_list, alerts
+from portal.projects import questions
+from portal.projects.models import Project, StatusUpdate
+from portal.projects.services import next_update_due, update_spans
+from portal.pulses import services as pulses
+
+
+@dataclass(frozen=True)
+class CadenceItem:
+    """An open project and when its next promised update is due, in its client's days."""
+
+    project: Project
+    due: date
+    days_late: int
+
+
+def cadence_watch(projects: list[Project], *, soon_days: int = 2) -> dict[str, list]:
+    """Open projects whose promised update is overdue (most overdue first) or due soon."""
+    open_projects = [p for p in projects if not p.is_closed]
+    spans = update_spans([p.id for p in open_projects])
+    items = []
+    for project in open_projects:
+        due = next_update_due(project, spans[project.id].last)
+        if due is not None:
+            today = local_today(project.organization.timezone)
+            items.append(CadenceItem(project, due, (today - due).days))
+    items.sort(key=lambda item: -item.days_late)
+    return {
+        "overdue": [i for i in items if i.days_late > 0],
+        "due_soon": [i for i in items if -soon_days <= i.days_late <= 0],
+    }
+
+
+def staff_overview(user: User) -> dict:
+    """Every account with its projects, and the latest updates across them."""
+    organizations = db.session.scalars(
+        visible_organizations(user)
+        .options(
+            selectinload(Organization.account_owner),
+            selectinload(Organization.projects).selectinload(Project.contact),
+        )
+        .order_by(Organization.name)
+    ).all()
+    recent_updates = db.session.scalars(
+        select(StatusUpdate)
+        .options(selectinload(StatusUpdate.project).selectinload(Project.organization),
+                 selectinload(StatusUpdate.author))
+        .order_by(StatusUpdate.published_at.desc())
+        .limit(10)
+    ).all()
+    projects = [p for o in organizations for p in o.projects]
+    return {
+        "organizations": organizations,
+        "recent_updates": recent_updates,
+        "unanswered": questions.unanswered_questions(),
+        "cadence": cadence_watch(projects),
+        "follow_ups": pulses.open_follow_ups(),
+        "health_alerts": alerts.open_alerts(),
+        "unreviewed": accounts_list.unreviewed_accounts(),
+        "now": utcnow(),
+    }

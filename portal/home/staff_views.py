@@ -1,0 +1,16 @@
+"""Staff home at `/staff/` (and at `/` for staff, handed over by portal.home.views)."""
+
+from flask import Blueprint, render_template
+from flask_login import current_user
+
+from portal.access import staff_required
+from portal.home import staff
+
+bp = Blueprint("staff_home", __name__)
+
+
+@bp.get("/staff/")
+@staff_required
+def index():
+    """The staff workspace: accounts and their projects, what is owed to clients, follow-ups."""
+    return render_template("home/staff.html", **staff.staff_overview(current_user))
