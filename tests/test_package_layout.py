@@ -87,7 +87,8 @@ def test_no_two_feature_packages_import_each_other():
 
 
 def test_no_view_module_imports_another_view_module():
-    views = {module for module in _sources() if module.split(".")[-1].endswith("views")}
+    views = {module for module in _sources()
+             if module.split(".")[-1] == "views" or module.endswith("_views")}
     crossing = sorted(f"{module} imports {name}" for module, tree in _sources().items()
                       if module in views for name in _imports(tree)
                       if any(name == other or name.startswith(other + ".")
