@@ -122,11 +122,6 @@ def create_project(
     return project
 
 
-def mark_changed(project: Project) -> None:
-    """Note a change the client can see, so open pages refresh (an SQL increment: no lost bumps)."""
-    project.version = Project.version + 1
-
-
 def add_milestone(
     project: Project, *, title: str, owner: User | None = None, planned_on: date | None = None
 ) -> Milestone:
@@ -137,7 +132,6 @@ def add_milestone(
         position=max((m.position for m in project.milestones), default=-1) + 1,
     )
     project.milestones.append(milestone)
-    mark_changed(project)
     db.session.flush()
     return milestone
 
@@ -207,7 +201,6 @@ def publish_update(
         project.eta = eta
     project.status = status
     project.eta_confidence = confidence
-    mark_changed(project)
     db.session.flush()
     audit.record("update.published", actor=author, target=update,
                  organization=project.organization,
@@ -243,7 +236,6 @@ def move_milestone_eta(
         at=at or utcnow(), milestone=milestone,
     )
     milestone.eta = eta
-    mark_changed(milestone.project)
     db.session.flush()
     audit.record("milestone.eta_moved", actor=by, target=milestone,
                  organization=milestone.project.organization,
@@ -257,7 +249,6 @@ def complete_milestone(milestone: Milestone, *, on: date, by: User | None = None
     if on > local_today(milestone.project.organization.timezone):
         raise MilestoneInFuture()
     milestone.completed_on = on
-    mark_changed(milestone.project)
     db.session.flush()
     audit.record("milestone.completed", actor=by, target=milestone,
                  organization=milestone.project.organization, summary=f"{milestone.title}: {on}")
@@ -268,7 +259,6 @@ def close_project(project: Project, *, on: date, by: User | None = None) -> None
     """Mark the work delivered: status done and a closing date."""
     project.status = ProjectStatus.DONE
     project.closed_on = on
-    mark_changed(project)
     db.session.flush()
     audit.record("project.closed", actor=by, target=project, organization=project.organization,
                  summary=f"{project.name}: closed {on}")
@@ -317,7 +307,6 @@ def reassign_milestone(milestone: Milestone, *, owner: User | None,
         raise ProjectError("Only a member of staff can own a milestone.")
     if milestone.owner_id != (owner.id if owner else None):
         milestone.owner = owner
-        mark_changed(milestone.project)
         db.session.flush()
         audit.record("milestone.reassigned", actor=by, target=milestone,
                      organization=milestone.project.organization,
@@ -390,7 +379,6 @@ def edit_update(update: StatusUpdate, *, editor: User, body: str,
         update.revisions.append(UpdateRevision(body=update.body, replaced_by=editor))
         update.body = body.strip()
         update.edited_at = utcnow()
-        mark_changed(update.project)
     db.session.flush()
     audit.record("update.edited", actor=editor, target=update,
                  organization=update.project.organization, summary=update.project.name)
