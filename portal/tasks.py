@@ -7,7 +7,9 @@ PORTAL_REDIS_URL is set: that one variable is read at import because the consume
 queue before any app exists. Everything else comes from create_app() when a task runs.
 
 The outbox rows are the truth, not the queue: a lost or failed task loses no email, because the
-every-minute task delivers whatever is due. deliver_soon() only shortens the wait.
+every-minute task delivers whatever is due. deliver_soon() only shortens the wait: it runs after
+every commit that added outbox rows (a session hook below, in the web app and in the workers
+alike), so a sign-in link or a reset reaches a worker at once rather than within the minute.
 """
 
 import functools
@@ -19,8 +21,12 @@ from pathlib import Path
 from flask import Flask, current_app, has_app_context
 from huey import Huey, RedisHuey, SqliteHuey, crontab
 from redis import ConnectionPool
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from portal.db import utcnow
+from portal.extensions import db
+from portal.notifications.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -101,7 +107,6 @@ def deliver_outbox_every_minute() -> int:
 @huey.periodic_task(crontab(day_of_week="1", hour="7", minute="0"))
 def queue_weekly_digests() -> int:
     """Mondays 07:00 UTC: queue last week's digests (idempotent), then deliver them."""
-    from portal.extensions import db
     from portal.notifications.services import queue_weekly_digests as queue_digests
 
     with worker_app().app_context():
@@ -115,7 +120,6 @@ def queue_weekly_digests() -> int:
 def snapshot_account_health() -> int:
     """Mondays 06:00 UTC: this week's health snapshot of every account (computed as of Monday
     00:00 UTC, so running it again changes nothing), alerts, and their emails to the owners."""
-    from portal.extensions import db
     from portal.health.snapshots import snapshot_week
 
     with worker_app().app_context():
@@ -137,9 +141,32 @@ def deliver_soon() -> bool:
     return True
 
 
+EMAILS_QUEUED = "portal.emails_queued"  # in session.info: this transaction wrote outbox rows
+
+
+@event.listens_for(db.session, "after_flush")
+def _note_queued_emails(session: Session, flush_context) -> None:
+    """Remember that the transaction wrote outbox rows, to hand them over once committed."""
+    if any(isinstance(row, OutboxMessage) for row in session.new):
+        session.info[EMAILS_QUEUED] = True
+
+
+@event.listens_for(db.session, "after_commit")
+def _deliver_after_commit(session: Session) -> None:
+    """Once the rows are committed (a worker can see them), ask for one delivery run, however
+    many messages the transaction queued."""
+    if session.info.pop(EMAILS_QUEUED, False):
+        deliver_soon()
+
+
+@event.listens_for(db.session, "after_rollback")
+def _forget_rolled_back_emails(session: Session) -> None:
+    """Rows rolled back are not there to deliver."""
+    session.info.pop(EMAILS_QUEUED, None)
+
+
 def run_pulse_schedule() -> tuple[int, int]:
     """Release pulses the fatigue rule held and send the periodic ones that are due."""
-    from portal.extensions import db
     from portal.pulses import services as pulses
 
     with worker_app().app_context():

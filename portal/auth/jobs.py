@@ -10,7 +10,7 @@ import logging
 from portal.auth import email_sign_in
 from portal.auth.models import TokenPurpose
 from portal.extensions import db
-from portal.tasks import deliver_soon, huey, worker_app
+from portal.tasks import huey, worker_app
 
 log = logging.getLogger(__name__)
 
@@ -20,9 +20,7 @@ def send_email_link(purpose: str, email: str, address: str | None) -> bool:
     its email."""
     with worker_app().app_context():
         message = email_sign_in.send_link(TokenPurpose(purpose), email, address=address)
-        db.session.commit()
-    if message is not None:
-        deliver_soon()
+        db.session.commit()  # hands the email to a worker (portal.tasks._deliver_after_commit)
     return message is not None
 
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import UTCDateTime, str_enum, utcnow
 from portal.extensions import db
+from portal.web.changes import ShownPerson
 
 if TYPE_CHECKING:
     from portal.accounts.models import Organization
@@ -40,10 +41,12 @@ class UpdateEmails(enum.StrEnum):
         }[self.value]
 
 
-class User(db.Model):
+class User(ShownPerson, db.Model):
     """A person who signs in; a client belongs to exactly one organisation, staff to none."""
 
     __tablename__ = "user_account"
+    # What clients see of a project's contact or a step's owner (templates/_macros/ui.html)
+    shown_fields = frozenset({"name", "job_title", "email", "phone"})
     __table_args__ = (
         CheckConstraint("email = lower(email)", name="email_lowercase"),
         CheckConstraint("email <> '' AND name <> ''", name="email_and_name_given"),

@@ -5,7 +5,7 @@ from functools import cache
 from zoneinfo import available_timezones
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, or_, select, update
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -17,7 +17,6 @@ from portal.concurrency import lock_table
 from portal.db import utcnow
 from portal.extensions import db
 from portal.plain_text import one_line_problem
-from portal.projects.models import Milestone, Project
 from portal.web.live import is_poll
 
 __all__ = ["MAX_PASSWORD_LENGTH", "MIN_PASSWORD_LENGTH"]  # re-exported for the forms
@@ -164,15 +163,6 @@ def create_user(
     return user
 
 
-def _refresh_pages_naming(user: User) -> None:
-    """Clients' open pages and cached copies show this person as a project's contact or a
-    milestone's owner: bump those projects' versions (in SQL, like mark_changed) so they
-    show the new name or phone at once."""
-    owned = select(Milestone.project_id).where(Milestone.owner_id == user.id)
-    db.session.execute(
-        update(Project).where(or_(Project.contact_id == user.id, Project.id.in_(owned)))
-        .values(version=Project.version + 1)
-    )
 
 
 def update_settings(
@@ -185,8 +175,6 @@ def update_settings(
         raise UserError(problem)
     if timezone and timezone not in available_timezones():
         raise UserError(f"{timezone} is not a timezone we know.")
-    if (user.name, user.phone) != (name.strip(), phone or None):
-        _refresh_pages_naming(user)
     user.name = name.strip()
     user.phone = phone or None
     user.timezone = timezone or None

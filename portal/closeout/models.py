@@ -10,13 +10,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import UTCDateTime, utcnow
 from portal.extensions import db
+from portal.web.changes import ClientVisible
 
 if TYPE_CHECKING:
     from portal.auth.models import User
     from portal.projects.models import Project
 
 
-class Closeout(db.Model):
+class Closeout(ClientVisible, db.Model):
     """One per project: the summary the client reads on the web and as a PDF.
 
     The PDF is cached in the row with the fingerprint of everything it was rendered from;
@@ -25,6 +26,8 @@ class Closeout(db.Model):
     """
 
     __tablename__ = "closeout"
+    internal_fields = frozenset({"pdf", "pdf_fingerprint", "pdf_rendered_at"})  # its cache
+    names_people = ("care_contact_id",)
     __table_args__ = (
         CheckConstraint(
             "summary <> '' AND outcomes <> '' AND care_next_steps <> ''", name="text_given"

@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.notifications import services as notifications
 from portal.pdf import render_pdf
 from portal.projects.models import Project, ProjectStatus
-from portal.projects.services import close_project, mark_changed
+from portal.projects.services import close_project
 from portal.pulses import services as pulses
 
 # Bump when templates/pdf/closeout.html or static/css/pdf.css change what a PDF looks like,
@@ -131,7 +131,6 @@ def publish_closeout(
         project=project, care_contact=care_contact, published_at=at, updated_at=at, **fields
     )
     db.session.add(closeout)
-    mark_changed(project)
     db.session.flush()
     audit.record("closeout.published", actor=by, target=closeout,
                  organization=project.organization, summary=project.name)
@@ -161,7 +160,6 @@ def edit_closeout(
     closeout.version = Closeout.version + 1  # in SQL, so two edits at once both count
     closeout.updated_at = at or utcnow()
     discard_pdf(closeout)
-    mark_changed(closeout.project)
     db.session.flush()
     audit.record("closeout.edited", actor=by, target=closeout,
                  organization=closeout.project.organization, summary=closeout.project.name)

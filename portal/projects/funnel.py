@@ -8,7 +8,7 @@ from portal.auth.models import User
 from portal.concurrency import lock
 from portal.extensions import db
 from portal.projects.models import FunnelStage, Project, SelectionCount
-from portal.projects.services import ProjectError, mark_changed
+from portal.projects.services import ProjectError
 
 
 class FunnelNarrows(ProjectError):
@@ -49,7 +49,6 @@ def record_funnel(project: Project, *, counts: dict[FunnelStage, int | None], on
         if row.candidates != candidates:
             row.candidates, row.as_of = candidates, on
             db.session.add(row)
-    mark_changed(project)
     db.session.flush()
     audit.record("funnel.recorded", actor=by, target=project, organization=project.organization,
                  summary=", ".join(f"{s.value} {n}" for s, n in counts.items() if n is not None))

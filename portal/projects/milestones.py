@@ -16,7 +16,7 @@ from portal.audit import services as audit
 from portal.auth.models import User
 from portal.extensions import db
 from portal.projects.models import EtaChange, Milestone
-from portal.projects.services import ProjectClosed, ProjectError, mark_changed
+from portal.projects.services import ProjectClosed, ProjectError
 
 
 class MilestoneChanged(ProjectError):
@@ -80,7 +80,6 @@ def rename_milestone(milestone: Milestone, *, title: str, stamp: str, by: User) 
         return
     _unless_changed(milestone, stamp, update(Milestone).values(title=title))
     db.session.expire(milestone, ["title"])
-    mark_changed(milestone.project)
     db.session.flush()
     audit.record("milestone.renamed", actor=by, target=milestone,
                  organization=milestone.project.organization, summary=f"{old} -> {title}")
@@ -98,7 +97,6 @@ def delete_milestone(milestone: Milestone, *, stamp: str, by: User) -> None:
     _unless_changed(milestone, stamp, delete(Milestone))
     db.session.expunge(milestone)
     db.session.expire(project, ["milestones", "eta_changes"])
-    mark_changed(project)
     db.session.flush()
     audit.record("milestone.deleted", actor=by, target=milestone, organization=project.organization,
                  summary=f"{milestone.title} (planned {milestone.planned_on or 'no date'}, "

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import UTCDateTime, str_enum, utcnow
 from portal.extensions import db
+from portal.web.changes import ClientVisible
 
 if TYPE_CHECKING:
     from portal.accounts.models import Organization
@@ -40,8 +41,12 @@ class Confidence(enum.StrEnum):
     LOW = "low"
 
 
-class Project(db.Model):
+class Project(ClientVisible, db.Model):
     """A piece of work for a client organisation, with a status, an ETA and a named contact."""
+
+    internal_fields = frozenset({"version"})  # the change tracker's own counter
+    names_people = ("contact_id",)
+    project_key = "id"
 
     __tablename__ = "project"
     __table_args__ = (
@@ -103,6 +108,10 @@ class Project(db.Model):
         back_populates="project", cascade="all, delete-orphan"
     )
 
+    def shown_on(self) -> Project:
+        """A project's own pages show it."""
+        return self
+
     @property
     def is_closed(self) -> bool:
         return self.closed_on is not None
@@ -111,8 +120,10 @@ class Project(db.Model):
         return f"<Project {self.id} {self.name!r}>"
 
 
-class Milestone(db.Model):
+class Milestone(ClientVisible, db.Model):
     """A step of a project, with its own owner the client can reach and its own dates."""
+
+    names_people = ("owner_id",)
 
     __tablename__ = "milestone"
     __table_args__ = (
@@ -140,8 +151,10 @@ class Milestone(db.Model):
         return self.completed_on is not None
 
 
-class StatusUpdate(db.Model):
+class StatusUpdate(ClientVisible, db.Model):
     """A published note to the client, freezing the status and ETA it announced."""
+
+    internal_fields = frozenset({"internal_note", "ask_feedback"})
 
     __tablename__ = "status_update"
     __table_args__ = (
@@ -174,8 +187,10 @@ class StatusUpdate(db.Model):
     )
 
 
-class UpdateRevision(db.Model):
+class UpdateRevision(ClientVisible, db.Model):
     """The text an update had before an edit: published words are never silently lost."""
+
+    project_key = None
 
     __tablename__ = "update_revision"
 
@@ -191,6 +206,10 @@ class UpdateRevision(db.Model):
 
     update: Mapped[StatusUpdate] = relationship(back_populates="revisions")
     replaced_by: Mapped[User | None] = relationship()
+
+    def shown_on(self) -> Project | int | None:
+        """Where its update is shown."""
+        return self.update.shown_on()
 
 
 class UpdateDraft(db.Model):
@@ -215,7 +234,7 @@ class UpdateDraft(db.Model):
     author: Mapped[User] = relationship()
 
 
-class EtaChange(db.Model):
+class EtaChange(ClientVisible, db.Model):
     """One move of a project's or a milestone's ETA; a later date always carries a reason."""
 
     __tablename__ = "eta_change"
@@ -260,7 +279,7 @@ class QuestionKind(enum.StrEnum):
     CONCERN = "concern"
 
 
-class Question(db.Model):
+class Question(ClientVisible, db.Model):
     """A client's question or concern on a project; the first staff answer is timed."""
 
     __tablename__ = "question"
@@ -293,8 +312,10 @@ class Question(db.Model):
         return self.first_answered_at is not None
 
 
-class Reply(db.Model):
+class Reply(ClientVisible, db.Model):
     """A message in a question's thread, from staff or from the client."""
+
+    project_key = None
 
     __tablename__ = "question_reply"
     __table_args__ = (CheckConstraint("body <> ''", name="body_not_empty"),)
@@ -312,6 +333,10 @@ class Reply(db.Model):
     question: Mapped[Question] = relationship(back_populates="replies")
     author: Mapped[User | None] = relationship()
 
+    def shown_on(self) -> Project | int | None:
+        """Where its question is shown."""
+        return self.question.shown_on()
+
 
 class FunnelStage(enum.StrEnum):
     """The steps of recruiting and selection a placement goes through, in order."""
@@ -323,7 +348,7 @@ class FunnelStage(enum.StrEnum):
     PLACED = "placed"
 
 
-class SelectionCount(db.Model):
+class SelectionCount(ClientVisible, db.Model):
     """How many candidates a placement project has taken through one stage, as of a date."""
 
     __tablename__ = "selection_count"

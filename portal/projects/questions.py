@@ -10,7 +10,7 @@ from portal.db import utcnow
 from portal.extensions import db
 from portal.notifications import services as notifications
 from portal.projects.models import Project, Question, QuestionKind, Reply
-from portal.projects.services import ProjectError, mark_changed
+from portal.projects.services import ProjectError
 
 
 class EmptyMessage(ProjectError):
@@ -27,7 +27,6 @@ def ask_question(project: Project, *, author: User, body: str,
         raise EmptyMessage()
     question = Question(project=project, author=author, body=body.strip(), kind=kind)
     db.session.add(question)
-    mark_changed(project)
     db.session.flush()
     audit.record(f"{kind.value}.asked", actor=author, target=question,
                  organization=project.organization, summary=project.name)
@@ -44,7 +43,6 @@ def reply_to(question: Question, *, author: User, body: str) -> Reply:
     db.session.add(reply)
     if author.is_staff and question.first_answered_at is None:
         question.first_answered_at = reply.posted_at
-    mark_changed(question.project)
     db.session.flush()
     audit.record("question.replied", actor=author, target=question,
                  organization=question.project.organization, summary=question.project.name)

@@ -126,11 +126,6 @@ def create_project(
     return project
 
 
-def mark_changed(project: Project) -> None:
-    """Note a change the client can see, so open pages refresh (an SQL increment: no lost bumps)."""
-    project.version = Project.version + 1
-
-
 def add_milestone(
     project: Project, *, title: str, owner: User | None = None, planned_on: date | None = None
 ) -> Milestone:
@@ -141,7 +136,6 @@ def add_milestone(
         position=max((m.position for m in project.milestones), default=-1) + 1,
     )
     project.milestones.append(milestone)
-    mark_changed(project)
     db.session.flush()
     return milestone
 
@@ -240,7 +234,6 @@ def _move_project(project: Project, update: StatusUpdate, *, reason: str | None)
         project.eta = update.eta
     project.status = update.status
     project.eta_confidence = update.eta_confidence
-    mark_changed(project)
     db.session.flush()
 
 
@@ -296,7 +289,6 @@ def move_milestone_eta(
         at=at or utcnow(), milestone=milestone,
     )
     milestone.eta = eta
-    mark_changed(milestone.project)
     db.session.flush()
     audit.record("milestone.eta_moved", actor=by, target=milestone,
                  organization=milestone.project.organization,
@@ -310,7 +302,6 @@ def complete_milestone(milestone: Milestone, *, on: date, by: User | None = None
     if on > local_today(milestone.project.organization.timezone):
         raise MilestoneInFuture()
     milestone.completed_on = on
-    mark_changed(milestone.project)
     db.session.flush()
     audit.record("milestone.completed", actor=by, target=milestone,
                  organization=milestone.project.organization, summary=f"{milestone.title}: {on}")
@@ -321,7 +312,6 @@ def close_project(project: Project, *, on: date, by: User | None = None) -> None
     """Mark the work delivered: status done and a closing date."""
     project.status = ProjectStatus.DONE
     project.closed_on = on
-    mark_changed(project)
     db.session.flush()
     audit.record("project.closed", actor=by, target=project, organization=project.organization,
                  summary=f"{project.name}: closed {on}")
@@ -370,7 +360,6 @@ def reassign_milestone(milestone: Milestone, *, owner: User | None,
         raise ProjectError("Only a member of staff can own a milestone.")
     if milestone.owner_id != (owner.id if owner else None):
         milestone.owner = owner
-        mark_changed(milestone.project)
         db.session.flush()
         audit.record("milestone.reassigned", actor=by, target=milestone,
                      organization=milestone.project.organization,
@@ -443,7 +432,6 @@ def edit_update(update: StatusUpdate, *, editor: User, body: str,
         update.revisions.append(UpdateRevision(body=update.body, replaced_by=editor))
         update.body = body.strip()
         update.edited_at = utcnow()
-        mark_changed(update.project)
     db.session.flush()
     audit.record("update.edited", actor=editor, target=update,
                  organization=update.project.organization, summary=update.project.name)
