@@ -12,7 +12,8 @@ from portal.auth.models import Role, UpdateEmails, User
 from portal.closeout import services as closeout_services
 from portal.closeout.models import Closeout
 from portal.extensions import db
-from portal.health import services as health
+from portal.health import reviews as health_reviews
+from portal.health import snapshots as health_snapshots
 from portal.health.models import Mood
 from portal.projects import funnel, milestones, questions, track_record
 from portal.projects import services as project_services
@@ -285,8 +286,8 @@ def test_what_only_staff_see_leaves_the_clients_copy_alone(app, staff, jordan, m
         project_services.edit_update(db.session.get(StatusUpdate, update.id), editor=author,
                                      body="Design signed off.", internal_note="Sponsor leaves")
         db.session.commit()
-        health.snapshot_week(date.today())
-        health.record_review(db.session.get(Project, project.id).organization, by=author,
+        health_snapshots.snapshot_week(date.today())
+        health_reviews.record_review(db.session.get(Project, project.id).organization, by=author,
                              mood=Mood.WATCH, note="Quiet week.", next_action="Call",
                              next_action_on=date.today() + timedelta(days=7))
         auth_services.update_settings(author, name=author.name, phone=author.phone,
