@@ -69,7 +69,7 @@ screenshots: install-dev
 	$(BIN)/python -m bench.screenshots
 
 ## Redraw docs/import-graph.svg, the portal's packages and who imports whom, from the code
-## (bench/import_graph.py, with the import walker of tests/test_import_rules.py; Graphviz draws).
+## (bench/import_graph.py, with the import walker of tests/layout/test_import_rules.py; Graphviz draws).
 graph: install-dev
 	$(call apt_ensure,graphviz)
 	$(BIN)/python -m bench.import_graph

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.import_graph        (or `make graph`)
 
-Reads every module's imports with the walker tests/test_import_rules.py checks the layout
+Reads every module's imports with the walker tests/layout/test_import_rules.py checks the layout
 with (imports inside functions count too), folds modules into their package (portal/web/live.py
 is web/), and has Graphviz's dot write docs/import-graph.svg. An arrow points from the importer
 to what it imports; red arrows join two units that import each other. The base modules, which
@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.test_import_rules import imports_of, is_feature, portal_modules
+from tests.layout.test_import_rules import imports_of, is_feature, portal_modules
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "import-graph.svg"
 FACTORY = "__init__.py"

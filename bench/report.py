@@ -238,8 +238,8 @@ MISSES = [
 
 NOTES = [
     "- SQL statements per page are held constant by a test, not measured here: "
-    "tests/test_query_counts.py (dashboard 9 on a first visit and 4 once its live part is "
-    "cached, for 5 or 50 projects; project page 14 on a client's first visit and 4 once "
+    "tests/operations/test_query_counts.py (dashboard 9 on a first visit and 4 once its live "
+    "part is cached, for 5 or 50 projects; project page 14 on a client's first visit and 4 once "
     "cached, 14 for staff, for 5 or 200 updates; a live 304 costs 2).",
     "- `python -m bench.run pages` measures the pages alone, on SQLite, and prints their "
     "table (BENCH_ACCOUNTS and BENCH_ANSWERS scale its data): for checking a page change "

@@ -21,7 +21,7 @@ def _demo_password() -> str:
 
 
 # Demo and benchmark data (portal.devdata) are imported inside their commands: the product
-# never loads them, tests/test_import_rules.py keeps it so.
+# never loads them, tests/layout/test_import_rules.py keeps it so.
 @click.command("demo")
 @click.option("--password", default=_demo_password, show_default="printed after loading",
               help="Password for every demo account (at least 12 characters).")

@@ -19,8 +19,8 @@ from sqlalchemy import create_engine, make_url, text
 
 from portal import create_app, tasks
 from portal.extensions import db
-from tests.factories import PASSWORD, Factories
-from tests.mail import BASE_URL, Inbox, SmtpServer, free_port
+from tests.support.factories import PASSWORD, Factories
+from tests.support.mail import BASE_URL, Inbox, SmtpServer, free_port
 
 TEST_DATABASE_URL = os.environ.get("PORTAL_TEST_DATABASE_URL")
 
@@ -81,7 +81,7 @@ def app(database_url, tmp_path) -> Iterator[Flask]:
 @pytest.fixture(autouse=True)
 def job_queue() -> Iterator[Huey]:
     """The background-job queue in this process's memory, empty for each test: nothing a test
-    queues reaches instance/huey.db, and tests.mail.run_jobs runs what it queued."""
+    queues reaches instance/huey.db, and tests.support.mail.run_jobs runs what it queued."""
     kept = tasks.huey.storage
     tasks.huey.storage = MemoryStorage(tasks.huey.name)
     yield tasks.huey

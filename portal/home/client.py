@@ -1,6 +1,6 @@
 """The client's dashboard: their projects as cards, and the firm's track record with them.
 
-What a client's request runs: it imports no health code (tests/test_import_rules.py).
+What a client's request runs: it imports no health code (tests/layout/test_import_rules.py).
 """
 
 from dataclasses import dataclass

@@ -19,8 +19,8 @@ from portal.web.fragments import client_fragment
 
 # What the project page shows, loaded up front: one JOIN for each single related row and one
 # SELECT ... IN for each collection, so a project with 200 updates costs the same statements
-# as one with 5 (tests/test_query_counts.py holds it to that). Updates are not among them:
-# the page shows the newest UPDATES_SHOWN unless asked for all (recent_updates).
+# as one with 5 (tests/operations/test_query_counts.py holds it to that). Updates are not among
+# them: the page shows the newest UPDATES_SHOWN unless asked for all (recent_updates).
 # SHOW_LOADS are for the page around its live part and questions; LIVE_LOADS and
 # QUESTION_LOADS only for rendering those, which a client's visit usually finds cached.
 SHOW_LOADS = (joinedload(Project.organization), joinedload(Project.closeout))

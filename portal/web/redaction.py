@@ -10,7 +10,7 @@ sent from such a page and any custom log format are all covered.
 import logging
 import re
 
-# The paths whose next segment is a token; tests/test_access_log.py checks that every route
+# The paths whose next segment is a token; tests/web/test_access_log.py checks that every route
 # with a <token> in the URL map is covered, so a new one cannot be forgotten.
 TOKEN_PATHS = ("pulses", "unsubscribe", "invitations", "login/reset", "login/email-link")
 REDACTED = "[token]"

@@ -12,7 +12,7 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, Playwright
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from tests.factories import PASSWORD
+from tests.support.factories import PASSWORD
 
 CHROMIUM = os.environ.get("PORTAL_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

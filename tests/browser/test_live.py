@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.factories import PASSWORD
+from tests.support.factories import PASSWORD
 
 
 def test_a_published_update_appears_on_the_open_project_page(
