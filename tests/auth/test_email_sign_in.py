@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import event, func, select
+from sqlalchemy import event, select
 from sqlalchemy.exc import OperationalError
 
 from portal.audit.models import AuditEvent
@@ -21,6 +21,7 @@ from portal.notifications.models import OutboxMessage
 from tests.conftest import csrf_token, sign_in
 from tests.support.factories import PASSWORD
 from tests.support.mail import deliver, run_jobs
+from tests.support.rows import count_rows
 
 NEW_PASSWORD = "harbour kettle violet 42"
 
@@ -39,11 +40,6 @@ def _link(app, smtp, path: str) -> str:
                       _plain(message))
     assert match, _plain(message)
     return match.group(1)
-
-
-def _count(app, model, *where) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def _actions(app) -> list[str]:
@@ -112,7 +108,7 @@ def test_staff_invite_a_client_who_chooses_a_password_and_is_signed_in(
     sam = app.test_client()
     form = sam.get(path)
     assert form.status_code == 200 and "Welcome, Sam Okafor" in form.get_data(as_text=True)
-    assert _count(app, EmailToken, EmailToken.used_at.is_not(None)) == 0  # GET writes nothing
+    assert count_rows(app, EmailToken, EmailToken.used_at.is_not(None)) == 0  # GET writes nothing
     assert _new_password(sam, path).status_code == 302
     assert "Customer portal rebuild" in sam.get("/").get_data(as_text=True)  # signed in
     assert sign_in(app.test_client(), "sam@acme.example", NEW_PASSWORD).status_code == 302
@@ -161,7 +157,7 @@ def test_an_existing_account_cannot_be_invited_again(app, acme, signed_in, smtp)
                      {"name": "Jordan", "email": "jordan@acme.example"})
     assert response.status_code == 422
     assert "Forgot your password?" in response.get_data(as_text=True)
-    assert _count(app, EmailToken) == 0
+    assert count_rows(app, EmailToken) == 0
 
 
 # Password reset ---------------------------------------------------------------------------
@@ -220,7 +216,7 @@ def test_known_and_unknown_emails_get_the_same_answer_from_the_same_work(
     # included. Nobody is looked up while the browser waits; a job does that afterwards.
     assert all(answer == answers[0] for answer in answers), [a[2] for a in answers]
     assert not any("user_account" in sql for sql in answers[0][2])
-    assert _count(app, OutboxMessage) == 0
+    assert count_rows(app, OutboxMessage) == 0
     assert run_jobs(app) >= len(asked)
     deliver(app)
     assert sorted(smtp.recipients()) == emailed
@@ -270,7 +266,7 @@ def test_a_deactivated_user_gets_no_reset_email(app, make, smtp):
     make.user("gone@acme.example", organization="Acme Corp", active=False)
     response = _post(app.test_client(), "/login/forgot", {"email": "gone@acme.example"})
     run_jobs(app)
-    assert response.status_code == 200 and _count(app, OutboxMessage) == 0
+    assert response.status_code == 200 and count_rows(app, OutboxMessage) == 0
 
 
 def test_a_reset_still_asks_staff_for_their_two_factor_code(app, make, smtp):
@@ -305,7 +301,7 @@ def test_a_client_signs_in_with_an_email_link_after_confirming(app, acme, smtp):
     response = _post(browser, path, {})
     assert response.status_code == 302
     assert "Customer portal rebuild" in browser.get("/").get_data(as_text=True)
-    assert _count(app, AuditEvent, AuditEvent.summary == "with an email link") == 1
+    assert count_rows(app, AuditEvent, AuditEvent.summary == "with an email link") == 1
     again = app.test_client().get(path)
     assert again.status_code == 410 and "used already" in again.get_data(as_text=True)
 
@@ -359,7 +355,7 @@ def test_reset_requests_are_limited_per_account_and_per_address(app, acme, smtp)
     blocked = _post(app.test_client(), "/login/forgot", {"email": "jordan@acme.example"})
     assert blocked.status_code == 429 and "Please wait" in blocked.get_data(as_text=True)
     run_jobs(app)
-    assert _count(app, OutboxMessage) == 5
+    assert count_rows(app, OutboxMessage) == 5
     for attempt in range(14):  # 20 per address in all
         assert _post(app.test_client(), "/login/forgot",
                      {"email": f"u{attempt}@acme.example"}).status_code == 200
@@ -373,7 +369,7 @@ def test_sign_in_link_requests_are_limited_per_account(app, acme, smtp):
     blocked = _post(app.test_client(), "/login/email-link", {"email": "jordan@acme.example"})
     assert blocked.status_code == 429 and "Retry-After" in blocked.headers
     run_jobs(app)
-    assert _count(app, OutboxMessage) == 5
+    assert count_rows(app, OutboxMessage) == 5
 
 
 # Admins creating users --------------------------------------------------------------------

@@ -7,7 +7,7 @@ import re
 import pytest
 from flask import render_template
 from PIL import Image
-from sqlalchemy import event, func, select
+from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
@@ -20,6 +20,7 @@ from portal.devdata import demo
 from portal.extensions import db
 from tests.conftest import csrf_token, make_app
 from tests.support.forms import hidden_fields
+from tests.support.rows import count_rows
 
 ADMIN = "admin@firm.example"
 
@@ -49,11 +50,6 @@ def add(app):
 def _titles(app, model) -> list[str]:
     with app.app_context():
         return [item.title for item in services.ordered_items(model)]
-
-
-def _count(app, model) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model))
 
 
 def _png(size=(40, 20), colour=(31, 78, 121)) -> bytes:
@@ -142,7 +138,7 @@ def test_a_value_needs_a_title_and_an_example(app, signed_in, people, post_form)
                          {"title": "   ", "body": "Something.", "example": "", "save": "Save"})
     assert response.status_code == 422
     assert "nothing was saved" in response.get_data(as_text=True)
-    assert _count(app, ValueItem) == 0
+    assert count_rows(app, ValueItem) == 0
 
 
 def test_an_admin_edits_a_process_step(app, signed_in, people, post_form, add):
@@ -217,7 +213,7 @@ def test_a_value_deleted_while_an_admin_edits_it_comes_back_to_be_added_again(
     assert "This value was deleted while you were editing it." in page
     assert "Bad news first, with a plan." in page  # nothing she typed is lost
     assert 'action="/admin/content/values/new"' in page
-    assert _count(app, ValueItem) == 0  # nothing saved until she says so
+    assert count_rows(app, ValueItem) == 0  # nothing saved until she says so
     again = morgan.post("/admin/content/values/new", data={**hidden_fields(page), **words})
     assert again.status_code == 302
     assert _titles(app, ValueItem) == ["Candour"]
@@ -282,7 +278,7 @@ def test_preview_shows_the_sanitised_result_and_saves_nothing(app, signed_in, pe
     assert "Preview: not saved yet" in html
     assert "<strong>plainly</strong>" in html and "<li>first</li>" in html
     assert "<script>alert(1)" not in html
-    assert _count(app, ValueItem) == 0
+    assert count_rows(app, ValueItem) == 0
     step = add(ProcessStep, "Screening", "Old text.")
     post_form(browser, f"/admin/content/steps/{step.id}/edit",
               {"title": "Renamed", "body": "New *text*.", "preview": "Preview"})

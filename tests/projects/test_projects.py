@@ -3,22 +3,18 @@
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal.accounts.models import Organization
 from portal.auth.models import Role
 from portal.extensions import db
 from portal.projects.models import EtaChange, Project, ProjectStatus, StatusUpdate
+from tests.support.rows import count_rows
 
 
 @pytest.fixture
 def staff(make):
     return make.user("priya@firm.example", role=Role.STAFF, name="Priya Nair")
-
-
-def _count(app, model) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model))
 
 
 def test_staff_create_an_account_and_a_project_for_it(app, signed_in, staff, post_form):
@@ -91,7 +87,7 @@ def test_a_later_eta_without_a_reason_is_refused_and_the_text_kept(
     page = response.get_data(as_text=True)
     assert response.status_code == 422
     assert "say why" in page and "A unique body I typed" in page
-    assert _count(app, StatusUpdate) == 0 and _count(app, EtaChange) == 0
+    assert count_rows(app, StatusUpdate) == 0 and count_rows(app, EtaChange) == 0
 
     form["reason"] = "The vendor shipped late."
     response = post_form(browser, f"/staff/projects/{project.id}/updates/new", form)
@@ -116,7 +112,7 @@ def test_an_empty_update_or_a_past_eta_is_refused(app, signed_in, staff, make, p
     })
     assert past.status_code == 422
     assert "cannot be in the past" in past.get_data(as_text=True)
-    assert _count(app, StatusUpdate) == 0
+    assert count_rows(app, StatusUpdate) == 0
 
 
 def test_markdown_in_updates_is_sanitised(signed_in, staff, make):
@@ -168,7 +164,7 @@ def test_a_second_project_with_the_same_name_is_a_form_error(app, signed_in, sta
     })
     assert response.status_code == 422
     assert "already has a project called portal" in response.get_data(as_text=True)
-    assert _count(app, Project) == 1
+    assert count_rows(app, Project) == 1
 
 
 def test_a_closed_project_takes_no_more_updates(app, signed_in, staff, make, post_form):
@@ -182,7 +178,7 @@ def test_a_closed_project_takes_no_more_updates(app, signed_in, staff, make, pos
                          {"status": "on_track", "body": "Reopening?", "eta_confidence": "medium"})
     assert response.status_code == 422
     assert "This project is closed" in response.get_data(as_text=True)
-    assert _count(app, StatusUpdate) == 0
+    assert count_rows(app, StatusUpdate) == 0
 
 
 def test_a_project_whose_eta_passed_needs_a_new_date(app, signed_in, staff, make, post_form):

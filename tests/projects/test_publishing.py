@@ -3,7 +3,7 @@
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal.auth.models import Role, User
 from portal.extensions import db
@@ -17,6 +17,7 @@ from portal.projects.models import (
     UpdateRevision,
 )
 from portal.projects.services import MilestoneChange, ProjectError, publish_update
+from tests.support.rows import count_rows
 
 
 @pytest.fixture
@@ -37,11 +38,6 @@ def _form(project, **fields):
     return form
 
 
-def _count(app, model) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model))
-
-
 def test_a_draft_stays_hidden_until_published(app, signed_in, staff, make, client_browser,
                                               post_form):
     project = make.project("Acme Corp")
@@ -58,7 +54,7 @@ def test_a_draft_stays_hidden_until_published(app, signed_in, staff, make, clien
     post_form(browser, path, _form(project, body="Finished thought", action="publish"))
     assert "Finished thought" in client_browser().get(
         f"/projects/{project.id}").get_data(as_text=True)
-    assert _count(app, UpdateDraft) == 0
+    assert count_rows(app, UpdateDraft) == 0
 
 
 def test_preview_shows_sanitised_markdown_and_saves_nothing(app, signed_in, staff, make,
@@ -69,7 +65,7 @@ def test_preview_shows_sanitised_markdown_and_saves_nothing(app, signed_in, staf
                          _form(project, body="**Bold** <script>x()</script>", action="preview"))
     page = response.get_data(as_text=True)
     assert "<strong>Bold</strong>" in page and "<script>x()" not in page
-    assert _count(app, StatusUpdate) == 0 and _count(app, UpdateDraft) == 0
+    assert count_rows(app, StatusUpdate) == 0 and count_rows(app, UpdateDraft) == 0
     live = post_form(browser, "/staff/preview", {"body": "*hi*"}, "/")
     assert live.get_data(as_text=True).strip() == "<p><em>hi</em></p>"
 
@@ -118,7 +114,7 @@ def test_milestones_change_with_the_update(app, signed_in, staff, make, post_for
     })
     refused = post_form(browser, path, form)
     assert refused.status_code == 422 and "say why" in refused.get_data(as_text=True)
-    assert _count(app, StatusUpdate) == 0
+    assert count_rows(app, StatusUpdate) == 0
 
     form["milestones-1-reason"] = "Design took a second round"
     assert post_form(browser, path, form).status_code == 302
@@ -145,7 +141,7 @@ def test_a_script_publishes_an_update_and_its_milestone_changes_in_one_call(app,
                            status=ProjectStatus.ON_TRACK, milestones=changes)
         assert (refused.value.milestone_id, refused.value.field) == (build.id, "reason")
         db.session.rollback()
-    assert _count(app, StatusUpdate) == 0 and _count(app, EtaChange) == 0
+    assert count_rows(app, StatusUpdate) == 0 and count_rows(app, EtaChange) == 0
 
     changes[1] = MilestoneChange(build.id, eta=later, owner_id=other.id,
                                  reason="Design took a second round")
@@ -174,7 +170,7 @@ def test_a_milestone_of_another_project_cannot_be_slipped_into_the_form(app, sig
                              "milestones-0-milestone_id": foreign.id,
                              "milestones-0-completed_on": date.today().isoformat()}))
     assert response.status_code == 422 and "not this project" in response.get_data(as_text=True)
-    assert _count(app, StatusUpdate) == 0
+    assert count_rows(app, StatusUpdate) == 0
     with app.app_context():
         assert db.session.get(Milestone, foreign.id).completed_on is None
 

@@ -7,12 +7,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal.auth.models import Role
 from portal.extensions import db
 from portal.pulses import services as pulses
 from portal.pulses.models import FollowUp, PulseAnswer, PulseRequest, RequestState, Trigger
+from tests.support.rows import count_rows
 
 
 @pytest.fixture
@@ -27,11 +28,6 @@ def acme(make):
         org.account_owner = db.session.get(User, owner.id)
         db.session.commit()
     return {"owner": owner, "client": client, "project": make.project("Acme Corp")}
-
-
-def _count(app, model, *where) -> int:
-    with app.app_context():
-        return db.session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def _token(app, request) -> str:
@@ -61,7 +57,7 @@ def test_feedback_asked_with_an_update_is_answered_from_the_banner(app, signed_i
 
     page = client.get(f"{link}?score=4").get_data(as_text=True)
     assert re.search(r'<input checked [^>]*value="4"', page) and "How satisfied are you" in page
-    assert _count(app, PulseAnswer) == 0  # opening the link records nothing
+    assert count_rows(app, PulseAnswer) == 0  # opening the link records nothing
 
     question = re.search(r'name="(q\d+)"', page).group(1)
     response = post_form(client, link, {question: "4", f"c{question[1:]}": "Clear, thanks."})
@@ -112,7 +108,7 @@ def test_a_low_score_opens_a_follow_up_due_in_two_working_days(app, signed_in, a
     assert "overdue" in staff.get("/").get_data(as_text=True).split("Unhappy answers")[1]
     post_form(staff, f"/staff/follow-ups/{follow_up.id}/resolve",
               {"note": "Called Jordan; agreed a weekly call."}, "/staff/pulses")
-    assert _count(app, FollowUp, FollowUp.resolved_at.is_not(None)) == 1
+    assert count_rows(app, FollowUp, FollowUp.resolved_at.is_not(None)) == 1
 
 
 def test_asking_to_be_contacted_opens_a_follow_up_too(app, acme, make):
@@ -122,7 +118,7 @@ def test_asking_to_be_contacted_opens_a_follow_up_too(app, acme, make):
         scores = {q.id: q.scale.bounds[1] for q in pulse.template.questions}
         pulses.record_answers(pulse, scores=scores, comments={}, contact_me=True)
         db.session.commit()
-    assert _count(app, FollowUp) == 1
+    assert count_rows(app, FollowUp) == 1
 
 
 @pytest.mark.parametrize("tamper", ["flip", "foreign", "expired"])
@@ -146,7 +142,7 @@ def test_a_bad_token_gets_a_clear_page_and_writes_nothing(app, acme, make, clien
     assert response.status_code == 404
     text = response.get_data(as_text=True)
     assert ("expired" in text) if tamper == "expired" else ("not valid" in text)
-    assert _count(app, PulseAnswer) == 0
+    assert count_rows(app, PulseAnswer) == 0
 
 
 def test_out_of_range_scores_and_long_comments_change_nothing(app, acme, make, client,
@@ -161,7 +157,7 @@ def test_out_of_range_scores_and_long_comments_change_nothing(app, acme, make, c
     long_comment = post_form(client, link, {nps: "9", csat: "4", f"c{csat[1:]}": "x" * 2001})
     assert long_comment.status_code == 422
     assert "2000 characters" in long_comment.get_data(as_text=True)
-    assert _count(app, PulseAnswer) == 0
+    assert count_rows(app, PulseAnswer) == 0
 
 
 def test_two_identical_answers_at_the_same_instant_make_one_row_each(app, acme, make):
@@ -189,8 +185,8 @@ def test_two_identical_answers_at_the_same_instant_make_one_row_each(app, acme, 
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
-    assert _count(app, PulseAnswer) == 2  # two questions, one row each
-    assert _count(app, FollowUp) == 1
+    assert count_rows(app, PulseAnswer) == 2  # two questions, one row each
+    assert count_rows(app, FollowUp) == 1
 
 
 def test_an_admin_rewords_a_template_and_new_pulses_use_it(app, make, signed_in, post_form,
@@ -279,7 +275,7 @@ def test_a_pulse_sent_17_days_ago_cannot_be_answered_with_a_freshly_signed_link(
         as_text=True)
     sent = post_form(client, link, {"q1": "0", "q2": "1"}, "/account")
     assert sent.status_code == 404 and "Nothing was recorded" in sent.get_data(as_text=True)
-    assert _count(app, PulseAnswer) == 0 and _count(app, FollowUp) == 0
+    assert count_rows(app, PulseAnswer) == 0 and count_rows(app, FollowUp) == 0
 
 
 def test_a_banner_link_opened_in_time_stops_working_once_the_pulse_is_too_old(
@@ -297,7 +293,7 @@ def test_a_banner_link_opened_in_time_stops_working_once_the_pulse_is_too_old(
         db.session.commit()
     response = client.post(link, data=answers)
     assert response.status_code == 404 and "expired" in response.get_data(as_text=True)
-    assert _count(app, PulseAnswer) == 0 and _count(app, FollowUp) == 0
+    assert count_rows(app, PulseAnswer) == 0 and count_rows(app, FollowUp) == 0
 
 
 def test_a_deactivated_clients_pulse_link_no_longer_works_and_records_nothing(
@@ -314,14 +310,14 @@ def test_a_deactivated_clients_pulse_link_no_longer_works_and_records_nothing(
         admin = db.session.scalars(select(User).where(User.email == "morgan@firm.example")).one()
         accounts.set_active(db.session.get(User, acme["client"].id), False, by=admin)
         db.session.commit()
-    emails_before = _count(app, OutboxMessage)
+    emails_before = count_rows(app, OutboxMessage)
     opened = client.get(link)
     assert opened.status_code == 404
     assert "This link no longer works" in opened.get_data(as_text=True)
     sent = client.post(link, data=answers)  # the page opened before, sent now
     assert sent.status_code == 404
     assert "This link no longer works" in sent.get_data(as_text=True)
-    assert _count(app, PulseAnswer) == 0 and _count(app, FollowUp) == 0
-    assert _count(app, OutboxMessage) == emails_before  # no follow-up email to the owner
+    assert count_rows(app, PulseAnswer) == 0 and count_rows(app, FollowUp) == 0
+    assert count_rows(app, OutboxMessage) == emails_before  # no follow-up email to the owner
     with app.app_context():
         assert db.session.get(PulseRequest, request.id).state == RequestState.SENT
