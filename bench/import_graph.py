@@ -33,9 +33,12 @@ def unit_of(module: str) -> str:
 
 
 def edges() -> set[tuple[str, str]]:
-    """(importer, imported) between units, each once, none from a unit to itself."""
+    """(importer, imported) between units, each once, none from a unit to itself. Imports of
+    another feature's models are left out: the design allows them (a page shows a user's
+    name), and drawing them would hide the imports of rules and pages that make a cycle."""
     pairs = {(unit_of(module), unit_of(imported))
-             for module in portal_modules() for imported in imports_of(module, lazy=True)}
+             for module in portal_modules() for imported in imports_of(module, lazy=True)
+             if not imported.endswith(".models")}
     return {(a, b) for a, b in pairs if a != b}
 
 
@@ -66,7 +69,8 @@ def kind(unit: str, links: set[tuple[str, str]]) -> str:
 def _caption(base: list[str]) -> str:
     return ("portal/: who imports whom (arrow: importer to imported; red: both ways;"
             " blue: a feature, green: the web glue)\\n"
-            f"not drawn: the base modules every unit may use ({', '.join(base)})")
+            "not drawn: imports of another feature's models, which the design allows, and"
+            f" the base modules every unit may use ({', '.join(base)})")
 
 
 def dot_source() -> str:
