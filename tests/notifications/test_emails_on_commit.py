@@ -5,10 +5,6 @@ its periodic tasks switched off (so the every-minute run cannot be what delivers
 SMTP server on 127.0.0.1 receives the mail.
 """
 
-import os
-import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,7 +15,8 @@ import redis
 from portal import tasks
 from portal.auth.models import Role
 from portal.notifications.models import OutboxStatus
-from tests.support.mail import BASE_URL, Inbox, deliver, free_port, outbox
+from tests.support.mail import Inbox, deliver, free_port, outbox
+from tests.support.servers import huey_consumer, worker_env
 
 REDIS_URL = "redis://127.0.0.1:6379/9"
 HANDED_OVER_WITHIN = 5  # seconds, from the request to the SMTP server (the issue's measure)
@@ -39,26 +36,11 @@ def queue_in_redis(job_queue) -> Iterator[None]:
 @pytest.fixture
 def worker(app, database_url, smtp_port, queue_in_redis, tmp_path) -> Iterator[Path]:
     """A huey_consumer on that queue, without periodic tasks, warmed up (its app built)."""
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PORTAL_")}
-    env |= {"PORTAL_REDIS_URL": REDIS_URL, "PORTAL_DATABASE_URL": database_url,
-            "PORTAL_SECRET_KEY": "test-secret-key", "PORTAL_SMTP_HOST": "127.0.0.1",
-            "PORTAL_SMTP_PORT": str(smtp_port), "PORTAL_BASE_URL": BASE_URL}
     log_path = tmp_path / "consumer.log"
-    consumer_bin = Path(sys.executable).parent / "huey_consumer"
-    with log_path.open("w") as log:
-        consumer = subprocess.Popen(  # noqa: S603
-            [str(consumer_bin), "portal.tasks.huey", "--workers", "1", "--worker-type",
-             "thread", "--no-periodic"], env=env, stdout=log, stderr=subprocess.STDOUT)
-        try:
-            assert tasks.deliver_outbox().get(blocking=True, timeout=60) == 0, log_path.read_text()
-            yield log_path
-        finally:
-            consumer.send_signal(signal.SIGINT)
-            try:
-                consumer.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                consumer.kill()
-                consumer.wait(timeout=5)
+    env = worker_env(database_url, smtp_port, REDIS_URL)
+    with huey_consumer(env, log_path, periodic=False):
+        assert tasks.deliver_outbox().get(blocking=True, timeout=60) == 0, log_path.read_text()
+        yield log_path
 
 
 def _seconds_until_delivered(smtp: Inbox, ask) -> float:

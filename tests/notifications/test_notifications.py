@@ -3,16 +3,13 @@
 The outbox row is written in the transaction of what caused it; deliver_due claims and sends.
 """
 
-import os
 import re
-import signal
 import subprocess
 import sys
 import threading
 import time
 from datetime import timedelta
 from email.message import EmailMessage
-from pathlib import Path
 
 import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
@@ -38,6 +35,7 @@ from portal.projects import services as project_services
 from portal.projects.models import Project, ProjectStatus, Question, StatusUpdate
 from tests.conftest import csrf_token
 from tests.support.mail import BASE_URL, deliver, free_port, outbox
+from tests.support.servers import huey_consumer, wait_for_mail, worker_env
 
 REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
 
@@ -386,15 +384,6 @@ def test_a_bad_expired_or_tampered_unsubscribe_link_gets_a_clear_page_and_change
 # The real consumer, as `make run` starts it, against Redis.
 
 
-def _worker_env(database_url: str, smtp_port: int, redis_url: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PORTAL_")}
-    return env | {
-        "PORTAL_REDIS_URL": redis_url, "PORTAL_DATABASE_URL": database_url,
-        "PORTAL_SECRET_KEY": "test-secret-key", "PORTAL_SMTP_HOST": "127.0.0.1",
-        "PORTAL_SMTP_PORT": str(smtp_port), "PORTAL_BASE_URL": BASE_URL,
-    }
-
-
 def _enqueue_delivery(env: dict[str, str]) -> subprocess.CompletedProcess:
     code = "from portal import tasks; raise SystemExit(0 if tasks.deliver_soon() else 3)"
     return subprocess.run([sys.executable, "-c", code], env=env, timeout=30,  # noqa: S603
@@ -417,27 +406,11 @@ def test_the_huey_consumer_delivers_a_queued_email_over_redis(
     app, database_url, acme, smtp, smtp_port, redis_db15, tmp_path
 ):
     publish_and_queue(app, acme["project"], acme["staff"])
-    env = _worker_env(database_url, smtp_port, REDIS_TEST_URL)
-    consumer_bin = Path(sys.executable).parent / "huey_consumer"
-    log = (tmp_path / "consumer.log").open("w")
-    consumer = subprocess.Popen(  # noqa: S603
-        [str(consumer_bin), "portal.tasks.huey", "--workers", "1", "--worker-type", "thread"],
-        env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    try:
+    env = worker_env(database_url, smtp_port, REDIS_TEST_URL)
+    with huey_consumer(env, tmp_path / "consumer.log") as consumer:
         queued = _enqueue_delivery(env)
         assert queued.returncode == 0, queued.stderr
-        deadline = time.monotonic() + 20
-        while not smtp.messages and time.monotonic() < deadline and consumer.poll() is None:
-            time.sleep(0.1)
-    finally:
-        consumer.send_signal(signal.SIGINT)
-        try:
-            consumer.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            consumer.kill()
-            consumer.wait(timeout=5)
-        log.close()
+        wait_for_mail(smtp, consumer, 20)
     output = (tmp_path / "consumer.log").read_text()
     assert smtp.recipients() == ["jordan@acme.example"], output
     assert [row.status for row in outbox(app)] == [OutboxStatus.SENT]
@@ -445,7 +418,7 @@ def test_the_huey_consumer_delivers_a_queued_email_over_redis(
 
 def test_redis_down_never_blocks_or_loses_what_was_published(app, database_url, acme, smtp_port):
     publish_and_queue(app, acme["project"], acme["staff"])
-    env = _worker_env(database_url, smtp_port, f"redis://127.0.0.1:{free_port()}/0")
+    env = worker_env(database_url, smtp_port, f"redis://127.0.0.1:{free_port()}/0")
     began = time.monotonic()
     result = _enqueue_delivery(env)
     assert result.returncode == 3, result.stderr  # deliver_soon said no, and did not raise

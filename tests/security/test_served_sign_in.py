@@ -8,13 +8,8 @@ through gunicorn is emailed by the real Huey consumer. Bounded: a few dozen requ
 10-second timeouts, every server and consumer stopped at the end."""
 
 import json
-import os
-import signal
-import subprocess
-import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 import redis
@@ -26,8 +21,8 @@ from portal.notifications.models import MessageKind, OutboxMessage
 from tests.operations.test_workers import _until_both_workers_answer, _workers
 from tests.security.test_rate_limits import _pulse_link
 from tests.support.factories import PASSWORD
-from tests.support.mail import BASE_URL, free_port
-from tests.support.servers import Browser, Gunicorn
+from tests.support.mail import free_port
+from tests.support.servers import Browser, Gunicorn, huey_consumer, wait_for_mail, worker_env
 
 REDIS_URL = "redis://127.0.0.1:6379/12"
 # A first delay long enough that no slow machine sees it run out between two requests.
@@ -154,15 +149,6 @@ def test_an_attacker_is_slowed_while_the_owner_signs_in_from_elsewhere(serve, ma
                                                   "rate_limits": "shared"}
 
 
-def _consumer_env(database_url: str, smtp_port: int) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PORTAL_")}
-    return env | {
-        "PORTAL_REDIS_URL": REDIS_URL, "PORTAL_DATABASE_URL": database_url,
-        "PORTAL_SECRET_KEY": "test-secret-key", "PORTAL_SMTP_HOST": "127.0.0.1",
-        "PORTAL_SMTP_PORT": str(smtp_port), "PORTAL_BASE_URL": BASE_URL,
-    }
-
-
 def test_a_reset_link_asked_for_through_gunicorn_is_emailed_by_the_consumer(
     serve, make, database_url, smtp, smtp_port, redis_db12, tmp_path
 ):
@@ -172,23 +158,8 @@ def test_a_reset_link_asked_for_through_gunicorn_is_emailed_by_the_consumer(
         status, _, page = Browser(server.base).post_form("/login/forgot", {"email": email})
         assert status == 200 and "Check your email" in page
     log_path = tmp_path / "consumer.log"
-    with log_path.open("w") as log:
-        consumer = subprocess.Popen(  # noqa: S603
-            [str(Path(sys.executable).parent / "huey_consumer"), "portal.tasks.huey",
-             "--workers", "1", "--worker-type", "thread"],
-            env=_consumer_env(database_url, smtp_port), stdout=log, stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + 30
-            while not smtp.messages and time.monotonic() < deadline and consumer.poll() is None:
-                time.sleep(0.1)
-            time.sleep(0.5)  # room for a wrong second email to arrive, which must not
-        finally:
-            consumer.send_signal(signal.SIGINT)
-            try:
-                consumer.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                consumer.kill()
-                consumer.wait(timeout=5)
+    with huey_consumer(worker_env(database_url, smtp_port, REDIS_URL), log_path) as consumer:
+        wait_for_mail(smtp, consumer, 30)
+        time.sleep(0.5)  # room for a wrong second email to arrive, which must not
     assert smtp.recipients() == ["jordan@acme.example"], log_path.read_text()
     assert "/login/reset/" in smtp.messages[0][1].get_body(("plain",)).get_content()

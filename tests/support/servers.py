@@ -1,9 +1,11 @@
 """Real servers for tests on 127.0.0.1: gunicorn serving the portal, a private PostgreSQL
 cluster the test may stop and start, and just enough of a browser to talk to them."""
 
+import contextlib
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -149,3 +151,44 @@ class PrivatePostgres:
         if (self.data / "postmaster.pid").exists():
             self.stop()
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def worker_env(database_url: str, smtp_port: int, redis_url: str) -> dict[str, str]:
+    """The environment of a background worker: this database, queue and SMTP server, and none
+    of the PORTAL_ settings of the shell running the tests."""
+    from tests.support.mail import BASE_URL
+
+    env = {key: value for key, value in os.environ.items() if not key.startswith("PORTAL_")}
+    return env | {
+        "PORTAL_REDIS_URL": redis_url, "PORTAL_DATABASE_URL": database_url,
+        "PORTAL_SECRET_KEY": "test-secret-key", "PORTAL_SMTP_HOST": "127.0.0.1",
+        "PORTAL_SMTP_PORT": str(smtp_port), "PORTAL_BASE_URL": BASE_URL,
+    }
+
+
+@contextlib.contextmanager
+def huey_consumer(env: dict[str, str], log_path: Path, *, periodic: bool = True):
+    """A real `huey_consumer portal.tasks.huey` (one thread) with this environment, logging to
+    `log_path`; stopped as an operator would (SIGINT), killed if it will not stop."""
+    command = [str(Path(sys.executable).parent / "huey_consumer"), "portal.tasks.huey",
+               "--workers", "1", "--worker-type", "thread"]
+    with log_path.open("w") as log:
+        consumer = subprocess.Popen(  # noqa: S603 (our own interpreter's consumer)
+            command + ([] if periodic else ["--no-periodic"]), env=env, stdout=log,
+            stderr=subprocess.STDOUT)
+        try:
+            yield consumer
+        finally:
+            consumer.send_signal(signal.SIGINT)
+            try:
+                consumer.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                consumer.kill()
+                consumer.wait(timeout=5)
+
+
+def wait_for_mail(inbox, consumer: subprocess.Popen, seconds: float) -> None:
+    """Wait until the inbox holds a message, the consumer dies or `seconds` pass."""
+    deadline = time.monotonic() + seconds
+    while not inbox.messages and time.monotonic() < deadline and consumer.poll() is None:
+        time.sleep(0.1)
