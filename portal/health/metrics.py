@@ -3,9 +3,9 @@
 Every function takes the accounts' ids and `as_of` (an aware datetime) and counts only what
 had happened before it, so a backfill recomputes a past week exactly. Each returns, per
 account, a MetricResult with its raw inputs in words; without enough data the result has no
-score and says why. Counting is done by grouped SQL aggregates over all the accounts at once;
-where a rule needs an order or a median (recovery, responsiveness, promises kept) only the few
-columns it needs are loaded.
+score and says why. Counting is done by grouped SQL aggregates over all the accounts at once
+(promises kept too: portal.health.deliveries); where a rule needs an order or a median
+(recovery, responsiveness) only the few columns it needs are loaded.
 """
 
 from collections.abc import Callable
