@@ -159,9 +159,9 @@ def health_misses(results: dict) -> list[str]:
         ratio = recompute / statistics.median(result["floor"])
         if ratio <= HEALTH_TARGET:
             continue
-        promises = result["parts"]["promises kept"]
-        lines.append(HEALTH_MISS.format(name=name, ratio=ratio,
-                                        promises=promises / sum(result["parts"].values())))
+        part, seconds = max(result["parts"].items(), key=lambda item: item[1])
+        lines.append(HEALTH_MISS.format(name=name, ratio=ratio, part=part,
+                                        share=seconds / sum(result["parts"].values())))
     return lines
 
 
@@ -275,12 +275,10 @@ HEALTH_INTRO = [
 HEALTH_MISS = (
     "- **Health recompute on {name}: {ratio:.1f}× the floor.** The floor is one aggregate "
     "the database runs in its own code (on PostgreSQL with parallel workers). The recompute "
-    "runs 10 queries for all accounts at once, and most of what is left is Python: promises "
-    "kept ({promises:.0%} of the parts) reads every moved milestone and closed project "
-    "against its ETA history through portal.projects.track_record, the client page's own "
-    "definition (milestones never moved are counted in SQL). Moving that rule into SQL too "
-    "would write it a second time, per dialect (it compares UTC dates of timestamps), for a "
-    "job that runs weekly."
+    "runs 8 statements for all accounts at once, every count in SQL (promises kept too, "
+    "portal/health/deliveries.py); what is left in Python is recovery's and "
+    "responsiveness's few rows and the words of each explanation. The largest part is "
+    "{part} ({share:.0%} of the parts), and its time is the database's."
 )
 
 MISSES = [
