@@ -2,7 +2,7 @@
 
 Each figure is a ratio against a baseline measured in the same run on the same server, so a
 busy machine moves both sides. Load goes only to 127.0.0.1 and every run is bounded in time
-and count. Scale with BENCH_ACCOUNTS and BENCH_ANSWERS (defaults keep `make bench` near 10 min).
+and count. Scale with BENCH_ACCOUNTS and BENCH_ANSWERS (defaults keep `make bench` near 13 min).
 `python -m bench.run pages [SQLite|PostgreSQL]` runs only the pages and prints their tables.
 """
 
