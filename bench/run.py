@@ -2,8 +2,8 @@
 
 Each figure is a ratio against a baseline measured in the same run on the same server, so a
 busy machine moves both sides. Load goes only to 127.0.0.1 and every run is bounded in time
-and count. Scale with BENCH_ACCOUNTS and BENCH_ANSWERS (defaults keep `make bench` near 10 min).
-`python -m bench.run pages` runs only the pages on SQLite and prints their table.
+and count. Scale with BENCH_ACCOUNTS and BENCH_ANSWERS (defaults keep `make bench` near 13 min).
+`python -m bench.run pages [SQLite|PostgreSQL]` runs only the pages and prints their tables.
 """
 
 import logging
@@ -19,14 +19,16 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, make_url, text
 
-from bench import health, load, pdf, pulses, report
+from bench import cpu, health, load, pdf, pulses, report
 from bench.server import ROOT, Browser, flask, gunicorn, memory_kb, worker_pids
 
 ACCOUNTS = int(os.environ.get("BENCH_ACCOUNTS", 300))
 ANSWERS = int(os.environ.get("BENCH_ANSWERS", 300_000))
 POSTGRES = os.environ.get("BENCH_POSTGRES_URL",
                           "postgresql+psycopg://postgres@127.0.0.1:5432/portal_bench_run")
-SECONDS = int(os.environ.get("BENCH_SECONDS", 6))
+SECONDS = int(os.environ.get("BENCH_SECONDS", 4))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", 5))  # (bare, page) pairs per page, alternating
+WARM_SECONDS = 2
 MEMORY_REQUESTS = int(os.environ.get("BENCH_MEMORY_REQUESTS", 10_000))
 CLIENT = "client1@a00001.bench.example"
 RESULTS = ROOT / "bench" / ".last-results.pickle"
@@ -65,7 +67,8 @@ def long_project(url: str) -> int:
 
 
 def pages(url: str, with_memory: bool) -> dict:
-    """Each page against the bare endpoint, measured in pairs on one gunicorn."""
+    """Each page against the bare endpoint on one gunicorn: after a warm-up, ROUNDS rounds of
+    (bare, page) pairs for every page in turn, each run with the CPU the server spent on it."""
     project_id = long_project(url)
     results = {}
     with gunicorn(url) as (base, master):
@@ -81,10 +84,22 @@ def pages(url: str, with_memory: bool) -> dict:
             "project live 304": ([f"/projects/{project_id}/live"],
                                  {"If-None-Match": etags[f"/projects/{project_id}/live"]}),
         }
-        for name, (paths, headers) in cases.items():
-            bare = load.run(base, ["/bench/bare"], cookie=cookie, seconds=SECONDS)
-            page = load.run(base, paths, cookie=cookie, seconds=SECONDS, headers=headers)
-            results[name] = (bare, page)
+        server = cpu.ServerCpu(master, url)
+
+        def measured(paths: list[str], headers: dict, seconds: int = SECONDS) -> cpu.Measured:
+            before = server.read()
+            run = load.run(base, paths, cookie=cookie, seconds=seconds, headers=headers)
+            return cpu.Measured(run, server.since(before))
+
+        # Warm-up: connections opened, templates compiled, each worker's page cache filled.
+        for paths, headers in [(["/bench/bare"], {}), *cases.values()]:
+            measured(paths, headers, seconds=WARM_SECONDS)
+        rounds = {name: [] for name in cases}
+        for _ in range(ROUNDS):
+            for name, (paths, headers) in cases.items():
+                rounds[name].append((measured(["/bench/bare"], {}), measured(paths, headers)))
+        server.close()
+        results.update(rounds)
         if with_memory:
             results["memory"] = memory(base, master, cookie, project_id)
     return results
@@ -120,22 +135,26 @@ def main() -> None:
     logging.getLogger("fontTools").setLevel(logging.ERROR)
     started = time.perf_counter()
     results = {"machine": machine(), "accounts": ACCOUNTS, "answers": ANSWERS,
-               "seconds": SECONDS}
-    print("PDF ...", flush=True)
+               "seconds": SECONDS, "rounds": ROUNDS, "load_average": []}
+
+    def step(what: str) -> None:
+        # The 1-minute load average as each step starts: how busy the shared machine was.
+        results["load_average"].append(os.getloadavg()[0])
+        print(f"{what} ...", flush=True)
+
+    step("PDF")
     results["pdf"] = pdf.bench()
     with tempfile.TemporaryDirectory() as folder:
-        backends = {"SQLite": f"sqlite:///{folder}/bench.db", "PostgreSQL": POSTGRES}
-        for name, url in backends.items():
-            if name == "PostgreSQL":
-                fresh_postgres(url)
-            print(f"{name}: generating data ...", flush=True)
+        for name, url in backends(folder).items():
+            step(f"{name}: generating data")
             results[name] = {"data": prepare(url)}
-            print(f"{name}: pages ...", flush=True)
+            step(f"{name}: pages")
             results[name]["pages"] = pages(url, with_memory=name == "PostgreSQL")
-            print(f"{name}: pulse writers ...", flush=True)
+            step(f"{name}: pulse writers")
             results[name]["pulses"] = pulses.bench(url)
-            print(f"{name}: account health ...", flush=True)
+            step(f"{name}: account health")
             results[name]["health"] = health.bench(url)
+    results["load_average"].append(os.getloadavg()[0])
     results["total_seconds"] = time.perf_counter() - started
     # Kept (git-ignored) so the document can be re-rendered without re-running: `python -m
     # bench.run --render`.
@@ -143,14 +162,25 @@ def main() -> None:
     render()
 
 
-def pages_only() -> None:
-    """`python -m bench.run pages`: only the pages, on SQLite, printed and not written to the
-    document; for measuring a change to a page without the whole run."""
+def backends(folder: str, names: tuple[str, ...] = ("SQLite", "PostgreSQL")) -> dict[str, str]:
+    """The benchmark's databases: a SQLite file in `folder`, and PostgreSQL made afresh."""
+    urls = {"SQLite": f"sqlite:///{folder}/bench.db", "PostgreSQL": POSTGRES}
+    return {name: fresh_postgres(urls[name]) if name == "PostgreSQL" else urls[name]
+            for name in names}
+
+
+def pages_only(*names: str) -> None:
+    """`python -m bench.run pages [SQLite|PostgreSQL]`: only the pages, printed and not written
+    to the document; for measuring a change to a page without the whole run."""
     with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{folder}/bench.db"
-        print(f"SQLite: generating data ({ACCOUNTS} accounts, {ANSWERS} answers) ...", flush=True)
-        prepare(url)
-        print("\n".join(report.pages_table("SQLite", pages(url, with_memory=False))))
+        for name, url in backends(folder, names or ("SQLite", "PostgreSQL")).items():
+            print(f"{name}: generating data ({ACCOUNTS} accounts, {ANSWERS} answers) ...",
+                  flush=True)
+            prepare(url)
+            load_average = os.getloadavg()[0]
+            tables = report.pages_table(name, pages(url, with_memory=False))
+            print("\n".join([*tables, f"(load average {load_average:.1f} at the start)", ""]),
+                  flush=True)
 
 
 def render() -> None:
@@ -161,4 +191,5 @@ def render() -> None:
 
 
 if __name__ == "__main__":
-    {"--render": render, "pages": pages_only}.get(" ".join(sys.argv[1:]), main)()
+    command, *names = sys.argv[1:] or [""]
+    {"--render": render, "pages": lambda: pages_only(*names)}.get(command, main)()

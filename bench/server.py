@@ -61,6 +61,7 @@ def gunicorn(database_url: str, workers: int = 2):
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
+        process.stderr.close()
 
 
 def wait_until_up(base: str, process: subprocess.Popen, seconds: float = 60) -> None:

@@ -1,21 +1,27 @@
-"""Every account's promises kept before a day, for the health metric, in four queries.
+"""Every account's promises kept before a day, for the health metric, counted by the database.
 
-The rules are portal.projects.track_record's own (the client page's definition). A milestone
-whose ETA never moved was promised its planned date (or its ETA) and kept it if done by then:
-that is counted by SQL, per account. Moved milestones and closed projects need their ETA
-history read in order, so track_record's milestone_delivery and project_delivery run on plain
-column rows (they read only a few attributes). Loading every project with its milestones and
-ETA changes as ORM objects had cost most of a recompute of all accounts.
+The rules are portal.projects.track_record's own (the client page's definition), written here
+as SQL so that a recompute of every account reads one row per account instead of every
+delivery and ETA change (reading those rows through track_record in Python had cost more than
+the rest of the promises metric). For each completed milestone and closed project:
+- the first date promised: a milestone's planned date, else its first ETA change's old ETA
+  (or new, without an old one), else its ETA; a project's the same without a planned date;
+- the date given with notice: the new ETA of its last change made on a UTC date at least
+  PROMISE_NOTICE_DAYS before delivery, else the first date promised;
+- each promise kept when delivered on or before it.
+tests/test_health.py checks these counts against track_record's, account by account.
 """
 
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Row, case, exists, func, select
+from sqlalchemy import Integer, and_, case, func, literal, null, select, union_all
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 
 from portal.extensions import db
-from portal.projects import track_record
 from portal.projects.models import EtaChange, Milestone, Project
+from portal.projects.track_record import PROMISE_NOTICE_DAYS
 
 
 @dataclass(frozen=True)
@@ -31,84 +37,97 @@ class PromiseCounts:
     def share_with_notice(self) -> float | None:
         return self.kept_with_notice / self.count if self.count else None
 
-    def plus(self, other: "PromiseCounts | track_record.PromisesKept") -> "PromiseCounts":
-        return PromiseCounts(self.count + other.count, self.kept_first + other.kept_first,
-                             self.kept_with_notice + other.kept_with_notice)
+
+class utc_days_until(FunctionElement):  # noqa: N801 (an SQL function, named like one)
+    """Whole days from the UTC date of a timestamp to a date."""
+
+    type = Integer()
+    inherit_cache = True
 
 
-def _moved():
-    """True for a milestone with an ETA change in its project's history."""
-    return exists().where(EtaChange.project_id == Milestone.project_id,
-                          EtaChange.milestone_id == Milestone.id)
+@compiles(utc_days_until, "sqlite")
+def _days_sqlite(element, compiler, **kw) -> str:
+    # SQLite holds timestamps as UTC text (portal.db.UTCDateTime) and dates as ISO text.
+    moment, day = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"CAST(julianday({day}) - julianday(date({moment})) AS INTEGER)"
 
 
-def _unmoved_milestones(organization_ids: list[int], day: date) -> dict[int, PromiseCounts]:
-    """Milestones done before `day` whose ETA never moved: the promise is the planned date, or
-    the ETA without one, and both figures count it kept if done by then."""
-    kept = func.coalesce(func.sum(case(
-        (func.coalesce(Milestone.planned_on, Milestone.eta) >= Milestone.completed_on, 1),
-        else_=0)), 0)
-    rows = db.session.execute(
-        select(Project.organization_id, func.count(), kept)
-        .select_from(Milestone).join(Project, Project.id == Milestone.project_id)
-        .where(Project.organization_id.in_(organization_ids), Milestone.completed_on < day,
-               ~_moved())
-        .group_by(Project.organization_id)
-    ).all()
-    return {org: PromiseCounts(int(n), int(k), int(k)) for org, n, k in rows}
+@compiles(utc_days_until, "postgresql")
+def _days_postgresql(element, compiler, **kw) -> str:
+    moment, day = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"({day} - CAST(timezone('UTC', {moment}) AS DATE))"
 
 
-def _moved_milestones(organization_ids: list[int], day: date) -> list[Row]:
-    """Milestones done before `day` whose ETA moved, with what milestone_delivery reads."""
-    return db.session.execute(
-        select(Project.organization_id, Milestone.project_id, Milestone.id, Milestone.title,
-               Milestone.planned_on, Milestone.eta, Milestone.completed_on)
+NO_MILESTONE = 0  # the owner key of a project's own ETA changes (ids start at 1)
+
+
+def _deliveries(organization_ids: list[int], day: date):
+    """Completed milestones and closed projects before `day`: the account, the owner of their
+    ETA changes (project, milestone or NO_MILESTONE), the delivery date and the dates a
+    promise falls back on (a milestone's planned date first, then the ETA)."""
+    milestones = (
+        select(Project.organization_id.label("org"), Milestone.project_id,
+               Milestone.id.label("owner"), Milestone.completed_on.label("delivered"),
+               Milestone.planned_on.label("planned"), Milestone.eta)
         .join(Project, Project.id == Milestone.project_id)
-        .where(Project.organization_id.in_(organization_ids),
-               Milestone.completed_on < day, _moved())
-    ).all()
-
-
-def _closed_projects(organization_ids: list[int], day: date) -> list[Row]:
-    """Projects closed before `day`, with what project_delivery reads."""
-    return db.session.execute(
-        select(Project.organization_id, Project.id, Project.name, Project.eta, Project.closed_on)
+        .where(Project.organization_id.in_(organization_ids), Milestone.completed_on < day)
+    )
+    projects = (
+        select(Project.organization_id, Project.id, literal(NO_MILESTONE), Project.closed_on,
+               null(), Project.eta)
         .where(Project.organization_id.in_(organization_ids), Project.closed_on < day)
-    ).all()
+    )
+    return union_all(milestones, projects).cte("delivery")
 
 
-def _changes(organization_ids: list[int]) -> dict[tuple[int, int | None], list[Row]]:
-    """Every ETA change, oldest first, keyed by (project, milestone or None for the project)."""
-    rows = db.session.execute(
-        select(EtaChange.project_id, EtaChange.milestone_id, EtaChange.old_eta,
-               EtaChange.new_eta, EtaChange.changed_at)
-        .join(Project, Project.id == EtaChange.project_id)
-        .where(Project.organization_id.in_(organization_ids))
-        .order_by(EtaChange.project_id, EtaChange.changed_at, EtaChange.id)
-    ).all()
-    by_key: dict[tuple[int, int | None], list[Row]] = {}
-    for row in rows:
-        by_key.setdefault((row.project_id, row.milestone_id), []).append(row)
-    return by_key
+def _histories(delivery):
+    """Per delivery with ETA changes: the ETA before its first change (or that change's, without
+    an old one), and the new ETA of its last change made PROMISE_NOTICE_DAYS or more before
+    delivery, if any."""
+    owner = (EtaChange.project_id, func.coalesce(EtaChange.milestone_id, NO_MILESTONE))
+    noticed = (utc_days_until(EtaChange.changed_at, delivery.c.delivered)
+               >= PROMISE_NOTICE_DAYS)
+    changes = (
+        select(delivery.c.project_id, delivery.c.owner, EtaChange.new_eta,
+               noticed.label("noticed"),
+               func.coalesce(EtaChange.old_eta, EtaChange.new_eta).label("before"),
+               func.row_number().over(partition_by=owner,
+                                      order_by=(EtaChange.changed_at, EtaChange.id))
+               .label("first"),
+               func.row_number().over(partition_by=(*owner, noticed),
+                                      order_by=(EtaChange.changed_at.desc(),
+                                                EtaChange.id.desc()))
+               .label("last"))
+        .join(delivery, and_(delivery.c.project_id == owner[0], delivery.c.owner == owner[1]))
+        .subquery()
+    )
+    return (
+        select(changes.c.project_id, changes.c.owner,
+               func.max(case((changes.c.first == 1, changes.c.before))).label("first"),
+               func.max(case((and_(changes.c.noticed, changes.c.last == 1),
+                              changes.c.new_eta))).label("notice"))
+        .group_by(changes.c.project_id, changes.c.owner)
+        .subquery()
+    )
 
 
-def _with_history(organization_ids: list[int],
-                  day: date) -> dict[int, list[track_record.Delivery]]:
-    """Per account, moved milestones and closed projects delivered before `day`, as
-    track_record reads them against their ETA history."""
-    changes = _changes(organization_ids)
-    found: dict[int, list[track_record.Delivery]] = {org: [] for org in organization_ids}
-    for m in _moved_milestones(organization_ids, day):
-        found[m.organization_id].append(
-            track_record.milestone_delivery(m, changes.get((m.project_id, m.id), [])))
-    for p in _closed_projects(organization_ids, day):
-        found[p.organization_id].append(
-            track_record.project_delivery(p, changes.get((p.id, None), [])))
-    return found
+def _kept(promised, delivered):
+    """1 for a delivery on or before the date promised (none promised: not kept), summed."""
+    return func.sum(case((and_(promised.is_not(None), delivered <= promised), 1), else_=0))
 
 
 def promises_before(organization_ids: list[int], day: date) -> dict[int, PromiseCounts]:
     """Per account, the completed milestones and closed projects delivered before `day`."""
-    unmoved = _unmoved_milestones(organization_ids, day)
-    return {org: unmoved.get(org, PromiseCounts()).plus(track_record.PromisesKept(tuple(found)))
-            for org, found in _with_history(organization_ids, day).items()}
+    delivery = _deliveries(organization_ids, day)
+    history = _histories(delivery)
+    first = func.coalesce(delivery.c.planned, history.c.first, delivery.c.eta)
+    rows = db.session.execute(
+        select(delivery.c.org, func.count(), _kept(first, delivery.c.delivered),
+               _kept(func.coalesce(history.c.notice, first), delivery.c.delivered))
+        .outerjoin(history, and_(history.c.project_id == delivery.c.project_id,
+                                 history.c.owner == delivery.c.owner))
+        .group_by(delivery.c.org)
+    ).all()
+    counts = {org: PromiseCounts(int(n), int(first), int(notice))
+              for org, n, first, notice in rows}
+    return {org: counts.get(org, PromiseCounts()) for org in organization_ids}

@@ -3,9 +3,9 @@
 Every function takes the accounts' ids and `as_of` (an aware datetime) and counts only what
 had happened before it, so a backfill recomputes a past week exactly. Each returns, per
 account, a MetricResult with its raw inputs in words; without enough data the result has no
-score and says why. Counting is done by grouped SQL aggregates over all the accounts at once;
-where a rule needs an order or a median (recovery, responsiveness, promises kept) only the few
-columns it needs are loaded.
+score and says why. Counting is done by grouped SQL aggregates over all the accounts at once
+(promises kept too: portal.health.deliveries); where a rule needs an order or a median
+(recovery, responsiveness) only the few columns it needs are loaded.
 """
 
 from collections.abc import Callable
@@ -197,14 +197,13 @@ def communication(organization_ids: list[int], as_of: datetime) -> Results:
     """The promised update cadence on the projects open at `as_of`: on time scores 100, and a
     late project loses points in proportion, down to 0 a whole cadence late."""
     day = as_of.date()
-    last = (
-        select(StatusUpdate.project_id, func.max(StatusUpdate.published_at).label("last"))
-        .where(StatusUpdate.published_at < as_of).group_by(StatusUpdate.project_id).subquery()
-    )
+    # Per open project, through the index on (project, published): not every update grouped.
+    last = (select(func.max(StatusUpdate.published_at))
+            .where(StatusUpdate.project_id == Project.id, StatusUpdate.published_at < as_of)
+            .scalar_subquery())
     rows = db.session.execute(
         select(Project.organization_id, Project.name, Project.started_on,
-               Project.update_cadence_days, last.c.last)
-        .outerjoin(last, last.c.project_id == Project.id)
+               Project.update_cadence_days, last)
         .where(Project.organization_id.in_(organization_ids), Project.started_on.is_not(None),
                Project.started_on < day,
                or_(Project.closed_on.is_(None), Project.closed_on >= day))
