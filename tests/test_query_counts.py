@@ -30,12 +30,14 @@ from portal.projects.models import (
     StatusUpdate,
 )
 
-DASHBOARD_MAX = 9  # a first visit; a repeat visit 4 (user, version, branding, pulse banner)
-DASHBOARD_CACHED_MAX = 4
-PROJECT_PAGE_MAX = 14  # a client's first visit loads the live part and the threads after the
+DASHBOARD_MAX = 7  # a first visit
+DASHBOARD_CACHED_MAX = 2  # a repeat visit: the user (with the branding and the pulse banner,
+# portal/web/facts.py) and the dashboard's version
+PROJECT_PAGE_MAX = 13  # a client's first visit loads the live part and the threads after the
 # project; staff load it all at once, and owner choices, pulse scores and the two-factor
 # requirement (security settings)
-PROJECT_PAGE_CACHED_MAX = 4  # a client's repeat visit: user, project, branding, pulse banner
+PROJECT_PAGE_CACHED_MAX = 2  # a client's repeat visit: the user (with the branding and the
+# pulse banner) and the project
 LIVE_304_MAX = 2
 
 
