@@ -94,16 +94,14 @@ def load_user(session_key: str) -> User | None:
     if time.time() - signed_in_at > current_app.config["REMEMBER_DAYS"] * 86400:
         return None
     polling = is_poll()
-    stmt, params = _signed_in_user(with_organization=not polling), {}
-    if not polling:
-        # What every page's header shows (branding, the pulse banner) comes in the same
-        # statement; polls show neither.
-        stmt, params = facts.with_facts(stmt)
+    # What the page shows beside the user (the header's branding and pulse banner, the
+    # page's own version) comes in the same statement: portal/web/facts.py.
+    stmt, params = facts.with_facts(_signed_in_user(with_organization=not polling),
+                                    polling=polling)
     row = db.session.execute(stmt, {"user_id": user_id, **params}).one_or_none()
     if row is None or not row[0].active or row[0].session_version != version:
         return None
-    if not polling:
-        facts.remember(row[1:])
+    facts.remember(row[1:])
     return row[0]
 
 

@@ -1,17 +1,18 @@
-"""Facts every signed-in page shows, read in the same statement as the signed-in user.
+"""Facts a signed-in page shows, read in the same statement as the signed-in user.
 
 Each page's header shows the firm's branding and, for a client with a pulse waiting, the
-pulse banner. Read on their own these were two statements per page, beside the user's: the
-features now declare them here as scalar columns (add_fact), the user loader adds them to the
-statement it runs anyway, and the features read them back with known(). So a cached page
-costs the user's statement and its own version, and nothing can be stale: every value is read
-from the database on every request, as before, only in one round trip instead of three; no
-worker keeps a copy another worker would have to be told about.
+pulse banner; a cached page needs its own version (its cache key and ETag). Read on their own
+these were a statement each beside the user's: features now declare them here as scalar
+columns (add_fact), the user loader adds them to the statement it runs anyway, and the
+features read them back with known(). So a cached dashboard costs one statement, and nothing
+can be stale: every value is read from the database on every request, as before, only in one
+round trip instead of several; no worker keeps a copy another worker would have to be told
+about, so a change shows on the next request in every worker and on every machine.
 
 A request that writes anything reads the facts afresh (the listener below forgets them at the
 first flush): a page rendered after a change, such as the thanks page after a pulse is
-answered or the settings page after a new name is saved, shows the change. Polls, which show
-neither, do not read them.
+answered or the settings page after a new name is saved, shows the change. Polls read only
+the facts of their own endpoint (the header is not polled).
 
 This module imports no feature: features hand it their columns.
 """
@@ -20,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import Flask, current_app, g, has_app_context
+from flask import Flask, current_app, g, has_app_context, request
 from sqlalchemy import ColumnElement, Select, event
 
 from portal.extensions import db
@@ -34,46 +35,56 @@ KNOWN = "facts"  # g key: this request's facts, by name
 @dataclass(frozen=True)
 class Fact:
     """Scalar columns (correlated to nothing; the user's id is the `user_id` bind parameter),
-    built on first use when every model is mapped, and the other parameters they bind."""
+    built on first use when every model is mapped, and the other parameters they bind.
+
+    A fact with no `endpoints` is read on every page that is not a poll; one with endpoints
+    only by those (polls included): a page's own version, its cache key and ETag."""
 
     name: str
     columns: Callable[[], Sequence[ColumnElement]]
     params: Callable[[], dict[str, Any]] = field(default=dict)
+    endpoints: frozenset[str] = frozenset()
 
 
 def add_fact(app: Flask, fact: Fact) -> None:
-    """Read `fact` with the signed-in user on every page of this app that is not a poll."""
+    """Read `fact` with the signed-in user on the pages of this app it is for."""
     app.extensions.setdefault(FACTS, []).append(fact)
 
 
-def with_facts(stmt: Select) -> tuple[Select, dict[str, Any]]:
-    """The user's statement with every declared fact's columns added (composed once per app
-    and statement: composing costs more than running it), and the facts' parameters."""
+def with_facts(stmt: Select, *, polling: bool) -> tuple[Select, dict[str, Any]]:
+    """The user's statement with the columns of every fact this request reads (composed once
+    per app, statement and set of facts: composing costs more than running), and their
+    parameters."""
+    reading = tuple(fact for fact in current_app.extensions.get(FACTS, [])
+                    if request.endpoint in fact.endpoints
+                    or not (fact.endpoints or polling))
+    g.facts_reading = reading
     params: dict[str, Any] = {}
-    for fact in current_app.extensions.get(FACTS, []):
+    for fact in reading:
         params.update(fact.params())
     composed = current_app.extensions.setdefault(COMPOSED, {})
-    if stmt not in composed:
-        composed[stmt] = stmt.add_columns(
-            *(column for built in _columns().values() for column in built))
-    return composed[stmt], params
+    key = (stmt, tuple(fact.name for fact in reading))
+    if key not in composed:
+        composed[key] = stmt.add_columns(*(column for fact in reading
+                                           for column in _columns(fact)))
+    return composed[key], params
 
 
-def _columns() -> dict[str, Sequence[ColumnElement]]:
-    """Each declared fact's columns, built once per app."""
-    built = current_app.extensions.get(BUILT)
-    if built is None:
-        built = {fact.name: fact.columns() for fact in current_app.extensions.get(FACTS, [])}
-        current_app.extensions[BUILT] = built
-    return built
+def _columns(fact: Fact) -> Sequence[ColumnElement]:
+    """A fact's columns, built once per app."""
+    built = current_app.extensions.setdefault(BUILT, {})
+    if fact.name not in built:
+        built[fact.name] = fact.columns()
+    return built[fact.name]
 
 
 def remember(values: Sequence[Any]) -> None:
-    """Keep this request's facts: the values of their columns, in the order with_facts added
-    them."""
+    """Keep this request's facts: the values of their columns after the user's, in the order
+    with_facts added them."""
     known, rest = {}, list(values)
-    for name, columns in _columns().items():
-        known[name], rest = tuple(rest[:len(columns)]), rest[len(columns):]
+    for fact in g.get("facts_reading", ()):
+        width = len(_columns(fact))
+        known[fact.name], rest = tuple(rest[:width]), rest[width:]
     g.setdefault(KNOWN, {}).update(known)
 
 
