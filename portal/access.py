@@ -66,6 +66,15 @@ _CLIENT_PROJECT_VERSIONS = select(
 ).where(Project.organization_id == bindparam("organization_id"))
 
 
+def signed_in_client_project_versions() -> list:
+    """client_project_versions() of the signed-in client (the `user_id` bind parameter), as
+    columns read with the user (portal/web/facts.py)."""
+    organization = select(User.organization_id).where(User.id == bindparam("user_id"))
+    where = Project.organization_id == organization.scalar_subquery()
+    return [select(func.count(Project.id)).where(where).scalar_subquery(),
+            select(func.coalesce(func.sum(Project.version), 0)).where(where).scalar_subquery()]
+
+
 def client_project_versions(client: User) -> tuple[int, int]:
     """How many projects a client sees and the sum of their versions: a change to any one,
     or one more or fewer, changes them."""

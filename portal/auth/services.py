@@ -17,6 +17,7 @@ from portal.concurrency import lock_table
 from portal.db import utcnow
 from portal.extensions import db
 from portal.plain_text import one_line_problem
+from portal.web import facts
 from portal.web.live import is_poll
 
 __all__ = ["MAX_PASSWORD_LENGTH", "MIN_PASSWORD_LENGTH"]  # re-exported for the forms
@@ -92,11 +93,16 @@ def load_user(session_key: str) -> User | None:
     user_id, version, signed_in_at = (int(part) for part in parts)
     if time.time() - signed_in_at > current_app.config["REMEMBER_DAYS"] * 86400:
         return None
-    stmt = _signed_in_user(with_organization=not is_poll())
-    user = db.session.scalars(stmt, {"user_id": user_id}).one_or_none()
-    if user is None or not user.active or user.session_version != version:
+    polling = is_poll()
+    # What the page shows beside the user (the header's branding and pulse banner, the
+    # page's own version) comes in the same statement: portal/web/facts.py.
+    stmt, params = facts.with_facts(_signed_in_user(with_organization=not polling),
+                                    polling=polling)
+    row = db.session.execute(stmt, {"user_id": user_id, **params}).one_or_none()
+    if row is None or not row[0].active or row[0].session_version != version:
         return None
-    return user
+    facts.remember(row[1:])
+    return row[0]
 
 
 def record_sign_in(user: User) -> None:

@@ -7,6 +7,7 @@ import io
 import re
 import warnings
 from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app, g
 from PIL import Image, UnidentifiedImageError
@@ -21,6 +22,7 @@ from portal.content.models import SETTINGS_ID, FirmSettings, ProcessStep, ValueI
 from portal.db import utcnow
 from portal.extensions import db
 from portal.plain_text import one_line_problem
+from portal.web import facts
 
 DEFAULT_BRAND_COLOR = "#1f4e79"
 MAX_LOGO_BYTES = 512 * 1024
@@ -28,6 +30,7 @@ MAX_LOGO_SIDE = 4096
 HEX_COLOUR = re.compile(r"#[0-9a-f]{6}")
 LOGO_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
 DARK_INK, LIGHT_INK = "#1d2430", "#ffffff"
+BRANDING = "branding"  # the fact every signed-in page reads with the user
 
 OrderedItem = ValueItem | ProcessStep
 
@@ -100,23 +103,39 @@ def default_branding(firm_name: str) -> Branding:
 _SETTINGS = select(FirmSettings).where(FirmSettings.id == bindparam("settings_id"))
 
 
+def header_columns() -> list:
+    """What the header shows of the settings, as columns read with the signed-in user."""
+    return [select(column).where(FirmSettings.id == SETTINGS_ID).scalar_subquery()
+            for column in (FirmSettings.firm_name, FirmSettings.brand_color,
+                           FirmSettings.logo_updated_at)]
+
+
 def current_branding(*, default_name: str) -> Branding:
     """Name, colour and logo version for the page header, with the configured fallbacks."""
     settings = db.session.scalars(_SETTINGS, {"settings_id": SETTINGS_ID}).one_or_none()
     if settings is None:
         return default_branding(default_name)
-    version = settings.logo_updated_at.strftime("%Y%m%d%H%M%S%f") if settings.has_logo else None
-    return Branding(
-        settings.firm_name, settings.brand_color, readable_ink(settings.brand_color), version
-    )
+    return _branding(settings.firm_name, settings.brand_color, settings.logo_updated_at)
+
+
+def _branding(firm_name: str | None, colour: str, logo_updated_at: datetime | None,
+              default_name: str = "") -> Branding:
+    """The branding of these settings (no firm name: no settings saved)."""
+    if firm_name is None:
+        return default_branding(default_name)
+    version = logo_updated_at.strftime("%Y%m%d%H%M%S%f") if logo_updated_at else None
+    return Branding(firm_name, colour, readable_ink(colour), version)
 
 
 def branding() -> Branding:
-    """This request's branding, read from the database once however many templates use it."""
+    """This request's branding, read from the database once however many templates use it
+    (with the signed-in user, when there is one: portal/web/facts.py)."""
     if "branding" not in g:
         fallback = current_app.config["FIRM_NAME"]
+        read = facts.known(BRANDING)
         try:
-            g.branding = current_branding(default_name=fallback)
+            g.branding = (_branding(*read, default_name=fallback) if read is not None
+                          else current_branding(default_name=fallback))
         except SQLAlchemyError:
             # Error pages must still render when the database is what failed.
             db.session.rollback()

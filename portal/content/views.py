@@ -24,7 +24,7 @@ from portal.content.models import ProcessStep, ValueItem
 from portal.content.services import branding
 from portal.extensions import db
 from portal.forms import PortalForm
-from portal.web import fragments
+from portal.web import facts, fragments
 from portal.web.markdown import render_markdown
 
 bp = Blueprint("content", __name__)
@@ -58,6 +58,12 @@ def inject_branding() -> dict:
 def name_the_firm_in_fragments(state: BlueprintSetupState) -> None:
     """Cached fragments show the firm's name, which an admin can change at any time."""
     fragments.vary_by(state.app, lambda: branding().firm_name)
+
+
+@bp.record_once
+def read_branding_with_the_user(state: BlueprintSetupState) -> None:
+    """Every signed-in page's header shows the branding: read it in the user's statement."""
+    facts.add_fact(state.app, facts.Fact(services.BRANDING, services.header_columns))
 
 
 @bp.get("/values")

@@ -5,18 +5,29 @@ health code): staff asking for `/` get staff home's own view, found by its endpo
 """
 
 from flask import Blueprint, abort, current_app, render_template
+from flask.blueprints import BlueprintSetupState
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import text
 
+from portal.access import signed_in_client_project_versions
 from portal.auth import limits
 from portal.extensions import db
 from portal.home import client
 from portal.projects.track_record import PROMISE_NOTICE_DAYS
+from portal.web import facts
 from portal.web.fragments import client_fragment
 from portal.web.live import live_fragment, polling
 
 bp = Blueprint("home", __name__)
+
+
+@bp.record_once
+def read_the_dashboard_version_with_the_user(state: BlueprintSetupState) -> None:
+    """The dashboard and its poll are keyed by its version: read it in the user's statement."""
+    facts.add_fact(state.app, facts.Fact(
+        client.DASHBOARD_VERSION, signed_in_client_project_versions,
+        endpoints=frozenset({"home.index", "home.live"})))
 
 
 @bp.get("/")

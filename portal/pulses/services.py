@@ -166,7 +166,12 @@ def _serializer() -> URLSafeTimedSerializer:
 
 def answer_token(request: PulseRequest) -> str:
     """The signed token in the email's links, bound to the request and its user."""
-    return _serializer().dumps({"r": request.id, "u": request.user_id})
+    return token_for(request.id, request.user_id)
+
+
+def token_for(request_id: int, user_id: int) -> str:
+    """The answer token of the request with this id, sent to this user."""
+    return _serializer().dumps({"r": request_id, "u": user_id})
 
 
 def request_from_token(token: str, now: datetime | None = None) -> PulseRequest:
@@ -315,14 +320,24 @@ def held_requests() -> list[PulseRequest]:
 # Asked on every page a client opens (the banner): built once, not per request.
 _PENDING_PULSE = select(PulseRequest).where(
     PulseRequest.user_id == bindparam("user_id"), PulseRequest.state == RequestState.SENT,
-    PulseRequest.sent_at >= bindparam("since"),
+    PulseRequest.sent_at >= bindparam("pulse_since"),
 ).order_by(PulseRequest.sent_at.desc()).limit(1)
 
 
 def pending_for(user: User, now: datetime | None = None) -> PulseRequest | None:
     """The client's newest pulse still waiting for an answer, for the in-portal banner."""
-    since = (now or utcnow()) - _days("PULSE_ANSWER_DAYS")
-    return db.session.scalars(_PENDING_PULSE, {"user_id": user.id, "since": since}).first()
+    return db.session.scalars(_PENDING_PULSE, {"user_id": user.id, **banner_params(now)}).first()
+
+
+def banner_params(now: datetime | None = None) -> dict[str, datetime]:
+    """The oldest pulse the banner shows was sent then: older ones can no longer be answered."""
+    return {"pulse_since": (now or utcnow()) - _days("PULSE_ANSWER_DAYS")}
+
+
+def banner_columns() -> list:
+    """The id of the signed-in client's pending pulse (see pending_for), as a column read with
+    the user."""
+    return [_PENDING_PULSE.with_only_columns(PulseRequest.id).scalar_subquery()]
 
 
 def scores_by_update(project: Project) -> dict[int, list[PulseAnswer]]:

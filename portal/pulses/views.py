@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
@@ -22,18 +23,29 @@ from portal.pulses.forms import (
     answer_form_for,
 )
 from portal.pulses.models import FollowUp, PulseTemplate
+from portal.web import facts
 
 bp = Blueprint("pulses", __name__)
+BANNER = "pulse banner"  # the fact every signed-in page reads with the user
 
 
 def pending_pulse_link() -> str | None:
     """For a signed-in client with an unanswered pulse: the link to answer it."""
     if not current_user.is_authenticated or current_user.is_staff:
         return None
-    pulse = services.pending_for(current_user)
-    if pulse is None:
+    read = facts.known(BANNER)
+    if read is None:
+        pulse = services.pending_for(current_user)
+        read = (pulse.id if pulse else None,)
+    if read[0] is None:
         return None
-    return url_for("pulses.answer", token=services.answer_token(pulse))
+    return url_for("pulses.answer", token=services.token_for(read[0], current_user.id))
+
+
+@bp.record_once
+def read_the_banner_with_the_user(state: BlueprintSetupState) -> None:
+    """Every signed-in page may show the banner: read it in the user's statement."""
+    facts.add_fact(state.app, facts.Fact(BANNER, services.banner_columns, services.banner_params))
 
 
 @bp.app_context_processor
