@@ -9,7 +9,7 @@ the rest of the promises metric). For each completed milestone and closed projec
 - the date given with notice: the new ETA of its last change made on a UTC date at least
   PROMISE_NOTICE_DAYS before delivery, else the first date promised;
 - each promise kept when delivered on or before it.
-tests/test_health.py checks these counts against track_record's, account by account.
+tests/health/test_health.py checks these counts against track_record's, account by account.
 """
 
 from dataclasses import dataclass

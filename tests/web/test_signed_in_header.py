@@ -16,11 +16,12 @@ from portal.auth.models import Role, User
 from portal.extensions import db
 from portal.projects.models import Project
 from tests.conftest import make_app
-from tests.factories import PASSWORD
-from tests.servers import Browser, Gunicorn
+from tests.support.factories import PASSWORD
+from tests.support.servers import Browser, Gunicorn
 
 ADMIN, CLIENT = "morgan@firm.example", "jordan@acme.example"
-CACHED_COST = {"/": 1, "project": 2}  # statements of a repeat visit (tests/test_query_counts.py)
+# Statements of a repeat visit, as tests/operations/test_query_counts.py pins them.
+CACHED_COST = {"/": 1, "project": 2}
 BANNER = re.compile(r'class="pulse-banner">.*?href="([^"]+)"', re.S)
 
 
