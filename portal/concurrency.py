@@ -12,7 +12,8 @@ write, so nothing read before it can go stale inside it). Lock a project before 
 A row deleted meanwhile raises DeletedMeanwhile, for the view to say so rather than fail.
 
 A list whose order is counted from all its rows (the next position of a value or a process step)
-has no one row to lock: lock_table() holds every write to its table until commit instead.
+has no one row to lock: every writer that counts it calls lock_table() first, which lets one
+such request at a time through until it commits.
 
 A form that edits such rows carries edit_version() of exactly the fields it shows, in a hidden
 field. The service compares it, under the lock, with the version of what is there now; a
@@ -24,8 +25,9 @@ service can forget to bump it.
 
 import hashlib
 import json
+import zlib
 
-from sqlalchemy import Connection, inspect
+from sqlalchemy import Connection, inspect, text
 from sqlalchemy.exc import InvalidRequestError
 from wtforms import HiddenField
 
@@ -64,13 +66,15 @@ def lock(*rows: db.Model) -> None:
 
 
 def lock_table(model: type[db.Model]) -> None:
-    """Hold every write to the model's table until commit; plain reads go on meanwhile."""
+    """Hold every other lock_table() of the model's table until commit: what counts its rows
+    (the next place, a name already taken) is counted by one request at a time."""
     connection = _write_lock()
     if connection.dialect.name == "postgresql":
-        # EXCLUSIVE also waits for lock()'s row locks, so a row edit and a reorder never
-        # deadlock: whoever locks first goes first.
-        table = connection.dialect.identifier_preparer.format_table(model.__table__)
-        connection.exec_driver_sql(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
+        # A transaction-scoped advisory lock named after the table, not LOCK TABLE: an
+        # EXCLUSIVE table lock queued ahead of other requests' foreign-key checks (row share
+        # locks on the same table) and deadlocked with them when two kinds of create raced.
+        key = zlib.crc32(model.__table__.name.encode())
+        connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def _write_lock() -> Connection:

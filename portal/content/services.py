@@ -272,7 +272,7 @@ def move_item(item: OrderedItem, *, up: bool, by: User) -> bool:
     stmt = select(model).where(
         model.position < item.position if up else model.position > item.position
     ).order_by(model.position.desc() if up else model.position).limit(1)
-    neighbour = db.session.scalars(stmt).first()
+    neighbour = db.session.scalars(stmt.with_for_update(key_share=True)).first()
     if neighbour is None:
         return False
     mine, theirs = item.position, neighbour.position
