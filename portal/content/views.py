@@ -148,9 +148,9 @@ def new_item(kind: str):
     form = spec.form()
     if not form.validate_on_submit() or form.preview.data:
         return _render_item_form(spec, kind, form, item=None)
-    item = services.add_item(spec.model, by=current_user, **form.data_for_service())
+    title = services.add_item(spec.model, by=current_user, **form.data_for_service()).title
     db.session.commit()
-    flash(f"“{item.title}” added.", "success")
+    flash(f"“{title}” added.", "success")
     return redirect(url_for("content.admin_index", _anchor=kind))
 
 
@@ -179,8 +179,9 @@ def edit_item(kind: str, item_id: int):
     except DeletedMeanwhile:
         db.session.rollback()
         return _render_item_form(spec, kind, form, item=None, deleted=True)
+    title = item.title  # read before the commit: another admin may delete the item right after
     db.session.commit()
-    flash(f"“{item.title}” saved.", "success")
+    flash(f"“{title}” saved.", "success")
     return redirect(url_for("content.admin_index", _anchor=kind))
 
 
