@@ -2,6 +2,8 @@
 
 import pytest
 
+from portal.auth.models import Role
+
 PHONE = {"width": 375, "height": 740}
 
 
@@ -31,4 +33,13 @@ def test_project_page_fits_a_phone(phone, sign_in, portal_data, who):
 
 def test_login_fits_a_phone(phone):
     phone.goto("/login")
+    assert scroll_width(phone) <= PHONE["width"]
+
+
+def test_the_admins_list_of_users_fits_a_phone(phone, sign_in, portal_data, make):
+    """The table scrolls inside its own box; the page itself never scrolls sideways."""
+    make.user("morgan@firm.example", role=Role.ADMIN, name="Morgan Reyes")
+    sign_in(phone, "morgan@firm.example")
+    phone.goto("/admin/users")
+    assert phone.get_by_role("cell", name="jordan@acme.example").count() == 1
     assert scroll_width(phone) <= PHONE["width"]
