@@ -12,17 +12,16 @@ from sqlalchemy.orm import selectinload
 from portal.accounts.models import Organization
 from portal.db import utcnow
 from portal.extensions import db
-from portal.health.models import Band, HealthReview, HealthSnapshot
-from portal.health.weeks import week_label, week_start
+from portal.health.models import Band, HealthReview, HealthSnapshot, coverage_percent
+from portal.health.weeks import trend_weeks, week_label, week_start
 from portal.pulses.reports import _cell as csv_cell
-
-TREND_WEEKS = 12
 
 
 @dataclass(frozen=True)
 class AccountRow:
-    """One account on the list: its latest snapshot, the change against the week before and
-    the recent trend, all from snapshots."""
+    """One account on the list: its latest snapshot (the account page shows the same one), the
+    change against the week before and the recent trend, all from snapshots. A snapshot
+    without a score had too little of the weight covered by data: "not enough data"."""
 
     organization: Organization
     score: int | None
@@ -31,6 +30,11 @@ class AccountRow:
     change: int | None
     trend: list[tuple[date, int | None]]
     reviewed: bool
+    coverage: int | None = None
+
+    @property
+    def not_enough_data(self) -> bool:
+        return self.week is not None and self.score is None
 
     @property
     def risk_key(self) -> tuple:
@@ -43,21 +47,23 @@ class AccountRow:
 def account_rows(*, owner_id: int | None = None, band: Band | None = None,
                  today: date | None = None) -> list[AccountRow]:
     """Every account sorted by risk, optionally one owner's or one band's: three queries."""
+    # The same snapshot as the account page: the latest of the trend window (account_health).
     this_week = week_start(today or utcnow())
     stmt = select(Organization).options(selectinload(Organization.account_owner)).order_by(
         Organization.name)
     if owner_id:
         stmt = stmt.where(Organization.account_owner_id == owner_id)
     organizations = db.session.scalars(stmt).all()
-    since = this_week - timedelta(days=7 * (TREND_WEEKS - 1))
-    trends: dict[int, list[tuple[date, int | None, Band | None]]] = {}
-    for org_id, week, score, snap_band in db.session.execute(
+    since = trend_weeks(this_week)[0]
+    trends: dict[int, list[tuple[date, int | None, Band | None, int | None]]] = {}
+    for org_id, week, score, snap_band, counted, total in db.session.execute(
         select(HealthSnapshot.organization_id, HealthSnapshot.week_start, HealthSnapshot.score,
-               HealthSnapshot.band)
+               HealthSnapshot.band, HealthSnapshot.weight_counted, HealthSnapshot.weight_total)
         .where(HealthSnapshot.week_start >= since, HealthSnapshot.week_start <= this_week)
         .order_by(HealthSnapshot.organization_id, HealthSnapshot.week_start)
     ):
-        trends.setdefault(org_id, []).append((week, score, snap_band))
+        trends.setdefault(org_id, []).append(
+            (week, score, snap_band, coverage_percent(counted, total)))
     reviewed = set(db.session.scalars(
         select(HealthReview.organization_id).where(HealthReview.week_start == this_week)))
     rows = []
@@ -72,8 +78,8 @@ def account_rows(*, owner_id: int | None = None, band: Band | None = None,
         row = AccountRow(
             organization=organization, score=latest[1] if latest else None,
             band=latest[2] if latest else None, week=latest[0] if latest else None,
-            change=change, trend=[(w, s) for w, s, _ in trend],
-            reviewed=organization.id in reviewed,
+            change=change, trend=[(w, s) for w, s, _, _ in trend],
+            reviewed=organization.id in reviewed, coverage=latest[3] if latest else None,
         )
         if band is None or row.band == band:
             rows.append(row)
@@ -93,14 +99,16 @@ def accounts_csv(rows: list[AccountRow]) -> str:
     """The accounts list as CSV, UTF-8, safe to open in a spreadsheet."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["account", "owner", "week", "score", "band", "change", "reviewed"])
+    writer.writerow(["account", "owner", "week", "score", "band", "change", "reviewed",
+                     "coverage"])
     for row in rows:
         owner = row.organization.account_owner
         # Names are typed by people and made safe; the rest are our own numbers and words.
         writer.writerow([
             csv_cell(row.organization.name), csv_cell(owner.name if owner else ""),
             week_label(row.week) if row.week else "", "" if row.score is None else row.score,
-            row.band.value if row.band else "", "" if row.change is None else row.change,
-            "yes" if row.reviewed else "no",
+            row.band.value if row.band else "not enough data" if row.not_enough_data else "",
+            "" if row.change is None else row.change, "yes" if row.reviewed else "no",
+            "" if row.coverage is None else f"{row.coverage}% of the weight",
         ])
     return out.getvalue()

@@ -69,7 +69,7 @@ def open_alerts() -> list[HealthAlert]:
     """Alerts nobody has acknowledged yet, newest first."""
     return list(db.session.scalars(
         select(HealthAlert).where(HealthAlert.acknowledged_at.is_(None))
-        .options(selectinload(HealthAlert.organization))
+        .options(selectinload(HealthAlert.organization), selectinload(HealthAlert.snapshot))
         .order_by(HealthAlert.week_start.desc(), HealthAlert.id.desc())))
 
 

@@ -50,6 +50,10 @@ class AcknowledgeForm(PortalForm):
     """The button that takes an alert off staff home."""
 
 
+class RescoreForm(PortalForm):
+    """The button that computes this week's snapshot again, now."""
+
+
 class SettingsForm(VersionedForm):
     """Weights, which metrics count (3 to 7) and the band thresholds; fields per metric are
     added below as active_<metric> and weight_<metric>."""
@@ -60,11 +64,15 @@ class SettingsForm(VersionedForm):
     response_target_days = IntegerField(
         "Responsiveness target (working days to a first answer)",
         validators=[InputRequired(), NumberRange(1, 10)])
+    min_coverage = IntegerField(
+        "A score needs metrics with data carrying at least this % of the weight",
+        validators=[InputRequired(), NumberRange(1, 100)])
 
     @classmethod
     def from_config(cls, config: HealthConfig) -> "SettingsForm":
         data = {"green_from": config.green_from, "amber_from": config.amber_from,
-                "response_target_days": config.response_target_days}
+                "response_target_days": config.response_target_days,
+                "min_coverage": config.min_coverage}
         for metric in Metric:
             data[f"active_{metric.value}"] = metric in config.active
             data[f"weight_{metric.value}"] = config.weights[metric]

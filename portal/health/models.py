@@ -39,6 +39,14 @@ class Band(enum.StrEnum):
     RED = "red"
 
 
+def coverage_percent(weight_counted: int, weight_total: int) -> int | None:
+    """The share (%) of the weight that metrics with data carry, rounded half up in integers
+    (17 of 20 → 85); None when no weight was recorded."""
+    if weight_total <= 0:
+        return None
+    return (200 * weight_counted + weight_total) // (2 * weight_total)
+
+
 class Mood(enum.StrEnum):
     """How the account is going, in the reviewer's judgement."""
 
@@ -61,12 +69,15 @@ class HealthSettings(db.Model):
         CheckConstraint("amber_from >= 1 AND amber_from < green_from AND green_from <= 100",
                         name="band_order"),
         CheckConstraint("response_target_days BETWEEN 1 AND 10", name="target_range"),
+        CheckConstraint("min_coverage BETWEEN 1 AND 100", name="coverage_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     green_from: Mapped[int] = mapped_column(default=75)
     amber_from: Mapped[int] = mapped_column(default=50)
     response_target_days: Mapped[int] = mapped_column(default=1)
+    # The share of the weight (%) that metrics with data must carry for a score to stand.
+    min_coverage: Mapped[int] = mapped_column(default=50, server_default="50")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"), index=True
@@ -88,8 +99,10 @@ class MetricWeight(db.Model):
 class HealthSnapshot(db.Model):
     """An account's score for one ISO week, computed from the data as of that Monday 00:00 UTC.
 
-    `metrics` keeps each metric's score, raw inputs, weight and points, so a past week is
-    explained exactly as it was scored.
+    `metrics` keeps each metric's score, raw inputs, weight and points, and the band thresholds,
+    the coverage minimum and the weights counted are kept beside them, so a past week is
+    explained exactly as it was scored whatever the settings are now. Below the minimum
+    coverage there is no score and no band: "not enough data".
     """
 
     __tablename__ = "health_snapshot"
@@ -97,6 +110,10 @@ class HealthSnapshot(db.Model):
         UniqueConstraint("organization_id", "week_start"),
         CheckConstraint("score IS NULL OR score BETWEEN 0 AND 100", name="score_range"),
         CheckConstraint("(score IS NULL) = (band IS NULL)", name="band_with_score"),
+        CheckConstraint("amber_from >= 1 AND amber_from < green_from AND green_from <= 100",
+                        name="band_order"),
+        CheckConstraint("weight_counted BETWEEN 0 AND weight_total", name="weight_counted_range"),
+        CheckConstraint("min_coverage BETWEEN 0 AND 100", name="coverage_range"),
         Index("ix_health_snapshot_week", "week_start"),
     )
 
@@ -108,9 +125,24 @@ class HealthSnapshot(db.Model):
     score: Mapped[int | None]
     band: Mapped[Band | None] = mapped_column(str_enum(Band, "band"))
     metrics: Mapped[list] = mapped_column(JSON, default=list)
+    green_from: Mapped[int] = mapped_column(default=75)
+    amber_from: Mapped[int] = mapped_column(default=50)
+    min_coverage: Mapped[int] = mapped_column(default=0)  # 0: kept before there was a minimum
+    weight_counted: Mapped[int] = mapped_column(default=0)  # of the metrics with data
+    weight_total: Mapped[int] = mapped_column(default=0)  # of every metric counted that week
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     organization: Mapped[Organization] = relationship()
+
+    @property
+    def coverage(self) -> int | None:
+        """The share of the weight (%) carried by metrics with data; None if never recorded."""
+        return coverage_percent(self.weight_counted, self.weight_total)
+
+    @property
+    def enough_data(self) -> bool:
+        """Whether a score stands: thin data shows "not enough data", never a score."""
+        return self.score is not None
 
 
 class HealthAlert(db.Model):
@@ -142,6 +174,11 @@ class HealthAlert(db.Model):
 
     organization: Mapped[Organization] = relationship()
     acknowledged_by: Mapped[User | None] = relationship()
+    # The week's snapshot as it stands now, for the coverage every list shows beside a score.
+    snapshot: Mapped[HealthSnapshot | None] = relationship(
+        primaryjoin="and_(HealthAlert.organization_id == foreign(HealthSnapshot.organization_id),"
+                    " HealthAlert.week_start == foreign(HealthSnapshot.week_start))",
+        viewonly=True, uselist=False)
 
     @property
     def reason(self) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from portal.health.models import Band, Metric
+from portal.health.models import Band, Metric, coverage_percent
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,22 @@ class HealthScore:
     @property
     def left_out(self) -> tuple[MetricResult, ...]:
         return tuple(m for m in self.metrics if not m.has_data)
+
+    @property
+    def weight_total(self) -> int:
+        """The weight of every metric that counts, with data or not."""
+        return sum(m.weight for m in self.metrics)
+
+    @property
+    def coverage(self) -> int | None:
+        """The share (%) of the weight carried by metrics with data."""
+        return coverage_percent(self.weight_counted, self.weight_total)
+
+    def stands(self, min_coverage: int) -> bool:
+        """Whether the score stands: metrics with data carry at least `min_coverage`% of the
+        weight, compared exactly in integers (thin data shows "not enough data" instead)."""
+        return self.score is not None and \
+            100 * self.weight_counted >= min_coverage * self.weight_total
 
 
 def combine(results: list[MetricResult], weights: dict[Metric, int]) -> HealthScore:
@@ -116,6 +132,7 @@ class HealthConfig:
     green_from: int = 75
     amber_from: int = 50
     response_target_days: int = 1
+    min_coverage: int = 50
 
     def band(self, score: int | None) -> Band | None:
         return band_of(score, green_from=self.green_from, amber_from=self.amber_from)

@@ -13,6 +13,7 @@ from portal.extensions import db
 from portal.health.models import HealthSettings, Metric, MetricWeight
 from portal.health.scoring import (
     DEFAULT_ACTIVE,
+    DEFAULT_CONFIG,
     DEFAULT_WEIGHTS,
     MAX_ACTIVE,
     MIN_ACTIVE,
@@ -42,18 +43,20 @@ def current_config() -> HealthConfig:
         return HealthConfig(weights=weights, active=active)
     return HealthConfig(weights=weights, active=active, green_from=settings.green_from,
                         amber_from=settings.amber_from,
-                        response_target_days=settings.response_target_days)
+                        response_target_days=settings.response_target_days,
+                        min_coverage=settings.min_coverage)
 
 
 def config_version(config: HealthConfig) -> str:
     """The version of what the settings form shows: every weight, the metrics that count and
     the thresholds."""
     return edit_version(config.weights, config.active, config.green_from, config.amber_from,
-                        config.response_target_days)
+                        config.response_target_days, config.min_coverage)
 
 
 def save_config(*, weights: dict[Metric, int], active: set[Metric], green_from: int,
                 amber_from: int, response_target_days: int, by: User,
+                min_coverage: int = DEFAULT_CONFIG.min_coverage,
                 seen: str | None = None) -> HealthConfig:
     """Store weights, the active metrics (3 to 7) and thresholds; bad values change nothing.
 
@@ -63,13 +66,15 @@ def save_config(*, weights: dict[Metric, int], active: set[Metric], green_from: 
         raise ActiveCountError(len(active))
     if not 1 <= amber_from < green_from <= 100:
         raise HealthError("Amber must start below green, and both between 1 and 100.")
+    if not 1 <= min_coverage <= 100:
+        raise HealthError("The minimum coverage must be between 1% and 100% of the weight.")
     if any(not 1 <= weights[m] <= 100 for m in Metric):
         raise HealthError("Every weight must be between 1 and 100.")
     lock_table(HealthSettings)  # one row, perhaps not there yet: two first saves would both add it
     check_version(seen, config_version(current_config()))
     settings = db.session.get(HealthSettings, 1) or HealthSettings(id=1)
     settings.green_from, settings.amber_from = green_from, amber_from
-    settings.response_target_days = response_target_days
+    settings.response_target_days, settings.min_coverage = response_target_days, min_coverage
     settings.updated_at, settings.updated_by_id = utcnow(), by.id
     db.session.add(settings)
     rows = {w.metric: w for w in db.session.scalars(select(MetricWeight))}
@@ -79,6 +84,7 @@ def save_config(*, weights: dict[Metric, int], active: set[Metric], green_from: 
         db.session.add(row)
     audit.record("health.settings_changed", actor=by, summary=", ".join(
         f"{m.value} {weights[m]}" for m in Metric if m in active)
-        + f"; green from {green_from}, amber from {amber_from}")
+        + f"; green from {green_from}, amber from {amber_from}; "
+        f"a score needs {min_coverage}% of the weight")
     db.session.flush()
     return current_config()

@@ -10,6 +10,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from portal.accounts.models import Organization
+from portal.audit import services as audit
+from portal.auth.models import User
+from portal.concurrency import lock_table
 from portal.db import utcnow
 from portal.extensions import db
 from portal.health import metrics
@@ -17,7 +20,7 @@ from portal.health.alerts import raise_alert
 from portal.health.models import Band, HealthSnapshot
 from portal.health.scoring import HealthConfig, HealthScore, MetricResult
 from portal.health.settings import current_config
-from portal.health.weeks import week_begins_at, week_start
+from portal.health.weeks import trend_weeks, week_begins_at, week_label, week_start
 
 
 def score_accounts(organization_ids: list[int], as_of: datetime,
@@ -30,32 +33,59 @@ def _all_organization_ids() -> list[int]:
     return list(db.session.scalars(select(Organization.id).order_by(Organization.id)))
 
 
-def snapshot_week(week: date, *, alert: bool = True,
-                  config: HealthConfig | None = None) -> list[HealthSnapshot]:
-    """Compute every account's score as of the week's Monday 00:00 UTC and keep it, replacing
-    that week's earlier snapshot; with `alert`, raise alerts against the week before."""
+def snapshot_week(week: date, *, alert: bool = True, config: HealthConfig | None = None,
+                  organization_ids: list[int] | None = None) -> list[HealthSnapshot]:
+    """Compute every account's (or the given accounts') score as of the week's Monday 00:00 UTC
+    and keep it with the bands and coverage minimum it was scored with, replacing that week's
+    earlier snapshot; with `alert`, raise alerts against the week before."""
     config = config or current_config()
     week = week_start(week)
-    ids = _all_organization_ids()
+    lock_table(HealthSnapshot)  # the job and two clicks at once: one writes, the next replaces
+    ids = organization_ids if organization_ids is not None else _all_organization_ids()
     scores = score_accounts(ids, week_begins_at(week), config)
-    existing = {s.organization_id: s for s in db.session.scalars(
-        select(HealthSnapshot).where(HealthSnapshot.week_start == week))}
-    previous = {s.organization_id: s for s in db.session.scalars(
-        select(HealthSnapshot).where(HealthSnapshot.week_start == week - timedelta(days=7)))}
+    existing = _snapshots_of(ids, week)
+    previous = _snapshots_of(ids, week - timedelta(days=7))
     snapshots = []
     for org_id in ids:
-        result = scores[org_id]
         snapshot = existing.get(org_id) or HealthSnapshot(organization_id=org_id,
                                                           week_start=week)
-        snapshot.score, snapshot.band = result.score, config.band(result.score)
-        snapshot.metrics = [m.as_dict() for m in result.metrics]
-        snapshot.computed_at = utcnow()
+        _keep(snapshot, scores[org_id], config)
         db.session.add(snapshot)
         snapshots.append(snapshot)
     db.session.flush()
     if alert:
         for snapshot in snapshots:
             raise_alert(snapshot, previous.get(snapshot.organization_id))
+    return snapshots
+
+
+def _snapshots_of(organization_ids: list[int], week: date) -> dict[int, HealthSnapshot]:
+    return {s.organization_id: s for s in db.session.scalars(
+        select(HealthSnapshot).where(HealthSnapshot.week_start == week,
+                                     HealthSnapshot.organization_id.in_(organization_ids)))}
+
+
+def _keep(snapshot: HealthSnapshot, result: HealthScore, config: HealthConfig) -> None:
+    """Write a score into a snapshot with what it was scored with; thin data keeps no score."""
+    score = result.score if result.stands(config.min_coverage) else None
+    snapshot.score, snapshot.band = score, config.band(score)
+    snapshot.green_from, snapshot.amber_from = config.green_from, config.amber_from
+    snapshot.min_coverage = config.min_coverage
+    snapshot.weight_counted, snapshot.weight_total = result.weight_counted, result.weight_total
+    snapshot.metrics = [m.as_dict() for m in result.metrics]
+    snapshot.computed_at = utcnow()
+
+
+def rescore_this_week(*, by: User, organization: Organization | None = None,
+                      today: date | None = None) -> list[HealthSnapshot]:
+    """Staff's button: this week's snapshot of one account (or every account) computed again
+    now with the current settings, audited; alerts as the weekly job would raise them."""
+    week = week_start(today or utcnow())
+    ids = [organization.id] if organization is not None else None
+    snapshots = snapshot_week(week, organization_ids=ids)
+    what = organization.name if organization is not None else f"{len(snapshots)} accounts"
+    audit.record("health.rescored", actor=by, target=organization, organization=organization,
+                 summary=f"{week_label(week)} rescored for {what}")
     return snapshots
 
 
@@ -74,47 +104,101 @@ def backfill(weeks: int, *, today: date | None = None,
 
 
 @dataclass(frozen=True)
-class AccountHealth:
-    """What the account page explains: this week's score (saved or computed now), the trend."""
+class MetricTrend:
+    """One metric on the account page: its weekly scores and what changed since last week."""
 
-    week: date
-    score: int | None
-    band: Band | None
-    metrics: list[MetricResult]
-    saved: bool
+    result: MetricResult
+    previous: MetricResult | None
+    trend: list[tuple[date, int | None]]
+
+    @property
+    def change(self) -> int | None:
+        if self.previous is None or self.previous.score is None or self.result.score is None:
+            return None
+        return self.result.score - self.previous.score
+
+    @property
+    def weight_changed(self) -> bool:
+        return self.previous is not None and self.previous.weight != self.result.weight
+
+
+@dataclass(frozen=True)
+class AccountHealth:
+    """What the account page explains: the account's latest snapshot (the one the list shows,
+    exactly as it was scored), the snapshots before it, and the settings now."""
+
+    this_week: date
+    snapshot: HealthSnapshot | None
     history: list[HealthSnapshot]
     config: HealthConfig
 
     @property
-    def counted(self) -> list[MetricResult]:
-        return [m for m in self.metrics if m.score is not None]
+    def week(self) -> date | None:
+        return self.snapshot.week_start if self.snapshot else None
+
+    @property
+    def score(self) -> int | None:
+        return self.snapshot.score if self.snapshot else None
+
+    @property
+    def band(self) -> Band | None:
+        return self.snapshot.band if self.snapshot else None
+
+    @property
+    def metrics(self) -> list[MetricResult]:
+        return [MetricResult.from_dict(d) for d in self.snapshot.metrics] if self.snapshot else []
 
     @property
     def weight_counted(self) -> int:
-        return sum(m.weight for m in self.counted)
+        return self.snapshot.weight_counted if self.snapshot else 0
+
+    @property
+    def week_before(self) -> date | None:
+        return self.week - timedelta(days=7) if self.week else None
+
+    @property
+    def is_this_week(self) -> bool:
+        return self.week == self.this_week
+
+    @property
+    def settings_changed(self) -> bool:
+        """Whether the bands or the coverage minimum are not those the snapshot was scored with
+        (weights show in each metric's row)."""
+        s = self.snapshot
+        return s is not None and (s.green_from, s.amber_from, s.min_coverage) != (
+            self.config.green_from, self.config.amber_from, self.config.min_coverage)
 
     @property
     def change(self) -> int | None:
-        previous = [s for s in self.history if s.week_start == self.week - timedelta(days=7)]
-        if not previous or previous[0].score is None or self.score is None:
+        previous = next((s for s in self.history if s.week_start == self.week_before), None)
+        if previous is None or previous.score is None or self.score is None:
             return None
-        return self.score - previous[0].score
+        return self.score - previous.score
+
+    def metric_trends(self) -> list[MetricTrend]:
+        """Each metric of the snapshot with its score week by week over the trend window
+        (None where a week has no snapshot or the metric no data) and last week's result."""
+        by_week = {s.week_start: {d["metric"]: d for d in s.metrics} for s in self.history}
+        previous = by_week.get(self.week_before, {})
+        window = trend_weeks(self.this_week)
+        trends = []
+        for result in self.metrics:
+            key = result.metric.value
+            scores = [(w, by_week.get(w, {}).get(key, {}).get("score")) for w in window]
+            before = MetricResult.from_dict(previous[key]) if key in previous else None
+            trends.append(MetricTrend(result, before, scores))
+        return trends
 
 
 def account_health(organization: Organization, *, today: date | None = None) -> AccountHealth:
-    """This week's snapshot explained, or (before the weekly job has run) the same computation
-    done now and not saved; with the snapshots of the last year for the chart."""
-    week = week_start(today or utcnow())
-    config = current_config()
+    """The account's latest snapshot of the trend window (the figure the list shows, never a
+    different one computed on the fly) and the last year's snapshots for the chart."""
+    this_week = week_start(today or utcnow())
     history = list(db.session.scalars(
         select(HealthSnapshot).where(HealthSnapshot.organization_id == organization.id,
-                                     HealthSnapshot.week_start > week - timedelta(days=365),
-                                     HealthSnapshot.week_start <= week)
+                                     HealthSnapshot.week_start > this_week - timedelta(days=365),
+                                     HealthSnapshot.week_start <= this_week)
         .order_by(HealthSnapshot.week_start)))
-    saved = next((s for s in history if s.week_start == week), None)
-    if saved is not None:
-        results = [MetricResult.from_dict(d) for d in saved.metrics]
-        return AccountHealth(week, saved.score, saved.band, results, True, history, config)
-    computed = score_accounts([organization.id], week_begins_at(week), config)[organization.id]
-    return AccountHealth(week, computed.score, config.band(computed.score),
-                         list(computed.metrics), False, history, config)
+    since = trend_weeks(this_week)[0]
+    current = history[-1] if history and history[-1].week_start >= since else None
+    return AccountHealth(this_week, current, history, current_config())

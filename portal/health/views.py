@@ -12,12 +12,18 @@ from portal.extensions import db
 from portal.health import charts
 from portal.health.accounts_list import AccountRow, account_rows, accounts_csv
 from portal.health.alerts import acknowledge_alert, open_alerts
-from portal.health.forms import AcknowledgeForm, FilterForm, ReviewForm, SettingsForm
+from portal.health.forms import (
+    AcknowledgeForm,
+    FilterForm,
+    RescoreForm,
+    ReviewForm,
+    SettingsForm,
+)
 from portal.health.models import HealthAlert
 from portal.health.reviews import record_review, reviews_of
 from portal.health.settings import HealthError, config_version, current_config, save_config
-from portal.health.snapshots import account_health
-from portal.health.weeks import week_label, week_start
+from portal.health.snapshots import account_health, rescore_this_week
+from portal.health.weeks import TREND_WEEKS, week_label, week_start
 
 bp = Blueprint("health", __name__)
 
@@ -60,15 +66,18 @@ def export():
 def _show(organization, review_form: ReviewForm | None = None, status: int = 200):
     health = account_health(organization)
     reviews = reviews_of(organization)
-    reviewed = any(r.week_start == health.week for r in reviews)
+    reviewed = any(r.week_start == health.this_week for r in reviews)
     alerts = [a for a in open_alerts() if a.organization_id == organization.id]
     points = [(week_label(s.week_start), s.score) for s in health.history]
-    chart = charts.trend_chart(points, green_from=health.config.green_from,
-                               amber_from=health.config.amber_from)
+    bands = health.snapshot or health.config  # the chart's lines: the bands the score shows
+    chart = charts.trend_chart(points, green_from=bands.green_from, amber_from=bands.amber_from)
+    trends = health.metric_trends()
     return render_template(
         "health/show.html", organization=organization, health=health, reviews=reviews,
         reviewed=reviewed, alerts=alerts, chart=chart, week_label=week_label,
         review_form=review_form or ReviewForm(), acknowledge_form=AcknowledgeForm(),
+        rescore_form=RescoreForm(), trends=trends, trends_weeks=TREND_WEEKS,
+        sparklines={t.result.metric: charts.sparkline(t.trend) for t in trends},
     ), status
 
 
@@ -98,6 +107,33 @@ def review(organization_id: int):
     return redirect(url_for("health.show", organization_id=organization.id))
 
 
+@bp.post("/staff/health/<int:organization_id>/rescore")
+@staff_required
+def rescore(organization_id: int):
+    """Compute this week's snapshot of the account again, now, with the current settings."""
+    organization = get_organization_or_404(organization_id)
+    if not RescoreForm().validate_on_submit():
+        abort(400)
+    snapshot = rescore_this_week(by=current_user, organization=organization)[0]
+    db.session.commit()
+    flash(f"{week_label(snapshot.week_start)} rescored now for {organization.name}.", "success")
+    return redirect(url_for("health.show", organization_id=organization.id))
+
+
+@bp.post("/admin/health/rescore")
+@admin_required
+def rescore_all():
+    """Compute this week's snapshot of every account again with the current settings."""
+    if not RescoreForm().validate_on_submit():
+        abort(400)
+    snapshots = rescore_this_week(by=current_user)
+    db.session.commit()
+    week = week_label(week_start(utcnow()))
+    flash(f"{week} rescored now for {len(snapshots)} accounts with the current settings.",
+          "success")
+    return redirect(url_for("health.settings"))
+
+
 @bp.post("/staff/health/alerts/<int:alert_id>/acknowledge")
 @staff_required
 def acknowledge(alert_id: int):
@@ -125,23 +161,29 @@ def settings():
     form.opened_on(config_version(config))
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
-        return render_template("health/settings.html", form=form), status
+        return _settings_page(form), status
     try:
         save_config(
             weights=form.weights(), active=form.active(), green_from=form.green_from.data,
             amber_from=form.amber_from.data,
-            response_target_days=form.response_target_days.data, by=current_user,
+            response_target_days=form.response_target_days.data,
+            min_coverage=form.min_coverage.data, by=current_user,
             seen=form.seen_version(),
         )
     except ChangedMeanwhile as changed:
         db.session.rollback()
         form.show_current(changed)
-        return render_template("health/settings.html", form=form, changed=changed,
-                               current=current_config()), 409
+        return _settings_page(form, changed=changed, current=current_config()), 409
     except HealthError as error:
         db.session.rollback()
         form.form_errors.append(str(error))
-        return render_template("health/settings.html", form=form), 422
+        return _settings_page(form), 422
     db.session.commit()
-    flash("Health settings saved. Scores use them from the next snapshot.", "success")
+    flash("Health settings saved. This week's snapshots keep the settings they were scored "
+          "with until you rescore them (below); next week's use the new ones.", "success")
     return redirect(url_for("health.settings"))
+
+
+def _settings_page(form: SettingsForm, **context) -> str:
+    return render_template("health/settings.html", form=form, rescore_form=RescoreForm(),
+                           week=week_label(week_start(utcnow())), **context)

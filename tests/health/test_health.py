@@ -523,13 +523,16 @@ def test_the_page_says_not_enough_data_and_scores_the_rest(app, make, acme, sign
     project = make.project("Acme Corp")
     make.update(project, author=acme["owner"], published_at=utcnow() - timedelta(days=1))
     org = project.organization_id
-    page = signed_in("priya@firm.example").get(f"/staff/health/{org}").get_data(as_text=True)
+    browser = signed_in("priya@firm.example")
+    browser.post(f"/staff/health/{org}/rescore",
+                 data={"csrf_token": csrf_token(browser, f"/staff/health/{org}")})
+    page = browser.get(f"/staff/health/{org}").get_data(as_text=True)
     assert page.count("not enough data") >= 3
     assert "(left out)" in page
 
 
 def _settings_data(active: set[Metric]) -> dict:
-    data = {"green_from": 75, "amber_from": 50, "response_target_days": 1}
+    data = {"green_from": 75, "amber_from": 50, "response_target_days": 1, "min_coverage": 50}
     for metric in Metric:
         data[f"weight_{metric.value}"] = 10
         if metric in active:
@@ -768,7 +771,8 @@ def test_the_csv_export_is_safe_in_a_spreadsheet(app, make, acme, signed_in):
     response = signed_in("priya@firm.example").get("/staff/health.csv?band=red")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
-    assert rows[0] == ["account", "owner", "week", "score", "band", "change", "reviewed"]
+    assert rows[0] == ["account", "owner", "week", "score", "band", "change", "reviewed",
+                       "coverage"]
     assert rows[1][0] == "'=HYPERLINK(\"http://evil.example\")" and rows[1][3] == "30"
     assert len(rows) == 2
 
@@ -796,7 +800,7 @@ def test_a_client_gets_404_on_every_health_url_and_never_sees_a_score(app, make,
     token = csrf_token(browser, "/")
     values = {"organization_id": org, "alert_id": alert_id}
     health_rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("health.")]
-    assert len(health_rules) == 6
+    assert len(health_rules) == 8
     for rule in health_rules:
         url = app.url_map.bind("localhost").build(
             rule.endpoint, {name: values[name] for name in rule.arguments})
