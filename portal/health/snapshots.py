@@ -83,7 +83,9 @@ def rescore_this_week(*, by: User, organization: Organization | None = None,
     week = week_start(today or utcnow())
     ids = [organization.id] if organization is not None else None
     snapshots = snapshot_week(week, organization_ids=ids)
-    what = organization.name if organization is not None else f"{len(snapshots)} accounts"
+    count = len(snapshots)
+    what = organization.name if organization is not None else \
+        f"{count} account{'' if count == 1 else 's'}"
     audit.record("health.rescored", actor=by, target=organization, organization=organization,
                  summary=f"{week_label(week)} rescored for {what}")
     return snapshots

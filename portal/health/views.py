@@ -129,8 +129,9 @@ def rescore_all():
     snapshots = rescore_this_week(by=current_user)
     db.session.commit()
     week = week_label(week_start(utcnow()))
-    flash(f"{week} rescored now for {len(snapshots)} accounts with the current settings.",
-          "success")
+    count = len(snapshots)
+    flash(f"{week} rescored now for {count} account{'' if count == 1 else 's'} with the "
+          "current settings.", "success")
     return redirect(url_for("health.settings"))
 
 
