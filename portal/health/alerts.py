@@ -59,6 +59,7 @@ def queue_health_alert(alert: HealthAlert):
         subject=f"Account health: {organization.name} {alert.reason.lower()}",
         organization_name=organization.name, reason=alert.reason, score=alert.score,
         previous_score=alert.previous_score, week=week_label(alert.week_start),
+        coverage=alert.snapshot.coverage if alert.snapshot else None,
         health_url=absolute_url("health.show", organization_id=organization.id),
     )
     db.session.flush()

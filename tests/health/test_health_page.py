@@ -17,6 +17,7 @@ from portal.extensions import db
 from portal.health import snapshots, weeks
 from portal.health.models import HealthAlert, HealthSnapshot, Metric, MetricWeight
 from portal.health.scoring import HealthScore, MetricResult
+from portal.notifications.models import MessageKind, OutboxMessage
 from tests.conftest import csrf_token
 from tests.health import test_health
 from tests.health.test_health import THIS_WEEK, _answer_closeout, _org_id
@@ -272,6 +273,10 @@ def test_thin_data_shows_not_enough_data_with_its_coverage_and_raises_no_alert(
         f"! Amber 71 · {coverage}% of the weight"
     home = staff.get("/").get_data(as_text=True).split("Health alerts")[1].split("<h2>")[0]
     assert "Fell 24 points (95 → 71)" in home and f"· {coverage}% of the weight" in home
+    with app.app_context():  # and so does the owner's email
+        email = db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.kind == MessageKind.HEALTH_ALERT)).one()
+        assert f"it is now 71 · {coverage}% of the weight (last week 95)" in email.text_body
 
 
 def test_the_settings_refuse_a_coverage_outside_1_to_100(app, acme, signed_in):
