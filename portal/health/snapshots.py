@@ -43,8 +43,8 @@ def snapshot_week(week: date, *, alert: bool = True, config: HealthConfig | None
     lock_table(HealthSnapshot)  # the job and two clicks at once: one writes, the next replaces
     ids = organization_ids if organization_ids is not None else _all_organization_ids()
     scores = score_accounts(ids, week_begins_at(week), config)
-    existing = _snapshots_of(ids, week)
-    previous = _snapshots_of(ids, week - timedelta(days=7))
+    existing = _snapshots_of(week, organization_ids)
+    previous = _snapshots_of(week - timedelta(days=7), organization_ids)
     snapshots = []
     for org_id in ids:
         snapshot = existing.get(org_id) or HealthSnapshot(organization_id=org_id,
@@ -59,10 +59,12 @@ def snapshot_week(week: date, *, alert: bool = True, config: HealthConfig | None
     return snapshots
 
 
-def _snapshots_of(organization_ids: list[int], week: date) -> dict[int, HealthSnapshot]:
-    return {s.organization_id: s for s in db.session.scalars(
-        select(HealthSnapshot).where(HealthSnapshot.week_start == week,
-                                     HealthSnapshot.organization_id.in_(organization_ids)))}
+def _snapshots_of(week: date, organization_ids: list[int] | None) -> dict[int, HealthSnapshot]:
+    """A week's snapshots by account: the given accounts' (None: every account's)."""
+    stmt = select(HealthSnapshot).where(HealthSnapshot.week_start == week)
+    if organization_ids is not None:
+        stmt = stmt.where(HealthSnapshot.organization_id.in_(organization_ids))
+    return {s.organization_id: s for s in db.session.scalars(stmt)}
 
 
 def _keep(snapshot: HealthSnapshot, result: HealthScore, config: HealthConfig) -> None:
