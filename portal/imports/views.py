@@ -11,6 +11,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from portal.access import admin_required
 from portal.extensions import db
@@ -30,6 +31,15 @@ def allow_import_sized_bodies(endpoint: str | None, values: dict | None) -> None
     before_request (the CSRF check reads the body there), so the bigger limit applies."""
     if endpoint in UPLOAD_ENDPOINTS:
         request.max_content_length = MAX_BYTES + 64 * 1024  # the file and the form around it
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def file_too_large(error: RequestEntityTooLarge):
+    """A file far over the limit is refused by its size alone, on the upload form."""
+    form = UploadForm(formdata=None)
+    form.file.errors = [f"That file is over the {MAX_BYTES // 1024 // 1024} MB an import takes: "
+                        "split it into several files. Nothing was saved."]
+    return render_template("imports/index.html", form=form, kinds=_kinds_in_order()), 413
 
 
 def _kinds_in_order() -> list:
