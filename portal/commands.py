@@ -161,8 +161,9 @@ def import_command(file, dry_run: bool, by_email: str | None) -> None:
     if not plan.ok:
         raise click.ClickException("Nothing was imported: fix the problems above and run "
                                    "the import again.")
-    if dry_run:
-        click.echo(f"Dry run, nothing written: {plan.summary()}.")
+    if dry_run or not plan.has_work:
+        click.echo(f"{'Dry run' if dry_run else 'Nothing to change'}, nothing written: "
+                   f"{plan.summary()}.")
         return
     try:
         imports.confirm_import(data, filename=plan.filename, digest=plan.digest(), by=by)

@@ -61,3 +61,15 @@ def confirm() -> Callable:
         return browser.post("/admin/import/confirm", data=confirm_fields(preview_page))
 
     return press
+
+
+@pytest.fixture
+def run_import(app, tmp_path) -> Callable:
+    """`flask --app portal import FILE [args]` on a file with this content."""
+
+    def run(content: str | bytes, *args: str, name: str = "file.csv"):
+        path = tmp_path / name
+        path.write_bytes(content.encode() if isinstance(content, str) else content)
+        return app.test_cli_runner().invoke(args=["import", str(path), *args])
+
+    return run
