@@ -82,7 +82,16 @@ DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y")
 
 def day(cell: str) -> date:
     """A date as YYYY-MM-DD, or day first as DD/MM/YYYY or DD.MM.YYYY, from 2000 to 2099."""
-    for pattern in DATE_FORMATS:
+    if len(cell) == 10 and cell[4] == "-":  # ISO, the common case: no strptime needed
+        try:
+            value = date.fromisoformat(cell)
+        except ValueError:
+            raise CellError(f"{quoted(cell)} is not a date (write YYYY-MM-DD or DD/MM/YYYY)")\
+                from None
+        if not EARLIEST_DATE <= value <= LATEST_DATE:
+            raise CellError(f"{quoted(cell)} is outside {EARLIEST_DATE.year}–{LATEST_DATE.year}")
+        return value
+    for pattern in DATE_FORMATS[1:]:
         try:
             value = datetime.strptime(cell, pattern).date()  # noqa: DTZ007 (a date, no time)
         except ValueError:

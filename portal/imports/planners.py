@@ -8,6 +8,8 @@ can import without duplicates. Everything is read in a few queries, whatever the
 
 from __future__ import annotations
 
+import functools
+import time
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -24,6 +26,17 @@ from portal.projects.models import Confidence, Milestone, Project, ProjectStatus
 
 Parsed = dict[str, Any]  # a row's cells, read, by column name; blank cells absent
 Wanted = dict[str, tuple[str, Any]]  # attribute -> (column name, value)
+
+
+@functools.lru_cache(maxsize=256)
+def _today_in(zone_name: str, minute: int) -> date:
+    """Today in the timezone; `minute` (since the epoch) keys the cache, so it turns."""
+    return local_today(zone_name)
+
+
+def _today(zone_name: str) -> date:
+    """Today in the timezone, worked out once a minute per zone rather than once per row."""
+    return _today_in(zone_name, int(time.time() // 60))
 
 
 def shown(value: Any) -> str:
@@ -236,7 +249,7 @@ def _check_project(plan: RowPlan, target: Project | None, account: Organization 
     status = plan.values.get("status", target.status if target else None)
     eta = plan.values.get("eta")
     if eta is not None and status != ProjectStatus.DONE and account is not None and (
-            eta < local_today(account.timezone)):
+            eta < _today(account.timezone)):
         plan.refuse("eta", f"{eta.isoformat()} is in the past for an open project")
 
 
@@ -316,7 +329,7 @@ def _check_milestone(plan: RowPlan, project: Project | None) -> None:
     if project.is_closed and plan.values:
         plan.refuse("project_id", f"{project.name} is closed: its steps do not change")
     done = plan.values.get("completed_on")
-    if done is not None and done > local_today(project.organization.timezone):
+    if done is not None and done > _today(project.organization.timezone):
         plan.refuse("completed_on", f"{done.isoformat()} is in the future")
 
 

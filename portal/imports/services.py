@@ -16,7 +16,7 @@ from portal.audit import services as audit
 from portal.auth.models import User
 from portal.concurrency import lock_table
 from portal.extensions import db
-from portal.imports.layouts import CellError, Kind, kind_of
+from portal.imports.layouts import CellError, Column, Kind, kind_of
 from portal.imports.planners import PLANNERS
 from portal.imports.plans import CREATE, ERROR, UNCHANGED, UPDATE, Plan, RowPlan
 from portal.imports.reading import MAX_BYTES, MAX_ROWS, FileError, read_table
@@ -53,8 +53,8 @@ def plan_import(data: bytes, *, filename: str, max_bytes: int = MAX_BYTES,
         return plan
     _check_header(plan, plan.kind, found.header)
     if not plan.file_problems:
-        rows = [_read_row(plan.kind, found.header, number, cells)
-                for number, cells in found.rows]
+        columns = [plan.kind.column(name) for name in found.header]
+        rows = [_read_row(plan.kind, columns, number, cells) for number, cells in found.rows]
         # A row's cells are fixed first: the kind's rules look only at rows that read well.
         PLANNERS[plan.kind.name]([(row, values) for row, values in rows if not row.problems])
         plan.rows = [row for row, _ in rows]
@@ -74,14 +74,15 @@ def _check_header(plan: Plan, kind: Kind, header: list[str]) -> None:
     plan.ignored_columns = [name for name in header if name and kind.column(name) is None]
 
 
-def _read_row(kind: Kind, header: list[str], number: int,
+def _read_row(kind: Kind, columns: list[Column | None], number: int,
               cells: list[str]) -> tuple[RowPlan, dict]:
-    """One row's cells read by their columns: values, and each cell's problem on the row."""
+    """One row's cells read by their columns (None: not in the layout): values, and each
+    cell's problem on the row."""
     values, plan = {}, RowPlan(row=number, external_id="")
-    for index, name in enumerate(header):
-        spec = kind.column(name)
+    for index, spec in enumerate(columns):
         if spec is None:
             continue
+        name = spec.name
         cell = cells[index].strip() if index < len(cells) else ""
         if not cell:
             if spec.required:

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from flask.testing import FlaskClient
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
 from portal.auth.models import Role
 from tests.conftest import csrf_token
@@ -39,9 +41,12 @@ def upload() -> Callable:
 
     def send(browser: FlaskClient, data: bytes, filename: str = "file.csv"):
         token = csrf_token(browser, "/admin/import")
-        return browser.post("/admin/import", data={
-            "csrf_token": token, "file": (io.BytesIO(data), filename)},
-            content_type="multipart/form-data")
+        # Encoded in memory: the test client's own encoder spools a big body to a temporary
+        # file it never closes (a ResourceWarning, an error here).
+        boundary, body = encode_multipart(
+            {"csrf_token": token, "file": FileStorage(io.BytesIO(data), filename)})
+        return browser.post("/admin/import", data=body,
+                            content_type=f"multipart/form-data; boundary={boundary}")
 
     return send
 
