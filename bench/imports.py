@@ -5,7 +5,8 @@ staff. In one, the portal imports a 10,000-row file: read and check every cell, 
 against the database, write the plan, audit it, commit (services.plan_import, apply_import).
 In the other, the rows the import wrote are inserted bare, one executemany and a commit, with
 no reading or checking at all. The ratio of the two rates is what the import's own work costs;
-the target is at least 0.25. Rounds alternate the two and the medians are compared.
+the target is at least 0.25, judged on CPU time (as the page benchmarks are: the machine is
+shared). Rounds alternate the two and the medians are compared.
 
     python -m bench.imports [ROWS] [ROUNDS]
 """
@@ -59,19 +60,19 @@ def _database(folder: str, name: str):
     return app
 
 
-def _import(app, data: bytes) -> float:
+def _import(app, data: bytes) -> tuple[float, float]:
     from portal.extensions import db
     from portal.imports import services
 
     with app.app_context():
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         plan = services.plan_import(data, filename="bench.csv")
         services.apply_import(plan, by=None)
         db.session.commit()
-        return time.perf_counter() - started
+        return time.perf_counter() - started, time.process_time() - cpu
 
 
-def _bare(app, data: bytes) -> float:
+def _bare(app, data: bytes) -> tuple[float, float]:
     from sqlalchemy import insert
 
     from portal.extensions import db
@@ -82,14 +83,16 @@ def _bare(app, data: bytes) -> float:
         rows = [row.values for row in plan.rows]
         model = services.MODELS[plan.kind.name]
         db.session.rollback()
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         db.session.execute(insert(model), rows)
         db.session.commit()
-        return time.perf_counter() - started
+        return time.perf_counter() - started, time.process_time() - cpu
 
 
-def bench(rows: int = 10_000, rounds: int = 3) -> dict:
-    """Medians of the import and the bare insert of the same rows, per kind of file."""
+def bench(rows: int = 10_000, rounds: int = 5) -> dict:
+    """Medians of the import and the bare insert of the same rows, per kind of file: wall
+    time, and this process's CPU time (SQLite runs in it), which other work on a shared
+    machine disturbs far less."""
     results = {"rows": rows, "rounds": rounds, "kinds": {}}
     for kind, make in FILES.items():
         data, portal, bare = make(rows), [], []
@@ -97,22 +100,27 @@ def bench(rows: int = 10_000, rounds: int = 3) -> dict:
             with tempfile.TemporaryDirectory() as folder:
                 portal.append(_import(_database(folder, f"i{number}"), data))
                 bare.append(_bare(_database(folder, f"b{number}"), data))
-        results["kinds"][kind] = {"import": statistics.median(portal),
-                                  "bare": statistics.median(bare), "bytes": len(data)}
+        results["kinds"][kind] = {
+            "import": statistics.median(w for w, _ in portal),
+            "bare": statistics.median(w for w, _ in bare),
+            "import_cpu": statistics.median(c for _, c in portal),
+            "bare_cpu": statistics.median(c for _, c in bare), "bytes": len(data)}
     return results
 
 
 def section(result: dict) -> list[str]:
     """The benchmark's table for docs/benchmarks.md."""
     lines = [f"### SQLite: {result['rows']:,}-row files, medians of {result['rounds']} rounds", "",
-             "| file | import | rows/s | bare insert | rows/s | ratio | target |",
-             "|---|---:|---:|---:|---:|---:|---|"]
-    for kind, figures in result["kinds"].items():
-        rate, bare = result["rows"] / figures["import"], result["rows"] / figures["bare"]
+             "| file | import: wall, CPU | rows per CPU-s | bare insert: wall, CPU | "
+             "rows per CPU-s | ratio (CPU) | ratio (wall) | target |",
+             "|---|---:|---:|---:|---:|---:|---:|---|"]
+    for kind, f in result["kinds"].items():
+        rate, bare = result["rows"] / f["import_cpu"], result["rows"] / f["bare_cpu"]
         verdict = "met" if rate / bare >= TARGET else "**missed**"
-        lines.append(f"| {kind} ({figures['bytes'] / 1024 / 1024:.1f} MB) | "
-                     f"{figures['import']:.2f} s | {rate:,.0f} | {figures['bare']:.2f} s | "
-                     f"{bare:,.0f} | {rate / bare:.2f} | ≥{TARGET}: {verdict} |")
+        lines.append(f"| {kind} ({f['bytes'] / 1024 / 1024:.1f} MB) | {f['import']:.2f} s, "
+                     f"{f['import_cpu']:.2f} s | {rate:,.0f} | {f['bare']:.2f} s, "
+                     f"{f['bare_cpu']:.2f} s | {bare:,.0f} | {rate / bare:.2f} | "
+                     f"{f['bare'] / f['import']:.2f} | ≥{TARGET} (CPU): {verdict} |")
     return [*lines, ""]
 
 

@@ -40,26 +40,28 @@ def _today(zone_name: str) -> date:
 
 
 def shown(value: Any) -> str:
-    """A value as the preview shows it."""
+    """A value as the preview shows it (the layouts' choices are StrEnums: their value)."""
     if value is None:
         return ""
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(getattr(value, "value", value))
+    return value.isoformat() if isinstance(value, date) else str(value)
 
 
 def settle(plan: RowPlan, target: Any, wanted: Wanted,
            display: Callable[[str, Any], str] = lambda attr, value: shown(value)) -> None:
-    """Fill the row's changes and values: every wanted field of a new row, the differing ones
-    of an existing row (`display` names a referenced row, such as an email for a user id)."""
-    plan.target = target
+    """Fill the row's values: every wanted field of a new row, the differing ones of an
+    existing row with their old and new values (`display` names a referenced row, such as an
+    email for a user id)."""
+    plan.target, plan.display = target, display
+    if target is None:
+        plan.values.update((attr, value) for attr, (_, value) in wanted.items())
+        plan.new_columns = [(column, attr) for attr, (column, _) in wanted.items() if column]
+        return
     for attr, (column, value) in wanted.items():
-        old = getattr(target, attr) if target is not None else None
-        if target is None or old != value:
+        old = getattr(target, attr)
+        if old != value:
             plan.values[attr] = value
             if column:
-                plan.changes.append(Change(column, display(attr, old) if target else "",
-                                           display(attr, value)))
+                plan.changed.append(Change(column, display(attr, old), display(attr, value)))
 
 
 def staff_by_email() -> dict[str, User]:

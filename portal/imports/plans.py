@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,11 +42,24 @@ class RowPlan:
     row: int
     external_id: str
     label: str = ""
-    changes: list[Change] = field(default_factory=list)
+    changed: list[Change] = field(default_factory=list)  # of an existing row
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     values: dict[str, Any] = field(default_factory=dict)  # attribute -> value to write
     target: Any = None  # the existing row it changes, if any
+    # A new row's shown columns (column, attribute), spelt out only when shown: a 10,000-row
+    # import applied from the shell never needs them.
+    new_columns: list[tuple[str, str]] = field(default_factory=list)
+    display: Callable[[str, Any], str] | None = None
+
+    @property
+    def changes(self) -> list[Change]:
+        """What the row would set: every shown field of a new row, the differing ones of an
+        existing row, each with its value now and after."""
+        if self.target is not None or self.display is None:
+            return self.changed
+        return [Change(column, "", self.display(attr, self.values[attr]))
+                for column, attr in self.new_columns]
 
     @property
     def action(self) -> str:
@@ -53,7 +67,7 @@ class RowPlan:
             return ERROR
         if self.target is None:
             return CREATE
-        return UPDATE if self.changes else UNCHANGED
+        return UPDATE if self.changed else UNCHANGED
 
     def refuse(self, column: str, message: str) -> None:
         """Note a problem on this row's column."""
@@ -95,12 +109,12 @@ class Plan:
         """A fingerprint of the file and of everything the plan would do: a confirm applies
         only a plan with the digest the admin saw."""
         shown = [
-            (row.row, row.action, row.external_id,
-             [(c.column, c.old, c.new) for c in row.changes], [str(p) for p in row.problems])
+            (row.row, row.action, row.external_id, row.values if row.target is None else
+             [(c.column, c.old, c.new) for c in row.changed], [str(p) for p in row.problems])
             for row in self.rows
         ]
         text = json.dumps([self.kind.name if self.kind else None, self.file_sha256, shown,
-                           self.file_problems])
+                           self.file_problems], default=str, sort_keys=True)
         return hashlib.sha256(text.encode()).hexdigest()
 
     def summary(self) -> str:
