@@ -7,9 +7,11 @@ from sqlalchemy import select
 
 from portal.accounts.models import Organization
 from portal.audit.models import AuditEvent
+from portal.auth.models import Role
 from portal.extensions import db
 from portal.imports.layouts import KINDS
-from tests.imports.conftest import example
+from tests.conftest import csrf_token
+from tests.imports.conftest import confirm_fields, example
 from tests.support.rows import count_rows
 
 FIXED_ACCOUNTS = (example("accounts").replace(b"Mars/Olympus", b"America/Los_Angeles")
@@ -134,4 +136,16 @@ def test_a_file_too_large_or_not_a_csv_is_refused_with_a_reason(app, admin, uplo
     assert "The file is not UTF-8 text" in page
     page = page_text(upload(admin, b"foo,bar\n1,2\n"))
     assert "The header names no kind of row" in page
+    assert count_rows(app, Organization) == 0
+
+
+def test_only_the_admin_who_uploaded_a_file_can_confirm_it(app, admin, upload, signed_in, make):
+    make.user("second@demo.example", role=Role.ADMIN)
+    preview = upload(admin, FIXED_ACCOUNTS).get_data(as_text=True)
+    other = signed_in("second@demo.example")
+    fields = confirm_fields(preview) | {"csrf_token": csrf_token(other, "/admin/import")}
+
+    response = other.post("/admin/import/confirm", data=fields, follow_redirects=True)
+
+    assert "That preview has expired or was already imported" in page_text(response)
     assert count_rows(app, Organization) == 0

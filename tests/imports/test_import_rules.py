@@ -9,7 +9,7 @@ from portal.accounts.models import Organization
 from portal.auth.models import EmailToken, Role, User
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage
-from portal.projects.models import EtaChange, Milestone, Project
+from portal.projects.models import EtaChange, Milestone, Project, ProjectStatus
 from tests.support.rows import count_rows
 
 SOON = date.today() + timedelta(days=60)
@@ -148,3 +148,25 @@ def test_dates_are_checked_for_what_they_are(app, staff, run_import):
     assert "row 6, account_id: 'A-9' is not an account here" in result.output
     assert "row 7, name: 'Four' is also on row 5" in result.output
     assert count_rows(app, Project) == 0
+
+
+def test_a_milestone_place_is_once_per_project_and_a_closed_project_does_not_change(
+        app, staff, run_import):
+    accounts_and_project(run_import)
+    header = "milestone_id,project_id,title,position\n"
+    taken = run_import(header + "M-1,P-1,Survey,0\nM-2,P-1,Go-live,0\n")
+    assert "row 3, position: 0 is already taken by row 2" in taken.output
+    assert run_import(header + "M-1,P-1,Survey,0\n").exit_code == 0
+    assert "row 2, position: 0 is already taken by Survey" in run_import(
+        header + "M-9,P-1,Kick-off,0\n").output
+
+    with app.app_context():
+        project = db.session.scalars(select(Project)).one()
+        project.status, project.closed_on = ProjectStatus.DONE, date.today()
+        db.session.commit()
+    renamed = run_import(PROJECT_HEADER + "P-1,A-1,Network upgrade (phase 1),,\n")
+    assert "Network upgrade is closed: its record is history" in renamed.output
+    late_step = run_import(header + "M-3,P-1,Handover,\n")
+    assert "row 2, project_id: Network upgrade is closed: its steps do not change" \
+        in late_step.output
+    assert count_rows(app, Milestone) == 1
