@@ -17,13 +17,16 @@ from portal.auth.models import User
 from portal.concurrency import lock_table
 from portal.extensions import db
 from portal.imports.layouts import CellError, Column, Kind, kind_of
-from portal.imports.planners import PLANNERS
+from portal.imports.planners import plan_accounts, plan_contacts
 from portal.imports.plans import CREATE, ERROR, UNCHANGED, UPDATE, Plan, RowPlan
 from portal.imports.reading import MAX_BYTES, MAX_ROWS, FileError, read_table
+from portal.imports.work_planners import plan_milestones, plan_projects
 from portal.projects.models import EtaChange, Milestone, Project
 
 MODELS = {"accounts": Organization, "contacts": User, "projects": Project,
           "milestones": Milestone}
+PLANNERS = {"accounts": plan_accounts, "contacts": plan_contacts, "projects": plan_projects,
+            "milestones": plan_milestones}
 PROJECTS = table("project", column("id"), column("version"))
 
 
