@@ -55,6 +55,8 @@ def plan_import(data: bytes, *, filename: str, max_bytes: int = MAX_BYTES,
             "(see the templates).")
         return plan
     _check_header(plan, plan.kind, found.header)
+    if not found.rows:
+        plan.file_problems.append("The file has a header but no rows to import.")
     if not plan.file_problems:
         columns = [plan.kind.column(name) for name in found.header]
         rows = [_read_row(plan.kind, columns, number, cells) for number, cells in found.rows]

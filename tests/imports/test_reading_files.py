@@ -1,6 +1,14 @@
 """Files as spreadsheets write them: Excel's BOM, CRLF and semicolons, quoted cells; bounded."""
 
+import csv
+import io
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from portal.extensions import db
 from portal.imports import services
+from portal.imports.layouts import KINDS
 from portal.imports.plans import CREATE
 
 
@@ -53,3 +61,27 @@ def test_rows_and_cells_are_bounded(app):
     empty = plan_of(app, b"\xef\xbb\xbf\r\n")
     assert empty.file_problems == [
         "The file is empty: it needs a header line and at least one row."]
+
+
+CELLS = st.text(max_size=300) | st.sampled_from(
+    ["=cmd|' /C calc'!A0", "31/02/2026", "2026-13-01", "0", "-1", "99999999", "on track",
+     "x" * 10_000, "\ufeff", "a;b,c", '"quoted"', "\r\n", "Mars/Olympus"])
+
+
+@settings(max_examples=60, deadline=5000,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(kind=st.sampled_from(KINDS), cells=st.lists(CELLS, min_size=1, max_size=12),
+       delimiter=st.sampled_from([",", ";"]))
+def test_any_cells_in_any_layout_become_a_plan_or_problems_never_a_crash(
+        app, kind, cells, delimiter):
+    header = [column.name for column in kind.columns]
+    out = io.StringIO()
+    writer = csv.writer(out, delimiter=delimiter)
+    writer.writerow(header)
+    writer.writerow((cells * len(header))[: len(header)])
+    with app.app_context():
+        plan = services.plan_import(out.getvalue().encode(), filename="f.csv")
+        assert plan.file_problems or len(plan.rows) == 1
+        for problem in plan.problems:
+            assert problem.row == 2 and len(str(problem)) < 400
+        db.session.rollback()
