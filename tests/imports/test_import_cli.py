@@ -6,7 +6,9 @@ from sqlalchemy import select
 
 from portal.accounts.models import Organization
 from portal.audit.models import AuditEvent
+from portal.auth.models import User
 from portal.extensions import db
+from portal.projects.models import Milestone, Project
 from tests.imports.conftest import example
 from tests.support.rows import count_rows
 
@@ -90,3 +92,20 @@ def test_the_four_example_files_fixed_import_in_order(app, staff, run_import):
         again = run_import(content, name=f"import-{kind}.csv").output
         assert "0 created, 0 changed" in again and "Nothing to change" in again
     assert count_rows(app, Organization) == 5
+    assert count_rows(app, User, User.external_id.is_not(None)) == 5
+    assert count_rows(app, Project, Project.external_id.is_not(None)) == 4
+    assert count_rows(app, Milestone, Milestone.external_id.is_not(None)) == 6
+
+
+def test_a_client_sees_the_projects_imported_for_their_account_and_no_other(
+        staff, run_import, make, signed_in):
+    run_import("account_id,name\nA-1,Initech\nA-2,Globex\n")
+    later = date.today() + timedelta(days=90)
+    run_import("project_id,account_id,name,eta\n"
+               f"P-1,A-1,Network upgrade,{later}\nP-2,A-2,Globex secret plan,{later}\n")
+    make.user("peter@initech.example", organization="Initech")
+
+    dashboard = signed_in("peter@initech.example").get("/").get_data(as_text=True)
+
+    assert "Network upgrade" in dashboard
+    assert "Globex secret plan" not in dashboard
