@@ -8,6 +8,7 @@ from sqlalchemy import select
 from portal.accounts.models import Organization
 from portal.auth.models import Role
 from portal.extensions import db
+from tests.browser import support
 from tests.imports.conftest import example
 
 
@@ -46,3 +47,20 @@ def test_admin_previews_the_example_fixes_its_errors_and_imports(page, sign_in, 
         names = db.session.scalars(select(Organization.name).order_by(Organization.name)).all()
     assert names == ["Acme Corp", "Hooli, Inc.", "Initech", "Umbrella Health",
                      "Vandelay Industries"]
+
+
+def test_the_import_page_and_a_preview_with_errors_are_accessible_on_a_phone(
+        new_page, sign_in, make, tmp_path):
+    make.user("admin@demo.example", role=Role.ADMIN)
+    page = new_page(viewport={"width": 390, "height": 800}, is_mobile=True)
+    sign_in(page, "admin@demo.example")
+    page.goto("/admin/import")
+    assert support.axe_violations(page) == [], support.describe(support.axe_violations(page))
+    original = tmp_path / "import-projects.csv"
+    original.write_bytes(example("projects"))
+    page.get_by_label("CSV file").set_input_files(original)
+    page.get_by_role("button", name="Preview the import").click()
+    expect(page.get_by_role("alert")).to_contain_text("row 4, eta: '31/02/2027' is not a date")
+    violations = support.axe_violations(page)
+    assert violations == [], support.describe(violations)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
