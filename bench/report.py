@@ -2,6 +2,8 @@
 
 import statistics
 
+from bench import imports
+
 # Page: its requests per CPU-second of the server as a share of the bare endpoint's, at least.
 PAGE_TARGETS = {"dashboard": 0.65, "project page (200 updates)": 0.45,
                 "dashboard live 304": 0.95, "project live 304": 0.95}
@@ -201,6 +203,8 @@ def render(results: dict) -> str:
     for name in ("SQLite", "PostgreSQL"):
         lines += _pulses(name, results[name]["pulses"])
     lines += ["## PDF", "", *_pdf(results["pdf"])]
+    if "imports" in results:  # results kept before the import benchmark existed
+        lines += ["## CSV import", "", *imports.section(results["imports"])]
     if "health" in results["SQLite"]:  # results kept before the health benchmark existed
         lines += health_section(results)
     lines += ["## Where targets are missed, and what bounds them", "", *page_misses(results),

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, make_url, text
 
-from bench import cpu, health, load, pdf, pulses, report
+from bench import cpu, health, imports, load, pdf, pulses, report
 from bench.server import ROOT, Browser, flask, gunicorn, memory_kb, worker_pids
 
 ACCOUNTS = int(os.environ.get("BENCH_ACCOUNTS", 300))
@@ -144,6 +144,8 @@ def main() -> None:
 
     step("PDF")
     results["pdf"] = pdf.bench()
+    step("CSV import")
+    results["imports"] = imports.bench()
     with tempfile.TemporaryDirectory() as folder:
         for name, url in backends(folder).items():
             step(f"{name}: generating data")

@@ -204,12 +204,13 @@ def register_blueprints(app: Flask) -> None:
     from portal.health.views import bp as health
     from portal.home.staff_views import bp as staff_home
     from portal.home.views import bp as home
+    from portal.imports.views import bp as imports
     from portal.notifications.views import bp as notifications
     from portal.projects.views import bp as projects
     from portal.pulses.views import bp as pulses
 
     for blueprint in (auth, home, staff_home, accounts, audit, projects, content, pulses,
-                      closeout, notifications, health):
+                      closeout, notifications, health, imports):
         app.register_blueprint(blueprint)
 
 

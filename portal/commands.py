@@ -12,6 +12,7 @@ from portal.auth.models import Role
 from portal.extensions import db
 from portal.health.snapshots import backfill
 from portal.health.weeks import week_label
+from portal.imports import services as imports
 
 
 def _demo_password() -> str:
@@ -143,5 +144,35 @@ def bench_data_command(accounts: int, projects_per_account: int, updates_per_pro
                f"{bench_data.BENCH_PASSWORD}.")
 
 
+@click.command("import")
+@click.argument("file", type=click.File("rb"))
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@click.option("--by", "by_email", help="The admin to name in the audit log.")
+@with_appcontext
+def import_command(file, dry_run: bool, by_email: str | None) -> None:
+    """Import accounts, contacts, projects or milestones from a CSV file (docs/import.md)."""
+    by = auth_services.find_user_by_email(by_email) if by_email else None
+    if by_email and (by is None or not by.is_admin):
+        raise click.UsageError(f"{by_email} is not an admin.")
+    data = file.read(imports.MAX_BYTES + 1)
+    plan = imports.plan_import(data, filename=Path(file.name).name)
+    for line in imports.plan_lines(plan):
+        click.echo(line)
+    if not plan.ok:
+        raise click.ClickException("Nothing was imported: fix the problems above and run "
+                                   "the import again.")
+    if dry_run or not plan.has_work:
+        click.echo(f"{'Dry run' if dry_run else 'Nothing to change'}, nothing written: "
+                   f"{plan.summary()}.")
+        return
+    try:
+        imports.confirm_import(data, filename=plan.filename, digest=plan.digest(), by=by)
+    except imports.PlanChanged as error:
+        raise click.ClickException("The data changed while the import was planned: nothing "
+                                   "was imported; run it again.") from error
+    db.session.commit()
+    click.echo(f"Imported {plan.summary()}.")
+
+
 ALL = [demo_command, create_user_command, health_backfill_command, backup_command,
-       restore_command, bench_data_command]
+       restore_command, bench_data_command, import_command]

@@ -32,6 +32,8 @@ class Organization(db.Model):
         ForeignKey("user_account.id", ondelete="SET NULL", use_alter=True), index=True
     )
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # The firm's own id for the account (its CRM's): what an import matches rows on.
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     account_owner: Mapped[User | None] = relationship(foreign_keys=[account_owner_id])

@@ -73,6 +73,8 @@ class User(ShownPerson, db.Model):
     job_title: Mapped[str | None] = mapped_column(String(120))
     phone: Mapped[str | None] = mapped_column(String(40))
     timezone: Mapped[str | None] = mapped_column(String(64))
+    # The firm's own id for a client contact (its CRM's): what an import matches rows on.
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     update_emails: Mapped[UpdateEmails] = mapped_column(
         str_enum(UpdateEmails, "update_emails"), default=UpdateEmails.IMMEDIATE
     )

@@ -44,7 +44,7 @@ class Confidence(enum.StrEnum):
 class Project(ClientVisible, db.Model):
     """A piece of work for a client organisation, with a status, an ETA and a named contact."""
 
-    internal_fields = frozenset({"version"})  # the change tracker's own counter
+    internal_fields = frozenset({"version", "external_id"})  # its own counter; the CRM's id
     names_people = ("contact_id",)
     project_key = "id"
 
@@ -80,6 +80,8 @@ class Project(ClientVisible, db.Model):
     update_cadence_days: Mapped[int] = mapped_column(default=7)
     started_on: Mapped[date | None]
     closed_on: Mapped[date | None]
+    # The firm's own id for the project (its CRM's or ATS's): what an import matches rows on.
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Bumped by every change a client can see; open pages poll it (ETag) to refresh live.
     version: Mapped[int] = mapped_column(default=1)
@@ -123,6 +125,7 @@ class Project(ClientVisible, db.Model):
 class Milestone(ClientVisible, db.Model):
     """A step of a project, with its own owner the client can reach and its own dates."""
 
+    internal_fields = frozenset({"external_id"})  # the CRM's id, never shown to a client
     names_people = ("owner_id",)
 
     __tablename__ = "milestone"
@@ -142,6 +145,8 @@ class Milestone(ClientVisible, db.Model):
     planned_on: Mapped[date | None]
     eta: Mapped[date | None]
     completed_on: Mapped[date | None]
+    # The firm's own id for the milestone: what an import matches rows on.
+    external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
 
     project: Mapped[Project] = relationship(back_populates="milestones")
     owner: Mapped[User | None] = relationship()

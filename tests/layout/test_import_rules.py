@@ -108,7 +108,7 @@ def import_chains(starts: set[str]) -> dict[str, list[str]]:
 
 
 FEATURES = ("accounts", "auth", "projects", "pulses", "health", "closeout", "content",
-            "notifications", "audit", "home")
+            "notifications", "audit", "home", "imports")
 
 
 def in_package(module: str, package: str) -> bool:

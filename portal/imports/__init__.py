@@ -1,0 +1,1 @@
+"""CSV import of accounts, client contacts, projects and milestones, with its dry run."""
