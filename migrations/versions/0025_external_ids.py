@@ -2,13 +2,13 @@
 CSV import matches its rows to what is already here and importing a file twice changes nothing
 
 Revision ID: 0025_external_ids
-Revises: 0017_sign_in_throttle
+Revises: 0021_snapshot_bands
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = '0025_external_ids'
-down_revision = '0017_sign_in_throttle'
+down_revision = '0021_snapshot_bands'
 branch_labels = None
 depends_on = None
 
