@@ -238,9 +238,72 @@ def recovery_score(days: float) -> float:
     return max(0.0, 100 * (RECOVERY_ZERO_DAYS - days) / span)
 
 
+@dataclass(frozen=True)
+class Episode:
+    """A project's time at risk or blocked: from its first troubled update in the window to the
+    next update back on track, or still open at `as_of`."""
+
+    project: str
+    status: ProjectStatus
+    began: datetime
+    ended: datetime | None
+    days: float
+
+    @property
+    def counted(self) -> bool:
+        """A closed episode always counts; an open one once it has outlasted the target."""
+        return self.ended is not None or self.days > RECOVERY_TARGET_DAYS
+
+    def words(self) -> str:
+        """The episode in the explanation: what, when, how long, and whether it counts."""
+        what = f"{self.project} {self.status.label.lower()} from {self.began:%-d %b}"
+        if self.ended is not None:
+            score = recovery_score(self.days)
+            return (f"{what}, back on track {self.ended:%-d %b} after {_fmt(self.days)} days "
+                    f"→ {_fmt(score)}")
+        if self.counted:
+            return (f"{what}, still open after {_fmt(self.days)} days → "
+                    f"{_fmt(recovery_score(self.days))}")
+        return (f"{what}, still open after {_fmt(self.days)} days: not counted yet (an open "
+                f"episode counts once it passes {RECOVERY_TARGET_DAYS} days)")
+
+
+def _episodes(rows, as_of: datetime) -> dict[int, list[Episode]]:
+    """Per account, the episodes read from the projects' updates (ordered by project, time)."""
+    found: dict[int, list[Episode]] = {}
+    since: dict[int, tuple[int, str, ProjectStatus, datetime]] = {}
+    for org, project_id, name, status, at in rows:
+        if status in TROUBLED:
+            since.setdefault(project_id, (org, name, status, at))
+        elif project_id in since:
+            _, _, began_as, began = since.pop(project_id)
+            days = (at - began).total_seconds() / 86400
+            found.setdefault(org, []).append(Episode(name, began_as, began, at, days))
+    for org, name, status, began in since.values():
+        days = (as_of - began).total_seconds() / 86400
+        found.setdefault(org, []).append(Episode(name, status, began, None, days))
+    return found
+
+
+def _recovery_of(found: list[Episode]) -> MetricResult:
+    """The mean recovery score of the counted episodes, naming every episode."""
+    counted = [e for e in found if e.counted]
+    times = "1 time" if len(found) == 1 else f"{len(found)} times"
+    head = (f"{times} at risk or blocked in the last {RECOVERY_DAYS} days (episodes beginning "
+            f"in the window; dates UTC), {len(counted)} counted: "
+            + "; ".join(e.words() for e in found))
+    if not counted:
+        return not_enough_data(Metric.RECOVERY, head)
+    scores = [recovery_score(e.days) for e in counted]
+    return MetricResult(Metric.RECOVERY, clamp_score(sum(scores) / len(scores)), (
+        f"{head}. Each counted episode scores 100 back within {RECOVERY_TARGET_DAYS} days, "
+        f"falling to 0 at {RECOVERY_ZERO_DAYS}; mean of the {len(counted)} counted"))
+
+
 def recovery(organization_ids: list[int], as_of: datetime) -> Results:
     """How fast projects went from at risk or blocked back to on track (last 180 days). A
-    project still in trouble counts once it has been so longer than the 14-day target."""
+    project still in trouble counts once it has been so longer than the 14-day target; every
+    episode is named in the explanation, counted or not."""
     in_window = and_(StatusUpdate.published_at >= as_of - timedelta(days=RECOVERY_DAYS),
                      StatusUpdate.published_at < as_of)
     # Only a project with a troubled update in the window can have an episode: the others'
@@ -248,41 +311,17 @@ def recovery(organization_ids: list[int], as_of: datetime) -> Results:
     troubled = select(StatusUpdate.project_id).where(in_window,
                                                      StatusUpdate.status.in_(TROUBLED))
     rows = db.session.execute(
-        select(Project.organization_id, StatusUpdate.project_id, StatusUpdate.status,
-               StatusUpdate.published_at)
+        select(Project.organization_id, StatusUpdate.project_id, Project.name,
+               StatusUpdate.status, StatusUpdate.published_at)
         .join(Project, Project.id == StatusUpdate.project_id)
         .where(Project.organization_id.in_(organization_ids), in_window,
                StatusUpdate.project_id.in_(troubled))
         .order_by(StatusUpdate.project_id, StatusUpdate.published_at)
     ).all()
-    episodes: dict[int, list[tuple[float, bool]]] = {org: [] for org in organization_ids}
-    since: dict[int, datetime] = {}
-    org_of: dict[int, int] = {}
-    for org, project_id, status, at in rows:
-        org_of[project_id] = org
-        if status in TROUBLED:
-            since.setdefault(project_id, at)
-        elif project_id in since:
-            days = (at - since.pop(project_id)).total_seconds() / 86400
-            episodes[org].append((days, True))
-    for project_id, start in since.items():
-        days = (as_of - start).total_seconds() / 86400
-        if days > RECOVERY_TARGET_DAYS:
-            episodes[org_of[project_id]].append((days, False))
-    results = {}
-    for org, found in episodes.items():
-        if not found:
-            results[org] = not_enough_data(
-                Metric.RECOVERY, f"no project at risk or blocked in {RECOVERY_DAYS} days")
-            continue
-        scores = [recovery_score(d) for d, _ in found]
-        words = ", ".join(f"{'back on track after' if back else 'still in trouble after'} "
-                          f"{_fmt(d)} days → {_fmt(s)}"
-                          for (d, back), s in zip(found, scores, strict=True))
-        results[org] = MetricResult(Metric.RECOVERY, clamp_score(sum(scores) / len(scores)), (
-            f"{len(found)} times at risk or blocked in {RECOVERY_DAYS} days: {words}; 100 within "
-            f"{RECOVERY_TARGET_DAYS} days, 0 at {RECOVERY_ZERO_DAYS}; mean"))
-    return results
+    episodes = _episodes(rows, as_of)
+    return {org: _recovery_of(episodes[org]) if org in episodes else not_enough_data(
+        Metric.RECOVERY, f"no project at risk or blocked in the last {RECOVERY_DAYS} days")
+        for org in organization_ids}
 
 
 def engagement(organization_ids: list[int], as_of: datetime) -> Results:
