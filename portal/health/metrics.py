@@ -12,11 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from statistics import median
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, or_, select
 
+from portal.accounts.models import Organization
 from portal.audit.models import AuditEvent
 from portal.auth.models import Role, User
+from portal.db import zone_or_utc
 from portal.extensions import db
 from portal.health import deliveries
 from portal.health.models import Metric
@@ -185,33 +188,42 @@ def promises(organization_ids: list[int], as_of: datetime) -> Results:
     return results
 
 
-def _update_due(started_on: date | None, last_update: datetime | None,
-                cadence_days: int) -> date | None:
+def _update_due(started_on: date | None, last_update: datetime | None, cadence_days: int,
+                zone: ZoneInfo) -> date | None:
     """The rule of projects.services.next_update_due, for a project open at `as_of` that may
-    have closed since: the last update (or the start) plus the promised cadence."""
-    start = last_update.date() if last_update else started_on
+    have closed since: the day of the last update where the client is (or the start) plus the
+    promised cadence."""
+    start = last_update.astimezone(zone).date() if last_update else started_on
     return start + timedelta(days=cadence_days) if start else None
 
 
 def communication(organization_ids: list[int], as_of: datetime) -> Results:
     """The promised update cadence on the projects open at `as_of`: on time scores 100, and a
-    late project loses points in proportion, down to 0 a whole cadence late."""
-    day = as_of.date()
+    late project loses points in proportion, down to 0 a whole cadence late. Days are the
+    client's, as on their pages (the organisation's timezone)."""
     # Per open project, through the index on (project, published): not every update grouped.
     last = (select(func.max(StatusUpdate.published_at))
             .where(StatusUpdate.project_id == Project.id, StatusUpdate.published_at < as_of)
             .scalar_subquery())
     rows = db.session.execute(
-        select(Project.organization_id, Project.name, Project.started_on,
-               Project.update_cadence_days, last)
+        select(Project.organization_id, Organization.timezone, Project.name, Project.started_on,
+               Project.closed_on, Project.update_cadence_days, last)
+        .join(Organization, Organization.id == Project.organization_id)
         .where(Project.organization_id.in_(organization_ids), Project.started_on.is_not(None),
-               Project.started_on < day,
-               or_(Project.closed_on.is_(None), Project.closed_on >= day))
+               # A day where the client is lies within a day of the UTC one; exact below.
+               Project.started_on <= as_of.date() + timedelta(days=1),
+               or_(Project.closed_on.is_(None),
+                   Project.closed_on >= as_of.date() - timedelta(days=1)))
         .order_by(Project.organization_id, Project.name)
     ).all()
     by_org: dict[int, list] = {org: [] for org in organization_ids}
-    for org, name, started_on, cadence, last_at in rows:
-        due = _update_due(started_on, last_at, cadence)
+    zones: dict[int, str] = {}
+    for org, zone_name, name, started_on, closed_on, cadence, last_at in rows:
+        zone, zones[org] = zone_or_utc(zone_name), zone_name
+        day = as_of.astimezone(zone).date()
+        if started_on >= day or (closed_on is not None and closed_on < day):
+            continue  # not open on the client's day at `as_of`
+        due = _update_due(started_on, last_at, cadence, zone)
         late = max(0, (day - due).days)
         by_org[org].append((name, cadence, late, max(0.0, 100 * (1 - late / cadence))))
     results = {}
@@ -226,7 +238,8 @@ def communication(organization_ids: list[int], as_of: datetime) -> Results:
         results[org] = MetricResult(Metric.COMMUNICATION, clamp_score(mean), (
             f"{on_time} of {len(projects)} open projects on their promised update rhythm"
             + (f"; {late_words}" if late_words else "")
-            + "; on time scores 100, a whole cadence late 0; mean of the projects"))
+            + f"; on time scores 100, a whole cadence late 0; mean of the projects; days in "
+              f"{zones[org]}"))
     return results
 
 

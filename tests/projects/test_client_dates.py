@@ -11,7 +11,7 @@ from sqlalchemy import select
 from portal.accounts.models import Organization
 from portal.auth.models import Role, User
 from portal.extensions import db
-from portal.health import deliveries
+from portal.health import deliveries, metrics
 from portal.projects import track_record
 from portal.projects.models import EtaChange, Milestone, Project, ProjectStatus
 
@@ -141,3 +141,23 @@ def test_a_closed_projects_own_eta_change_is_dated_where_the_client_is(app, make
                                  changed_at=_local(CHICAGO, 2026, 11, 14, 20, 0)))
         db.session.commit()
     assert _page_figures(app, created.id) == (1, 0, 1) == _sql_figures(app, "Initech")
+
+
+def test_the_next_update_is_expected_a_cadence_after_the_clients_day_of_the_last(
+        app, make, signed_in):
+    # Published on 14 Nov at 20:00 in Chicago (15 Nov in UTC), every 7 days: expected by 21 Nov,
+    # and on the morning of 28 Nov in Chicago a whole cadence late, which the Communication
+    # metric scores 0 (by UTC days it would be 6 days late of 7: 14).
+    make.organization("Acme Corp", timezone="America/Chicago")
+    staff = make.user("owner@firm.example", role=Role.STAFF)
+    make.user("ann@acme.example", organization="Acme Corp")
+    project = make.project("Acme Corp", name="Rollout", update_cadence_days=7)
+    make.update(project, author=staff, published_at=_local(CHICAGO, 2026, 11, 14, 20, 0))
+    page = signed_in("ann@acme.example").get(f"/projects/{project.id}").get_data(as_text=True)
+    assert "next update expected by 21 Nov 2026" in page
+    with app.app_context():
+        org = db.session.get(Project, project.id).organization_id
+        result = metrics.communication([org], _local(CHICAGO, 2026, 11, 28, 6, 0))[org]
+    assert result.score == 0
+    assert "Rollout 7 days late (every 7 days) → 0" in result.inputs
+    assert "days in America/Chicago" in result.inputs
