@@ -136,7 +136,8 @@ def loyalty_of(f: PulseFigures) -> MetricResult:
     nps = 100 * (f.promoters - f.detractors) / f.nps_n
     return MetricResult(m, clamp_score((nps + 100) / 2), (
         f"NPS {nps:+.0f} from {f.nps_n} answers in the last {NPS_DAYS} days ({f.promoters} "
-        f"promoters, {f.detractors} detractors); (NPS + 100) / 2"))
+        f"promoters, {f.detractors} detractors; NPS = % promoters 9–10 minus % detractors "
+        f"0–6); (NPS + 100) / 2"))
 
 
 def effort_of(f: PulseFigures) -> MetricResult:
@@ -147,8 +148,8 @@ def effort_of(f: PulseFigures) -> MetricResult:
                                   f"(needs {MIN_ANSWERS})")
     mean = f.ces_sum / f.ces_n
     return MetricResult(m, clamp_score(100 * (mean - 1) / 6), (
-        f"CES mean {mean:.2f} of 7 from {f.ces_n} answers in the last {CES_DAYS} days; "
-        f"(mean − 1) / 6"))
+        f"CES mean {mean:.2f} of 7 (7 easiest) from {f.ces_n} answers in the last {CES_DAYS} "
+        f"days; (mean − 1) / 6"))
 
 
 def _by_account(organization_ids: list[int], per_account: Callable[[PulseFigures], MetricResult],
@@ -184,7 +185,10 @@ def promises(organization_ids: list[int], as_of: datetime) -> Results:
             continue
         results[org] = MetricResult(Metric.PROMISES, clamp_score(100 * kept.share_with_notice), (
             f"{kept.kept_with_notice} of {kept.count} delivered by the date given {notice}+ days "
-            f"ahead ({kept.kept_first} by the first date promised)"))
+            f"ahead ({kept.kept_first} by the first date promised), of the milestones and "
+            f"projects delivered before {as_of:%-d %b %Y} (UTC); the date given ahead is the "
+            f"last ETA given on a day at least {notice} days before delivery, in the account's "
+            f"timezone"))
     return results
 
 
@@ -417,9 +421,12 @@ def responsiveness(organization_ids: list[int], as_of: datetime, *,
                Question.asked_at < as_of)
     ).all()
     waits: dict[int, list[float]] = {org: [] for org in organization_ids}
+    waiting: dict[int, int] = {}
     for org, asked, answered in rows:
         end = answered if answered is not None and answered < as_of else as_of
         waits[org].append(working_days_between(asked, end))
+        if end == as_of:
+            waiting[org] = waiting.get(org, 0) + 1
     results = {}
     for org, found in waits.items():
         if len(found) < MIN_ANSWERS:
@@ -431,8 +438,9 @@ def responsiveness(organization_ids: list[int], as_of: datetime, *,
         score = responsiveness_score(mid, target_days)
         results[org] = MetricResult(Metric.RESPONSIVENESS, clamp_score(score), (
             f"Median {mid:.2f} working days to a first answer over {len(found)} questions in "
-            f"the last {RESPONSE_DAYS} days; target {target_days} (100), "
-            f"{RESPONSE_ZERO_FACTOR * target_days} or more scores 0"))
+            f"the last {RESPONSE_DAYS} days ({waiting.get(org, 0)} of them unanswered, counted "
+            f"with their wait so far; working days are Monday to Friday, UTC); target {target_days} (100), {RESPONSE_ZERO_FACTOR * target_days} or more "
+            f"scores 0"))
     return results
 
 
