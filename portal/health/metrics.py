@@ -439,8 +439,8 @@ def responsiveness(organization_ids: list[int], as_of: datetime, *,
         results[org] = MetricResult(Metric.RESPONSIVENESS, clamp_score(score), (
             f"Median {mid:.2f} working days to a first answer over {len(found)} questions in "
             f"the last {RESPONSE_DAYS} days ({waiting.get(org, 0)} of them unanswered, counted "
-            f"with their wait so far; working days are Monday to Friday, UTC); target {target_days} (100), {RESPONSE_ZERO_FACTOR * target_days} or more "
-            f"scores 0"))
+            f"with their wait so far; working days are Monday to Friday, UTC); target "
+            f"{target_days} (100), {RESPONSE_ZERO_FACTOR * target_days} or more scores 0"))
     return results
 
 

@@ -122,10 +122,11 @@ def test_the_health_metric_counts_in_each_accounts_timezone_like_the_client_page
 
 def test_the_client_page_states_the_timezone_its_dates_are_in(app, chicago, make, signed_in):
     make.user("ann@acme.example", organization="Acme Corp")
-    page = signed_in("ann@acme.example").get(f"/projects/{chicago['rollout']}").get_data(as_text=True)
+    browser = signed_in("ann@acme.example")
+    page = browser.get(f"/projects/{chicago['rollout']}").get_data(as_text=True)
     assert "3 of 4" in page
     assert "dates in America/Chicago" in page
-    home = signed_in("ann@acme.example").get("/").get_data(as_text=True)
+    home = browser.get("/").get_data(as_text=True)
     assert "dates in America/Chicago" in home
 
 
