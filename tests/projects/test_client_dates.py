@@ -162,3 +162,13 @@ def test_the_next_update_is_expected_a_cadence_after_the_clients_day_of_the_last
     assert result.score == 0
     assert "Rollout 7 days late (every 7 days) → 0" in result.inputs
     assert "days in America/Chicago" in result.inputs
+
+
+def test_the_eta_history_dates_each_change_on_the_clients_day(app, chicago, make, signed_in):
+    make.user("ann@acme.example", organization="Acme Corp")
+    page = signed_in("ann@acme.example").get(f"/projects/{chicago['rollout']}")
+    text = page.get_data(as_text=True)
+    assert "4 changes so far, each dated on the day it was given in America/Chicago" in text
+    # Design's change, 20:00 on 14 Nov in Chicago (15 Nov in UTC), on the client's day:
+    assert "<strong>14 Nov 2026</strong>" in text
+    assert "<strong>31 Oct 2026</strong>" in text  # Plan's, 1 Nov 04:30 UTC
