@@ -1,6 +1,7 @@
 """The closeout PDF is kept until anything it shows changes: each input changed in turn (the
-closeout's text, the project, a milestone, the ETA history, a pulse answer, the firm's name,
-colour and logo, the client's timezone) gives a new PDF, read back with pdftotext."""
+closeout's text, the project, a milestone, the ETA history, the care contact, a pulse answer,
+the firm's name, colour and logo, the client's timezone) gives a new PDF, read back with
+pdftotext."""
 
 import io
 import subprocess
@@ -118,6 +119,12 @@ def test_each_thing_the_pdf_shows_renders_a_new_pdf_and_nothing_else_does(
                                      datetime.min.time(), tzinfo=UTC)))
 
     assert "(2 of 3)" in after(move_late)
+
+    def care_contact(project):
+        """the client-care contact's phone number"""
+        project.closeout.care_contact.phone = "+44 20 7946 0999"
+
+    assert "+44 20 7946 0999" in after(care_contact)
 
     def change_answer(project):
         """a pulse answer (CSAT 5 → 1)"""
