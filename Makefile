@@ -10,10 +10,10 @@ PORT ?= 5000
 
 # Debian packages the portal needs from the system: Pango, HarfBuzz's subsetter (WeasyPrint 70
 # warns without it, which the tests treat as an error) and a font for the PDFs, and for the
-# browser tests Debian's Chromium. Installed when missing and we may (root with apt-get);
-# otherwise the command to run is printed.
+# tests Debian's Chromium and pdftotext (poppler-utils, to read PDFs back). Installed when
+# missing and we may (root with apt-get); otherwise the command to run is printed.
 APT_RUN := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core
-APT_TEST := $(APT_RUN) chromium
+APT_TEST := $(APT_RUN) chromium poppler-utils
 define apt_ensure
 	@missing=$$(for pkg in $(1); do dpkg-query -W -f='$${Status}' $$pkg 2>/dev/null | grep -q 'ok installed' || echo $$pkg; done); \
 	if [ -n "$$missing" ]; then \

@@ -88,11 +88,23 @@ def str_enum(enum_class: type[enum.Enum], name: str) -> Enum:
     )
 
 
+def sqlite_local_date(moment: str | None, zone_name: str | None) -> str | None:
+    """SQLite's local_date(moment, zone): the ISO date of a stored UTC timestamp in a timezone
+    (SQLite knows none; PostgreSQL's timezone() does the same)."""
+    if moment is None:
+        return None
+    value = datetime.fromisoformat(moment)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(zone_or_utc(zone_name)).date().isoformat()
+
+
 @event.listens_for(Engine, "connect")
 def _configure_sqlite(dbapi_connection, connection_record) -> None:
     """Foreign keys, WAL and a busy timeout on every SQLite connection, not only the first."""
     if not isinstance(dbapi_connection, sqlite3.Connection):
         return
+    dbapi_connection.create_function("local_date", 2, sqlite_local_date, deterministic=True)
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")

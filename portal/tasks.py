@@ -104,9 +104,10 @@ def deliver_outbox_every_minute() -> int:
     return deliver_all()
 
 
-@huey.periodic_task(crontab(day_of_week="1", hour="7", minute="0"))
+@huey.periodic_task(crontab(minute="7"))
 def queue_weekly_digests() -> int:
-    """Mondays 07:00 UTC: queue last week's digests (idempotent), then deliver them."""
+    """Hourly: queue the digests of each organisation whose Monday has begun where it is (the
+    same week's digest is queued once), then deliver them."""
     from portal.notifications.services import queue_weekly_digests as queue_digests
 
     with worker_app().app_context():

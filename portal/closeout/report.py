@@ -9,7 +9,7 @@ from flask import current_app
 
 from portal.closeout.models import Closeout
 from portal.content.services import load_logo
-from portal.db import utcnow, zone_or_utc
+from portal.db import local_today, zone_or_utc
 from portal.projects.charts import milestone_drift_chart
 from portal.projects.models import Project
 from portal.projects.track_record import PROMISE_NOTICE_DAYS, first_promised, promises_kept
@@ -72,9 +72,11 @@ def logo_data_uri() -> str | None:
 
 
 def project_feedback(project: Project) -> Figures | None:
-    """What the client's pulses about this project added up to; None when there were none."""
-    since = project.started_on or project.created_at.date()
-    scope = Scope(since=since, until=utcnow().date(), project_id=project.id)
+    """What the client's pulses about this project added up to, from its start to today on the
+    client's calendar; None when there were none."""
+    zone = project.organization.timezone
+    since = project.started_on or local_date(project.created_at, zone)
+    scope = Scope(since=since, until=local_today(zone), project_id=project.id, zone=zone)
     found = figures(scope)
     return found if found.answers else None
 

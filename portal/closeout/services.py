@@ -3,6 +3,7 @@
 import hashlib
 import json
 from datetime import date, datetime
+from pathlib import Path
 
 from flask import current_app, render_template
 
@@ -11,7 +12,6 @@ from portal.auth.models import User
 from portal.closeout.models import Closeout
 from portal.closeout.report import closeout_report
 from portal.concurrency import ChangedMeanwhile, check_version, edit_version, lock
-from portal.content.services import current_branding
 from portal.db import local_today, utcnow
 from portal.extensions import db
 from portal.notifications import services as notifications
@@ -19,9 +19,10 @@ from portal.pdf import render_pdf
 from portal.projects.models import Project, ProjectStatus
 from portal.projects.services import close_project
 from portal.pulses import services as pulses
+from portal.web.static_files import fingerprint
 
-# Bump when templates/pdf/closeout.html or static/css/pdf.css change what a PDF looks like,
-# so PDFs cached before a deploy are rendered again.
+# Bump when the PDF renderer changes what the same HTML and stylesheet look like, so PDFs
+# cached before a deploy are rendered again (a template or pdf.css change is seen by itself).
 PDF_LAYOUT = 1
 TEXT_FIELDS = ("summary", "outcomes", "lessons", "care_reach", "care_next_steps")
 
@@ -176,39 +177,46 @@ def discard_pdf(closeout: Closeout) -> None:
     closeout.pdf = closeout.pdf_fingerprint = closeout.pdf_rendered_at = None
 
 
-def pdf_fingerprint(closeout: Closeout) -> str:
-    """A hash of everything the PDF shows: the closeout, the project, contact, branding, paper."""
-    contact = closeout.care_contact
-    brand = current_branding(default_name=current_app.config["FIRM_NAME"])
-    parts = [
-        PDF_LAYOUT, closeout.id, closeout.version, closeout.project.version,
-        [contact.name, contact.job_title, contact.email, contact.phone] if contact else None,
-        [brand.firm_name, brand.brand_color, brand.logo_version],
-        current_app.config["PDF_PAGE_SIZE"],
-    ]
+def closeout_html(closeout: Closeout) -> str:
+    """The HTML the PDF is rendered from; needs an app context but no request (jobs call it)."""
+    return render_template("pdf/closeout.html", **closeout_report(closeout, for_pdf=True))
+
+
+def pdf_fingerprint(html: str) -> str:
+    """A hash of everything the PDF shows: its HTML (text, project, milestones, ETA history,
+    pulse answers, branding and logo, page size: whatever the template reads) and stylesheet.
+
+    Hashing the rendered HTML rather than a list of inputs means no input can be forgotten:
+    a pulse answer changed, or anything a later template shows, makes a new PDF.
+    """
+    stylesheet = fingerprint(str(Path(current_app.static_folder) / "css" / "pdf.css"))
+    parts = [PDF_LAYOUT, stylesheet, html]
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
 
 def render_closeout_pdf(closeout: Closeout) -> bytes:
     """Render the closeout's PDF now; needs an app context but no request (jobs call it)."""
-    html = render_template("pdf/closeout.html", **closeout_report(closeout, for_pdf=True))
-    return render_pdf(html)
+    return render_pdf(closeout_html(closeout))
+
+
+def _current_pdf(closeout: Closeout) -> tuple[bytes, bool]:
+    """The kept PDF if its fingerprint is the HTML's now, else one rendered now and kept; and
+    whether it was rendered."""
+    html = closeout_html(closeout)
+    current = pdf_fingerprint(html)
+    if closeout.pdf is not None and closeout.pdf_fingerprint == current:
+        return closeout.pdf, False
+    pdf = render_pdf(html)
+    closeout.pdf, closeout.pdf_fingerprint, closeout.pdf_rendered_at = pdf, current, utcnow()
+    db.session.flush()
+    return pdf, True
 
 
 def closeout_pdf(closeout: Closeout) -> bytes:
     """The PDF: the cached one if it is current, else rendered now and kept until a change."""
-    fingerprint = pdf_fingerprint(closeout)
-    if closeout.pdf_fingerprint == fingerprint and closeout.pdf is not None:
-        return closeout.pdf
-    pdf = render_closeout_pdf(closeout)
-    closeout.pdf, closeout.pdf_fingerprint, closeout.pdf_rendered_at = pdf, fingerprint, utcnow()
-    db.session.flush()
-    return pdf
+    return _current_pdf(closeout)[0]
 
 
 def ensure_pdf(closeout: Closeout) -> bool:
     """Render and keep the PDF unless the kept one is current; True when it rendered."""
-    if closeout.pdf is not None and closeout.pdf_fingerprint == pdf_fingerprint(closeout):
-        return False
-    closeout_pdf(closeout)
-    return True
+    return _current_pdf(closeout)[1]

@@ -6,8 +6,8 @@ delivery and ETA change (reading those rows through track_record in Python had c
 the rest of the promises metric). For each completed milestone and closed project:
 - the first date promised: a milestone's planned date, else its first ETA change's old ETA
   (or new, without an old one), else its ETA; a project's the same without a planned date;
-- the date given with notice: the new ETA of its last change made on a UTC date at least
-  PROMISE_NOTICE_DAYS before delivery, else the first date promised;
+- the date given with notice: the new ETA of its last change made on a date, in the account's
+  timezone, at least PROMISE_NOTICE_DAYS before delivery, else the first date promised;
 - each promise kept when delivered on or before it.
 tests/health/test_health.py checks these counts against track_record's, account by account.
 """
@@ -19,6 +19,7 @@ from sqlalchemy import Integer, and_, case, func, literal, null, select, union_a
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
+from portal.accounts.models import Organization
 from portal.extensions import db
 from portal.projects.models import EtaChange, Milestone, Project
 from portal.projects.track_record import PROMISE_NOTICE_DAYS
@@ -38,43 +39,49 @@ class PromiseCounts:
         return self.kept_with_notice / self.count if self.count else None
 
 
-class utc_days_until(FunctionElement):  # noqa: N801 (an SQL function, named like one)
-    """Whole days from the UTC date of a timestamp to a date."""
+class local_days_until(FunctionElement):  # noqa: N801 (an SQL function, named like one)
+    """Whole days from the date of a timestamp in a timezone (a column of IANA names) to a
+    date."""
 
     type = Integer()
     inherit_cache = True
 
 
-@compiles(utc_days_until, "sqlite")
+@compiles(local_days_until, "sqlite")
 def _days_sqlite(element, compiler, **kw) -> str:
-    # SQLite holds timestamps as UTC text (portal.db.UTCDateTime) and dates as ISO text.
-    moment, day = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"CAST(julianday({day}) - julianday(date({moment})) AS INTEGER)"
+    # SQLite holds dates as ISO text and has no timezones: portal.db gives every connection
+    # local_date(moment, zone), Python's own zoneinfo, the rule track_record follows.
+    moment, zone, day = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"CAST(julianday({day}) - julianday(local_date({moment}, {zone})) AS INTEGER)"
 
 
-@compiles(utc_days_until, "postgresql")
+@compiles(local_days_until, "postgresql")
 def _days_postgresql(element, compiler, **kw) -> str:
-    moment, day = (compiler.process(clause, **kw) for clause in element.clauses)
-    return f"({day} - CAST(timezone('UTC', {moment}) AS DATE))"
+    moment, zone, day = (compiler.process(clause, **kw) for clause in element.clauses)
+    return f"({day} - CAST(timezone({zone}, {moment}) AS DATE))"
 
 
 NO_MILESTONE = 0  # the owner key of a project's own ETA changes (ids start at 1)
 
 
 def _deliveries(organization_ids: list[int], day: date):
-    """Completed milestones and closed projects before `day`: the account, the owner of their
+    """Completed milestones and closed projects before `day`: the account and its timezone,
+    the owner of their
     ETA changes (project, milestone or NO_MILESTONE), the delivery date and the dates a
     promise falls back on (a milestone's planned date first, then the ETA)."""
     milestones = (
-        select(Project.organization_id.label("org"), Milestone.project_id,
-               Milestone.id.label("owner"), Milestone.completed_on.label("delivered"),
-               Milestone.planned_on.label("planned"), Milestone.eta)
+        select(Project.organization_id.label("org"), Organization.timezone.label("zone"),
+               Milestone.project_id, Milestone.id.label("owner"),
+               Milestone.completed_on.label("delivered"), Milestone.planned_on.label("planned"),
+               Milestone.eta)
         .join(Project, Project.id == Milestone.project_id)
+        .join(Organization, Organization.id == Project.organization_id)
         .where(Project.organization_id.in_(organization_ids), Milestone.completed_on < day)
     )
     projects = (
-        select(Project.organization_id, Project.id, literal(NO_MILESTONE), Project.closed_on,
-               null(), Project.eta)
+        select(Project.organization_id, Organization.timezone, Project.id,
+               literal(NO_MILESTONE), Project.closed_on, null(), Project.eta)
+        .join(Organization, Organization.id == Project.organization_id)
         .where(Project.organization_id.in_(organization_ids), Project.closed_on < day)
     )
     return union_all(milestones, projects).cte("delivery")
@@ -85,7 +92,7 @@ def _histories(delivery):
     an old one), and the new ETA of its last change made PROMISE_NOTICE_DAYS or more before
     delivery, if any."""
     owner = (EtaChange.project_id, func.coalesce(EtaChange.milestone_id, NO_MILESTONE))
-    noticed = (utc_days_until(EtaChange.changed_at, delivery.c.delivered)
+    noticed = (local_days_until(EtaChange.changed_at, delivery.c.zone, delivery.c.delivered)
                >= PROMISE_NOTICE_DAYS)
     changes = (
         select(delivery.c.project_id, delivery.c.owner, EtaChange.new_eta,

@@ -12,11 +12,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from statistics import median
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, or_, select
 
+from portal.accounts.models import Organization
 from portal.audit.models import AuditEvent
 from portal.auth.models import Role, User
+from portal.db import zone_or_utc
 from portal.extensions import db
 from portal.health import deliveries
 from portal.health.models import Metric
@@ -133,7 +136,8 @@ def loyalty_of(f: PulseFigures) -> MetricResult:
     nps = 100 * (f.promoters - f.detractors) / f.nps_n
     return MetricResult(m, clamp_score((nps + 100) / 2), (
         f"NPS {nps:+.0f} from {f.nps_n} answers in the last {NPS_DAYS} days ({f.promoters} "
-        f"promoters, {f.detractors} detractors); (NPS + 100) / 2"))
+        f"promoters, {f.detractors} detractors; NPS = % promoters 9–10 minus % detractors "
+        f"0–6); (NPS + 100) / 2"))
 
 
 def effort_of(f: PulseFigures) -> MetricResult:
@@ -144,8 +148,8 @@ def effort_of(f: PulseFigures) -> MetricResult:
                                   f"(needs {MIN_ANSWERS})")
     mean = f.ces_sum / f.ces_n
     return MetricResult(m, clamp_score(100 * (mean - 1) / 6), (
-        f"CES mean {mean:.2f} of 7 from {f.ces_n} answers in the last {CES_DAYS} days; "
-        f"(mean − 1) / 6"))
+        f"CES mean {mean:.2f} of 7 (7 easiest) from {f.ces_n} answers in the last {CES_DAYS} "
+        f"days; (mean − 1) / 6"))
 
 
 def _by_account(organization_ids: list[int], per_account: Callable[[PulseFigures], MetricResult],
@@ -181,37 +185,49 @@ def promises(organization_ids: list[int], as_of: datetime) -> Results:
             continue
         results[org] = MetricResult(Metric.PROMISES, clamp_score(100 * kept.share_with_notice), (
             f"{kept.kept_with_notice} of {kept.count} delivered by the date given {notice}+ days "
-            f"ahead ({kept.kept_first} by the first date promised)"))
+            f"ahead ({kept.kept_first} by the first date promised), of the milestones and "
+            f"projects delivered before {as_of:%-d %b %Y} (UTC); the date given ahead is the "
+            f"last ETA given on a day at least {notice} days before delivery, in the account's "
+            f"timezone"))
     return results
 
 
-def _update_due(started_on: date | None, last_update: datetime | None,
-                cadence_days: int) -> date | None:
+def _update_due(started_on: date | None, last_update: datetime | None, cadence_days: int,
+                zone: ZoneInfo) -> date | None:
     """The rule of projects.services.next_update_due, for a project open at `as_of` that may
-    have closed since: the last update (or the start) plus the promised cadence."""
-    start = last_update.date() if last_update else started_on
+    have closed since: the day of the last update where the client is (or the start) plus the
+    promised cadence."""
+    start = last_update.astimezone(zone).date() if last_update else started_on
     return start + timedelta(days=cadence_days) if start else None
 
 
 def communication(organization_ids: list[int], as_of: datetime) -> Results:
     """The promised update cadence on the projects open at `as_of`: on time scores 100, and a
-    late project loses points in proportion, down to 0 a whole cadence late."""
-    day = as_of.date()
+    late project loses points in proportion, down to 0 a whole cadence late. Days are the
+    client's, as on their pages (the organisation's timezone)."""
     # Per open project, through the index on (project, published): not every update grouped.
     last = (select(func.max(StatusUpdate.published_at))
             .where(StatusUpdate.project_id == Project.id, StatusUpdate.published_at < as_of)
             .scalar_subquery())
     rows = db.session.execute(
-        select(Project.organization_id, Project.name, Project.started_on,
-               Project.update_cadence_days, last)
+        select(Project.organization_id, Organization.timezone, Project.name, Project.started_on,
+               Project.closed_on, Project.update_cadence_days, last)
+        .join(Organization, Organization.id == Project.organization_id)
         .where(Project.organization_id.in_(organization_ids), Project.started_on.is_not(None),
-               Project.started_on < day,
-               or_(Project.closed_on.is_(None), Project.closed_on >= day))
+               # A day where the client is lies within a day of the UTC one; exact below.
+               Project.started_on <= as_of.date() + timedelta(days=1),
+               or_(Project.closed_on.is_(None),
+                   Project.closed_on >= as_of.date() - timedelta(days=1)))
         .order_by(Project.organization_id, Project.name)
     ).all()
     by_org: dict[int, list] = {org: [] for org in organization_ids}
-    for org, name, started_on, cadence, last_at in rows:
-        due = _update_due(started_on, last_at, cadence)
+    zones: dict[int, str] = {}
+    for org, zone_name, name, started_on, closed_on, cadence, last_at in rows:
+        zone, zones[org] = zone_or_utc(zone_name), zone_name
+        day = as_of.astimezone(zone).date()
+        if started_on >= day or (closed_on is not None and closed_on < day):
+            continue  # not open on the client's day at `as_of`
+        due = _update_due(started_on, last_at, cadence, zone)
         late = max(0, (day - due).days)
         by_org[org].append((name, cadence, late, max(0.0, 100 * (1 - late / cadence))))
     results = {}
@@ -226,7 +242,8 @@ def communication(organization_ids: list[int], as_of: datetime) -> Results:
         results[org] = MetricResult(Metric.COMMUNICATION, clamp_score(mean), (
             f"{on_time} of {len(projects)} open projects on their promised update rhythm"
             + (f"; {late_words}" if late_words else "")
-            + "; on time scores 100, a whole cadence late 0; mean of the projects"))
+            + f"; on time scores 100, a whole cadence late 0; mean of the projects; days in "
+              f"{zones[org]}"))
     return results
 
 
@@ -238,9 +255,72 @@ def recovery_score(days: float) -> float:
     return max(0.0, 100 * (RECOVERY_ZERO_DAYS - days) / span)
 
 
+@dataclass(frozen=True)
+class Episode:
+    """A project's time at risk or blocked: from its first troubled update in the window to the
+    next update back on track, or still open at `as_of`."""
+
+    project: str
+    status: ProjectStatus
+    began: datetime
+    ended: datetime | None
+    days: float
+
+    @property
+    def counted(self) -> bool:
+        """A closed episode always counts; an open one once it has outlasted the target."""
+        return self.ended is not None or self.days > RECOVERY_TARGET_DAYS
+
+    def words(self) -> str:
+        """The episode in the explanation: what, when, how long, and whether it counts."""
+        what = f"{self.project} {self.status.label.lower()} from {self.began:%-d %b}"
+        if self.ended is not None:
+            score = recovery_score(self.days)
+            return (f"{what}, back on track {self.ended:%-d %b} after {_fmt(self.days)} days "
+                    f"→ {_fmt(score)}")
+        if self.counted:
+            return (f"{what}, still open after {_fmt(self.days)} days → "
+                    f"{_fmt(recovery_score(self.days))}")
+        return (f"{what}, still open after {_fmt(self.days)} days: not counted yet (an open "
+                f"episode counts once it passes {RECOVERY_TARGET_DAYS} days)")
+
+
+def _episodes(rows, as_of: datetime) -> dict[int, list[Episode]]:
+    """Per account, the episodes read from the projects' updates (ordered by project, time)."""
+    found: dict[int, list[Episode]] = {}
+    since: dict[int, tuple[int, str, ProjectStatus, datetime]] = {}
+    for org, project_id, name, status, at in rows:
+        if status in TROUBLED:
+            since.setdefault(project_id, (org, name, status, at))
+        elif project_id in since:
+            _, _, began_as, began = since.pop(project_id)
+            days = (at - began).total_seconds() / 86400
+            found.setdefault(org, []).append(Episode(name, began_as, began, at, days))
+    for org, name, status, began in since.values():
+        days = (as_of - began).total_seconds() / 86400
+        found.setdefault(org, []).append(Episode(name, status, began, None, days))
+    return found
+
+
+def _recovery_of(found: list[Episode]) -> MetricResult:
+    """The mean recovery score of the counted episodes, naming every episode."""
+    counted = [e for e in found if e.counted]
+    times = "1 time" if len(found) == 1 else f"{len(found)} times"
+    head = (f"{times} at risk or blocked in the last {RECOVERY_DAYS} days (episodes beginning "
+            f"in the window; dates UTC), {len(counted)} counted: "
+            + "; ".join(e.words() for e in found))
+    if not counted:
+        return not_enough_data(Metric.RECOVERY, head)
+    scores = [recovery_score(e.days) for e in counted]
+    return MetricResult(Metric.RECOVERY, clamp_score(sum(scores) / len(scores)), (
+        f"{head}. Each counted episode scores 100 back within {RECOVERY_TARGET_DAYS} days, "
+        f"falling to 0 at {RECOVERY_ZERO_DAYS}; mean of the {len(counted)} counted"))
+
+
 def recovery(organization_ids: list[int], as_of: datetime) -> Results:
     """How fast projects went from at risk or blocked back to on track (last 180 days). A
-    project still in trouble counts once it has been so longer than the 14-day target."""
+    project still in trouble counts once it has been so longer than the 14-day target; every
+    episode is named in the explanation, counted or not."""
     in_window = and_(StatusUpdate.published_at >= as_of - timedelta(days=RECOVERY_DAYS),
                      StatusUpdate.published_at < as_of)
     # Only a project with a troubled update in the window can have an episode: the others'
@@ -248,41 +328,17 @@ def recovery(organization_ids: list[int], as_of: datetime) -> Results:
     troubled = select(StatusUpdate.project_id).where(in_window,
                                                      StatusUpdate.status.in_(TROUBLED))
     rows = db.session.execute(
-        select(Project.organization_id, StatusUpdate.project_id, StatusUpdate.status,
-               StatusUpdate.published_at)
+        select(Project.organization_id, StatusUpdate.project_id, Project.name,
+               StatusUpdate.status, StatusUpdate.published_at)
         .join(Project, Project.id == StatusUpdate.project_id)
         .where(Project.organization_id.in_(organization_ids), in_window,
                StatusUpdate.project_id.in_(troubled))
         .order_by(StatusUpdate.project_id, StatusUpdate.published_at)
     ).all()
-    episodes: dict[int, list[tuple[float, bool]]] = {org: [] for org in organization_ids}
-    since: dict[int, datetime] = {}
-    org_of: dict[int, int] = {}
-    for org, project_id, status, at in rows:
-        org_of[project_id] = org
-        if status in TROUBLED:
-            since.setdefault(project_id, at)
-        elif project_id in since:
-            days = (at - since.pop(project_id)).total_seconds() / 86400
-            episodes[org].append((days, True))
-    for project_id, start in since.items():
-        days = (as_of - start).total_seconds() / 86400
-        if days > RECOVERY_TARGET_DAYS:
-            episodes[org_of[project_id]].append((days, False))
-    results = {}
-    for org, found in episodes.items():
-        if not found:
-            results[org] = not_enough_data(
-                Metric.RECOVERY, f"no project at risk or blocked in {RECOVERY_DAYS} days")
-            continue
-        scores = [recovery_score(d) for d, _ in found]
-        words = ", ".join(f"{'back on track after' if back else 'still in trouble after'} "
-                          f"{_fmt(d)} days → {_fmt(s)}"
-                          for (d, back), s in zip(found, scores, strict=True))
-        results[org] = MetricResult(Metric.RECOVERY, clamp_score(sum(scores) / len(scores)), (
-            f"{len(found)} times at risk or blocked in {RECOVERY_DAYS} days: {words}; 100 within "
-            f"{RECOVERY_TARGET_DAYS} days, 0 at {RECOVERY_ZERO_DAYS}; mean"))
-    return results
+    episodes = _episodes(rows, as_of)
+    return {org: _recovery_of(episodes[org]) if org in episodes else not_enough_data(
+        Metric.RECOVERY, f"no project at risk or blocked in the last {RECOVERY_DAYS} days")
+        for org in organization_ids}
 
 
 def engagement(organization_ids: list[int], as_of: datetime) -> Results:
@@ -365,9 +421,12 @@ def responsiveness(organization_ids: list[int], as_of: datetime, *,
                Question.asked_at < as_of)
     ).all()
     waits: dict[int, list[float]] = {org: [] for org in organization_ids}
+    waiting: dict[int, int] = {}
     for org, asked, answered in rows:
         end = answered if answered is not None and answered < as_of else as_of
         waits[org].append(working_days_between(asked, end))
+        if end == as_of:
+            waiting[org] = waiting.get(org, 0) + 1
     results = {}
     for org, found in waits.items():
         if len(found) < MIN_ANSWERS:
@@ -379,8 +438,9 @@ def responsiveness(organization_ids: list[int], as_of: datetime, *,
         score = responsiveness_score(mid, target_days)
         results[org] = MetricResult(Metric.RESPONSIVENESS, clamp_score(score), (
             f"Median {mid:.2f} working days to a first answer over {len(found)} questions in "
-            f"the last {RESPONSE_DAYS} days; target {target_days} (100), "
-            f"{RESPONSE_ZERO_FACTOR * target_days} or more scores 0"))
+            f"the last {RESPONSE_DAYS} days ({waiting.get(org, 0)} of them unanswered, counted "
+            f"with their wait so far; working days are Monday to Friday, UTC); target "
+            f"{target_days} (100), {RESPONSE_ZERO_FACTOR * target_days} or more scores 0"))
     return results
 
 

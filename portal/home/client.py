@@ -4,7 +4,7 @@ What a client's request runs: it imports no health code (tests/layout/test_impor
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -13,7 +13,12 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.projects import track_record
 from portal.projects.models import Milestone, Project
-from portal.projects.services import average_first_answer, next_update_due, update_spans
+from portal.projects.services import (
+    FirstAnswerTime,
+    first_answer_time,
+    next_update_due,
+    update_spans,
+)
 from portal.projects.track_record import PromisesKept, UpdateRhythm
 from portal.web import facts
 
@@ -46,7 +51,8 @@ class ClientDashboard:
     closed_cards: list[ProjectCard]
     promises: PromisesKept
     rhythm: UpdateRhythm
-    first_answer: timedelta | None
+    first_answer: FirstAnswerTime
+    zone: str  # the organisation's timezone, which dates every figure
 
 
 def _card(project: Project, span: track_record.UpdateSpan) -> ProjectCard:
@@ -87,7 +93,8 @@ def client_dashboard(user: User) -> ClientDashboard:
         rhythm=track_record.update_rhythm(
             (spans[p.id], p.update_cadence_days) for p in projects
         ),
-        first_answer=average_first_answer([p.id for p in projects]),
+        first_answer=first_answer_time([p.id for p in projects]),
+        zone=user.organization_timezone,
     )
 
 

@@ -6,8 +6,7 @@ user gets none. The dedupe key makes calling a function twice for the same cause
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -128,46 +127,73 @@ def queue_question_answered(reply: Reply) -> OutboxMessage | None:
     return message
 
 
-def digest_week(now: datetime) -> tuple[datetime, datetime]:
-    """The last whole week before `now`: Monday 00:00 UTC to the next Monday 00:00 UTC."""
-    today = now.astimezone(ZoneInfo("UTC")).replace(hour=0, minute=0, second=0, microsecond=0)
-    end = today - timedelta(days=today.weekday())
-    return end - timedelta(days=7), end
+def digest_week(now: datetime, zone_name: str = "UTC") -> tuple[datetime, datetime]:
+    """The last whole week before `now` where the client is: Monday 00:00 to the next Monday
+    00:00 in their timezone (167 or 169 hours across a change of daylight saving time)."""
+    zone = zone_or_utc(zone_name)
+    today = now.astimezone(zone).date()
+    monday = today - timedelta(days=today.weekday())
+    return (datetime.combine(monday - timedelta(days=7), time(), tzinfo=zone),
+            datetime.combine(monday, time(), tzinfo=zone))
 
 
-def queue_weekly_digests(now: datetime) -> list[OutboxMessage]:
-    """One digest per weekly-digest client with last week's updates of their organisation;
-    calling it again for the same week queues nothing new."""
-    start, end = digest_week(now)
-    year, week, _ = start.isocalendar()
-    updates = db.session.scalars(
+def _digest_readers() -> list[User]:
+    """The active client users who chose the weekly digest, with their organisations."""
+    return list(db.session.scalars(select(User).where(
+        User.role == Role.CLIENT, User.active.is_(True),
+        User.update_emails == UpdateEmails.WEEKLY_DIGEST,
+    ).options(selectinload(User.organization)).order_by(User.id)))
+
+
+def _updates_between(organization_ids: set[int], start: datetime,
+                     end: datetime) -> list[StatusUpdate]:
+    """The organisations' updates published in [start, end), oldest first."""
+    return list(db.session.scalars(
         select(StatusUpdate).join(StatusUpdate.project)
-        .where(StatusUpdate.published_at >= start, StatusUpdate.published_at < end)
+        .where(Project.organization_id.in_(organization_ids),
+               StatusUpdate.published_at >= start, StatusUpdate.published_at < end)
         .options(selectinload(StatusUpdate.project).load_only(Project.name,
                                                               Project.organization_id))
         .order_by(StatusUpdate.published_at)
-    ).all()
+    ))
+
+
+def queue_weekly_digests(now: datetime) -> list[OutboxMessage]:
+    """One digest per weekly-digest client with their organisation's updates of its last whole
+    week (its own Monday to Monday); calling it again for the same week queues nothing new, so
+    it can run every hour and each organisation's digest goes once its Monday has begun."""
+    readers = _digest_readers()
+    weeks = {u.organization_id: digest_week(now, u.organization.timezone) for u in readers}
+    if not weeks:
+        return []
+    found = _updates_between(set(weeks), min(s for s, _ in weeks.values()),
+                             max(e for _, e in weeks.values()))
     by_org: dict[int, list[StatusUpdate]] = {}
-    for update in updates:
-        by_org.setdefault(update.project.organization_id, []).append(update)
-    users = db.session.scalars(select(User).where(
-        User.organization_id.in_(by_org), User.role == Role.CLIENT, User.active.is_(True),
-        User.update_emails == UpdateEmails.WEEKLY_DIGEST,
-    ).order_by(User.id))
-    messages = []
-    for user in users:
-        summaries = [summarise_update(u, user) for u in by_org[user.organization_id]]
-        plural = "update" if len(summaries) == 1 else "updates"
-        message = queue_message(
-            user, MessageKind.WEEKLY_DIGEST, dedupe_key=f"digest:{year}-W{week:02d}:user:{user.id}",
-            subject=f"Your week: {len(summaries)} {plural}, week of {_format_date(start.date())}",
-            updates=summaries, week_label=f"{_format_date(start.date())} to "
-                                          f"{_format_date((end - timedelta(days=1)).date())}",
-        )
-        if message is not None:
-            messages.append(message)
+    for update in found:
+        start, end = weeks[update.project.organization_id]
+        if start <= update.published_at < end:
+            by_org.setdefault(update.project.organization_id, []).append(update)
+    messages = [_queue_digest(user, by_org[user.organization_id],
+                              weeks[user.organization_id])
+                for user in readers if user.organization_id in by_org]
     db.session.flush()
-    return messages
+    return [m for m in messages if m is not None]
+
+
+def _queue_digest(user: User, updates: list[StatusUpdate],
+                  week: tuple[datetime, datetime]) -> OutboxMessage | None:
+    """One client's digest of their organisation's week (None: already queued)."""
+    start, end = (moment.date() for moment in week)
+    year, number, _ = start.isocalendar()
+    summaries = [summarise_update(u, user) for u in updates]
+    plural = "update" if len(summaries) == 1 else "updates"
+    return queue_message(
+        user, MessageKind.WEEKLY_DIGEST, dedupe_key=f"digest:{year}-W{number:02d}:user:{user.id}",
+        subject=f"Your week: {len(summaries)} {plural}, week of {_format_date(start)}",
+        updates=summaries, week_label=f"{_format_date(start)} to "
+                                      f"{_format_date(end - timedelta(days=1))} "
+                                      f"({user.organization.timezone})",
+    )
 
 
 def unsubscribe(user: User) -> None:

@@ -13,7 +13,7 @@ from portal.projects.charts import milestone_drift_chart
 from portal.projects.forms import ReplyForm
 from portal.projects.funnel import funnel_rows
 from portal.projects.models import Milestone, Project, Question, Reply, StatusUpdate
-from portal.projects.services import average_first_answer, next_update_due, update_spans
+from portal.projects.services import first_answer_time, next_update_due, update_spans
 from portal.pulses import services as pulses
 from portal.web.fragments import client_fragment
 
@@ -109,7 +109,8 @@ def live_context(project: Project, all_updates: bool) -> dict:
         "drift_chart": milestone_drift_chart(project.milestones),
         "funnel": funnel_rows(project),
         "first_promised": track_record.first_promised(project),
-        "first_answer": average_first_answer([project.id]),
+        "first_answer": first_answer_time([project.id]),
+        "client_zone": project.organization.timezone,
         "promise_notice_days": track_record.PROMISE_NOTICE_DAYS,
         "update_scores": pulses.scores_by_update(project) if sees_internal_notes(current_user)
         else {},

@@ -11,7 +11,7 @@ from portal.accounts.models import Organization
 from portal.audit import services as audit
 from portal.auth.models import User
 from portal.concurrency import check_version, edit_version, lock
-from portal.db import local_today, utcnow
+from portal.db import local_today, utcnow, zone_or_utc
 from portal.extensions import db
 from portal.notifications import services as notifications
 from portal.projects.models import (
@@ -334,23 +334,34 @@ def update_spans(project_ids: list[int]) -> dict[int, UpdateSpan]:
 
 
 def next_update_due(project: Project, last_update: datetime | None) -> date | None:
-    """The day the next update is promised by: the last one (or the start) plus the cadence."""
+    """The day the next update is promised by: the day of the last one where the client is (or
+    the start) plus the cadence."""
     if project.is_closed:
         return None
-    start = last_update.date() if last_update else project.started_on
+    zone = zone_or_utc(project.organization.timezone)
+    start = last_update.astimezone(zone).date() if last_update else project.started_on
     return start + timedelta(days=project.update_cadence_days) if start else None
 
 
-def average_first_answer(project_ids: list[int]) -> timedelta | None:
-    """How long, on average, clients waited for a first answer on these projects."""
+@dataclass(frozen=True)
+class FirstAnswerTime:
+    """How long clients waited for a first answer: the mean over the questions answered, and
+    how many were answered and are still waiting (not in the mean)."""
+
+    average: timedelta | None
+    answered: int
+    waiting: int
+
+
+def first_answer_time(project_ids: list[int]) -> FirstAnswerTime:
+    """The mean wait from a question to its first answer on these projects, and its n."""
     rows = db.session.execute(
-        select(Question.asked_at, Question.first_answered_at).where(
-            Question.project_id.in_(project_ids), Question.first_answered_at.is_not(None)
-        )
+        select(Question.asked_at, Question.first_answered_at)
+        .where(Question.project_id.in_(project_ids))
     ).all()
-    if not rows:
-        return None
-    return sum((answered - asked for asked, answered in rows), timedelta()) / len(rows)
+    waits = [answered - asked for asked, answered in rows if answered is not None]
+    average = sum(waits, timedelta()) / len(waits) if waits else None
+    return FirstAnswerTime(average, len(waits), len(rows) - len(waits))
 
 
 def reassign_milestone(milestone: Milestone, *, owner: User | None,

@@ -4,12 +4,15 @@ Two honest figures for every delivery (a completed milestone or a closed project
 - against the first date promised, and
 - against the last date given at least PROMISE_NOTICE_DAYS before delivery, so that a date
   moved at the last minute does not count as a promise kept.
+A date is the client's: an ETA change made at 20:00 in Chicago on 14 Nov was given on 14 Nov,
+not on the 15 Nov it already was in UTC (the organisation's timezone; the page says which).
 """
 
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from portal.db import zone_or_utc
 from portal.projects.models import EtaChange, Milestone, Project
 
 PROMISE_NOTICE_DAYS = 7
@@ -55,6 +58,14 @@ class PromisesKept:
         return sum(d.kept_promise_with_notice for d in self.deliveries)
 
     @property
+    def first_delivered(self) -> date | None:
+        return min((d.delivered_on for d in self.deliveries), default=None)
+
+    @property
+    def last_delivered(self) -> date | None:
+        return max((d.delivered_on for d in self.deliveries), default=None)
+
+    @property
     def share_first(self) -> float | None:
         return self.kept_first / self.count if self.deliveries else None
 
@@ -70,17 +81,20 @@ class UpdateRhythm:
     updates: int
     average_days: float | None
     promised_days: float
+    gaps: int = 0  # the intervals between consecutive updates the average is taken over
 
     @property
     def kept(self) -> bool | None:
         return None if self.average_days is None else self.average_days <= self.promised_days
 
 
-def _eta_given_by(changes: list[EtaChange], first: date | None, day: date) -> date | None:
-    """The ETA the client had been given by the end of `day` (changes oldest first)."""
+def _eta_given_by(changes: list[EtaChange], first: date | None, day: date,
+                  zone: str) -> date | None:
+    """The ETA the client had been given by the end of `day` where they are (changes oldest
+    first)."""
     eta = first
     for change in changes:
-        if change.changed_at.date() <= day:
+        if change.changed_at.astimezone(zone_or_utc(zone)).date() <= day:
             eta = change.new_eta
     return eta
 
@@ -92,27 +106,30 @@ def _first_eta(changes: list[EtaChange], current: date | None) -> date | None:
 
 
 def _delivery(title: str, delivered_on: date, first: date | None,
-              changes: list[EtaChange]) -> Delivery:
+              changes: list[EtaChange], zone: str) -> Delivery:
     notice_day = delivered_on - timedelta(days=PROMISE_NOTICE_DAYS)
     return Delivery(
         title=title, delivered_on=delivered_on, first_promised=first,
-        promised_with_notice=_eta_given_by(changes, first, notice_day),
+        promised_with_notice=_eta_given_by(changes, first, notice_day, zone),
     )
 
 
-def milestone_delivery(milestone: Milestone, changes: list[EtaChange]) -> Delivery | None:
-    """The delivery record of a completed milestone; `changes` are its own, oldest first."""
+def milestone_delivery(milestone: Milestone, changes: list[EtaChange],
+                       zone: str = "UTC") -> Delivery | None:
+    """The delivery record of a completed milestone; `changes` are its own, oldest first, and
+    `zone` the client's timezone, which dates them."""
     if milestone.completed_on is None:
         return None
     first = milestone.planned_on or _first_eta(changes, milestone.eta)
-    return _delivery(milestone.title, milestone.completed_on, first, changes)
+    return _delivery(milestone.title, milestone.completed_on, first, changes, zone)
 
 
 def project_delivery(project: Project, changes: list[EtaChange]) -> Delivery | None:
     """The delivery record of a closed project; `changes` are the project-level ones."""
     if project.closed_on is None:
         return None
-    return _delivery(project.name, project.closed_on, _first_eta(changes, project.eta), changes)
+    return _delivery(project.name, project.closed_on, _first_eta(changes, project.eta), changes,
+                     project.organization.timezone)
 
 
 def first_promised(project: Project) -> date | None:
@@ -129,7 +146,9 @@ def deliveries_of(project: Project) -> list[Delivery]:
     by_milestone: dict[int | None, list[EtaChange]] = {}
     for change in changes:
         by_milestone.setdefault(change.milestone_id, []).append(change)
-    records = [milestone_delivery(m, by_milestone.get(m.id, [])) for m in project.milestones]
+    zone = project.organization.timezone
+    records = [milestone_delivery(m, by_milestone.get(m.id, []), zone)
+               for m in project.milestones]
     records.append(project_delivery(project, by_milestone.get(None, [])))
     return [r for r in records if r is not None]
 
@@ -154,8 +173,8 @@ def update_rhythm(spans: Iterable[tuple[UpdateSpan, int]]) -> UpdateRhythm:
     The gaps between consecutive updates add up to last minus first, so the average gap needs
     only each project's first, last and count.
     """
-    days = gaps = promised = 0.0
-    updates = 0
+    days = promised = 0.0
+    updates = gaps = 0
     for span, cadence in spans:
         updates += span.count
         if span.count >= 2:
@@ -164,4 +183,4 @@ def update_rhythm(spans: Iterable[tuple[UpdateSpan, int]]) -> UpdateRhythm:
             promised += cadence * (span.count - 1)
     if not gaps:
         return UpdateRhythm(updates, None, 0.0)
-    return UpdateRhythm(updates, days / gaps, promised / gaps)
+    return UpdateRhythm(updates, days / gaps, promised / gaps, gaps)

@@ -3,11 +3,12 @@
 import csv
 import io
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Select, case, func, select
 
 from portal.accounts.models import Organization
+from portal.db import local_today, zone_or_utc
 from portal.extensions import db
 from portal.projects.models import Project
 from portal.pulses.models import PulseAnswer, PulseQuestion, PulseRequest, Scale
@@ -17,20 +18,38 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 @dataclass(frozen=True)
 class Scope:
-    """Which answers a report covers: a date range, and optionally one account or project."""
+    """Which answers a report covers: a date range, and optionally one account or project. The
+    days run midnight to midnight in `zone`: the client's timezone when the report is about one
+    account, so a client's 30 November is the client's (the page says which)."""
 
     since: date
     until: date
     organization_id: int | None = None
     project_id: int | None = None
+    zone: str = "UTC"
 
     @property
     def start(self) -> datetime:
-        return datetime.combine(self.since, time(), tzinfo=UTC)
+        return datetime.combine(self.since, time(), tzinfo=zone_or_utc(self.zone))
 
     @property
     def end(self) -> datetime:
-        return datetime.combine(self.until + timedelta(days=1), time(), tzinfo=UTC)
+        return datetime.combine(self.until + timedelta(days=1), time(),
+                                tzinfo=zone_or_utc(self.zone))
+
+
+DEFAULT_DAYS = 180  # a report without dates covers this many days up to today
+
+
+def scope_for(*, since: date | None, until: date | None, organization_id: int | None,
+              project_id: int | None) -> Scope:
+    """A report's scope from its filters: one account's days are its own (its timezone), the
+    whole firm's UTC days; without dates, the last DEFAULT_DAYS days up to today."""
+    account = db.session.get(Organization, organization_id) if organization_id else None
+    zone = account.timezone if account else "UTC"
+    today = local_today(zone)
+    return Scope(since=since or today - timedelta(days=DEFAULT_DAYS), until=until or today,
+                 organization_id=organization_id, project_id=project_id, zone=zone)
 
 
 @dataclass(frozen=True)
@@ -91,15 +110,16 @@ def figures(scope: Scope) -> Figures:
     )
 
 
-def _month(column):
+def _month(column, zone: str):
+    """The month of a moment in a timezone, 'YYYY-MM' (SQLite: portal.db's local_date)."""
     if db.engine.dialect.name == "postgresql":
-        return func.to_char(func.timezone("UTC", column), "YYYY-MM")
-    return func.strftime("%Y-%m", column)
+        return func.to_char(func.timezone(zone_or_utc(zone).key, column), "YYYY-MM")
+    return func.substr(func.local_date(column, zone_or_utc(zone).key), 1, 7)
 
 
 def monthly_trend(scope: Scope) -> list[tuple[str, float | None, float | None]]:
     """Per month: CSAT share of 4-5 and NPS, for the trend chart."""
-    month = _month(PulseAnswer.answered_at).label("month")
+    month = _month(PulseAnswer.answered_at, scope.zone).label("month")
     rows = db.session.execute(_scoped(select(
         month, _counts(Scale.CSAT), _counts(Scale.CSAT, PulseAnswer.score >= 4),
         _counts(Scale.NPS), _counts(Scale.NPS, PulseAnswer.score >= 9),

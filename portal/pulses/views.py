@@ -1,7 +1,5 @@
 """Answering a pulse (by token, no sign-in) and the staff reports and follow-ups."""
 
-from datetime import timedelta
-
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
@@ -112,11 +110,10 @@ def _report_form() -> tuple[ReportForm, bool]:
 
 def _scope(form: ReportForm, valid: bool = True) -> reports.Scope:
     """The filters' scope; the last 180 days of the whole firm when they cannot be used."""
-    today = utcnow().date()
     if not valid:
-        return reports.Scope(since=today - timedelta(days=180), until=today)
-    return reports.Scope(
-        since=form.since.data or today - timedelta(days=180), until=form.until.data or today,
+        return reports.scope_for(since=None, until=None, organization_id=None, project_id=None)
+    return reports.scope_for(
+        since=form.since.data, until=form.until.data,
         organization_id=form.organization_id.data or None,
         project_id=request.args.get("project_id", type=database_id),
     )

@@ -67,11 +67,16 @@ def percent(share: float | None) -> str:
     return "—" if share is None else f"{round(share * 100)}%"
 
 
+def day_in(value: datetime | None, zone_name: str) -> str:
+    """The calendar day of a moment in a named timezone (the client's), as '3 Mar 2026'."""
+    return format_date(value.astimezone(zone_or_utc(zone_name)).date()) if value else "—"
+
+
 def register(app: Flask) -> None:
     """Make the filters and globals available to all templates."""
     app.jinja_env.filters.update(
         markdown=render_markdown, date=format_date, datetime=format_datetime,
         ago=humanize_moment, relative_date=humanize_date, percent=percent,
-        duration=format_duration,
+        duration=format_duration, day_in=day_in,
     )
     app.jinja_env.globals.update(firm_name=app.config["FIRM_NAME"])
