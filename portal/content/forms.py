@@ -18,7 +18,8 @@ class SettingsForm(PortalForm):
         "Brand colour",
         validators=[DataRequired(), Regexp(r"^#[0-9a-fA-F]{6}$",
                                            message="Give a colour as # and six hex digits.")],
-        description="The header's colour; its text turns dark or light to stay readable.",
+        description="The header, buttons, links and focus rings use it; text on it turns dark "
+                    "or light to stay readable (WCAG AA), and you are told if it cannot.",
     )
     logo = FileField(
         "Logo",

@@ -18,13 +18,15 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from portal.access import admin_required
 from portal.concurrency import ChangedMeanwhile, DeletedMeanwhile
-from portal.content import services
+from portal.content import brand, services
+from portal.content import favicon as favicon_mark
 from portal.content.forms import MoveForm, SettingsForm, StepForm, ValueForm
 from portal.content.models import ProcessStep, ValueItem
 from portal.content.services import branding
 from portal.extensions import db
 from portal.forms import PortalForm
 from portal.web import facts, fragments
+from portal.web.static_files import ONE_YEAR
 from portal.web.markdown import render_markdown
 
 bp = Blueprint("content", __name__)
@@ -92,6 +94,31 @@ def logo():
     return response.make_conditional(request)
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """The tab icon from the logo (or the firm's initial), public; cached for a year when the
+    URL carries the current version, revalidated otherwise."""
+    current = branding()
+    version = current.favicon_version
+
+    def logo_bytes() -> bytes | None:
+        settings = services.load_logo()
+        return settings.logo if settings else None
+
+    icon = favicon_mark.render(version, load_logo=logo_bytes, initial=current.firm_name[:1].upper(),
+                               colour=current.accent, ink=current.accent_ink)
+    response = current_app.response_class(icon, mimetype="image/vnd.microsoft.icon")
+    response.set_etag(version)
+    if request.args.get("v") == version:
+        response.cache_control.public = True
+        response.cache_control.max_age = ONE_YEAR
+        response.cache_control.immutable = True
+    else:
+        response.cache_control.public = True
+        response.cache_control.max_age = 3600
+    return response.make_conditional(request)
+
+
 @bp.get("/admin/content")
 @admin_required
 def admin_index():
@@ -121,6 +148,9 @@ def edit_settings():
         return _render_settings(form, 422)
     db.session.commit()
     flash("Firm settings saved. Every page now shows them.", "success")
+    warning = brand.contrast_warning(services.normalise_colour(form.brand_color.data))
+    if warning:
+        flash(warning, "warning")
     return redirect(url_for("content.admin_index"))
 
 
