@@ -23,6 +23,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 
 from portal.plain_text import (
     CONTROL_CHARACTER_MESSAGE,
@@ -110,15 +111,15 @@ class FieldList(wtforms.FieldList):
                     yield int(index)
 
 
-def zones_by_region(zones: list[str]) -> dict[str, list[tuple[str, str]]]:
+def zones_by_region(zones: list[str]) -> dict[str, list[SelectChoice]]:
     """Timezone choices grouped by their region (Europe, America, ...); the rest under Other."""
-    regions: dict[str, list[tuple[str, str]]] = {}
+    regions: dict[str, list[SelectChoice]] = {}
     for zone in zones:
         region, _, place = zone.partition("/")
         grouped = place and region not in ("Etc", "SystemV", "US", "Canada", "Brazil", "Chile",
                                            "Mexico")
         regions.setdefault(region if grouped else "Other", []).append(
-            (zone, place.replace("_", " ") if grouped else zone))
+            SelectChoice(zone, place.replace("_", " ") if grouped else zone))
     return dict(sorted(regions.items(), key=lambda item: (item[0] == "Other", item[0])))
 
 
@@ -126,7 +127,7 @@ class TimezoneField(wtforms.SelectField):
     """A timezone picker grouped by region; js/forms.js adds a search and, when nothing was
     chosen yet (an empty first choice), preselects the browser's zone."""
 
-    def set_zones(self, zones: list[str], *, first: tuple[str, str] | None = None) -> None:
+    def set_zones(self, zones: list[str], *, first: SelectChoice | None = None) -> None:
         """The zones to offer, with an optional choice above them (a group of its own)."""
         grouped = zones_by_region(zones)
         self.choices = {"Default": [first], **grouped} if first else grouped

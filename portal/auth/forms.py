@@ -38,7 +38,7 @@ class AccountForm(PortalForm):
 
     def __init__(self, *args, default_zone: str = "UTC", **kwargs):
         super().__init__(*args, **kwargs)
-        own = ("", f"My organisation's timezone ({default_zone})")
+        own = SelectChoice("", f"My organisation's timezone ({default_zone})")
         self.timezone.set_zones(timezone_names(), first=own)
 
 

@@ -16,9 +16,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import undefer
 
 from portal.audit import services as audit
-from portal.content import brand
 from portal.auth.models import User
 from portal.concurrency import check_version, edit_version, lock, lock_table
+from portal.content import brand
 from portal.content.models import SETTINGS_ID, FirmSettings, ProcessStep, ValueItem
 from portal.db import utcnow
 from portal.extensions import db

@@ -1,6 +1,8 @@
 """Public pages for values and the recruiting process, the logo, and admin editing of both."""
 
 from dataclasses import dataclass
+from datetime import date, timedelta
+from types import SimpleNamespace
 
 from flask import (
     Blueprint,
@@ -15,19 +17,22 @@ from flask import (
 from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
+from wtforms.fields.choices import SelectChoice
 
-from portal.access import admin_required
+from portal.access import admin_required, staff_required
 from portal.concurrency import ChangedMeanwhile, DeletedMeanwhile
 from portal.content import brand, services
 from portal.content import favicon as favicon_mark
-from portal.content.forms import MoveForm, SettingsForm, StepForm, ValueForm
+from portal.content.forms import MoveForm, SettingsForm, StepForm, StyleSampleForm, ValueForm
 from portal.content.models import ProcessStep, ValueItem
 from portal.content.services import branding
+from portal.db import timezone_names, utcnow
 from portal.extensions import db
 from portal.forms import PortalForm
+from portal.projects.models import Confidence, ProjectStatus
 from portal.web import facts, fragments
-from portal.web.static_files import ONE_YEAR
 from portal.web.markdown import render_markdown
+from portal.web.static_files import ONE_YEAR
 
 bp = Blueprint("content", __name__)
 
@@ -117,6 +122,25 @@ def favicon():
         response.cache_control.public = True
         response.cache_control.max_age = 3600
     return response.make_conditional(request)
+
+
+@bp.get("/staff/style")
+@staff_required
+def style():
+    """The living style page: every component of the design system, drawn by its macro."""
+    form = StyleSampleForm(formdata=None)
+    own = SelectChoice("", "My organisation's timezone (UTC)")
+    form.timezone.set_zones(timezone_names(), first=own)
+    form.broken.errors = ["An error says what is wrong and how to put it right."]
+    sample_person = SimpleNamespace(name="Priya Nair", initials="PN", job_title="Account manager",
+                                    email="priya@example.com", phone="+44 20 7946 0102")
+    record = SimpleNamespace(
+        promises=SimpleNamespace(share_first=0.8, kept_first=8, share_with_notice=0.9,
+                                 kept_with_notice=9, count=10),
+        rhythm=SimpleNamespace(average_days=6.5, promised_days=7), first_answer=timedelta(hours=3))
+    return render_template("content/style.html", form=form, statuses=list(ProjectStatus),
+                           confidence=Confidence.HIGH, person=sample_person, record=record,
+                           today=date.today(), now=utcnow())
 
 
 @bp.get("/admin/content")

@@ -74,7 +74,7 @@ def test_a_brand_colour_that_reaches_aa_is_used_as_it_is_and_others_are_only_dar
     assert (accent == colour) == readable
     assert (brand.contrast_warning(colour) is None) == readable
     for ours, theirs in zip((accent[1:3], accent[3:5], accent[5:]),
-                            (colour[1:3], colour[3:5], colour[5:])):
+                            (colour[1:3], colour[3:5], colour[5:]), strict=True):
         assert int(ours, 16) <= int(theirs, 16)
 
 
