@@ -3,6 +3,7 @@ and a favicon drawn from the logo or the firm's initial."""
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given
@@ -170,3 +171,12 @@ def test_the_favicon_is_cached_and_changes_when_the_logo_does(client, admin, pos
                          client.get("/login").get_data(as_text=True)).group(1)
     assert new_href != href
     assert client.get(new_href).data != first.data
+
+
+def test_the_logo_sits_on_a_neutral_plate_in_the_header(client, admin, post_form):
+    _save(post_form, admin, "#1f4e79", logo=(io.BytesIO(_png((31, 78, 121))), "logo.png"))
+    html = client.get("/values").get_data(as_text=True)
+    assert re.search(r'<span class="logo-plate"><img class="brand-logo" src="/branding/logo', html)
+    css = (Path(__file__).resolve().parents[2] / "portal/static/css/portal.css").read_text()
+    plate = re.search(r"\.logo-plate \{([^}]*)\}", css).group(1)
+    assert "background: #fff" in plate  # a logo in the brand colour stays visible
