@@ -179,7 +179,11 @@ def edit_settings():
 
 
 def _render_settings(form: SettingsForm, status: int):
-    return render_template("content/edit_settings.html", form=form), status
+    saved = branding().brand_color
+    return render_template(
+        "content/edit_settings.html", form=form, contrast=brand.best_contrast(saved),
+        contrast_warning=brand.contrast_warning(saved),
+    ), status
 
 
 @bp.errorhandler(RequestEntityTooLarge)

@@ -100,6 +100,9 @@ def test_an_admin_choosing_a_colour_no_text_can_read_on_is_warned(app, admin, cl
     assert wcag_contrast(shade, "#ffffff") >= 4.5
     assert f"--accent: {shade}; --accent-ink: #ffffff" in client.get("/login").get_data(
         as_text=True)
+    # The settings page keeps saying so while the colour stays.
+    settings = admin.get("/admin/content/settings").get_data(as_text=True)
+    assert "below the 4.5:1 that WCAG AA asks for" in settings
 
 
 def test_a_readable_colour_saves_without_a_warning(app, admin, post_form):
@@ -113,6 +116,8 @@ def test_the_settings_page_shows_the_colour_with_its_value(admin):
     assert re.search(r'<input[^>]*type="color"[^>]*value="#1f4e79"', html)
     assert re.search(r'<output class="colour-value" for="brand_color"[^>]*>#1f4e79</output>', html)
     assert "js/forms.js" in html
+    ratio = wcag_contrast("#1f4e79", "#ffffff")
+    assert f"reaches {ratio:.1f}:1 (WCAG AA asks for 4.5:1)" in html
 
 
 # The favicon
