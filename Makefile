@@ -6,7 +6,7 @@ FLASK := $(BIN)/flask --app portal
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install install-dev system-deps test-system-deps lint screenshots graph bench clean
+.PHONY: run test install install-dev system-deps test-system-deps lint screenshots lighthouse graph bench clean
 
 # Debian packages the portal needs from the system: Pango, HarfBuzz's subsetter (WeasyPrint 70
 # warns without it, which the tests treat as an error) and a font for the PDFs, and for the
@@ -64,9 +64,15 @@ test: test-system-deps install-dev
 		$(BIN)/python -m pytest $(PYTEST_ARGS); \
 	fi
 
-## Retake docs/screenshots/*.png from the demo data with Debian's Chromium.
+## Retake docs/screenshots/*.png from the demo data with Debian's Chromium, at 1280 and 390 px.
 screenshots: install-dev
 	$(BIN)/python -m bench.screenshots
+
+## Lighthouse 12 (../shared/tools/lighthouse, with Debian's Chromium; npm installs it once) on the
+## dashboard, a project page, a closeout, values, process, a pulse page and sign-in, served by
+## gunicorn from the demo data; scores written to docs/lighthouse.md. About 5 minutes.
+lighthouse: test-system-deps install-dev
+	$(BIN)/python -m bench.lighthouse
 
 ## Redraw docs/import-graph.svg, the portal's packages and who imports whom, from the code
 ## (bench/import_graph.py, with the import walker of tests/layout/test_import_rules.py; Graphviz draws).

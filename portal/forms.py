@@ -23,6 +23,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 
 from portal.plain_text import (
     CONTROL_CHARACTER_MESSAGE,
@@ -108,3 +109,30 @@ class FieldList(wtforms.FieldList):
                 index = key[offset:].split(self._field_separator, 1)[0]
                 if index.isascii() and index.isdigit() and len(index) <= self.MAX_INDEX_DIGITS:
                     yield int(index)
+
+
+def zones_by_region(zones: list[str]) -> dict[str, list[SelectChoice]]:
+    """Timezone choices grouped by their region (Europe, America, ...); the rest under Other."""
+    regions: dict[str, list[SelectChoice]] = {}
+    for zone in zones:
+        region, _, place = zone.partition("/")
+        grouped = place and region not in ("Etc", "SystemV", "US", "Canada", "Brazil", "Chile",
+                                           "Mexico")
+        regions.setdefault(region if grouped else "Other", []).append(
+            SelectChoice(zone, place.replace("_", " ") if grouped else zone))
+    return dict(sorted(regions.items(), key=lambda item: (item[0] == "Other", item[0])))
+
+
+class TimezoneField(wtforms.SelectField):
+    """A timezone picker grouped by region; js/forms.js adds a search and, when nothing was
+    chosen yet (an empty first choice), preselects the browser's zone."""
+
+    def set_zones(self, zones: list[str], *, first: SelectChoice | None = None) -> None:
+        """The zones to offer, with an optional choice above them (a group of its own)."""
+        grouped = zones_by_region(zones)
+        self.choices = {"Default": [first], **grouped} if first else grouped
+
+    def __call__(self, **kwargs: Any):
+        kwargs.setdefault("data-timezone", "")
+        kwargs.setdefault("data-chosen", self.data or "")
+        return super().__call__(**kwargs)

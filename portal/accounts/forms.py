@@ -9,7 +9,7 @@ from portal.auth.forms import strip
 from portal.auth.models import Role
 from portal.auth.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from portal.db import timezone_names
-from portal.forms import PortalForm
+from portal.forms import PortalForm, TimezoneField
 
 
 def _staff_choices() -> list[tuple[int, str]]:
@@ -23,12 +23,12 @@ class OrganizationForm(PortalForm):
 
     name = StringField("Name", validators=[DataRequired(), Length(max=120)])
     account_owner_id = SelectField("Account owner", coerce=int)
-    timezone = SelectField("Timezone", default="UTC")
+    timezone = TimezoneField("Timezone", default="UTC")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.account_owner_id.choices = _staff_choices()
-        self.timezone.choices = timezone_names()
+        self.timezone.set_zones(timezone_names())
 
 
 class UserForm(PortalForm):

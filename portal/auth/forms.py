@@ -1,13 +1,13 @@
 """Sign-in forms."""
 
-from wtforms import BooleanField, EmailField, PasswordField, RadioField, SelectField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, RadioField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from portal.auth.models import UpdateEmails
 from portal.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from portal.db import timezone_names
-from portal.forms import PortalForm
+from portal.forms import PortalForm, TimezoneField
 
 
 def strip(value: str | None) -> str | None:
@@ -30,7 +30,7 @@ class AccountForm(PortalForm):
 
     name = StringField("Your name", filters=[strip], validators=[DataRequired(), Length(max=120)])
     phone = StringField("Phone", filters=[strip], validators=[Optional(), Length(max=40)])
-    timezone = SelectField("Show dates and times in")
+    timezone = TimezoneField("Show dates and times in")
     update_emails = RadioField(
         "Email me about status updates",
         choices=[SelectChoice(choice.value, choice.label) for choice in UpdateEmails],
@@ -39,7 +39,7 @@ class AccountForm(PortalForm):
     def __init__(self, *args, default_zone: str = "UTC", **kwargs):
         super().__init__(*args, **kwargs)
         own = SelectChoice("", f"My organisation's timezone ({default_zone})")
-        self.timezone.choices = [own] + [SelectChoice(zone) for zone in timezone_names()]
+        self.timezone.set_zones(timezone_names(), first=own)
 
 
 class CodeForm(PortalForm):

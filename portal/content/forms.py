@@ -1,13 +1,20 @@
 """Admin forms for firm settings, core values and process steps."""
 
 from flask_wtf.file import FileField
-from wtforms import BooleanField, ColorField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    ColorField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields.choices import RadioField, SelectChoice
 from wtforms.validators import DataRequired, Length, Regexp
 
 from portal.concurrency import VersionedForm
 from portal.content.services import MAX_LOGO_BYTES
-from portal.forms import PortalForm
+from portal.forms import PortalForm, TimezoneField
 
 
 class SettingsForm(PortalForm):
@@ -18,7 +25,8 @@ class SettingsForm(PortalForm):
         "Brand colour",
         validators=[DataRequired(), Regexp(r"^#[0-9a-fA-F]{6}$",
                                            message="Give a colour as # and six hex digits.")],
-        description="The header's colour; its text turns dark or light to stay readable.",
+        description="The header, buttons, links and focus rings use it; text on it turns dark "
+                    "or light to stay readable (WCAG AA), and you are told if it cannot.",
     )
     logo = FileField(
         "Logo",
@@ -76,3 +84,19 @@ class MoveForm(PortalForm):
         choices=[SelectChoice("up", "Up"), SelectChoice("down", "Down")],
         validators=[DataRequired()],
     )
+
+
+class StyleSampleForm(PortalForm):
+    """Every kind of field the portal uses, for the living style page; never submitted."""
+
+    name = StringField("A text field", description="A hint under the field says what to type.")
+    status = SelectField("A select", choices=[
+        SelectChoice("on_track", "On track"), SelectChoice("at_risk", "At risk")])
+    body = TextAreaField("A text area")
+    emails = RadioField("Radios in a group", default="each", choices=[
+        SelectChoice("each", "An email for each update"), SelectChoice("weekly", "A weekly digest"),
+        SelectChoice("none", "None")])
+    remember = BooleanField("A checkbox beside its label")
+    colour = ColorField("A colour", default="#1f4e79")
+    timezone = TimezoneField("A timezone picker")
+    broken = StringField("A field with an error")

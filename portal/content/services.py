@@ -18,6 +18,7 @@ from sqlalchemy.orm import undefer
 from portal.audit import services as audit
 from portal.auth.models import User
 from portal.concurrency import check_version, edit_version, lock, lock_table
+from portal.content import brand
 from portal.content.models import SETTINGS_ID, FirmSettings, ProcessStep, ValueItem
 from portal.db import utcnow
 from portal.extensions import db
@@ -29,7 +30,6 @@ MAX_LOGO_BYTES = 512 * 1024
 MAX_LOGO_SIDE = 4096
 HEX_COLOUR = re.compile(r"#[0-9a-f]{6}")
 LOGO_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "GIF": "image/gif", "WEBP": "image/webp"}
-DARK_INK, LIGHT_INK = "#1d2430", "#ffffff"
 BRANDING = "branding"  # the fact every signed-in page reads with the user
 
 OrderedItem = ValueItem | ProcessStep
@@ -63,6 +63,26 @@ class Branding:
     def has_logo(self) -> bool:
         return self.logo_version is not None
 
+    @property
+    def accent(self) -> str:
+        """The header's and buttons' colour: the brand colour, or its nearest readable shade."""
+        return brand.accent(self.brand_color)
+
+    @property
+    def accent_ink(self) -> str:
+        """Text on the accent colour, light or dark, at WCAG AA."""
+        return brand.ink_on(self.accent)
+
+    @property
+    def favicon_version(self) -> str:
+        """Changes whenever the favicon would: a new logo, colour or name."""
+        return f"{self.logo_version or 'mark'}-{self.accent[1:]}-{self.firm_name[:1].upper()}"
+
+    @property
+    def link(self) -> str:
+        """Links and focus rings on the light page: the brand colour at AA contrast."""
+        return brand.link_colour(self.brand_color)
+
 
 def normalise_colour(value: str) -> str:
     """The colour as lowercase #rrggbb; ContentError for anything else."""
@@ -74,21 +94,6 @@ def normalise_colour(value: str) -> str:
     return colour
 
 
-def _luminance(colour: str) -> float:
-    """WCAG relative luminance of a #rrggbb colour."""
-    channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
-    r, g, b = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def readable_ink(background: str) -> str:
-    """White or dark text, whichever contrasts more with the background colour."""
-    lum = _luminance(background)
-    on_light = (lum + 0.05) / (_luminance(DARK_INK) + 0.05)
-    on_dark = 1.05 / (lum + 0.05)
-    return LIGHT_INK if on_dark >= on_light else DARK_INK
-
-
 def get_settings() -> FirmSettings | None:
     """The firm's settings row, if an admin has saved one; the logo bytes stay unloaded."""
     return db.session.get(FirmSettings, SETTINGS_ID)
@@ -96,7 +101,7 @@ def get_settings() -> FirmSettings | None:
 
 def default_branding(firm_name: str) -> Branding:
     """The branding of a firm that has saved no settings: its configured name, no logo."""
-    return Branding(firm_name, DEFAULT_BRAND_COLOR, readable_ink(DEFAULT_BRAND_COLOR), None)
+    return Branding(firm_name, DEFAULT_BRAND_COLOR, brand.ink_on(DEFAULT_BRAND_COLOR), None)
 
 
 # Read for every page's header: built once, not per request.
@@ -124,7 +129,7 @@ def _branding(firm_name: str | None, colour: str, logo_updated_at: datetime | No
     if firm_name is None:
         return default_branding(default_name)
     version = logo_updated_at.strftime("%Y%m%d%H%M%S%f") if logo_updated_at else None
-    return Branding(firm_name, colour, readable_ink(colour), version)
+    return Branding(firm_name, colour, brand.ink_on(colour), version)
 
 
 def branding() -> Branding:

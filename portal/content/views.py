@@ -1,6 +1,8 @@
 """Public pages for values and the recruiting process, the logo, and admin editing of both."""
 
 from dataclasses import dataclass
+from datetime import date, timedelta
+from types import SimpleNamespace
 
 from flask import (
     Blueprint,
@@ -15,17 +17,22 @@ from flask import (
 from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
+from wtforms.fields.choices import SelectChoice
 
-from portal.access import admin_required
+from portal.access import admin_required, staff_required
 from portal.concurrency import ChangedMeanwhile, DeletedMeanwhile
-from portal.content import services
-from portal.content.forms import MoveForm, SettingsForm, StepForm, ValueForm
+from portal.content import brand, services
+from portal.content import favicon as favicon_mark
+from portal.content.forms import MoveForm, SettingsForm, StepForm, StyleSampleForm, ValueForm
 from portal.content.models import ProcessStep, ValueItem
 from portal.content.services import branding
+from portal.db import timezone_names, utcnow
 from portal.extensions import db
 from portal.forms import PortalForm
+from portal.projects.models import Confidence, ProjectStatus
 from portal.web import facts, fragments
 from portal.web.markdown import render_markdown
+from portal.web.static_files import ONE_YEAR
 
 bp = Blueprint("content", __name__)
 
@@ -92,6 +99,50 @@ def logo():
     return response.make_conditional(request)
 
 
+@bp.get("/favicon.ico")
+def favicon():
+    """The tab icon from the logo (or the firm's initial), public; cached for a year when the
+    URL carries the current version, revalidated otherwise."""
+    current = branding()
+    version = current.favicon_version
+
+    def logo_bytes() -> bytes | None:
+        settings = services.load_logo()
+        return settings.logo if settings else None
+
+    icon = favicon_mark.render(version, load_logo=logo_bytes, initial=current.firm_name[:1].upper(),
+                               colour=current.accent, ink=current.accent_ink)
+    response = current_app.response_class(icon, mimetype="image/vnd.microsoft.icon")
+    response.set_etag(version)
+    if request.args.get("v") == version:
+        response.cache_control.public = True
+        response.cache_control.max_age = ONE_YEAR
+        response.cache_control.immutable = True
+    else:
+        response.cache_control.public = True
+        response.cache_control.max_age = 3600
+    return response.make_conditional(request)
+
+
+@bp.get("/staff/style")
+@staff_required
+def style():
+    """The living style page: every component of the design system, drawn by its macro."""
+    form = StyleSampleForm(formdata=None)
+    own = SelectChoice("", "My organisation's timezone (UTC)")
+    form.timezone.set_zones(timezone_names(), first=own)
+    form.broken.errors = ["An error says what is wrong and how to put it right."]
+    sample_person = SimpleNamespace(name="Priya Nair", initials="PN", job_title="Account manager",
+                                    email="priya@example.com", phone="+44 20 7946 0102")
+    record = SimpleNamespace(
+        promises=SimpleNamespace(share_first=0.8, kept_first=8, share_with_notice=0.9,
+                                 kept_with_notice=9, count=10),
+        rhythm=SimpleNamespace(average_days=6.5, promised_days=7), first_answer=timedelta(hours=3))
+    return render_template("content/style.html", form=form, statuses=list(ProjectStatus),
+                           confidence=Confidence.HIGH, person=sample_person, record=record,
+                           today=date.today(), now=utcnow())
+
+
 @bp.get("/admin/content")
 @admin_required
 def admin_index():
@@ -121,11 +172,18 @@ def edit_settings():
         return _render_settings(form, 422)
     db.session.commit()
     flash("Firm settings saved. Every page now shows them.", "success")
+    warning = brand.contrast_warning(services.normalise_colour(form.brand_color.data))
+    if warning:
+        flash(warning, "warning")
     return redirect(url_for("content.admin_index"))
 
 
 def _render_settings(form: SettingsForm, status: int):
-    return render_template("content/edit_settings.html", form=form), status
+    saved = branding().brand_color
+    return render_template(
+        "content/edit_settings.html", form=form, contrast=brand.best_contrast(saved),
+        contrast_warning=brand.contrast_warning(saved),
+    ), status
 
 
 @bp.errorhandler(RequestEntityTooLarge)

@@ -116,3 +116,66 @@ def describe(violations: list[dict]) -> str:
         for node in violation["nodes"][:5]:
             lines.append(f"    {node['target']}: {node['failureSummary']}")
     return "\n".join(lines)
+
+
+PHONE_390 = {"width": 390, "height": 844}
+
+# Boxes of everything a person reads or clicks: text (one box per line), images, controls,
+# charts. Two that intersect, neither inside the other, are elements drawn over each other.
+_LAYOUT_JS = """() => {
+  const problems = [];
+  const doc = document.documentElement;
+  if (doc.scrollWidth > window.innerWidth) {
+    problems.push(`scrolls sideways: ${doc.scrollWidth}px wide in a ${window.innerWidth}px window`);
+  }
+  const hidden = el => {
+    if (!el.checkVisibility({checkOpacity: true, checkVisibilityCSS: true,
+                             contentVisibilityAuto: true})) return true;
+    for (let node = el; node && node !== document.body; node = node.parentElement) {
+      const style = getComputedStyle(node);
+      const tiny = node.offsetWidth <= 1 && node.offsetHeight <= 1;
+      if (style.position === 'absolute' && (tiny || style.clip !== 'auto')) return true;
+    }
+    return false;
+  };
+  const boxes = [];
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let text = walker.nextNode(); text; text = walker.nextNode()) {
+    const el = text.parentElement;
+    if (!text.textContent.trim() || el.closest('svg, select, textarea, option')) continue;
+    if (hidden(el)) continue;
+    const range = document.createRange();
+    range.selectNodeContents(text);
+    for (const rect of range.getClientRects()) {
+      const what = text.textContent.trim().slice(0, 30);
+      if (rect.width > 1 && rect.height > 1) boxes.push({el, rect, what});
+    }
+  }
+  const controls = 'img, svg, input:not([type=hidden]), select, textarea, button, progress';
+  for (const el of document.body.querySelectorAll(controls)) {
+    if (el.parentElement.closest('svg') || hidden(el)) continue;
+    const rect = el.getBoundingClientRect();
+    const what = '<' + el.tagName.toLowerCase() + '>';
+    if (rect.width > 1 && rect.height > 1) boxes.push({el, rect, what});
+  }
+  const slack = 2;
+  for (let i = 0; i < boxes.length; i++) {
+    for (let j = i + 1; j < boxes.length; j++) {
+      const a = boxes[i], b = boxes[j];
+      if (a.el === b.el || a.el.contains(b.el) || b.el.contains(a.el)) continue;
+      const w = Math.min(a.rect.right, b.rect.right) - Math.max(a.rect.left, b.rect.left);
+      const h = Math.min(a.rect.bottom, b.rect.bottom) - Math.max(a.rect.top, b.rect.top);
+      if (w > slack && h > slack) {
+        const x = Math.round(a.rect.left), y = Math.round(a.rect.top + window.scrollY);
+        problems.push(`"${a.what}" and "${b.what}" overlap at ${x},${y}`);
+        if (problems.length > 8) return problems;
+      }
+    }
+  }
+  return problems;
+}"""
+
+
+def layout_problems(page: Page) -> list[str]:
+    """Sideways scrolling and elements drawn over each other, in words; empty when none."""
+    return page.evaluate(_LAYOUT_JS)

@@ -322,7 +322,7 @@ def test_the_firm_name_and_brand_colour_brand_every_page(app, client, signed_in,
         html = client.get(path).get_data(as_text=True)
         assert "Harbour &amp; Co" in html and "Northwind" not in html, path
         # A light brand colour gets dark header text so the header stays readable.
-        assert "--header-bg: #f5d90a; --header-ink: #1d2430" in html, path
+        assert "--accent: #f5d90a; --accent-ink: #1d2430" in html, path
 
 
 def test_the_brand_colour_must_be_a_hex_colour(app, signed_in, people, post_form):

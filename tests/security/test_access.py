@@ -132,7 +132,8 @@ def test_anonymous_visitors_are_sent_to_sign_in_from_every_page(app, client, two
     # /login/two-factor is the second step of signing in: without a password step just taken
     # it sends the visitor back to /login (tests/auth/test_two_factor.py).
     public = {"/login", "/login/two-factor", "/healthz", "/static/<path:filename>", "/values",
-              "/process", "/branding/logo", "/pulses/<token>", "/unsubscribe/<token>",
+              "/process", "/branding/logo", "/favicon.ico", "/pulses/<token>",
+              "/unsubscribe/<token>",
               # Email links and the forms that ask for them: for people not signed in
               # (tests/auth/test_email_sign_in.py); a bad token gets a clear 404 page.
               "/login/forgot", "/login/reset/<token>", "/login/email-link",

@@ -26,11 +26,13 @@ PAYLOAD = " ".join(PAYLOADS)
 
 
 def _expected(tag: str, values: dict) -> bool:
-    """Our own stylesheet, charset and viewport, and forms posting to this site."""
+    """Our own stylesheet and icon, charset, viewport and description, and forms posting to
+    this site."""
     if tag == "link":
-        return values.get("rel") == "stylesheet" and (values.get("href") or "").startswith("/")
+        return values.get("rel") in ("stylesheet", "icon") and (
+            values.get("href") or "").startswith("/")
     if tag == "meta":
-        return "charset" in values or values.get("name") == "viewport"
+        return "charset" in values or values.get("name") in ("viewport", "description")
     return tag == "form" and (values.get("action") or "/").startswith("/")
 
 

@@ -71,7 +71,7 @@ def test_a_client_sees_the_firms_new_name_and_colour_on_the_next_cached_page(
     for path in ("/", f"/projects/{acme}"):
         page, _ = visit(app, client, path)
         assert "Harbour &amp; Co" in page and "Northwind" not in page, path
-        assert "--header-bg: #f5d90a; --header-ink: #1d2430" in page, path
+        assert "--accent: #f5d90a; --accent-ink: #1d2430" in page, path
 
 
 def test_a_pulse_asked_shows_its_banner_on_the_clients_next_page_and_answering_hides_it(

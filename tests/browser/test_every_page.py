@@ -1,0 +1,127 @@
+"""Every page, taken from the URL map, at 1280 and 390 px: axe finds no WCAG A/AA violation,
+nothing scrolls sideways and nothing is drawn over anything else.
+
+A new page is checked without anyone listing it: its URL's arguments are filled from the
+table below, and a page whose arguments the table cannot fill fails the coverage test until
+someone says which row to show (or why it is not a page).
+"""
+
+from types import SimpleNamespace
+
+import pytest
+
+from portal.auth.models import Role
+from portal.content.models import ValueItem
+from portal.devdata.demo_content import seed_demo_content
+from portal.extensions import db
+from portal.notifications.rendering import unsubscribe_token
+from portal.projects.models import Milestone, ProjectStatus, StatusUpdate
+from portal.pulses import services as pulses
+from portal.pulses.models import PulseRequest
+from tests.browser.support import DESKTOP, PHONE_390, axe_violations, describe, layout_problems
+
+ADMIN = "morgan@firm.example"
+FAKE_TOKEN = "not-a-real-token"
+
+NOT_PAGES = {  # endpoint: why the browser checks skip it
+    "static": "files", "content.logo": "an image", "content.favicon": "an image",
+    "home.healthz": "JSON", "home.live": "a fragment of the dashboard",
+    "projects.live": "a fragment of the project page", "closeout.download": "a PDF",
+    "health.export": "CSV", "pulses.export": "CSV",
+    "auth.two_factor_challenge": "only reachable halfway through signing in with two-factor",
+    "home.index": "visited as / by each viewer below",
+}
+STAFF_ONLY = {"auth.change_password", "auth.two_factor"}  # outside /staff/ but 404 for clients
+SIGNED_OUT = {"auth.login", "auth.request_sign_in_link", "auth.forgot_password",
+              "auth.reset_password", "auth.accept_invitation", "auth.sign_in_link",
+              "pulses.answer", "notifications.unsubscribe"}
+
+
+@pytest.fixture
+def rows(app, make, portal_data) -> SimpleNamespace:
+    """One of everything a page's URL can name, and the values each argument takes."""
+    make.user(ADMIN, role=Role.ADMIN, name="Morgan Reyes")
+    done = make.project("Acme Corp", name="Finished work", status=ProjectStatus.DONE)
+    make.closeout(done, contact=portal_data.staff, summary="Everything delivered.")
+    request = make.pulse(portal_data.client, project=portal_data.project)
+    with app.test_request_context():
+        seed_demo_content()
+        db.session.commit()
+        value_id = db.session.scalars(db.select(ValueItem.id)).first()
+        milestone_id = db.session.scalars(
+            db.select(Milestone.id).where(Milestone.project_id == portal_data.project.id)).first()
+        update_id = db.session.scalars(db.select(StatusUpdate.id).where(
+            StatusUpdate.project_id == portal_data.project.id)).first()
+        pulse = db.session.get(PulseRequest, request.id)
+        token = pulses.answer_token(pulse)
+        template_id = pulse.template_id
+        unsubscribe = unsubscribe_token(portal_data.client)
+    arguments = {
+        "project_id": portal_data.project.id,
+        "organization_id": portal_data.project.organization_id,
+        "milestone_id": milestone_id, "update_id": update_id, "template_id": template_id,
+        "kind": "values", "item_id": value_id, "token": FAKE_TOKEN,
+    }
+    per_endpoint = {
+        "closeout.show": {"project_id": done.id}, "closeout.edit": {"project_id": done.id},
+        "pulses.answer": {"token": token}, "notifications.unsubscribe": {"token": unsubscribe},
+    }
+    return SimpleNamespace(arguments=arguments, per_endpoint=per_endpoint,
+                           client=portal_data.client.email)
+
+
+def pages(app, rows) -> dict[str, list[str]]:
+    """Paths to check by who views them: the signed-out, the client, the admin."""
+    found: dict[str, list[str]] = {"signed out": [], "client": ["/"], "admin": ["/"]}
+    unknown = []
+    for rule in sorted(app.url_map.iter_rules(), key=lambda rule: rule.rule):
+        if "GET" not in rule.methods or rule.endpoint in NOT_PAGES:
+            continue
+        values = {**rows.arguments, **rows.per_endpoint.get(rule.endpoint, {})}
+        missing = rule.arguments - values.keys()
+        if missing:
+            unknown.append(f"{rule.endpoint} needs {sorted(missing)}")
+            continue
+        path = rule.build({name: values[name] for name in rule.arguments})[1]
+        staff_only = rule.endpoint in STAFF_ONLY or rule.rule.startswith(("/staff", "/admin"))
+        viewer = ("signed out" if rule.endpoint in SIGNED_OUT
+                  else "admin" if staff_only else "client")
+        found[viewer].append(path)
+        if viewer == "client":
+            found["admin"].append(path)  # staff see client pages with their own controls
+    assert not unknown, "pages the browser checks cannot reach:\n" + "\n".join(unknown)
+    return found
+
+
+def check_pages(new_page, sign_in, email: str | None, paths: list[str]) -> list[str]:
+    """Open each path at desktop and phone width; every problem found, in words."""
+    problems = []
+    for viewport in (DESKTOP, PHONE_390):
+        page = new_page(viewport=viewport)
+        if email:
+            sign_in(page, email)
+        for path in paths:
+            response = page.goto(path)
+            where = f"{path} at {viewport['width']} px"
+            # A made-up token shows the "link not valid" page, a 404: a page people see too.
+            if response.status >= 400 and not (response.status == 404 and FAKE_TOKEN in path):
+                problems.append(f"{where}: HTTP {response.status}")
+                continue
+            problems += [f"{where}: {problem}" for problem in layout_problems(page)]
+            violations = axe_violations(page)
+            if violations:
+                problems.append(f"{where}: axe\n{describe(violations)}")
+    return problems
+
+
+def test_every_get_endpoint_is_a_checked_page_or_says_why_not(app, rows):
+    checked = pages(app, rows)
+    assert "/staff/style" in checked["admin"] and "/values" in checked["client"]
+    assert sum(len(paths) for paths in checked.values()) >= 40
+
+
+@pytest.mark.parametrize("viewer", ["signed out", "client", "admin"])
+def test_every_page_is_accessible_and_fits_both_widths(app, rows, new_page, sign_in, viewer):
+    email = {"signed out": None, "client": rows.client, "admin": ADMIN}[viewer]
+    problems = check_pages(new_page, sign_in, email, pages(app, rows)[viewer])
+    assert not problems, "\n".join(problems)
