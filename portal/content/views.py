@@ -28,6 +28,8 @@ from portal.content.models import ProcessStep, ValueItem
 from portal.content.services import branding
 from portal.db import timezone_names, utcnow
 from portal.extensions import db
+from portal.projects.services import FirstAnswerTime
+from portal.projects.track_record import Delivery, PromisesKept, UpdateRhythm
 from portal.forms import PortalForm
 from portal.projects.models import Confidence, ProjectStatus
 from portal.web import facts, fragments
@@ -124,6 +126,19 @@ def favicon():
     return response.make_conditional(request)
 
 
+def _sample_track_record() -> SimpleNamespace:
+    """A track record of ten deliveries, drawn by the same macro and types as a client's page."""
+    day = date(2026, 11, 2)
+    deliveries = tuple(
+        Delivery(f"Step {n}", day + timedelta(days=n), day + timedelta(days=n - (n > 8)),
+                 day + timedelta(days=n - (n > 9)))
+        for n in range(1, 11))
+    return SimpleNamespace(
+        promises=PromisesKept(deliveries),
+        rhythm=UpdateRhythm(updates=9, average_days=6.5, promised_days=7, gaps=8),
+        first_answer=FirstAnswerTime(timedelta(hours=3), answered=12, waiting=1))
+
+
 @bp.get("/staff/style")
 @staff_required
 def style():
@@ -134,10 +149,7 @@ def style():
     form.broken.errors = ["An error says what is wrong and how to put it right."]
     sample_person = SimpleNamespace(name="Priya Nair", initials="PN", job_title="Account manager",
                                     email="priya@example.com", phone="+44 20 7946 0102")
-    record = SimpleNamespace(
-        promises=SimpleNamespace(share_first=0.8, kept_first=8, share_with_notice=0.9,
-                                 kept_with_notice=9, count=10),
-        rhythm=SimpleNamespace(average_days=6.5, promised_days=7), first_answer=timedelta(hours=3))
+    record = _sample_track_record()
     return render_template("content/style.html", form=form, statuses=list(ProjectStatus),
                            confidence=Confidence.HIGH, person=sample_person, record=record,
                            today=date.today(), now=utcnow())

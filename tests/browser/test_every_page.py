@@ -27,7 +27,7 @@ NOT_PAGES = {  # endpoint: why the browser checks skip it
     "static": "files", "content.logo": "an image", "content.favicon": "an image",
     "home.healthz": "JSON", "home.live": "a fragment of the dashboard",
     "projects.live": "a fragment of the project page", "closeout.download": "a PDF",
-    "health.export": "CSV", "pulses.export": "CSV",
+    "health.export": "CSV", "pulses.export": "CSV", "imports.template": "CSV",
     "auth.two_factor_challenge": "only reachable halfway through signing in with two-factor",
     "home.index": "visited as / by each viewer below",
 }
