@@ -17,6 +17,7 @@ from portal.pulses import reports, services
 from portal.pulses.charts import trend_chart
 from portal.pulses.forms import (
     SCALE_WORDS,
+    CloseForm,
     ReportForm,
     ResolveForm,
     TemplateForm,
@@ -174,6 +175,26 @@ def resolve(follow_up_id: int):
         flash("Someone else resolved this follow-up meanwhile: your note is added to theirs.",
               "info")
     return redirect(url_for("pulses.report"))
+
+
+@bp.post("/staff/follow-ups/<int:follow_up_id>/close")
+@staff_required
+def close_no_longer_low(follow_up_id: int):
+    """One click closes a follow-up whose answer was changed and is no longer low."""
+    follow_up = db.get_or_404(FollowUp, follow_up_id)
+    if not CloseForm().validate_on_submit():
+        flash("The follow-up is still open: the form expired, please try again.", "error")
+        return redirect(url_for("pulses.report"))
+    try:
+        closed = services.close_no_longer_low(follow_up, by=current_user)
+    except services.PulseError as error:
+        db.session.rollback()
+        flash(f"The follow-up is still open: {error}", "error")
+        return redirect(url_for("pulses.report"))
+    db.session.commit()
+    flash("Follow-up closed: the answer is no longer low." if closed else
+          "Someone else resolved this follow-up meanwhile.", "success" if closed else "info")
+    return redirect(request.referrer or url_for("pulses.report"))
 
 
 @bp.get("/admin/pulses/templates")
