@@ -13,7 +13,7 @@ from portal.auth.limits import pulse_answer_limited
 from portal.concurrency import ChangedMeanwhile
 from portal.db import database_id, utcnow
 from portal.extensions import db
-from portal.pulses import reports, services
+from portal.pulses import history, reports, services
 from portal.pulses.charts import trend_chart
 from portal.pulses.forms import (
     SCALE_WORDS,
@@ -133,6 +133,9 @@ def report():
     return render_template(
         "pulses/report.html", form=form, scope=scope, figures=reports.figures(scope),
         chart=trend_chart(reports.monthly_trend(scope)), comments=reports.comments(scope),
+        changes=history.changed_answers(scope.start, scope.end,
+                                        organization_id=scope.organization_id,
+                                        project_id=scope.project_id),
         follow_ups=services.open_follow_ups(), held=services.held_requests(), now=utcnow(),
         resolve_form=ResolveForm(),
     ), 200 if valid else 422
