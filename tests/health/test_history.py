@@ -1,7 +1,7 @@
 """History is history: what happens today (a changed answer, a deactivated user, a new
 answer) never moves a past week's health snapshot when the weeks are computed again."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings

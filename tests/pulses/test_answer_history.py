@@ -1,7 +1,6 @@
 """A changed pulse answer keeps its history: dated when first given, every change kept as a
 revision staff can see, its follow-up told the truth, and no report or week rewritten."""
 
-import re
 import threading
 from datetime import UTC, date, datetime, timedelta
 
