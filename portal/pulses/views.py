@@ -183,21 +183,24 @@ def resolve(follow_up_id: int):
 @bp.post("/staff/follow-ups/<int:follow_up_id>/close")
 @staff_required
 def close_no_longer_low(follow_up_id: int):
-    """One click closes a follow-up whose answer was changed and is no longer low."""
+    """One click closes a follow-up whose answer was changed and is no longer low; back to
+    staff home or the pulse report, whichever the button was on."""
     follow_up = db.get_or_404(FollowUp, follow_up_id)
+    back = redirect(url_for("home.index" if request.form.get("next") == "home"
+                            else "pulses.report"))
     if not CloseForm().validate_on_submit():
         flash("The follow-up is still open: the form expired, please try again.", "error")
-        return redirect(url_for("pulses.report"))
+        return back
     try:
         closed = services.close_no_longer_low(follow_up, by=current_user)
     except services.PulseError as error:
         db.session.rollback()
         flash(f"The follow-up is still open: {error}", "error")
-        return redirect(url_for("pulses.report"))
+        return back
     db.session.commit()
     flash("Follow-up closed: the answer is no longer low." if closed else
           "Someone else resolved this follow-up meanwhile.", "success" if closed else "info")
-    return redirect(request.referrer or url_for("pulses.report"))
+    return back
 
 
 @bp.get("/admin/pulses/templates")

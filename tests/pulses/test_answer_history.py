@@ -181,8 +181,8 @@ def test_a_low_answer_changed_to_high_says_no_longer_low_and_closes_in_one_click
     changed = report.split("<h2>Changed answers")[1].split("<h2>")[0]
     assert "NPS 3 → 9" in changed and "CSAT 2 → 5" in changed and "Jordan" in changed
 
-    closed = post_form(staff, f"/staff/follow-ups/{follow_up.id}/close", {}, "/staff/pulses")
-    assert closed.status_code == 302
+    closed = post_form(staff, f"/staff/follow-ups/{follow_up.id}/close", {"next": "home"}, "/")
+    assert closed.status_code == 302 and closed.headers["Location"] == "/"
     with app.app_context():
         follow_up = db.session.get(FollowUp, follow_up.id)
         assert follow_up.resolved_by_id == acme["owner"].id
