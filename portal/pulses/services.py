@@ -348,14 +348,14 @@ def close_no_longer_low(follow_up: FollowUp, *, by: User) -> bool:
 
 
 def open_follow_ups() -> list[FollowUp]:
-    """Unresolved follow-ups, the most overdue first."""
+    """Unresolved follow-ups, the most overdue first; those no longer low after them."""
     return list(db.session.scalars(
         select(FollowUp).where(FollowUp.resolved_at.is_(None))
         .options(selectinload(FollowUp.request).selectinload(PulseRequest.organization),
                  selectinload(FollowUp.request).selectinload(PulseRequest.user),
                  selectinload(FollowUp.request).selectinload(PulseRequest.answers),
                  selectinload(FollowUp.owner))
-        .order_by(FollowUp.due_at)
+        .order_by(FollowUp.no_longer_low_at.is_not(None), FollowUp.due_at)
     ))
 
 
