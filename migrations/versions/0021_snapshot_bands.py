@@ -5,7 +5,7 @@ Snapshots kept before this get the bands of the settings then (or the defaults),
 0 (none applied then) and the weights read back from their own metrics.
 
 Revision ID: 0021_snapshot_bands
-Revises: 0017_sign_in_throttle
+Revises: 0019_answer_history
 """
 import json
 
@@ -13,7 +13,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0021_snapshot_bands'
-down_revision = '0017_sign_in_throttle'
+down_revision = '0019_answer_history'
 branch_labels = None
 depends_on = None
 

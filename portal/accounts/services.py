@@ -11,7 +11,7 @@ from portal.audit import services as audit
 from portal.auth import email_tokens
 from portal.auth import services as auth
 from portal.auth.models import Role, TokenPurpose, User
-from portal.concurrency import lock_table
+from portal.concurrency import lock, lock_table
 from portal.extensions import db
 from portal.notifications.models import MessageKind, OutboxMessage
 from portal.notifications.rendering import absolute_url
@@ -90,12 +90,13 @@ def set_active(user: User, active: bool, *, by: User) -> None:
     """Allow or stop a user signing in; deactivating also ends their open sessions."""
     if user.id == by.id and not active:
         raise auth.UserError("You cannot deactivate your own account.")
+    lock(user)  # two admins at once open one deactivation span, not two
     if user.active and not active:
         auth.end_all_sessions(user)
     if user.active != active:
         audit.record("user.activated" if active else "user.deactivated", actor=by, target=user,
                      organization=user.organization, summary=user.email)
-    user.active = active
+    auth.record_active(user, active)
 
 
 def change_role(user: User, role: Role, *, by: User) -> None:

@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import UTCDateTime, str_enum, utcnow
@@ -140,6 +140,25 @@ class User(ShownPerson, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email} {self.role}>"
+
+
+class Deactivation(db.Model):
+    """A span when a user could not sign in: from deactivation to reactivation (open while
+    still deactivated). Metrics "as of" a moment count the users active then, so a later
+    deactivation never rewrites past weeks; a reactivation closes the span, and the next
+    deactivation opens a new one."""
+
+    __tablename__ = "user_deactivation"
+    __table_args__ = (
+        CheckConstraint("reactivated_at IS NULL OR reactivated_at >= deactivated_at",
+                        name="reactivated_after"),
+        Index("ix_user_deactivation_user_deactivated", "user_id", "deactivated_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    deactivated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class RecoveryCode(db.Model):

@@ -1,17 +1,18 @@
 """Rules for users and signing in. Functions flush; the caller commits."""
 
 import time
+from datetime import datetime
 from functools import cache
 from zoneinfo import available_timezones
 
 from flask import current_app
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, or_, select
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from portal.accounts.models import Organization
 from portal.audit import services as audit
-from portal.auth.models import Role, UpdateEmails, User
+from portal.auth.models import Deactivation, Role, UpdateEmails, User
 from portal.auth.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, password_problem
 from portal.concurrency import lock_table
 from portal.db import utcnow
@@ -113,6 +114,30 @@ def record_sign_in(user: User) -> None:
 def end_all_sessions(user: User) -> None:
     """Sign the user out everywhere: every session cookie issued before now stops working."""
     user.session_version += 1
+
+
+def record_active(user: User, active: bool, *, now: datetime | None = None) -> None:
+    """Switch signing in on or off and keep when: a deactivation opens a span, a reactivation
+    closes it, so who was active at any past moment stays known (see active_at)."""
+    if user.active == active:
+        return
+    now = now or utcnow()
+    if active:
+        for span in db.session.scalars(select(Deactivation).where(
+                Deactivation.user_id == user.id, Deactivation.reactivated_at.is_(None))):
+            span.reactivated_at = now
+    else:
+        db.session.add(Deactivation(user_id=user.id, deactivated_at=now))
+    user.active = active
+    db.session.flush()
+
+
+def active_at(as_of: datetime) -> ColumnElement[bool]:
+    """Whether a user (in the enclosing query) existed and could sign in at that moment."""
+    deactivated = select(Deactivation.id).where(
+        Deactivation.user_id == User.id, Deactivation.deactivated_at <= as_of,
+        or_(Deactivation.reactivated_at.is_(None), Deactivation.reactivated_at > as_of))
+    return and_(User.created_at < as_of, ~deactivated.exists())
 
 
 def set_password(user: User, password: str) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy import and_, case, func, or_, select
 from portal.accounts.models import Organization
 from portal.audit.models import AuditEvent
 from portal.auth.models import Role, User
+from portal.auth.services import active_at
 from portal.db import zone_or_utc
 from portal.extensions import db
 from portal.health import deliveries
@@ -33,6 +34,7 @@ from portal.health.scoring import (
 )
 from portal.projects import track_record
 from portal.projects.models import Project, ProjectStatus, Question, StatusUpdate
+from portal.pulses import history as pulse_history
 from portal.pulses.models import PulseAnswer, PulseRequest, Scale
 
 MIN_ANSWERS = 3  # pulse answers (or questions, or deliveries) below which a metric is left out
@@ -74,8 +76,10 @@ class PulseFigures:
 
 
 def pulse_figures(organization_ids: list[int], as_of: datetime) -> dict[int, PulseFigures]:
-    """CSAT (recency-weighted), NPS and CES counts per account, in one grouped query."""
+    """CSAT (recency-weighted), NPS and CES counts per account, in one grouped query; each
+    answer dated when first given, with its score as it stood at `as_of`."""
     answered = PulseAnswer.answered_at
+    score = pulse_history.score_as_of(as_of)
     weeks = -(-CSAT_DAYS // 7)
     weight = case(
         *[(answered >= as_of - timedelta(days=7 * (k + 1)), recency_weight(k))
@@ -85,7 +89,7 @@ def pulse_figures(organization_ids: list[int], as_of: datetime) -> dict[int, Pul
                    answered >= as_of - timedelta(days=CSAT_DAYS))
     is_ces = and_(PulseAnswer.scale == Scale.CES, answered >= as_of - timedelta(days=CES_DAYS))
     is_nps = PulseAnswer.scale == Scale.NPS
-    top = PulseAnswer.score >= 4
+    top = score >= 4
 
     def total(condition, value=1):
         return func.coalesce(func.sum(case((condition, value), else_=0)), 0)
@@ -95,9 +99,9 @@ def pulse_figures(organization_ids: list[int], as_of: datetime) -> dict[int, Pul
             PulseRequest.organization_id,
             total(is_csat), total(and_(is_csat, top)),
             total(is_csat, weight), total(and_(is_csat, top), weight),
-            total(is_nps), total(and_(is_nps, PulseAnswer.score >= 9)),
-            total(and_(is_nps, PulseAnswer.score <= 6)),
-            total(is_ces), total(is_ces, PulseAnswer.score),
+            total(is_nps), total(and_(is_nps, score >= 9)),
+            total(and_(is_nps, score <= 6)),
+            total(is_ces), total(is_ces, score),
         )
         .select_from(PulseAnswer).join(PulseRequest)
         .where(PulseRequest.organization_id.in_(organization_ids),
@@ -343,25 +347,27 @@ def recovery(organization_ids: list[int], as_of: datetime) -> Results:
 
 def engagement(organization_ids: list[int], as_of: datetime) -> Results:
     """Pulse response rate and the share of client users who signed in, last 30 days; the mean
-    of the two (sign-ins alone when fewer than 3 pulses were sent)."""
+    of the two (sign-ins alone when fewer than 3 pulses were sent). Both count the client
+    users active at `as_of` (a later deactivation changes no past week), and only the pulses
+    sent to them."""
     start = as_of - timedelta(days=ENGAGEMENT_DAYS)
+    counted = and_(User.role == Role.CLIENT, active_at(as_of))
     sent = {org: (n, answered) for org, n, answered in db.session.execute(
         select(PulseRequest.organization_id, func.count(),
                func.coalesce(func.sum(case((PulseRequest.answered_at < as_of, 1), else_=0)), 0))
+        .join(User, User.id == PulseRequest.user_id)
         .where(PulseRequest.organization_id.in_(organization_ids),
-               PulseRequest.sent_at >= start, PulseRequest.sent_at < as_of)
+               PulseRequest.sent_at >= start, PulseRequest.sent_at < as_of, counted)
         .group_by(PulseRequest.organization_id))}
     users = dict(db.session.execute(
         select(User.organization_id, func.count())
-        .where(User.organization_id.in_(organization_ids), User.role == Role.CLIENT,
-               User.active.is_(True), User.created_at < as_of)
+        .where(User.organization_id.in_(organization_ids), counted)
         .group_by(User.organization_id)).all())
     signed_in = dict(db.session.execute(
         select(AuditEvent.organization_id, func.count(func.distinct(AuditEvent.actor_id)))
         .join(User, User.id == AuditEvent.actor_id)
         .where(AuditEvent.organization_id.in_(organization_ids),
-               AuditEvent.action == "auth.signed_in", User.role == Role.CLIENT,
-               User.active.is_(True), AuditEvent.created_at >= start,
+               AuditEvent.action == "auth.signed_in", counted, AuditEvent.created_at >= start,
                AuditEvent.created_at < as_of)
         .group_by(AuditEvent.organization_id)).all())
     results = {}

@@ -83,6 +83,10 @@ class ResolveForm(PortalForm):
     note = TextAreaField("What did you do?", validators=[DataRequired(), Length(max=2000)])
 
 
+class CloseForm(PortalForm):
+    """The one-click close of a follow-up whose answer is no longer low: a CSRF token only."""
+
+
 class QuestionSlotForm(PortalSubform):
     """One of a template's three question slots; a blank prompt leaves the slot empty."""
 

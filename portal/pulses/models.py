@@ -172,6 +172,40 @@ class PulseAnswer(db.Model):
 
     request: Mapped[PulseRequest] = relationship(back_populates="answers")
     question: Mapped[PulseQuestion] = relationship()
+    revisions: Mapped[list[AnswerRevision]] = relationship(
+        back_populates="answer", order_by="AnswerRevision.id", cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+
+class AnswerRevision(db.Model):
+    """One change of an answer after it was first given: who, when, what it was and became.
+
+    The answer keeps the time it was first given; what it said at any past moment is the
+    old score of its first revision after that moment (see pulses.history).
+    """
+
+    __tablename__ = "pulse_answer_revision"
+    __table_args__ = (
+        CheckConstraint("old_score BETWEEN 0 AND 10 AND new_score BETWEEN 0 AND 10",
+                        name="score_range"),
+        Index("ix_pulse_answer_revision_answer_changed", "answer_id", "changed_at"),
+        Index("ix_pulse_answer_revision_changed", "changed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    answer_id: Mapped[int] = mapped_column(ForeignKey("pulse_answer.id", ondelete="CASCADE"))
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    changed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    old_score: Mapped[int]
+    new_score: Mapped[int]
+    old_comment: Mapped[str | None] = mapped_column(Text)
+    new_comment: Mapped[str | None] = mapped_column(Text)
+
+    answer: Mapped[PulseAnswer] = relationship(back_populates="revisions")
+    changed_by: Mapped[User | None] = relationship()
 
 
 class FollowUp(db.Model):
@@ -199,6 +233,8 @@ class FollowUp(db.Model):
     resolved_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
+    # When a change made the answer no longer low (the reason says to what); None while low.
+    no_longer_low_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     request: Mapped[PulseRequest] = relationship()
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])

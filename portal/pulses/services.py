@@ -17,6 +17,7 @@ from portal.db import utcnow
 from portal.extensions import db
 from portal.notifications import services as notifications
 from portal.projects.models import Milestone, Project, StatusUpdate
+from portal.pulses import history
 from portal.pulses.defaults import ensure_default_templates
 from portal.pulses.models import (
     FollowUp,
@@ -215,40 +216,73 @@ def _check_answer(question: PulseQuestion, score: int | None, comment: str | Non
 
 def record_answers(
     request: PulseRequest, *, scores: dict[int, int | None], comments: dict[int, str],
-    contact_me: bool = False, now: datetime | None = None,
+    contact_me: bool = False, now: datetime | None = None, by: User | None = None,
 ) -> list[PulseAnswer]:
-    """Keep the answers, replacing earlier ones to the same request; follow up if unhappy.
+    """Keep the answers; answering again changes them, keeping the time each was first given
+    and every change as a revision (by the request's user unless `by`); follow up if unhappy.
 
     Every question is checked before anything is written, so a bad answer changes nothing.
+    The request is locked first: two changes at once each leave their revision.
     """
     now = now or utcnow()
     questions = request.template.questions
     for question in questions:
         _check_answer(question, scores.get(question.id), comments.get(question.id))
-    existing = {a.question_id: a for a in request.answers}
+    lock(request)
+    existing = {a.question_id: a for a in db.session.scalars(
+        select(PulseAnswer).where(PulseAnswer.request_id == request.id)
+        .execution_options(populate_existing=True))}
+    was_low = _low(existing.values())  # before this change, by question
     answers = []
     for question in questions:
+        score = scores[question.id]
+        comment = (comments.get(question.id) or "").strip() or None
         answer = existing.get(question.id)
         if answer is None:
-            answer = PulseAnswer(request=request, question=question, scale=question.scale)
+            answer = PulseAnswer(request=request, question=question, scale=question.scale,
+                                 score=score, comment=comment, answered_at=now)
             db.session.add(answer)
-        answer.score = scores[question.id]
-        answer.comment = (comments.get(question.id) or "").strip() or None
-        answer.answered_at = now
+        else:
+            history.revise(answer, score=score, comment=comment, by=by or request.user, now=now)
         answers.append(answer)
-    request.state, request.answered_at = RequestState.ANSWERED, now
+    if request.answered_at is None:
+        request.state, request.answered_at = RequestState.ANSWERED, now
     db.session.flush()
-    reason = _follow_up_reason(answers, contact_me)
-    if reason:
-        open_follow_up(request, reason=reason, now=now)
+    _follow_up(request, answers, contact_me=contact_me, was_low=was_low, now=now)
     return answers
 
 
-def _follow_up_reason(answers: list[PulseAnswer], contact_me: bool) -> str | None:
-    low = [f"{a.scale.value.upper()} {a.score}" for a in answers if a.scale.is_low(a.score)]
+def _label(answer: PulseAnswer) -> str:
+    return f"{answer.scale.value.upper()} {answer.score}"
+
+
+def _low(answers) -> dict[int, str]:
+    """The low answers, by question: "NPS 3"."""
+    return {a.question_id: _label(a) for a in answers if a.scale.is_low(a.score)}
+
+
+def _follow_up(request: PulseRequest, answers: list[PulseAnswer], *, contact_me: bool,
+               was_low: dict[int, str], now: datetime) -> None:
+    """Open or update the request's follow-up; when a change lifted every low score, say so
+    on the open follow-up rather than delete it: staff may already be acting on it."""
+    low = _low(answers)
+    follow_up = db.session.scalars(
+        select(FollowUp).where(FollowUp.request_id == request.id)).first()
+    if follow_up is not None and follow_up.resolved_at is not None:
+        return  # closed with what was known then; a resolved follow-up is history
     if low:
-        return "Low score: " + ", ".join(low)
-    return "The client asked to be contacted" if contact_me else None
+        changed = f" (changed on {now:%-d %b}; was {', '.join(was_low.values())})" if (
+            was_low and was_low != low) else ""
+        open_follow_up(request, reason=f"Low score: {', '.join(low.values())}{changed}"[:300],
+                       now=now)
+    elif contact_me:
+        open_follow_up(request, reason="The client asked to be contacted", now=now)
+    elif follow_up is not None and was_low and follow_up.no_longer_low_at is None:
+        lifted = ", ".join(_label(a) for a in answers if a.question_id in was_low)
+        follow_up.no_longer_low_at = now
+        follow_up.reason = (f"No longer low: changed to {lifted} on {now:%-d %b} "
+                            f"(was {', '.join(was_low.values())})")[:300]
+        db.session.flush()
 
 
 def add_working_days(moment: datetime, days: int) -> datetime:
@@ -272,7 +306,7 @@ def open_follow_up(request: PulseRequest, *, reason: str, now: datetime) -> Foll
         follow_up.reason = reason
         db.session.flush()
         notifications.queue_follow_up_opened(follow_up)
-    follow_up.reason = reason
+    follow_up.reason, follow_up.no_longer_low_at = reason, None
     db.session.flush()
     return follow_up
 
@@ -296,15 +330,32 @@ def resolve_follow_up(follow_up: FollowUp, *, by: User, note: str) -> bool:
     return first
 
 
+def close_no_longer_low(follow_up: FollowUp, *, by: User) -> bool:
+    """Close, in one click, a follow-up whose answer was changed and is no longer low; the
+    note says so. False when someone resolved it meanwhile; refused if it is low again."""
+    lock(follow_up)
+    if follow_up.resolved_at is not None:
+        return False
+    if follow_up.no_longer_low_at is None:
+        raise PulseError(f"The answer is low again ({follow_up.reason}): say what you did "
+                         "to follow up instead.")
+    note = f"Closed: the answer is no longer low. {follow_up.reason}"
+    follow_up.resolution, follow_up.resolved_by, follow_up.resolved_at = note, by, utcnow()
+    audit.record("follow_up.closed_no_longer_low", actor=by, target=follow_up,
+                 organization=follow_up.request.organization, summary=follow_up.reason)
+    db.session.flush()
+    return True
+
+
 def open_follow_ups() -> list[FollowUp]:
-    """Unresolved follow-ups, the most overdue first."""
+    """Unresolved follow-ups, the most overdue first; those no longer low after them."""
     return list(db.session.scalars(
         select(FollowUp).where(FollowUp.resolved_at.is_(None))
         .options(selectinload(FollowUp.request).selectinload(PulseRequest.organization),
                  selectinload(FollowUp.request).selectinload(PulseRequest.user),
                  selectinload(FollowUp.request).selectinload(PulseRequest.answers),
                  selectinload(FollowUp.owner))
-        .order_by(FollowUp.due_at)
+        .order_by(FollowUp.no_longer_low_at.is_not(None), FollowUp.due_at)
     ))
 
 

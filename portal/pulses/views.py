@@ -11,10 +11,11 @@ from portal.auth.limits import pulse_answer_limited
 from portal.concurrency import ChangedMeanwhile
 from portal.db import database_id, utcnow
 from portal.extensions import db
-from portal.pulses import reports, services
+from portal.pulses import history, reports, services
 from portal.pulses.charts import trend_chart
 from portal.pulses.forms import (
     SCALE_WORDS,
+    CloseForm,
     ReportForm,
     ResolveForm,
     TemplateForm,
@@ -129,6 +130,9 @@ def report():
     return render_template(
         "pulses/report.html", form=form, scope=scope, figures=reports.figures(scope),
         chart=trend_chart(reports.monthly_trend(scope)), comments=reports.comments(scope),
+        changes=history.changed_answers(scope.start, scope.end,
+                                        organization_id=scope.organization_id,
+                                        project_id=scope.project_id),
         follow_ups=services.open_follow_ups(), held=services.held_requests(), now=utcnow(),
         resolve_form=ResolveForm(),
     ), 200 if valid else 422
@@ -171,6 +175,29 @@ def resolve(follow_up_id: int):
         flash("Someone else resolved this follow-up meanwhile: your note is added to theirs.",
               "info")
     return redirect(url_for("pulses.report"))
+
+
+@bp.post("/staff/follow-ups/<int:follow_up_id>/close")
+@staff_required
+def close_no_longer_low(follow_up_id: int):
+    """One click closes a follow-up whose answer was changed and is no longer low; back to
+    staff home or the pulse report, whichever the button was on."""
+    follow_up = db.get_or_404(FollowUp, follow_up_id)
+    back = redirect(url_for("home.index" if request.form.get("next") == "home"
+                            else "pulses.report"))
+    if not CloseForm().validate_on_submit():
+        flash("The follow-up is still open: the form expired, please try again.", "error")
+        return back
+    try:
+        closed = services.close_no_longer_low(follow_up, by=current_user)
+    except services.PulseError as error:
+        db.session.rollback()
+        flash(f"The follow-up is still open: {error}", "error")
+        return back
+    db.session.commit()
+    flash("Follow-up closed: the answer is no longer low." if closed else
+          "Someone else resolved this follow-up meanwhile.", "success" if closed else "info")
+    return back
 
 
 @bp.get("/admin/pulses/templates")

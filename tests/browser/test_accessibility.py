@@ -173,3 +173,20 @@ def test_an_account_health_page(page, sign_in, portal_data):
     page.goto(f"/staff/health/{portal_data.project.organization_id}")
     assert page.get_by_role("heading", level=1).is_visible()
     assert_accessible(page)
+
+
+@pytest.mark.parametrize("path", ["/", "/staff/pulses"])
+def test_a_follow_up_no_longer_low_and_the_changed_answers(page, app, sign_in, portal_data,
+                                                           make, path):
+    request = make.pulse(portal_data.client)
+    with app.app_context():
+        pulse = db.session.get(PulseRequest, request.id)
+        for happy in (False, True):  # a low answer, changed to a happy one
+            pulses.record_answers(pulse, comments={}, scores={
+                q.id: q.scale.bounds[happy] for q in pulse.template.questions})
+        db.session.commit()
+    sign_in(page, portal_data.staff.email)
+    page.goto(path)
+    close = page.get_by_role("button", name="Close")
+    assert close.first.is_visible() and page.get_by_text("no longer low", exact=True).is_visible()
+    assert_accessible(page)

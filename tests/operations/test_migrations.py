@@ -123,3 +123,33 @@ def test_every_migration_goes_down_and_up_again_with_the_demo_data_in_it(
     assert browser.get("/").status_code == 200
     with app.app_context():
         db.engine.dispose()  # the requests' connections too, before the database is dropped
+
+
+def test_users_deactivated_before_the_spans_existed_get_one_from_their_audit_event(
+        scratch_database_url, tmp_path):
+    app = make_app(scratch_database_url, str(tmp_path))
+    with app.app_context():
+        flask_migrate.upgrade(revision="0017_sign_in_throttle")
+        with db.engine.begin() as connection:
+            for email, created in (("gone@x.example", "2026-09-01"),
+                                   ("old@x.example", "2026-08-01"),
+                                   ("here@x.example", "2026-07-01")):
+                connection.execute(text(
+                    "INSERT INTO user_account (email, name, role, active, session_version, "
+                    "created_at, update_emails) VALUES (:email, 'N', 'staff', :active, 1, "
+                    ":created, 'immediate')"),
+                    {"email": email, "active": email == "here@x.example",
+                     "created": f"{created} 09:00:00+00:00"})
+            connection.execute(text(
+                "INSERT INTO audit_event (action, target_type, target_id, summary, created_at) "
+                "SELECT 'user.deactivated', 'User', id, '', '2026-11-20 10:00:00+00:00' "
+                "FROM user_account WHERE email = 'gone@x.example'"))
+        flask_migrate.upgrade()
+        spans = db.session.execute(text(
+            "SELECT u.email, d.deactivated_at, d.reactivated_at FROM user_deactivation d "
+            "JOIN user_account u ON u.id = d.user_id ORDER BY u.email")).all()
+        db.session.remove()
+        db.engine.dispose()
+    # Deactivated when the log says so; without a log entry, since they were created.
+    assert [(email, str(at)[:10], back) for email, at, back in spans] == [
+        ("gone@x.example", "2026-11-20", None), ("old@x.example", "2026-08-01", None)]

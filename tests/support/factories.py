@@ -68,7 +68,7 @@ class Factories:
                 organization=org,
             )
             user.password_hash = PASSWORD_HASH
-            user.active = active
+            auth_services.record_active(user, active)
             return user
 
         return self._commit(build)
