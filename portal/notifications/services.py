@@ -198,8 +198,21 @@ def queue_pulse_request(request, *, token: str) -> OutboxMessage | None:
     return message
 
 
-def queue_closeout_published(closeout) -> list[OutboxMessage]:
-    """Tell the client users that the closeout summary is ready, and who takes care of them."""
+def pulse_invitation(request, token: str) -> dict:
+    """What an email shows of a pulse: its first question with a link per score (each opens
+    the answer page with that score chosen; nothing is recorded until the client sends it)."""
+    question = request.template.questions[0]
+    low, high = question.scale.bounds
+    answer_url = absolute_url("pulses.answer", token=token)
+    return {"prompt": question.prompt, "answer_url": answer_url,
+            "score_urls": [(n, f"{answer_url}?score={n}") for n in range(low, high + 1)],
+            "more_questions": len(request.template.questions) - 1}
+
+
+def queue_closeout_published(closeout, *, pulse_tokens: dict | None = None) -> list[OutboxMessage]:
+    """Tell the client users that the closeout summary is ready, and who takes care of them;
+    `pulse_tokens` maps a user id to their closeout pulse and its token, asked in this email."""
+    pulse_tokens = pulse_tokens or {}
     project = closeout.project
     messages = []
     for user in db.session.scalars(select(User).where(
@@ -217,6 +230,7 @@ def queue_closeout_published(closeout) -> list[OutboxMessage]:
             care_email=closeout.care_contact.email if closeout.care_contact else None,
             care_next_steps=closeout.care_next_steps,
             closeout_url=absolute_url("closeout.show", project_id=project.id),
+            pulse=pulse_invitation(*pulse_tokens[user.id]) if user.id in pulse_tokens else None,
         )
         if message is not None:
             messages.append(message)
