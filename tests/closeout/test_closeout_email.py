@@ -21,7 +21,8 @@ def test_closing_a_project_out_sends_the_client_one_email_with_the_pulse_inside(
     priya = make.user("priya@firm.example", role=Role.STAFF, name="Priya Nair")
     make.user("jordan@acme.example", organization="Acme Corp", name="Jordan Blake")
     project = make.project("Acme Corp", name="Warehouse move", status=ProjectStatus.DONE)
-    response = post_form(signed_in("priya@firm.example"), f"/staff/projects/{project.id}/closeout", {
+    staff = signed_in("priya@firm.example")
+    response = post_form(staff, f"/staff/projects/{project.id}/closeout", {
         "summary": "Everything moved, **on time**.", "outcomes": "All racks in place.",
         "care_contact_id": priya.id, "care_next_steps": "A call in a month.",
         "delivered_on": project.started_on.isoformat(), "publish": "Publish",
