@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import nh3
+from sqlalchemy import and_, func, select
 
 from portal.auth.models import User
 from portal.db import local_today, zone_or_utc
+from portal.extensions import db
 from portal.projects.models import Milestone, Project, ProjectStatus, StatusUpdate
 from portal.web.markdown import render_markdown
 
@@ -84,6 +86,21 @@ def status_reason(project: Project, latest: StatusUpdate | None) -> str | None:
     if project.status not in TROUBLED or latest is None or latest.status != project.status:
         return None
     return first_sentence(latest.body) or None
+
+
+def latest_troubled_updates(projects: list[Project]) -> dict[int, StatusUpdate]:
+    """The newest update of each project at risk or blocked (what it says is why), by project
+    id, in one query; none asked for when no project is."""
+    ids = [p.id for p in projects if p.status in TROUBLED]
+    if not ids:
+        return {}
+    newest = (select(StatusUpdate.project_id, func.max(StatusUpdate.published_at).label("at"))
+              .where(StatusUpdate.project_id.in_(ids)).group_by(StatusUpdate.project_id)
+              .subquery())
+    rows = db.session.scalars(select(StatusUpdate).join(newest, and_(
+        StatusUpdate.project_id == newest.c.project_id, StatusUpdate.published_at == newest.c.at,
+    )).order_by(StatusUpdate.id))
+    return {update.project_id: update for update in rows}
 
 
 def _day(value: date, today: date) -> str:
