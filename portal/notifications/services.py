@@ -17,7 +17,8 @@ from portal.db import zone_or_utc
 from portal.extensions import db
 from portal.notifications.models import MessageKind, OutboxMessage
 from portal.notifications.rendering import absolute_url, render_email
-from portal.projects.models import Project, Question, Reply, StatusUpdate
+from portal.projects.models import Question, Reply, StatusUpdate
+from portal.projects.summary import project_summary
 
 
 @dataclass(frozen=True)
@@ -30,16 +31,23 @@ class UpdateSummary:
     status: str
     eta: str
     published: str
+    headline: str  # the project's summary sentence and line, as its page opens with them
+    line: str
 
 
 def _format_date(value: date | None) -> str:
     return value.strftime("%-d %b %Y") if value else "no date yet"
 
 
-def summarise_update(update: StatusUpdate, recipient: User) -> UpdateSummary:
-    """The client-facing part of an update, with its time in the recipient's timezone."""
+def summarise_update(update: StatusUpdate, recipient: User,
+                     latest: StatusUpdate | None = None) -> UpdateSummary:
+    """The client-facing part of an update, with its time in the recipient's timezone, opened
+    by the project's summary as it stands (`latest`: its newest update, default this one)."""
     published = update.published_at.astimezone(zone_or_utc(recipient.effective_timezone))
+    summary = project_summary(update.project, latest=latest or update,
+                              last_update_at=(latest or update).published_at)
     return UpdateSummary(
+        headline=summary.sentence, line=summary.line,
         project_name=update.project.name,
         project_url=absolute_url("projects.show", project_id=update.project_id),
         body=update.body, status=update.status.label, eta=_format_date(update.eta),
@@ -143,8 +151,7 @@ def queue_weekly_digests(now: datetime) -> list[OutboxMessage]:
     updates = db.session.scalars(
         select(StatusUpdate).join(StatusUpdate.project)
         .where(StatusUpdate.published_at >= start, StatusUpdate.published_at < end)
-        .options(selectinload(StatusUpdate.project).load_only(Project.name,
-                                                              Project.organization_id))
+        .options(selectinload(StatusUpdate.project))
         .order_by(StatusUpdate.published_at)
     ).all()
     by_org: dict[int, list[StatusUpdate]] = {}
@@ -156,12 +163,15 @@ def queue_weekly_digests(now: datetime) -> list[OutboxMessage]:
     ).order_by(User.id))
     messages = []
     for user in users:
-        summaries = [summarise_update(u, user) for u in by_org[user.organization_id]]
+        week = by_org[user.organization_id]
+        newest = {u.project_id: u for u in week}  # in time order: the last one stays
+        summaries = [summarise_update(u, user, newest[u.project_id]) for u in week]
         plural = "update" if len(summaries) == 1 else "updates"
         message = queue_message(
             user, MessageKind.WEEKLY_DIGEST, dedupe_key=f"digest:{year}-W{week:02d}:user:{user.id}",
             subject=f"Your week: {len(summaries)} {plural}, week of {_format_date(start.date())}",
-            updates=summaries, week_label=f"{_format_date(start.date())} to "
+            updates=summaries, standings=list({u.project_name: u for u in summaries}.values()),
+            week_label=f"{_format_date(start.date())} to "
                                           f"{_format_date((end - timedelta(days=1)).date())}",
         )
         if message is not None:

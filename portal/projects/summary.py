@@ -57,10 +57,10 @@ def who_to_call(project: Project) -> WhoToCall:
     """The current step's owner; else the project's account manager (its contact person)."""
     step = current_step(project)
     if step is not None and step.owner is not None and not project.is_closed:
-        return WhoToCall(step.owner, f"owner of the current step, {step.title}")
+        return WhoToCall(step.owner, f"Owner of the current step, {step.title}")
     if project.contact is not None:
-        return WhoToCall(project.contact, "your account manager for this project")
-    return WhoToCall(None, "no one named yet: ask us on the project page")
+        return WhoToCall(project.contact, "Your account manager for this project")
+    return WhoToCall(None, "No one is named yet: ask us on the project page")
 
 
 def next_update_due(project: Project, last_update: datetime | None) -> date | None:
