@@ -108,9 +108,10 @@ def deliver_outbox_every_minute() -> int:
 def queue_weekly_digests() -> int:
     """Mondays 07:00 UTC: queue last week's digests (idempotent), then deliver them."""
     from portal.notifications.services import queue_weekly_digests as queue_digests
+    from portal.projects.summary import standing_after
 
     with worker_app().app_context():
-        messages = queue_digests(utcnow())
+        messages = queue_digests(utcnow(), standing_after)
         db.session.commit()
     deliver_all()
     return len(messages)

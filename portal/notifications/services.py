@@ -5,6 +5,7 @@ its cause are saved together or not at all. A user who chose no emails gets none
 user gets none. The dedupe key makes calling a function twice for the same cause harmless.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -18,7 +19,6 @@ from portal.extensions import db
 from portal.notifications.models import MessageKind, OutboxMessage
 from portal.notifications.rendering import absolute_url, render_email
 from portal.projects.models import Question, Reply, StatusUpdate
-from portal.projects.summary import project_summary
 
 
 @dataclass(frozen=True)
@@ -39,15 +39,18 @@ def _format_date(value: date | None) -> str:
     return value.strftime("%-d %b %Y") if value else "no date yet"
 
 
+# What the project's summary says (portal/projects/summary.py): its sentence and line, given by
+# the caller, since projects imports this module and not the other way round.
+Standing = Callable[[StatusUpdate], tuple[str, str]]
+
+
 def summarise_update(update: StatusUpdate, recipient: User,
-                     latest: StatusUpdate | None = None) -> UpdateSummary:
+                     standing: tuple[str, str] = ("", "")) -> UpdateSummary:
     """The client-facing part of an update, with its time in the recipient's timezone, opened
-    by the project's summary as it stands (`latest`: its newest update, default this one)."""
+    by the project's summary sentence and line (`standing`)."""
     published = update.published_at.astimezone(zone_or_utc(recipient.effective_timezone))
-    summary = project_summary(update.project, latest=latest or update,
-                              last_update_at=(latest or update).published_at)
     return UpdateSummary(
-        headline=summary.sentence, line=summary.line,
+        headline=standing[0], line=standing[1],
         project_name=update.project.name,
         project_url=absolute_url("projects.show", project_id=update.project_id),
         body=update.body, status=update.status.label, eta=_format_date(update.eta),
@@ -78,16 +81,17 @@ def queue_message(
     return message
 
 
-def queue_update_published(update: StatusUpdate) -> list[OutboxMessage]:
+def queue_update_published(update: StatusUpdate,
+                           standing: tuple[str, str] = ("", "")) -> list[OutboxMessage]:
     """Email the update to each active client user of the project's organisation who asked
-    for every update as it is published."""
+    for every update as it is published, opened by the project's summary (`standing`)."""
     stmt = select(User).where(
         User.organization_id == update.project.organization_id, User.role == Role.CLIENT,
         User.active.is_(True), User.update_emails == UpdateEmails.IMMEDIATE,
     ).order_by(User.id)
     messages = []
     for user in db.session.scalars(stmt):
-        summary = summarise_update(update, user)
+        summary = summarise_update(update, user, standing)
         message = queue_message(
             user, MessageKind.UPDATE_PUBLISHED, dedupe_key=f"update:{update.id}:user:{user.id}",
             subject=f"{summary.project_name}: {summary.status}", update=summary,
@@ -143,9 +147,10 @@ def digest_week(now: datetime) -> tuple[datetime, datetime]:
     return end - timedelta(days=7), end
 
 
-def queue_weekly_digests(now: datetime) -> list[OutboxMessage]:
-    """One digest per weekly-digest client with last week's updates of their organisation;
-    calling it again for the same week queues nothing new."""
+def queue_weekly_digests(now: datetime, standing: Standing | None = None) -> list[OutboxMessage]:
+    """One digest per weekly-digest client with last week's updates of their organisation,
+    each project opened by its summary as of its newest update (`standing`); calling it again
+    for the same week queues nothing new."""
     start, end = digest_week(now)
     year, week, _ = start.isocalendar()
     updates = db.session.scalars(
@@ -163,16 +168,17 @@ def queue_weekly_digests(now: datetime) -> list[OutboxMessage]:
     ).order_by(User.id))
     messages = []
     for user in users:
-        week = by_org[user.organization_id]
-        newest = {u.project_id: u for u in week}  # in time order: the last one stays
-        summaries = [summarise_update(u, user, newest[u.project_id]) for u in week]
+        theirs = by_org[user.organization_id]
+        newest = {u.project_id: u for u in theirs}  # in time order: the last one stays
+        standings = {pid: standing(u) if standing else ("", "") for pid, u in newest.items()}
+        summaries = [summarise_update(u, user, standings[u.project_id]) for u in theirs]
         plural = "update" if len(summaries) == 1 else "updates"
         message = queue_message(
             user, MessageKind.WEEKLY_DIGEST, dedupe_key=f"digest:{year}-W{week:02d}:user:{user.id}",
             subject=f"Your week: {len(summaries)} {plural}, week of {_format_date(start.date())}",
             updates=summaries, standings=list({u.project_name: u for u in summaries}.values()),
             week_label=f"{_format_date(start.date())} to "
-                                          f"{_format_date((end - timedelta(days=1)).date())}",
+                       f"{_format_date((end - timedelta(days=1)).date())}",
         )
         if message is not None:
             messages.append(message)

@@ -25,7 +25,7 @@ from portal.projects.models import (
     UpdateDraft,
     UpdateRevision,
 )
-from portal.projects.summary import next_update_due  # noqa: F401 (callers find it here too)
+from portal.projects.summary import standing_after
 from portal.projects.track_record import UpdateSpan
 from portal.pulses import services as pulses
 
@@ -209,7 +209,8 @@ def publish_update(
     _announce(update)
     for change in milestones:
         _change_milestone_with(update, change)
-    notifications.queue_update_published(update)  # after the steps moved: its summary says them
+    # After the steps moved, so that the summary opening the email says where they are now.
+    notifications.queue_update_published(update, standing_after(update))
     return update
 
 

@@ -103,6 +103,13 @@ def latest_troubled_updates(projects: list[Project]) -> dict[int, StatusUpdate]:
     return {update.project_id: update for update in rows}
 
 
+def standing_after(update: StatusUpdate) -> tuple[str, str]:
+    """The summary's sentence and line as the project stands after this (its newest) update:
+    what its emails open with."""
+    summary = project_summary(update.project, latest=update, last_update_at=update.published_at)
+    return summary.sentence, summary.line
+
+
 def _day(value: date, today: date) -> str:
     return value.strftime("%-d %b" if value.year == today.year else "%-d %b %Y")
 

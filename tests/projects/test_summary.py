@@ -9,9 +9,10 @@ from sqlalchemy import select
 
 from portal.auth.models import Role, UpdateEmails, User
 from portal.extensions import db
+from portal.notifications.services import digest_week, queue_weekly_digests
 from portal.projects import services as project_services
 from portal.projects.models import Milestone, Project, ProjectStatus, StatusUpdate
-from portal.projects.summary import project_summary
+from portal.projects.summary import project_summary, standing_after
 from tests.support.mail import outbox
 
 
@@ -186,3 +187,20 @@ def test_old_updates_and_threads_fold_and_no_label_says_markdown(
     assert threads.count('<details class="reply-box">') == 5  # reply boxes wait to be opened
     assert "Markdown" not in _text(page)
     assert page.index('id="ask"') < page.index("<h2>Milestones</h2>")
+
+
+def test_the_weekly_digest_opens_with_each_projects_summary(app, make, priya, jordan):
+    with app.app_context():
+        db.session.get(User, jordan.id).update_emails = UpdateEmails.WEEKLY_DIGEST
+        db.session.commit()
+    project = make.project("Acme Corp", name="Network refresh")
+    now = datetime.now(UTC)
+    start, _ = digest_week(now)
+    make.update(project, author=priya, status=ProjectStatus.BLOCKED, body="Waiting on the vendor.",
+                published_at=start + timedelta(days=1))
+    with app.app_context():
+        queue_weekly_digests(now, standing_after)
+        db.session.commit()
+    text = _email_to(app, "jordan@acme.example")
+    assert text.index("Network refresh: Blocked: Waiting on the vendor.") < text.index(
+        "Here is what happened")
