@@ -12,7 +12,12 @@ from portal.extensions import db
 from portal.notifications.services import digest_week, queue_weekly_digests
 from portal.projects import services as project_services
 from portal.projects.models import Milestone, Project, ProjectStatus, StatusUpdate
-from portal.projects.summary import project_summary, standing_after
+from portal.projects.summary import (
+    REASON_LIMIT,
+    first_sentence,
+    project_summary,
+    standing_after,
+)
 from tests.support.mail import outbox
 
 
@@ -204,3 +209,16 @@ def test_the_weekly_digest_opens_with_each_projects_summary(app, make, priya, jo
     text = _email_to(app, "jordan@acme.example")
     assert text.index("Network refresh: Blocked: Waiting on the vendor.") < text.index(
         "Here is what happened")
+
+
+@pytest.mark.parametrize("body", [
+    "word " * 4000,  # 20,000 characters and no full stop
+    "# Waiting on access\n\n- VPN\n- **badge**",
+    "<script>alert(1)</script> Waiting on [the VPN](https://example.test).",
+])
+def test_the_reason_is_one_bounded_line_of_plain_text(body):
+    reason = first_sentence(body)
+    assert len(reason) <= REASON_LIMIT + 1 and "\n" not in reason
+    assert "**" not in reason and "](" not in reason  # Markdown read as plain text
+    assert "<strong>" not in reason and "<a " not in reason  # and never as HTML (a page
+    # escapes what staff typed, <script> included)
