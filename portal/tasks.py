@@ -109,9 +109,10 @@ def queue_weekly_digests() -> int:
     """Hourly: queue the digests of each organisation whose Monday has begun where it is (the
     same week's digest is queued once), then deliver them."""
     from portal.notifications.services import queue_weekly_digests as queue_digests
+    from portal.projects.summary import standing_after
 
     with worker_app().app_context():
-        messages = queue_digests(utcnow())
+        messages = queue_digests(utcnow(), standing_after)
         db.session.commit()
     deliver_all()
     return len(messages)

@@ -2,7 +2,7 @@
 Each change needs a recent sign-in (auth.reauthenticate) and is audited."""
 
 from flask import abort, current_app, flash, redirect, render_template, url_for
-from flask_login import current_user
+from flask_login import current_user, login_required
 
 from portal.access import admin_required, changes_access, staff_required
 from portal.auth import bp, email_sign_in, services
@@ -25,7 +25,7 @@ def _me() -> User:
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
-@staff_required
+@login_required
 @recent_sign_in_required
 @sensitive_form_limited
 def change_password():

@@ -135,8 +135,9 @@ def publish_closeout(
     db.session.flush()
     audit.record("closeout.published", actor=by, target=closeout,
                  organization=project.organization, summary=project.name)
-    pulses.pulses_for_closeout(project, now=at)
-    notify_client_of_closeout(closeout)
+    requests = pulses.pulses_for_closeout(project, now=at)
+    notify_client_of_closeout(
+        closeout, pulse_tokens={r.user_id: (r, pulses.answer_token(r)) for r in requests})
     return closeout
 
 
@@ -167,9 +168,10 @@ def edit_closeout(
     return True
 
 
-def notify_client_of_closeout(closeout: Closeout) -> None:
-    """Tell the client users, by email through the outbox, that the closeout is published."""
-    notifications.queue_closeout_published(closeout)
+def notify_client_of_closeout(closeout: Closeout, *, pulse_tokens: dict | None = None) -> None:
+    """Tell the client users, by email through the outbox, that the closeout is published,
+    with each one's closeout pulse inside."""
+    notifications.queue_closeout_published(closeout, pulse_tokens=pulse_tokens or {})
 
 
 def discard_pdf(closeout: Closeout) -> None:

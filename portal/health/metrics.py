@@ -198,7 +198,7 @@ def promises(organization_ids: list[int], as_of: datetime) -> Results:
 
 def _update_due(started_on: date | None, last_update: datetime | None, cadence_days: int,
                 zone: ZoneInfo) -> date | None:
-    """The rule of projects.services.next_update_due, for a project open at `as_of` that may
+    """The rule of projects.summary.next_update_due, for a project open at `as_of` that may
     have closed since: the day of the last update where the client is (or the start) plus the
     promised cadence."""
     start = last_update.astimezone(zone).date() if last_update else started_on

@@ -10,15 +10,12 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal.access import client_project_versions, visible_projects
 from portal.auth.models import User
+from portal.db import local_today
 from portal.extensions import db
 from portal.projects import track_record
 from portal.projects.models import Milestone, Project
-from portal.projects.services import (
-    FirstAnswerTime,
-    first_answer_time,
-    next_update_due,
-    update_spans,
-)
+from portal.projects.services import FirstAnswerTime, first_answer_time, update_spans
+from portal.projects.summary import ProjectSummary, latest_troubled_updates, project_summary
 from portal.projects.track_record import PromisesKept, UpdateRhythm
 from portal.web import facts
 
@@ -34,7 +31,7 @@ class ProjectCard:
     milestones_total: int
     next_milestone: Milestone | None
     last_update_at: datetime | None
-    next_update_due: date | None
+    summary: ProjectSummary
 
     @property
     def progress_percent(self) -> int:
@@ -55,7 +52,7 @@ class ClientDashboard:
     zone: str  # the organisation's timezone, which dates every figure
 
 
-def _card(project: Project, span: track_record.UpdateSpan) -> ProjectCard:
+def _card(project: Project, span: track_record.UpdateSpan, latest, today: date) -> ProjectCard:
     pending = [m for m in project.milestones if not m.is_done]
     return ProjectCard(
         project=project,
@@ -63,7 +60,7 @@ def _card(project: Project, span: track_record.UpdateSpan) -> ProjectCard:
         milestones_total=len(project.milestones),
         next_milestone=pending[0] if pending else None,
         last_update_at=span.last,
-        next_update_due=next_update_due(project, span.last),
+        summary=project_summary(project, latest=latest, last_update_at=span.last, today=today),
     )
 
 
@@ -80,7 +77,9 @@ def client_dashboard(user: User) -> ClientDashboard:
         )
     ).unique())
     spans = update_spans([p.id for p in projects])
-    cards = [_card(p, spans[p.id]) for p in projects]
+    latest = latest_troubled_updates(projects)
+    today = local_today(user.organization_timezone)  # the client's today
+    cards = [_card(p, spans[p.id], latest.get(p.id), today) for p in projects]
     open_cards = sorted(
         (c for c in cards if not c.project.is_closed),
         key=lambda c: (c.project.eta is None, c.project.eta or date.max, c.project.name),

@@ -15,7 +15,8 @@ from portal.extensions import db
 from portal.health import accounts_list, alerts
 from portal.projects import questions
 from portal.projects.models import Project, StatusUpdate
-from portal.projects.services import next_update_due, update_spans
+from portal.projects.services import update_spans
+from portal.projects.summary import next_update_due
 from portal.pulses import services as pulses
 
 

@@ -5,6 +5,7 @@ its cause are saved together or not at all. A user who chose no emails gets none
 user gets none. The dedupe key makes calling a function twice for the same cause harmless.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
@@ -16,7 +17,7 @@ from portal.db import zone_or_utc
 from portal.extensions import db
 from portal.notifications.models import MessageKind, OutboxMessage
 from portal.notifications.rendering import absolute_url, render_email
-from portal.projects.models import Project, Question, Reply, StatusUpdate
+from portal.projects.models import Question, Reply, StatusUpdate
 
 
 @dataclass(frozen=True)
@@ -29,16 +30,26 @@ class UpdateSummary:
     status: str
     eta: str
     published: str
+    headline: str  # the project's summary sentence and line, as its page opens with them
+    line: str
 
 
 def _format_date(value: date | None) -> str:
     return value.strftime("%-d %b %Y") if value else "no date yet"
 
 
-def summarise_update(update: StatusUpdate, recipient: User) -> UpdateSummary:
-    """The client-facing part of an update, with its time in the recipient's timezone."""
+# What the project's summary says (portal/projects/summary.py): its sentence and line, given by
+# the caller, since projects imports this module and not the other way round.
+Standing = Callable[[StatusUpdate], tuple[str, str]]
+
+
+def summarise_update(update: StatusUpdate, recipient: User,
+                     standing: tuple[str, str] = ("", "")) -> UpdateSummary:
+    """The client-facing part of an update, with its time in the recipient's timezone, opened
+    by the project's summary sentence and line (`standing`)."""
     published = update.published_at.astimezone(zone_or_utc(recipient.effective_timezone))
     return UpdateSummary(
+        headline=standing[0], line=standing[1],
         project_name=update.project.name,
         project_url=absolute_url("projects.show", project_id=update.project_id),
         body=update.body, status=update.status.label, eta=_format_date(update.eta),
@@ -69,16 +80,17 @@ def queue_message(
     return message
 
 
-def queue_update_published(update: StatusUpdate) -> list[OutboxMessage]:
+def queue_update_published(update: StatusUpdate,
+                           standing: tuple[str, str] = ("", "")) -> list[OutboxMessage]:
     """Email the update to each active client user of the project's organisation who asked
-    for every update as it is published."""
+    for every update as it is published, opened by the project's summary (`standing`)."""
     stmt = select(User).where(
         User.organization_id == update.project.organization_id, User.role == Role.CLIENT,
         User.active.is_(True), User.update_emails == UpdateEmails.IMMEDIATE,
     ).order_by(User.id)
     messages = []
     for user in db.session.scalars(stmt):
-        summary = summarise_update(update, user)
+        summary = summarise_update(update, user, standing)
         message = queue_message(
             user, MessageKind.UPDATE_PUBLISHED, dedupe_key=f"update:{update.id}:user:{user.id}",
             subject=f"{summary.project_name}: {summary.status}", update=summary,
@@ -158,10 +170,11 @@ def _updates_between(organization_ids: set[int], start: datetime,
     ))
 
 
-def queue_weekly_digests(now: datetime) -> list[OutboxMessage]:
+def queue_weekly_digests(now: datetime, standing: Standing | None = None) -> list[OutboxMessage]:
     """One digest per weekly-digest client with their organisation's updates of its last whole
-    week (its own Monday to Monday); calling it again for the same week queues nothing new, so
-    it can run every hour and each organisation's digest goes once its Monday has begun."""
+    week (its own Monday to Monday), each project opened by its summary as of its newest update
+    (`standing`); calling it again for the same week queues nothing new, so it can run every
+    hour and each organisation's digest goes once its Monday has begun."""
     readers = _digest_readers()
     weeks = {u.organization_id: digest_week(now, u.organization.timezone) for u in readers}
     if not weeks:
@@ -174,25 +187,27 @@ def queue_weekly_digests(now: datetime) -> list[OutboxMessage]:
         if start <= update.published_at < end:
             by_org.setdefault(update.project.organization_id, []).append(update)
     messages = [_queue_digest(user, by_org[user.organization_id],
-                              weeks[user.organization_id])
+                              weeks[user.organization_id], standing)
                 for user in readers if user.organization_id in by_org]
     db.session.flush()
     return [m for m in messages if m is not None]
 
 
-def _queue_digest(user: User, updates: list[StatusUpdate],
-                  week: tuple[datetime, datetime]) -> OutboxMessage | None:
+def _queue_digest(user: User, updates: list[StatusUpdate], week: tuple[datetime, datetime],
+                  standing: Standing | None) -> OutboxMessage | None:
     """One client's digest of their organisation's week (None: already queued)."""
     start, end = (moment.date() for moment in week)
     year, number, _ = start.isocalendar()
-    summaries = [summarise_update(u, user) for u in updates]
+    newest = {u.project_id: u for u in updates}  # in time order: the last one stays
+    standings = {pid: standing(u) if standing else ("", "") for pid, u in newest.items()}
+    summaries = [summarise_update(u, user, standings[u.project_id]) for u in updates]
     plural = "update" if len(summaries) == 1 else "updates"
     return queue_message(
         user, MessageKind.WEEKLY_DIGEST, dedupe_key=f"digest:{year}-W{number:02d}:user:{user.id}",
         subject=f"Your week: {len(summaries)} {plural}, week of {_format_date(start)}",
-        updates=summaries, week_label=f"{_format_date(start)} to "
-                                      f"{_format_date(end - timedelta(days=1))} "
-                                      f"({user.organization.timezone})",
+        updates=summaries, standings=list({u.project_name: u for u in summaries}.values()),
+        week_label=f"{_format_date(start)} to {_format_date(end - timedelta(days=1))} "
+                   f"({user.organization.timezone})",
     )
 
 
@@ -224,8 +239,21 @@ def queue_pulse_request(request, *, token: str) -> OutboxMessage | None:
     return message
 
 
-def queue_closeout_published(closeout) -> list[OutboxMessage]:
-    """Tell the client users that the closeout summary is ready, and who takes care of them."""
+def pulse_invitation(request, token: str) -> dict:
+    """What an email shows of a pulse: its first question with a link per score (each opens
+    the answer page with that score chosen; nothing is recorded until the client sends it)."""
+    question = request.template.questions[0]
+    low, high = question.scale.bounds
+    answer_url = absolute_url("pulses.answer", token=token)
+    return {"prompt": question.prompt, "answer_url": answer_url,
+            "score_urls": [(n, f"{answer_url}?score={n}") for n in range(low, high + 1)],
+            "more_questions": len(request.template.questions) - 1}
+
+
+def queue_closeout_published(closeout, *, pulse_tokens: dict | None = None) -> list[OutboxMessage]:
+    """Tell the client users that the closeout summary is ready, and who takes care of them;
+    `pulse_tokens` maps a user id to their closeout pulse and its token, asked in this email."""
+    pulse_tokens = pulse_tokens or {}
     project = closeout.project
     messages = []
     for user in db.session.scalars(select(User).where(
@@ -243,6 +271,7 @@ def queue_closeout_published(closeout) -> list[OutboxMessage]:
             care_email=closeout.care_contact.email if closeout.care_contact else None,
             care_next_steps=closeout.care_next_steps,
             closeout_url=absolute_url("closeout.show", project_id=project.id),
+            pulse=pulse_invitation(*pulse_tokens[user.id]) if user.id in pulse_tokens else None,
         )
         if message is not None:
             messages.append(message)

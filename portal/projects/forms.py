@@ -190,13 +190,16 @@ class QuestionForm(PortalForm):
         SelectChoice(QuestionKind.QUESTION.value, "Question"),
         SelectChoice(QuestionKind.CONCERN.value, "Concern I want you to act on"),
     ])
-    body = TextAreaField("Your message (Markdown)", validators=[DataRequired(), Length(max=10000)])
+    body = TextAreaField(
+        "Your message", validators=[DataRequired(), Length(max=10000)],
+        description="Your account team is emailed and answers here.",
+    )
 
 
 class ReplyForm(PortalForm):
     """A reply in a question's thread."""
 
-    body = TextAreaField("Reply (Markdown)", validators=[DataRequired(), Length(max=10000)])
+    body = TextAreaField("Your reply", validators=[DataRequired(), Length(max=10000)])
 
 
 class FunnelForm(PortalForm):

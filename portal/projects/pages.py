@@ -13,7 +13,8 @@ from portal.projects.charts import milestone_drift_chart
 from portal.projects.forms import ReplyForm
 from portal.projects.funnel import funnel_rows
 from portal.projects.models import Milestone, Project, Question, Reply, StatusUpdate
-from portal.projects.services import first_answer_time, next_update_due, update_spans
+from portal.projects.services import first_answer_time, update_spans
+from portal.projects.summary import project_summary, slippage_in_words
 from portal.pulses import services as pulses
 from portal.web.fragments import client_fragment
 
@@ -44,6 +45,8 @@ def page_loads() -> tuple:
 
 
 UPDATES_SHOWN = 20
+UPDATES_OPEN = 3  # the newest ones shown open; the rest of UPDATES_SHOWN folded away
+QUESTIONS_OPEN = 3  # likewise for question threads
 
 
 def recent_updates(project: Project, *, limit: int | None) -> list[StatusUpdate]:
@@ -52,6 +55,17 @@ def recent_updates(project: Project, *, limit: int | None) -> list[StatusUpdate]
             .options(joinedload(StatusUpdate.author))
             .order_by(StatusUpdate.published_at.desc(), StatusUpdate.id.desc()).limit(limit))
     return list(db.session.scalars(stmt))
+
+
+# Where the live part's head (the summary at the top of the page) ends and its body begins:
+# the page shows the question box between the two, outside either (a refresh would empty it).
+HEAD_END = Markup("<!-- end of the live head -->")
+
+
+def live_halves(project: Project, *, all_updates: bool) -> tuple[Markup, Markup]:
+    """The live part's head (summary, who to call) and body (milestones, updates...)."""
+    head, _, body = live_part(project, all_updates=all_updates).partition(HEAD_END)
+    return Markup(head), Markup(body)  # noqa: S704 (halves of our own escaped template output)
 
 
 def live_part(project: Project, *, all_updates: bool) -> Markup:
@@ -81,7 +95,8 @@ def questions_part(project: Project, reply_form: ReplyForm) -> Markup:
         if "questions" in inspect(project).unloaded:  # else the page loaded PAGE_LOADS
             get_project_or_404(project.id, *QUESTION_LOADS)
         return render_template("projects/_questions.html", project=project,
-                               reply_form=reply_form, reply_csrf=CSRF_SLOT)
+                               reply_form=reply_form, reply_csrf=CSRF_SLOT,
+                               questions_open=QUESTIONS_OPEN)
 
     blank = not reply_form.errors and not reply_form.body.data
     if sees_internal_notes(current_user) or not blank:
@@ -97,16 +112,21 @@ def live_context(project: Project, all_updates: bool) -> dict:
     A long history shows its newest UPDATES_SHOWN updates and a link to all of them.
     """
     span = update_spans([project.id])[project.id]
+    updates = recent_updates(project, limit=None if all_updates else UPDATES_SHOWN)
     return {
         "project": project,
-        "updates": recent_updates(project, limit=None if all_updates else UPDATES_SHOWN),
+        "summary": project_summary(project, latest=updates[0] if updates else None,
+                                   last_update_at=span.last),
+        "head_end": HEAD_END,
+        "updates": updates,
+        "updates_open": UPDATES_OPEN,
         "updates_total": span.count,
         "all_updates": all_updates,
         "promises": track_record.promises_kept([project]),
         "rhythm": track_record.update_rhythm([(span, project.update_cadence_days)]),
         "last_update_at": span.last,
-        "next_update_due": next_update_due(project, span.last),
         "drift_chart": milestone_drift_chart(project.milestones),
+        "slippage_words": slippage_in_words(project),
         "funnel": funnel_rows(project),
         "first_promised": track_record.first_promised(project),
         "first_answer": first_answer_time([project.id]),

@@ -25,6 +25,7 @@ from portal.projects.models import (
     UpdateDraft,
     UpdateRevision,
 )
+from portal.projects.summary import standing_after
 from portal.projects.track_record import UpdateSpan
 from portal.pulses import services as pulses
 
@@ -208,6 +209,8 @@ def publish_update(
     _announce(update)
     for change in milestones:
         _change_milestone_with(update, change)
+    # After the steps moved, so that the summary opening the email says where they are now.
+    notifications.queue_update_published(update, standing_after(update))
     return update
 
 
@@ -238,12 +241,12 @@ def _move_project(project: Project, update: StatusUpdate, *, reason: str | None)
 
 
 def _announce(update: StatusUpdate) -> None:
-    """Audit the update, email the client's people and, if asked, ask how it went."""
+    """Audit the update and, if asked, ask how it went (the email goes once the milestones
+    moved with it)."""
     project = update.project
     audit.record("update.published", actor=update.author, target=update,
                  organization=project.organization,
                  summary=f"{project.name}: {update.status.label}, ETA {update.eta or 'none'}")
-    notifications.queue_update_published(update)
     if update.ask_feedback:
         pulses.pulses_for_update(update, now=update.published_at)
 
@@ -331,16 +334,6 @@ def update_spans(project_ids: list[int]) -> dict[int, UpdateSpan]:
     for project_id, first, last, count in rows:
         spans[project_id] = UpdateSpan(first, last, count)
     return spans
-
-
-def next_update_due(project: Project, last_update: datetime | None) -> date | None:
-    """The day the next update is promised by: the day of the last one where the client is (or
-    the start) plus the cadence."""
-    if project.is_closed:
-        return None
-    zone = zone_or_utc(project.organization.timezone)
-    start = last_update.astimezone(zone).date() if last_update else project.started_on
-    return start + timedelta(days=project.update_cadence_days) if start else None
 
 
 @dataclass(frozen=True)

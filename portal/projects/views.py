@@ -72,10 +72,11 @@ def _render_page(project, status: int = 200, **forms):
         today = local_today(project.organization.timezone)
         forms.setdefault("funnel_form", FunnelForm(formdata=None, as_of=today))
     all_updates = request.args.get("updates") == "all"
+    live_head, live_body = pages.live_halves(project, all_updates=all_updates)
     return render_template(
         "projects/show.html", **forms, project=project, all_updates=all_updates,
         version=pages.live_version(project.id, project.version),
-        live=pages.live_part(project, all_updates=all_updates),
+        live_head=live_head, live_body=live_body,
         questions=pages.questions_part(project, forms["reply_form"]),
     ), status
 
@@ -163,12 +164,14 @@ def reply(project_id: int, question_id: int):
 @login_required
 @polling
 def live(project_id: int):
-    """The changing part of the project page, polled by the open page; 304 when unchanged."""
+    """The changing parts of the project page (`part=head`: the summary at the top; else the
+    rest), polled by the open page; 304 when unchanged."""
     version = get_project_version_or_404(project_id)  # all a 304 needs
     all_updates = request.args.get("updates") == "all"
+    half = 0 if request.args.get("part") == "head" else 1
     return live_fragment(
         pages.live_version(project_id, version),
-        lambda: pages.live_part(get_project_or_404(project_id), all_updates=all_updates),
+        lambda: pages.live_halves(get_project_or_404(project_id), all_updates=all_updates)[half],
     )
 
 

@@ -81,9 +81,12 @@ def _last_sent(user: User, now: datetime) -> datetime | None:
 def request_pulse(
     user: User, *, trigger: Trigger, project: Project | None = None,
     update: StatusUpdate | None = None, milestone: Milestone | None = None,
-    now: datetime | None = None,
+    now: datetime | None = None, email: bool = True,
 ) -> PulseRequest:
-    """Ask one client user; held (not lost) when they had a pulse in the last 14 days."""
+    """Ask one client user; held (not lost) when they had a pulse in the last 14 days.
+
+    `email=False` when the caller's own email carries the pulse (the closeout's).
+    """
     now = now or utcnow()
     last = _last_sent(user, now)
     held = trigger != Trigger.CLOSEOUT and last is not None and now - last < _days(
@@ -100,7 +103,7 @@ def request_pulse(
     )
     db.session.add(request)
     db.session.flush()
-    if not held:
+    if not held and email:
         notifications.queue_pulse_request(request, token=answer_token(request))
     return request
 
@@ -127,8 +130,9 @@ def pulses_for_milestone(milestone: Milestone, *, now: datetime | None = None) -
 
 
 def pulses_for_closeout(project: Project, *, now: datetime | None = None) -> list:
-    """A project was closed out: always ask, whatever the fatigue rule says."""
-    return [request_pulse(u, trigger=Trigger.CLOSEOUT, project=project, now=now)
+    """A project was closed out: always ask, whatever the fatigue rule says; the closeout's
+    email carries the pulse, so the client gets one email, not two within seconds."""
+    return [request_pulse(u, trigger=Trigger.CLOSEOUT, project=project, now=now, email=False)
             for u in _client_users(project.organization_id)]
 
 

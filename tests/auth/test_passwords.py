@@ -76,9 +76,22 @@ def test_a_common_or_mismatched_new_password_is_explained(signed_in, make, post_
     assert "differ" in response.get_data(as_text=True)
 
 
-def test_clients_have_no_password_page(signed_in, make):
+def test_clients_change_their_own_password_from_their_account_page(
+    app, signed_in, make, post_form
+):
     make.user("jordan@acme.example", organization="Acme Corp")
-    assert signed_in("jordan@acme.example").get("/account/password").status_code == 404
+    laptop, phone = signed_in("jordan@acme.example"), signed_in("jordan@acme.example")
+    assert laptop.get("/account").get_data(as_text=True).count("/account/password") == 1
+    assert "/account/two-factor" not in laptop.get("/account").get_data(as_text=True)
+    assert _change(post_form, laptop, "not my password", "tulip lantern gravel").status_code == 422
+    assert "most common" in _change(post_form, laptop, PASSWORD, "qwerty123456").get_data(
+        as_text=True)
+    new = "tulip lantern gravel"
+    assert _change(post_form, laptop, PASSWORD, new).status_code == 302
+    assert laptop.get("/account").status_code == 200  # this session stays signed in
+    assert phone.get("/account").status_code == 302  # the other one is signed out
+    assert sign_in(app.test_client(), "jordan@acme.example", PASSWORD).status_code == 422
+    assert sign_in(app.test_client(), "jordan@acme.example", new).status_code == 302
 
 
 def test_an_admin_cannot_create_a_user_with_a_common_password(signed_in, make, post_form):

@@ -26,8 +26,12 @@ def test_a_published_update_appears_on_the_open_project_page(
     expect(staff).to_have_url(re.compile(rf"/projects/{portal_data.project.id}$"))
 
     live = page.locator("[data-live-url]")
-    expect(live.get_by_text("we are sourcing elsewhere")).to_be_visible(timeout=30_000)
-    expect(live.locator(".summary-grid .chip-blocked")).to_be_visible()
+    update = live.locator("article.update").first
+    expect(update.get_by_text("we are sourcing elsewhere")).to_be_visible(timeout=30_000)
+    summary = live.locator(".project-summary")  # the head, a live region of its own
+    expect(summary.locator(".chip-blocked")).to_be_visible(timeout=30_000)
+    expect(summary).to_contain_text("Blocked: The supplier cancelled the order; we are sourcing")
+    expect(summary).to_contain_text("Next: Site survey")
     assert page.evaluate("window.__sameDocument") is True  # no reload happened
 
 

@@ -17,7 +17,8 @@ def test_client_finds_their_project_and_who_to_call(page, sign_in, portal_data):
     card = page.locator("article.project-card", has_text="Warehouse scanners rollout")
     expect(card.get_by_text("At risk")).to_be_visible()
     expect(card.get_by_text("Next: Site survey")).to_be_visible()
-    expect(card.get_by_text("Daniel Okafor")).to_be_visible()  # who to call for that step
+    expect(card.locator(".who-to-call").get_by_text("Daniel Okafor")).to_be_visible()  # the
+    # owner of that step
 
     card.get_by_role("link", name="Warehouse scanners rollout").click()
     expect(page).to_have_url(re.compile(rf"/projects/{portal_data.project.id}$"))
@@ -29,8 +30,10 @@ def test_client_finds_their_project_and_who_to_call(page, sign_in, portal_data):
     )
     pilot = page.locator("li.milestone", has_text="Pilot in Leeds")
     expect(pilot.get_by_role("link", name="priya@firm.example")).to_be_visible()
-    expect(page.get_by_text("The scanner supplier delivers a week later")).to_be_visible()
-    expect(page.get_by_text("Scanners ordered; the supplier is a week late.")).to_be_visible()
+    summary = page.locator(".project-summary")  # why it is at risk, and why the ETA moved
+    expect(summary).to_contain_text("At risk: Scanners ordered; the supplier is a week late.")
+    expect(summary).to_contain_text("The scanner supplier delivers a week later")
+    expect(page.locator("article.update").first).to_contain_text("the supplier is a week late")
 
 
 def test_a_client_of_another_organisation_gets_not_found(new_page, sign_in, portal_data, make):

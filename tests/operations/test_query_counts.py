@@ -30,7 +30,7 @@ from portal.projects.models import (
     StatusUpdate,
 )
 
-DASHBOARD_MAX = 7  # a first visit
+DASHBOARD_MAX = 7  # a first visit (with a project at risk: its newest update says why)
 DASHBOARD_CACHED_MAX = 1  # a repeat visit: the user, with the branding, the pulse banner and
 # the dashboard's version (portal/web/facts.py)
 PROJECT_PAGE_MAX = 13  # a client's first visit loads the live part and the threads after the
@@ -104,7 +104,8 @@ def add_history(project: Project, staff: list[User], *, updates: int, milestones
     for i in range(updates):
         db.session.add(StatusUpdate(
             project=project, author_id=staff[i % len(staff)].id, body=f"Update **{i}**.",
-            status=ProjectStatus.ON_TRACK, eta=project.eta, eta_confidence=Confidence.MEDIUM,
+            status=ProjectStatus.AT_RISK if project.status == ProjectStatus.AT_RISK
+            else ProjectStatus.ON_TRACK, eta=project.eta, eta_confidence=Confidence.MEDIUM,
             published_at=_at(updates - i), internal_note="note" if i % 3 == 0 else None))
     for i in range(questions):
         question = Question(project=project, author_id=client.id if client else None,
@@ -115,14 +116,16 @@ def add_history(project: Project, staff: list[User], *, updates: int, milestones
 
 
 def build_account(app, staff: list[User], name: str, projects: int) -> None:
-    """An account with `projects` projects: a third closed with a published closeout."""
+    """An account with `projects` projects: a third closed with a published closeout, a third
+    at risk (their summaries read why from their newest update)."""
     with app.app_context():
         org = db.session.scalars(db.select(Organization).filter_by(name=name)).one()
         for i in range(projects):
             closed = i % 3 == 2
             project = Project(
                 organization=org, name=f"{name} project {i}", contact_id=staff[i % 12].id,
-                status=ProjectStatus.DONE if closed else ProjectStatus.ON_TRACK,
+                status=ProjectStatus.DONE if closed else ProjectStatus.AT_RISK if i % 3 == 1
+                else ProjectStatus.ON_TRACK,
                 eta=date.today() + timedelta(days=30 + i), started_on=date.today() - timedelta(60),
                 closed_on=date.today() - timedelta(days=1) if closed else None)
             db.session.add(project)

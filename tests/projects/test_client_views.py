@@ -93,7 +93,7 @@ def test_the_dashboard_shows_progress_next_step_and_when_to_expect_news(
     make.update(project, author=staff, body="Discovery done early.")
     page = signed_in("jordan@acme.example").get("/").get_data(as_text=True)
     assert "1 of 2 milestones done" in page
-    assert "Next: <strong>Build</strong>" in page and "Priya Nair" in page
+    assert "Next: Build (ETA " in page and ", with Priya Nair." in page
     assert "just now" in page and "next update expected by" in page
     assert "delivered by the first date promised (1 of 1)" in page
 
