@@ -28,10 +28,10 @@ from portal.content.models import ProcessStep, ValueItem
 from portal.content.services import branding
 from portal.db import timezone_names, utcnow
 from portal.extensions import db
-from portal.projects.services import FirstAnswerTime
-from portal.projects.track_record import Delivery, PromisesKept, UpdateRhythm
 from portal.forms import PortalForm
 from portal.projects.models import Confidence, ProjectStatus
+from portal.projects.services import FirstAnswerTime
+from portal.projects.track_record import Delivery, PromisesKept, UpdateRhythm
 from portal.web import facts, fragments
 from portal.web.markdown import render_markdown
 from portal.web.static_files import ONE_YEAR

@@ -17,7 +17,7 @@ from portal.db import zone_or_utc
 from portal.extensions import db
 from portal.notifications.models import MessageKind, OutboxMessage
 from portal.notifications.rendering import absolute_url, render_email
-from portal.projects.models import Question, Reply, StatusUpdate
+from portal.projects.models import Project, Question, Reply, StatusUpdate
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from portal.accounts.models import Organization
 from portal.audit import services as audit
 from portal.auth.models import User
 from portal.concurrency import check_version, edit_version, lock
-from portal.db import local_today, utcnow, zone_or_utc
+from portal.db import local_today, utcnow
 from portal.extensions import db
 from portal.notifications import services as notifications
 from portal.projects.models import (
