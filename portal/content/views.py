@@ -18,8 +18,8 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from portal.access import admin_required
 from portal.concurrency import ChangedMeanwhile, DeletedMeanwhile
-from portal.content import services
-from portal.content.forms import MoveForm, SettingsForm, StepForm, ValueForm
+from portal.content import client_figures, services
+from portal.content.forms import ClientFiguresForm, MoveForm, SettingsForm, StepForm, ValueForm
 from portal.content.models import ProcessStep, ValueItem
 from portal.content.services import branding
 from portal.extensions import db
@@ -66,6 +66,14 @@ def read_branding_with_the_user(state: BlueprintSetupState) -> None:
     facts.add_fact(state.app, facts.Fact(services.BRANDING, services.header_columns))
 
 
+@bp.record_once
+def read_client_figures_with_the_user(state: BlueprintSetupState) -> None:
+    """The pages showing the track record read what clients see of it in the user's statement."""
+    facts.add_fact(state.app, facts.Fact(client_figures.CLIENT_FIGURES,
+                                         client_figures.figure_columns,
+                                         endpoints=client_figures.SHOWN_ON))
+
+
 @bp.get("/values")
 def values():
     """The firm's core values, each with an example of how it lives them. Public."""
@@ -98,6 +106,7 @@ def admin_index():
     """Firm settings, the values and the process steps, with their edit buttons."""
     return render_template(
         "content/admin_index.html", settings=services.get_settings(),
+        figures=client_figures.client_figures(), switches=client_figures.SWITCHES,
         values=services.ordered_items(ValueItem), steps=services.ordered_items(ProcessStep),
     )
 
@@ -121,6 +130,25 @@ def edit_settings():
         return _render_settings(form, 422)
     db.session.commit()
     flash("Firm settings saved. Every page now shows them.", "success")
+    return redirect(url_for("content.admin_index"))
+
+
+@bp.route("/admin/content/client-figures", methods=["GET", "POST"])
+@admin_required
+def edit_client_figures():
+    """Which track-record figures clients see, and the fewest answers or deliveries behind one."""
+    form = ClientFiguresForm(data=vars(client_figures.client_figures()))
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("content/client_figures.html", form=form), status
+    try:
+        client_figures.update_client_figures(by=current_user, **form.data_for_service())
+    except services.ContentError as error:
+        db.session.rollback()
+        getattr(form, error.field).errors.append(str(error))
+        return render_template("content/client_figures.html", form=form), 422
+    db.session.commit()
+    flash("Saved. Clients' pages and closeout PDFs now follow these choices.", "success")
     return redirect(url_for("content.admin_index"))
 
 

@@ -11,6 +11,7 @@ score and says why. Counting is done by grouped SQL aggregates over all the acco
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from fractions import Fraction
 from statistics import median
 
 from sqlalchemy import and_, case, func, or_, select
@@ -31,6 +32,7 @@ from portal.health.scoring import (
 from portal.projects import track_record
 from portal.projects.models import Project, ProjectStatus, Question, StatusUpdate
 from portal.pulses.models import PulseAnswer, PulseRequest, Scale
+from portal.web.numbers import decimals, signed, tidy
 
 MIN_ANSWERS = 3  # pulse answers (or questions, or deliveries) below which a metric is left out
 CSAT_DAYS, NPS_DAYS, CES_DAYS = 90, 180, 90
@@ -46,8 +48,8 @@ Results = dict[int, MetricResult]
 
 
 def _fmt(value: float) -> str:
-    """A number as the explanation shows it: whole when whole, else one decimal."""
-    return f"{value:.0f}" if abs(value - round(value)) < 0.05 else f"{value:.1f}"
+    """A number as the explanation shows it: whole when whole, else one decimal (half up)."""
+    return tidy(value)
 
 
 def recency_weight(week: int) -> float:
@@ -130,9 +132,9 @@ def loyalty_of(f: PulseFigures) -> MetricResult:
     if f.nps_n < MIN_ANSWERS:
         return not_enough_data(m, f"{f.nps_n} NPS answers in {NPS_DAYS} days "
                                   f"(needs {MIN_ANSWERS})")
-    nps = 100 * (f.promoters - f.detractors) / f.nps_n
+    nps = Fraction(100 * (f.promoters - f.detractors), f.nps_n)
     return MetricResult(m, clamp_score((nps + 100) / 2), (
-        f"NPS {nps:+.0f} from {f.nps_n} answers in the last {NPS_DAYS} days ({f.promoters} "
+        f"NPS {signed(nps)} from {f.nps_n} answers in the last {NPS_DAYS} days ({f.promoters} "
         f"promoters, {f.detractors} detractors); (NPS + 100) / 2"))
 
 
@@ -142,9 +144,9 @@ def effort_of(f: PulseFigures) -> MetricResult:
     if f.ces_n < MIN_ANSWERS:
         return not_enough_data(m, f"{f.ces_n} CES answers in {CES_DAYS} days "
                                   f"(needs {MIN_ANSWERS})")
-    mean = f.ces_sum / f.ces_n
+    mean = Fraction(f.ces_sum, f.ces_n)
     return MetricResult(m, clamp_score(100 * (mean - 1) / 6), (
-        f"CES mean {mean:.2f} of 7 from {f.ces_n} answers in the last {CES_DAYS} days; "
+        f"CES mean {decimals(mean, 2)} of 7 from {f.ces_n} answers in the last {CES_DAYS} days; "
         f"(mean − 1) / 6"))
 
 
@@ -179,7 +181,8 @@ def promises(organization_ids: list[int], as_of: datetime) -> Results:
                 Metric.PROMISES, f"{kept.count} milestones or projects delivered "
                                  f"(needs {MIN_ANSWERS})")
             continue
-        results[org] = MetricResult(Metric.PROMISES, clamp_score(100 * kept.share_with_notice), (
+        results[org] = MetricResult(Metric.PROMISES, clamp_score(
+            Fraction(100 * kept.kept_with_notice, kept.count)), (
             f"{kept.kept_with_notice} of {kept.count} delivered by the date given {notice}+ days "
             f"ahead ({kept.kept_first} by the first date promised)"))
     return results
@@ -213,7 +216,8 @@ def communication(organization_ids: list[int], as_of: datetime) -> Results:
     for org, name, started_on, cadence, last_at in rows:
         due = _update_due(started_on, last_at, cadence)
         late = max(0, (day - due).days)
-        by_org[org].append((name, cadence, late, max(0.0, 100 * (1 - late / cadence))))
+        score = max(Fraction(0), 100 * (1 - Fraction(late, cadence)))
+        by_org[org].append((name, cadence, late, score))
     results = {}
     for org, projects in by_org.items():
         if not projects:
@@ -315,11 +319,11 @@ def engagement(organization_ids: list[int], as_of: datetime) -> Results:
             results[org] = not_enough_data(Metric.ENGAGEMENT, "no active client users")
             continue
         logins = min(signed_in.get(org, 0), clients)
-        login_share = 100 * logins / clients
+        login_share = Fraction(100 * logins, clients)
         words = f"{logins} of {clients} client users signed in ({_fmt(login_share)}%)"
         n, answered = sent.get(org, (0, 0))
         if n >= MIN_ANSWERS:
-            rate = 100 * int(answered) / n
+            rate = Fraction(100 * int(answered), n)
             score = (rate + login_share) / 2
             words = (f"{answered} of {n} pulses answered ({_fmt(rate)}%); {words}; "
                      f"mean of the two")
