@@ -382,8 +382,8 @@ def responsiveness(organization_ids: list[int], as_of: datetime, *,
         mid = median(found)
         score = responsiveness_score(mid, target_days)
         results[org] = MetricResult(Metric.RESPONSIVENESS, clamp_score(score), (
-            f"Median {mid:.2f} working days to a first answer over {len(found)} questions in "
-            f"the last {RESPONSE_DAYS} days; target {target_days} (100), "
+            f"Median {decimals(mid, 2)} working days to a first answer over {len(found)} "
+            f"questions in the last {RESPONSE_DAYS} days; target {target_days} (100), "
             f"{RESPONSE_ZERO_FACTOR * target_days} or more scores 0"))
     return results
 
