@@ -6,12 +6,13 @@ Functions flush; the caller commits. Saving bumps every project (portal.web.chan
 client pages, their open copies and closeout PDFs follow the new choice at once.
 """
 
-from dataclasses import dataclass, fields
+from dataclasses import astuple, dataclass, fields
 
 from sqlalchemy import ColumnElement, select
 
 from portal.audit import services as audit
 from portal.auth.models import User
+from portal.concurrency import check_version, edit_version, lock_table
 from portal.content.models import SETTINGS_ID, ClientFigureSettings
 from portal.content.services import ContentError
 from portal.extensions import db
@@ -66,12 +67,24 @@ def client_figures() -> ClientFigures:
     return ClientFigures() if read[0] is None else ClientFigures(*read)
 
 
-def update_client_figures(*, min_count: int, by: User | None, **switches: bool) -> ClientFigures:
-    """Save the minimum and the switches; a minimum out of range changes nothing."""
+def figures_version(figures: ClientFigures) -> str:
+    """The version of what the form shows: every choice."""
+    return edit_version(*astuple(figures))
+
+
+def update_client_figures(*, min_count: int, by: User | None, seen: str | None = None,
+                          **switches: bool) -> ClientFigures:
+    """Save the minimum and the switches; a minimum out of range changes nothing.
+
+    `seen` is the figures_version() the form was opened on; ChangedMeanwhile if another admin
+    saved since.
+    """
     low, high = MIN_COUNT_RANGE
     if not low <= min_count <= high:
         raise ContentError(f"Give a whole number from {low} to {high}.", field="min_count")
-    row = db.session.get(ClientFigureSettings, SETTINGS_ID, with_for_update=True)
+    lock_table(ClientFigureSettings)  # two first saves would both insert the one row
+    check_version(seen, figures_version(client_figures()))
+    row = db.session.get(ClientFigureSettings, SETTINGS_ID, populate_existing=True)
     if row is None:
         row = ClientFigureSettings(id=SETTINGS_ID)
         db.session.add(row)

@@ -86,7 +86,7 @@ class MoveForm(PortalForm):
     )
 
 
-class ClientFiguresForm(PortalForm):
+class ClientFiguresForm(VersionedForm):
     """Which track-record figures clients see, and the fewest answers or deliveries behind one."""
 
     min_count = IntegerField(

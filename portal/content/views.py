@@ -137,16 +137,25 @@ def edit_settings():
 @admin_required
 def edit_client_figures():
     """Which track-record figures clients see, and the fewest answers or deliveries behind one."""
-    form = ClientFiguresForm(data=vars(client_figures.client_figures()))
+    current = client_figures.client_figures()
+    form = ClientFiguresForm(data=vars(current))
+    form.opened_on(client_figures.figures_version(current))
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
         return render_template("content/client_figures.html", form=form), status
     try:
-        client_figures.update_client_figures(by=current_user, **form.data_for_service())
+        client_figures.update_client_figures(by=current_user, seen=form.seen_version(),
+                                             **form.data_for_service())
     except services.ContentError as error:
         db.session.rollback()
         getattr(form, error.field).errors.append(str(error))
         return render_template("content/client_figures.html", form=form), 422
+    except ChangedMeanwhile as changed:
+        db.session.rollback()
+        form.show_current(changed)
+        return render_template("content/client_figures.html", form=form, changed=changed,
+                               current=client_figures.client_figures(),
+                               switches=client_figures.SWITCHES), 409
     db.session.commit()
     flash("Saved. Clients' pages and closeout PDFs now follow these choices.", "success")
     return redirect(url_for("content.admin_index"))

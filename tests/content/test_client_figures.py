@@ -14,6 +14,7 @@ from portal.extensions import db
 from portal.projects import services as project_services
 from portal.projects.models import Milestone, Project
 from tests.pulses.test_figure_rounding import UP, answer_pulses
+from tests.support.forms import hidden_fields
 from tests.support.pdf_text import pdf_text
 
 TODAY = date.today()
@@ -155,3 +156,27 @@ def test_saving_the_choice_refreshes_clients_open_pages(app, signed_in, post_for
     again = browser.get("/live", headers={"If-None-Match": etag})
     assert again.status_code == 200
     assert FIGURE_WORDS["show_promises"] not in again.get_data(as_text=True)
+
+
+def test_two_admins_saving_at_once_the_second_sees_the_first_ones_choice(app, make, signed_in):
+    make.user("root@firm.example", role=Role.ADMIN)
+    make.user("ada@firm.example", role=Role.ADMIN)
+    first, second = signed_in("root@firm.example"), signed_in("ada@firm.example")
+    forms = {}
+    for browser in (first, second):
+        page = browser.get("/admin/content/client-figures").get_data(as_text=True)
+        forms[browser] = hidden_fields(page)
+    assert first.post("/admin/content/client-figures", data={
+        **forms[first], "min_count": "8", "show_promises": "y"}).status_code == 302
+    late = second.post("/admin/content/client-figures", data={
+        **forms[second], "min_count": "3", "show_promises": "y", "show_first_answer": "y"})
+    assert late.status_code == 409
+    page = late.get_data(as_text=True)
+    assert "Nothing was saved" in page and "from 8 answers or deliveries" in page
+    with app.app_context():
+        assert client_figures() == ClientFigures(min_count=8, show_update_rhythm=False,
+                                                 show_first_answer=False,
+                                                 show_closeout_pulses=False)
+    again = second.post("/admin/content/client-figures", data={
+        **hidden_fields(page), "min_count": "3", "show_promises": "y"})
+    assert again.status_code == 302
