@@ -109,10 +109,7 @@ def _bump_before_flush(session: Session, flush_context, instances) -> None:
     """Bump the version of every project whose client-visible rows this flush changes."""
     if any(isinstance(row, ShownEverywhere) and (row in session.new or session.is_modified(row))
            for row in (*session.new, *session.dirty)):
-        session.connection().execute(update(PROJECTS).values(version=PROJECTS.c.version + 1))
-        for row in list(session.identity_map.values()):
-            if isinstance(row, _project_model()):
-                session.expire(row, ["version"])
+        _bump_every_project(session)
     projects, people = [], set()
     for row in _seen_changes(session):
         if isinstance(row, ShownPerson):
@@ -143,6 +140,15 @@ def _bump(session: Session, projects: Iterable[Any]) -> None:
         session.connection().execute(
             update(PROJECTS).where(PROJECTS.c.id.in_(ids)).values(version=PROJECTS.c.version + 1)
         )
+
+
+def _bump_every_project(session: Session) -> None:
+    """Bump every project in one UPDATE; in-session copies reload their version."""
+    session.connection().execute(update(PROJECTS).values(version=PROJECTS.c.version + 1))
+    model = _project_model()
+    for row in list(session.identity_map.values()):
+        if isinstance(row, model):
+            session.expire(row, ["version"])
 
 
 def _bump_naming(session: Session, people: set[int]) -> None:

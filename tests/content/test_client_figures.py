@@ -13,9 +13,9 @@ from portal.content.models import ClientFigureSettings
 from portal.extensions import db
 from portal.projects import services as project_services
 from portal.projects.models import Milestone, Project
-from tests.pulses.test_figure_rounding import UP, answer_pulses
 from tests.support.forms import hidden_fields
 from tests.support.pdf_text import pdf_text
+from tests.support.pulse_answers import UP, answer_pulses
 
 TODAY = date.today()
 FIGURE_WORDS = {

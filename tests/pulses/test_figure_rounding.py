@@ -9,25 +9,20 @@ import csv
 import io
 import math
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from fractions import Fraction
 
 import pytest
 
-from portal.auth.models import Role, User
-from portal.extensions import db
+from portal.auth.models import Role
 from portal.health import metrics
 from portal.home.client import ProjectCard
-from portal.projects.models import Project, ProjectStatus
-from portal.pulses import services as pulses
+from portal.projects.models import ProjectStatus
 from portal.pulses.charts import trend_chart
-from portal.pulses.models import Trigger
 from portal.web import numbers
 from tests.support.pdf_text import pdf_text
+from tests.support.pulse_answers import DOWN, UP, answer_pulses
 
-# (CSAT 1-5, NPS 0-10, CES 1-7) per pulse.
-UP = [(5, 10, 5), (5, 9, 5), (5, 9, 5), (4, 8, 5), (4, 7, 4), (1, 7, 4), (2, 0, 3), (3, 5, 3)]
-DOWN = [(5, 10, 5), (5, 9, 5), (4, 8, 5), (4, 7, 5), (1, 7, 4), (1, 0, 4), (2, 5, 3), (3, 6, 3)]
 WHEN = datetime(2026, 10, 1, 12, tzinfo=UTC)
 
 
@@ -44,23 +39,6 @@ def expected(answers: list[tuple[int, int, int]]) -> tuple[str, str, str]:
                           - sum(p <= 6 for _, p, _ in answers)), n)
     ces = Fraction(sum(e for _, _, e in answers), n)
     return f"{by_hand(100 * csat)}%", f"{by_hand(nps):+d}", f"{by_hand(ces * 10) / 10:.1f} / 7"
-
-
-def answer_pulses(app, make, org: str, answers, *, project=None, at=None) -> None:
-    """One closeout pulse per answer set, each from its own client user of `org`."""
-    for i, (csat, nps, ces) in enumerate(answers):
-        user = make.user(f"client{i}@{org.lower().replace(' ', '')}.example", organization=org)
-        with app.app_context():
-            request = pulses.request_pulse(
-                db.session.get(User, user.id), trigger=Trigger.CLOSEOUT,
-                project=db.session.get(Project, project.id) if project else None,
-                now=at + timedelta(hours=i) if at else None)
-            by_scale = {"csat": csat, "nps": nps, "ces": ces}
-            pulses.record_answers(
-                request, comments={},
-                now=at + timedelta(hours=i, minutes=5) if at else None,
-                scores={q.id: by_scale[q.scale.value] for q in request.template.questions})
-            db.session.commit()
 
 
 def test_the_expected_figures_are_the_halves():
