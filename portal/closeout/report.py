@@ -8,6 +8,7 @@ from datetime import date, datetime
 from flask import current_app
 
 from portal.closeout.models import Closeout
+from portal.content.client_figures import client_figures
 from portal.content.services import load_logo
 from portal.db import local_today, zone_or_utc
 from portal.projects.charts import milestone_drift_chart
@@ -95,6 +96,7 @@ def closeout_report(closeout: Closeout, *, for_pdf: bool = False) -> dict:
         "published_on": local_date(closeout.published_at, zone),
         "updated_on": local_date(closeout.updated_at, zone),
         "pulse_figures": project_feedback(project),
+        "shown": client_figures(),
     }
     if for_pdf:
         report["logo_data_uri"] = logo_data_uri()

@@ -4,15 +4,17 @@ from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
     ColorField,
+    IntegerField,
     SelectField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.fields.choices import RadioField, SelectChoice
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
 from portal.concurrency import VersionedForm
+from portal.content.client_figures import MIN_COUNT_RANGE, SWITCHES
 from portal.content.services import MAX_LOGO_BYTES
 from portal.forms import PortalForm, TimezoneField
 
@@ -100,3 +102,25 @@ class StyleSampleForm(PortalForm):
     colour = ColorField("A colour", default="#1f4e79")
     timezone = TimezoneField("A timezone picker")
     broken = StringField("A field with an error")
+
+
+class ClientFiguresForm(VersionedForm):
+    """Which track-record figures clients see, and the fewest answers or deliveries behind one."""
+
+    min_count = IntegerField(
+        "Fewest answers or deliveries behind a figure clients see",
+        validators=[InputRequired(message="Give a whole number."),
+                    NumberRange(*MIN_COUNT_RANGE,
+                                message="Give a whole number from %(min)s to %(max)s.")],
+        description="Below it, a client's page says “too few to show (3 so far)” instead of a "
+                    "percentage, an NPS or a mean.",
+    )
+    show_promises = BooleanField(f"Show {SWITCHES['show_promises']}")
+    show_update_rhythm = BooleanField(f"Show {SWITCHES['show_update_rhythm']}")
+    show_first_answer = BooleanField(f"Show {SWITCHES['show_first_answer']}")
+    show_closeout_pulses = BooleanField(f"Show {SWITCHES['show_closeout_pulses']}")
+
+    def data_for_service(self) -> dict:
+        """The fields as update_client_figures() takes them."""
+        return {"min_count": self.min_count.data,
+                **{name: getattr(self, name).data for name in SWITCHES}}

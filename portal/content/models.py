@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import UTCDateTime, utcnow
 from portal.extensions import db
+from portal.web.changes import ShownEverywhere
 
 LOGO_CONTENT_TYPES = ("image/png", "image/jpeg", "image/gif", "image/webp")
 SETTINGS_ID = 1
@@ -88,4 +89,24 @@ class ProcessStep(db.Model):
     position: Mapped[int] = mapped_column(unique=True)
     title: Mapped[str] = mapped_column(String(120))
     body: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ClientFigureSettings(ShownEverywhere, db.Model):
+    """What clients see of the firm's track record: a switch per figure, and the fewest
+    answers or deliveries a percentage or NPS they see may stand on. One row; without it every
+    figure shows, from 5."""
+
+    __tablename__ = "client_figure_settings"
+    __table_args__ = (
+        CheckConstraint(f"id = {SETTINGS_ID}", name="single_row"),
+        CheckConstraint("min_count BETWEEN 1 AND 100", name="min_count_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    min_count: Mapped[int] = mapped_column(default=5)
+    show_promises: Mapped[bool] = mapped_column(default=True)
+    show_update_rhythm: Mapped[bool] = mapped_column(default=True)
+    show_first_answer: Mapped[bool] = mapped_column(default=True)
+    show_closeout_pulses: Mapped[bool] = mapped_column(default=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

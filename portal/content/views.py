@@ -21,9 +21,16 @@ from wtforms.fields.choices import SelectChoice
 
 from portal.access import admin_required, staff_required
 from portal.concurrency import ChangedMeanwhile, DeletedMeanwhile
-from portal.content import brand, services
+from portal.content import brand, client_figures, services
 from portal.content import favicon as favicon_mark
-from portal.content.forms import MoveForm, SettingsForm, StepForm, StyleSampleForm, ValueForm
+from portal.content.forms import (
+    ClientFiguresForm,
+    MoveForm,
+    SettingsForm,
+    StepForm,
+    StyleSampleForm,
+    ValueForm,
+)
 from portal.content.models import ProcessStep, ValueItem
 from portal.content.services import branding
 from portal.db import timezone_names, utcnow
@@ -73,6 +80,14 @@ def name_the_firm_in_fragments(state: BlueprintSetupState) -> None:
 def read_branding_with_the_user(state: BlueprintSetupState) -> None:
     """Every signed-in page's header shows the branding: read it in the user's statement."""
     facts.add_fact(state.app, facts.Fact(services.BRANDING, services.header_columns))
+
+
+@bp.record_once
+def read_client_figures_with_the_user(state: BlueprintSetupState) -> None:
+    """The pages showing the track record read what clients see of it in the user's statement."""
+    facts.add_fact(state.app, facts.Fact(client_figures.CLIENT_FIGURES,
+                                         client_figures.figure_columns,
+                                         endpoints=client_figures.SHOWN_ON))
 
 
 @bp.get("/values")
@@ -152,6 +167,7 @@ def style():
     record = _sample_track_record()
     return render_template("content/style.html", form=form, statuses=list(ProjectStatus),
                            confidence=Confidence.HIGH, person=sample_person, record=record,
+                           shown=client_figures.client_figures(),
                            today=date.today(), now=utcnow())
 
 
@@ -161,6 +177,7 @@ def admin_index():
     """Firm settings, the values and the process steps, with their edit buttons."""
     return render_template(
         "content/admin_index.html", settings=services.get_settings(),
+        figures=client_figures.client_figures(), switches=client_figures.SWITCHES,
         values=services.ordered_items(ValueItem), steps=services.ordered_items(ProcessStep),
     )
 
@@ -187,6 +204,34 @@ def edit_settings():
     warning = brand.contrast_warning(services.normalise_colour(form.brand_color.data))
     if warning:
         flash(warning, "warning")
+    return redirect(url_for("content.admin_index"))
+
+
+@bp.route("/admin/content/client-figures", methods=["GET", "POST"])
+@admin_required
+def edit_client_figures():
+    """Which track-record figures clients see, and the fewest answers or deliveries behind one."""
+    current = client_figures.client_figures()
+    form = ClientFiguresForm(data=vars(current))
+    form.opened_on(client_figures.figures_version(current))
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("content/client_figures.html", form=form), status
+    try:
+        client_figures.update_client_figures(by=current_user, seen=form.seen_version(),
+                                             **form.data_for_service())
+    except services.ContentError as error:
+        db.session.rollback()
+        getattr(form, error.field).errors.append(str(error))
+        return render_template("content/client_figures.html", form=form), 422
+    except ChangedMeanwhile as changed:
+        db.session.rollback()
+        form.show_current(changed)
+        return render_template("content/client_figures.html", form=form, changed=changed,
+                               current=client_figures.client_figures(),
+                               switches=client_figures.SWITCHES), 409
+    db.session.commit()
+    flash("Saved. Clients' pages and closeout PDFs now follow these choices.", "success")
     return redirect(url_for("content.admin_index"))
 
 

@@ -11,6 +11,7 @@ score and says why. Counting is done by grouped SQL aggregates over all the acco
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from fractions import Fraction
 from statistics import median
 from zoneinfo import ZoneInfo
 
@@ -36,6 +37,7 @@ from portal.projects import track_record
 from portal.projects.models import Project, ProjectStatus, Question, StatusUpdate
 from portal.pulses import history as pulse_history
 from portal.pulses.models import PulseAnswer, PulseRequest, Scale
+from portal.web.numbers import decimals, signed, tidy
 
 MIN_ANSWERS = 3  # pulse answers (or questions, or deliveries) below which a metric is left out
 CSAT_DAYS, NPS_DAYS, CES_DAYS = 90, 180, 90
@@ -51,8 +53,8 @@ Results = dict[int, MetricResult]
 
 
 def _fmt(value: float) -> str:
-    """A number as the explanation shows it: whole when whole, else one decimal."""
-    return f"{value:.0f}" if abs(value - round(value)) < 0.05 else f"{value:.1f}"
+    """A number as the explanation shows it: whole when whole, else one decimal (half up)."""
+    return tidy(value)
 
 
 def recency_weight(week: int) -> float:
@@ -137,9 +139,9 @@ def loyalty_of(f: PulseFigures) -> MetricResult:
     if f.nps_n < MIN_ANSWERS:
         return not_enough_data(m, f"{f.nps_n} NPS answers in {NPS_DAYS} days "
                                   f"(needs {MIN_ANSWERS})")
-    nps = 100 * (f.promoters - f.detractors) / f.nps_n
+    nps = Fraction(100 * (f.promoters - f.detractors), f.nps_n)
     return MetricResult(m, clamp_score((nps + 100) / 2), (
-        f"NPS {nps:+.0f} from {f.nps_n} answers in the last {NPS_DAYS} days ({f.promoters} "
+        f"NPS {signed(nps)} from {f.nps_n} answers in the last {NPS_DAYS} days ({f.promoters} "
         f"promoters, {f.detractors} detractors; NPS = % promoters 9–10 minus % detractors "
         f"0–6); (NPS + 100) / 2"))
 
@@ -150,10 +152,10 @@ def effort_of(f: PulseFigures) -> MetricResult:
     if f.ces_n < MIN_ANSWERS:
         return not_enough_data(m, f"{f.ces_n} CES answers in {CES_DAYS} days "
                                   f"(needs {MIN_ANSWERS})")
-    mean = f.ces_sum / f.ces_n
+    mean = Fraction(f.ces_sum, f.ces_n)
     return MetricResult(m, clamp_score(100 * (mean - 1) / 6), (
-        f"CES mean {mean:.2f} of 7 (7 easiest) from {f.ces_n} answers in the last {CES_DAYS} "
-        f"days; (mean − 1) / 6"))
+        f"CES mean {decimals(mean, 2)} of 7 (7 easiest) from {f.ces_n} answers in the last "
+        f"{CES_DAYS} days; (mean − 1) / 6"))
 
 
 def _by_account(organization_ids: list[int], per_account: Callable[[PulseFigures], MetricResult],
@@ -187,7 +189,8 @@ def promises(organization_ids: list[int], as_of: datetime) -> Results:
                 Metric.PROMISES, f"{kept.count} milestones or projects delivered "
                                  f"(needs {MIN_ANSWERS})")
             continue
-        results[org] = MetricResult(Metric.PROMISES, clamp_score(100 * kept.share_with_notice), (
+        results[org] = MetricResult(Metric.PROMISES, clamp_score(
+            Fraction(100 * kept.kept_with_notice, kept.count)), (
             f"{kept.kept_with_notice} of {kept.count} delivered by the date given {notice}+ days "
             f"ahead ({kept.kept_first} by the first date promised), of the milestones and "
             f"projects delivered before {as_of:%-d %b %Y} (UTC); the date given ahead is the "
@@ -233,7 +236,8 @@ def communication(organization_ids: list[int], as_of: datetime) -> Results:
             continue  # not open on the client's day at `as_of`
         due = _update_due(started_on, last_at, cadence, zone)
         late = max(0, (day - due).days)
-        by_org[org].append((name, cadence, late, max(0.0, 100 * (1 - late / cadence))))
+        score = max(Fraction(0), 100 * (1 - Fraction(late, cadence)))
+        by_org[org].append((name, cadence, late, score))
     results = {}
     for org, projects in by_org.items():
         if not projects:
@@ -377,11 +381,11 @@ def engagement(organization_ids: list[int], as_of: datetime) -> Results:
             results[org] = not_enough_data(Metric.ENGAGEMENT, "no active client users")
             continue
         logins = min(signed_in.get(org, 0), clients)
-        login_share = 100 * logins / clients
+        login_share = Fraction(100 * logins, clients)
         words = f"{logins} of {clients} client users signed in ({_fmt(login_share)}%)"
         n, answered = sent.get(org, (0, 0))
         if n >= MIN_ANSWERS:
-            rate = 100 * int(answered) / n
+            rate = Fraction(100 * int(answered), n)
             score = (rate + login_share) / 2
             words = (f"{answered} of {n} pulses answered ({_fmt(rate)}%); {words}; "
                      f"mean of the two")
@@ -443,10 +447,11 @@ def responsiveness(organization_ids: list[int], as_of: datetime, *,
         mid = median(found)
         score = responsiveness_score(mid, target_days)
         results[org] = MetricResult(Metric.RESPONSIVENESS, clamp_score(score), (
-            f"Median {mid:.2f} working days to a first answer over {len(found)} questions in "
-            f"the last {RESPONSE_DAYS} days ({waiting.get(org, 0)} of them unanswered, counted "
-            f"with their wait so far; working days are Monday to Friday, UTC); target "
-            f"{target_days} (100), {RESPONSE_ZERO_FACTOR * target_days} or more scores 0"))
+            f"Median {decimals(mid, 2)} working days to a first answer over {len(found)} "
+            f"questions in the last {RESPONSE_DAYS} days ({waiting.get(org, 0)} of them "
+            f"unanswered, counted with their wait so far; working days are Monday to Friday, "
+            f"UTC); target {target_days} (100), {RESPONSE_ZERO_FACTOR * target_days} or more "
+            f"scores 0"))
     return results
 
 

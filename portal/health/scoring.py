@@ -6,8 +6,10 @@ Pure functions, no database: the property tests and the explanation page use the
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from fractions import Fraction
 
 from portal.health.models import Band, Metric, coverage_percent
+from portal.web.numbers import Number, round_half_up
 
 
 @dataclass(frozen=True)
@@ -79,24 +81,23 @@ def combine(results: list[MetricResult], weights: dict[Metric, int]) -> HealthSc
     """Weighted mean of the metrics with data; their weights are rescaled to add up to 100%.
 
     Each metric's points are score × weight / (sum of the weights of metrics with data), so the
-    points add up to the score. With no metric having data there is no score at all.
+    points add up to the score. The score is computed from whole numbers (the sum of score ×
+    weight over the sum of the weights) and rounded half up once: summed float points can land
+    a hair under x.5 (74.49999999999999) and round the wrong way. With no metric having data
+    there is no score at all.
     """
     counted = sum(weights[r.metric] for r in results if r.has_data)
     combined = []
     for result in results:
         weight = weights[result.metric]
-        points = result.score * weight / counted if result.has_data and counted else None
+        points = (float(Fraction(result.score * weight, counted))
+                  if result.has_data and counted else None)
         combined.append(replace(result, weight=weight, points=points))
     if not counted:
         return HealthScore(None, None, tuple(combined), 0)
-    exact = sum(r.points for r in combined if r.points is not None)
-    exact = min(100.0, max(0.0, exact))
-    return HealthScore(round_half_up(exact), exact, tuple(combined), counted)
-
-
-def round_half_up(value: float) -> int:
-    """Round as people do by hand (74.5 → 75), not to the nearest even number."""
-    return int(value + 0.5)
+    total = sum(r.score * weights[r.metric] for r in results if r.has_data)
+    exact = min(Fraction(100), max(Fraction(0), Fraction(total, counted)))
+    return HealthScore(round_half_up(exact), float(exact), tuple(combined), counted)
 
 
 def band_of(score: int | None, *, green_from: int, amber_from: int) -> Band | None:
@@ -108,9 +109,9 @@ def band_of(score: int | None, *, green_from: int, amber_from: int) -> Band | No
     return Band.AMBER if score >= amber_from else Band.RED
 
 
-def clamp_score(value: float) -> int:
+def clamp_score(value: Number) -> int:
     """A metric's 0-100 score from a computed value, rounded half up."""
-    return round_half_up(min(100.0, max(0.0, value)))
+    return round_half_up(min(100, max(0, value)))
 
 
 DEFAULT_WEIGHTS = {

@@ -5,6 +5,7 @@ What a client's request runs: it imports no health code (tests/layout/test_impor
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from fractions import Fraction
 
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -18,6 +19,7 @@ from portal.projects.services import FirstAnswerTime, first_answer_time, update_
 from portal.projects.summary import ProjectSummary, latest_troubled_updates, project_summary
 from portal.projects.track_record import PromisesKept, UpdateRhythm
 from portal.web import facts
+from portal.web.numbers import round_half_up
 
 DASHBOARD_VERSION = "dashboard version"  # the fact the dashboard and its poll read with the user
 
@@ -37,7 +39,7 @@ class ProjectCard:
     def progress_percent(self) -> int:
         if not self.milestones_total:
             return 0
-        return round(100 * self.milestones_done / self.milestones_total)
+        return round_half_up(Fraction(100 * self.milestones_done, self.milestones_total))
 
 
 @dataclass(frozen=True)

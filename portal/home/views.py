@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from portal.access import signed_in_client_project_versions
 from portal.auth import limits
+from portal.content.client_figures import client_figures
 from portal.extensions import db
 from portal.home import client
 from portal.projects.track_record import PROMISE_NOTICE_DAYS
@@ -46,7 +47,7 @@ def _live_part(version: str) -> Markup:
         ("dashboard", current_user.organization_id, version),
         lambda: render_template(
             "home/_live.html", dashboard=client.client_dashboard(current_user),
-            promise_notice_days=PROMISE_NOTICE_DAYS,
+            promise_notice_days=PROMISE_NOTICE_DAYS, shown=client_figures(),
         ),
     )
 

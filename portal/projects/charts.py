@@ -8,6 +8,7 @@ from markupsafe import Markup
 
 from portal.charts import DESCRIPTION_COLUMNS, LABEL_COLUMNS, STYLE, chart_label, render_svg
 from portal.projects.models import Milestone
+from portal.web.numbers import signed
 
 EARLY, LATE, ON_TIME = "#1b6e3a", "#a3261b", "#1f4e79"
 
@@ -36,6 +37,14 @@ def _in_words(title: str, days: int) -> str:
     return f"{chart_label(title, DESCRIPTION_COLUMNS)}: {late}"
 
 
+def whole_day_ticks(days: list[int], most: int = 10) -> list[int]:
+    """Axis ticks on whole days, 0 among them, at most about `most`: pygal's own ticks fall
+    between days and their labels repeated ("-1 -1 -0 -0 0")."""
+    low, high = min(0, *days), max(0, *days)
+    step = max(1, -(-(high - low) // most))
+    return list(range(low // step * step, high + step, step))
+
+
 @lru_cache(maxsize=1024)
 def _drift_svg(rows: tuple[tuple[str, bool, int], ...]) -> Markup:
     """The chart for these (title, done, days) rows. Cached per process: pygal took about a
@@ -44,9 +53,10 @@ def _drift_svg(rows: tuple[tuple[str, bool, int], ...]) -> Markup:
         style=STYLE, show_legend=False, js=[], disable_xml_declaration=True,
         width=720, height=90 + 44 * len(rows), print_values=True, show_y_guides=False,
         x_title="Days against the first planned date (left of 0 = early, right = late)",
-        value_formatter=lambda days: f"{days:+.0f}" if days else "0",
+        value_formatter=lambda days: signed(days) if days else "0",
         truncate_label=LABEL_COLUMNS,
     )
+    chart.y_labels = whole_day_ticks([d for _, _, d in rows])
     chart.x_labels = [_label(title, done) for title, done, _ in reversed(rows)]
     chart.add("Days", [
         {"value": d, "color": LATE if d > 0 else EARLY if d < 0 else ON_TIME}

@@ -7,6 +7,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.access import get_project_or_404, sees_internal_notes
+from portal.content.client_figures import client_figures
 from portal.extensions import db
 from portal.projects import track_record
 from portal.projects.charts import milestone_drift_chart
@@ -132,6 +133,7 @@ def live_context(project: Project, all_updates: bool) -> dict:
         "first_answer": first_answer_time([project.id]),
         "client_zone": project.organization.timezone,
         "promise_notice_days": track_record.PROMISE_NOTICE_DAYS,
+        "shown": client_figures(),
         "update_scores": pulses.scores_by_update(project) if sees_internal_notes(current_user)
         else {},
     }

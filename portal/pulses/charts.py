@@ -1,16 +1,20 @@
 """The pulse trend chart: CSAT and NPS month by month."""
 
+from fractions import Fraction
+
 import pygal
 from markupsafe import Markup
 
 from portal.charts import STYLE, chart_label, finite, render_svg
+from portal.web.numbers import round_half_up
 
 
-def _rounded(value: float | None, scale: int) -> int | None:
-    return None if value is None else round(scale * value)
+def _rounded(value: Fraction | None, scale: int) -> int | None:
+    """A point as the page shows it: rounded half up, like every figure."""
+    return None if value is None else round_half_up(scale * value)
 
 
-def trend_chart(trend: list[tuple[str, float | None, float | None]]) -> Markup | None:
+def trend_chart(trend: list[tuple[str, Fraction | None, Fraction | None]]) -> Markup | None:
     """CSAT (share of 4-5, in %) and NPS per month, on one -100..100 scale."""
     if not trend:
         return None
@@ -26,7 +30,7 @@ def trend_chart(trend: list[tuple[str, float | None, float | None]]) -> Markup |
     chart.add("CSAT % satisfied", csat)
     chart.add("NPS", nps)
     summary = "; ".join(
-        f"{month}: CSAT {'—' if c is None else f'{c}%'}, NPS {'—' if n is None else n}"
+        f"{month}: CSAT {'—' if c is None else f'{c}%'}, NPS {'—' if n is None else f'{n:+d}'}"
         for month, c, n in zip(months, csat, nps, strict=True)
     )
     return render_svg(chart, f"Pulse trend by month. {summary}")

@@ -4,6 +4,7 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from fractions import Fraction
 
 from sqlalchemy import Select, case, func, select
 
@@ -52,23 +53,47 @@ def scope_for(*, since: date | None, until: date | None, organization_id: int | 
                  organization_id=organization_id, project_id=project_id, zone=zone)
 
 
+def share(part: int, whole: int) -> Fraction | None:
+    """`part` of `whole` exactly (rounded only when shown); None when there is no whole."""
+    return Fraction(part, whole) if whole else None
+
+
+def net_promoter(promoters: int, detractors: int, answers: int) -> Fraction | None:
+    """NPS: % promoters (9-10) minus % detractors (0-6), exactly; None without answers."""
+    return Fraction(100 * (promoters - detractors), answers) if answers else None
+
+
 @dataclass(frozen=True)
 class Figures:
-    """The headline numbers; None where there were no answers of that kind."""
+    """The headline counts, and the figures from them as exact fractions (None where there
+    were no answers of that kind): pages round them once, by portal.web.numbers."""
 
     answers: int
     csat_answers: int
-    csat_share: float | None  # share of 4-5
+    csat_satisfied: int  # answers of 4-5 on 1-5
     nps_answers: int
-    nps: float | None  # % promoters (9-10) minus % detractors (0-6)
+    promoters: int  # 9-10 on 0-10
+    detractors: int  # 0-6
     ces_answers: int
-    ces_mean: float | None
+    ces_total: int  # the sum of the CES answers, 1-7
     sent: int
     answered: int
 
     @property
-    def response_rate(self) -> float | None:
-        return self.answered / self.sent if self.sent else None
+    def csat_share(self) -> Fraction | None:
+        return share(self.csat_satisfied, self.csat_answers)
+
+    @property
+    def nps(self) -> Fraction | None:
+        return net_promoter(self.promoters, self.detractors, self.nps_answers)
+
+    @property
+    def ces_mean(self) -> Fraction | None:
+        return share(self.ces_total, self.ces_answers)
+
+    @property
+    def response_rate(self) -> Fraction | None:
+        return share(self.answered, self.sent)
 
 
 def _scoped(stmt: Select, scope: Scope, moment) -> Select:
@@ -94,20 +119,14 @@ def figures(scope: Scope) -> Figures:
         _counts(Scale.CSAT), _counts(Scale.CSAT, PulseAnswer.score >= 4),
         _counts(Scale.NPS), _counts(Scale.NPS, PulseAnswer.score >= 9),
         _counts(Scale.NPS, PulseAnswer.score <= 6),
-        _counts(Scale.CES), func.avg(case((PulseAnswer.scale == Scale.CES, PulseAnswer.score))),
+        _counts(Scale.CES),
+        func.coalesce(func.sum(case((PulseAnswer.scale == Scale.CES, PulseAnswer.score))), 0),
     ).select_from(PulseAnswer).join(PulseRequest), scope, PulseAnswer.answered_at)).one()
-    total, csat_n, csat_top, nps_n, promoters, detractors, ces_n, ces_mean = row
     sent, answered = db.session.execute(_scoped(select(
         func.count(PulseRequest.id),
         func.coalesce(func.sum(case((PulseRequest.answered_at.is_not(None), 1), else_=0)), 0),
     ), scope, PulseRequest.sent_at)).one()
-    return Figures(
-        answers=total, csat_answers=csat_n,
-        csat_share=csat_top / csat_n if csat_n else None,
-        nps_answers=nps_n, nps=100 * (promoters - detractors) / nps_n if nps_n else None,
-        ces_answers=ces_n, ces_mean=float(ces_mean) if ces_mean is not None else None,
-        sent=sent, answered=answered,
-    )
+    return Figures(*(int(value) for value in row), sent=int(sent), answered=int(answered))
 
 
 def _month(column, zone: str):
@@ -117,7 +136,7 @@ def _month(column, zone: str):
     return func.substr(func.local_date(column, zone_or_utc(zone).key), 1, 7)
 
 
-def monthly_trend(scope: Scope) -> list[tuple[str, float | None, float | None]]:
+def monthly_trend(scope: Scope) -> list[tuple[str, Fraction | None, Fraction | None]]:
     """Per month: CSAT share of 4-5 and NPS, for the trend chart."""
     month = _month(PulseAnswer.answered_at, scope.zone).label("month")
     rows = db.session.execute(_scoped(select(
@@ -126,10 +145,8 @@ def monthly_trend(scope: Scope) -> list[tuple[str, float | None, float | None]]:
         _counts(Scale.NPS, PulseAnswer.score <= 6),
     ).select_from(PulseAnswer).join(PulseRequest), scope,
         PulseAnswer.answered_at).group_by(month).order_by(month))
-    return [
-        (m, top / n if n else None, 100 * (pro - det) / nn if nn else None)
-        for m, n, top, nn, pro, det in rows
-    ]
+    return [(m, share(int(top), int(n)), net_promoter(int(pro), int(det), int(nn)))
+            for m, n, top, nn, pro, det in rows]
 
 
 def comments(scope: Scope, limit: int = 50) -> list:

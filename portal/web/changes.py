@@ -9,6 +9,8 @@ Nothing calls a bump by hand: features mark their models instead, and every flus
 - A ShownPerson (a user) whose `shown_fields` change bumps every project whose rows name them
   (the ClientVisible models' `names_people` columns: a project's contact, a step's owner).
 - An ORM bulk UPDATE or DELETE of a ClientVisible model bumps the projects of the rows it hit.
+- A ShownEverywhere row (a setting of what clients see on every project) inserted or changed
+  bumps every project.
 
 Why before_flush: the bump is written by the flush that writes the change. A project already in
 the session gets `version = version + 1` as an SQL expression, so it goes out in the project's
@@ -60,6 +62,11 @@ class ShownPerson:
     shown_fields: ClassVar[frozenset[str]] = frozenset()
 
 
+class ShownEverywhere:
+    """A model of settings that change what clients see on every project's pages (which
+    figures show): inserting or changing a row bumps every project."""
+
+
 def client_visible_models() -> list[type[ClientVisible]]:
     """Every mapped model marked ClientVisible."""
     return [m.class_ for m in db.Model.registry.mappers if issubclass(m.class_, ClientVisible)]
@@ -100,6 +107,9 @@ def _seen_changes(session: Session) -> Iterator[ClientVisible | ShownPerson]:
 @event.listens_for(db.session, "before_flush")
 def _bump_before_flush(session: Session, flush_context, instances) -> None:
     """Bump the version of every project whose client-visible rows this flush changes."""
+    if any(isinstance(row, ShownEverywhere) and (row in session.new or session.is_modified(row))
+           for row in (*session.new, *session.dirty)):
+        _bump_every_project(session)
     projects, people = [], set()
     for row in _seen_changes(session):
         if isinstance(row, ShownPerson):
@@ -130,6 +140,15 @@ def _bump(session: Session, projects: Iterable[Any]) -> None:
         session.connection().execute(
             update(PROJECTS).where(PROJECTS.c.id.in_(ids)).values(version=PROJECTS.c.version + 1)
         )
+
+
+def _bump_every_project(session: Session) -> None:
+    """Bump every project in one UPDATE; in-session copies reload their version."""
+    session.connection().execute(update(PROJECTS).values(version=PROJECTS.c.version + 1))
+    model = _project_model()
+    for row in list(session.identity_map.values()):
+        if isinstance(row, model):
+            session.expire(row, ["version"])
 
 
 def _bump_naming(session: Session, people: set[int]) -> None:

@@ -8,6 +8,7 @@ from flask import Flask
 from flask_login import current_user
 
 from portal.db import utcnow, zone_or_utc
+from portal.web import numbers
 from portal.web.markdown import render_markdown
 
 LOCALE = "en_GB"
@@ -62,11 +63,6 @@ def format_duration(value: timedelta | None) -> str:
     return "—" if value is None else format_timedelta(value, locale=LOCALE)
 
 
-def percent(share: float | None) -> str:
-    """A share as a whole percentage; a dash when there is nothing to measure."""
-    return "—" if share is None else f"{round(share * 100)}%"
-
-
 def day_in(value: datetime | None, zone_name: str) -> str:
     """The calendar day of a moment in a named timezone (the client's), as '3 Mar 2026'."""
     return format_date(value.astimezone(zone_or_utc(zone_name)).date()) if value else "—"
@@ -76,7 +72,9 @@ def register(app: Flask) -> None:
     """Make the filters and globals available to all templates."""
     app.jinja_env.filters.update(
         markdown=render_markdown, date=format_date, datetime=format_datetime,
-        ago=humanize_moment, relative_date=humanize_date, percent=percent,
-        duration=format_duration, day_in=day_in,
+        ago=humanize_moment, relative_date=humanize_date, duration=format_duration, day_in=day_in,
+        # Every figure rounds by the one rule (portal.web.numbers): never Jinja's round.
+        percent=numbers.percent, signed=numbers.signed, decimals=numbers.decimals,
+        whole=numbers.round_half_up,
     )
     app.jinja_env.globals.update(firm_name=app.config["FIRM_NAME"])

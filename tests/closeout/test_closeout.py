@@ -23,6 +23,7 @@ from portal.auth.models import Role
 from portal.closeout import services as closeout_services
 from portal.closeout.models import Closeout
 from portal.content import services as content_services
+from portal.content.client_figures import SWITCHES, update_client_figures
 from portal.extensions import db
 from portal.pdf import (
     FetchRefused,
@@ -118,6 +119,8 @@ def test_staff_close_out_a_finished_project_and_the_client_reads_and_downloads_i
         content_services.update_settings(
             firm_name="Harbour Partners", brand_color="#7a1f5c", logo=_png(), by=None
         )
+        # This firm shows a percentage from 3 deliveries (the default needs 5).
+        update_client_figures(min_count=3, by=None, **dict.fromkeys(SWITCHES, True))
         db.session.commit()
     staff = signed_in("dana@firm.example")
     assert "Close out" in staff.get(f"/projects/{project.id}").get_data(as_text=True)
@@ -391,10 +394,13 @@ def test_the_closeout_shows_what_the_client_told_us_in_pulses(app, make, signed_
     browser = signed_in("jordan@acme.example")
     page = browser.get(f"/projects/{project.id}/closeout").get_data(as_text=True)
     assert "What you told us along the way" in page
-    assert "satisfied (4–5 of 5) in 1 answers" in page
+    # One answer of each kind: below the default minimum of 5, so no percentage is shown.
+    assert "CSAT: the share of answers of 4 or 5" in page
+    assert page.count("too few to show (1 so far)") == 3 and "100%" not in page
     pdf = browser.get(f"/projects/{project.id}/closeout.pdf").data
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert "What you told us along the way" in text
+    assert "too few to show (1 so far)" in text
 
 
 def test_the_background_render_keeps_the_pdf_until_the_closeout_changes(app, make):

@@ -109,6 +109,7 @@ FORMS = [
     FormSpec("admin", "/admin/content/steps/new", "/admin/content/<any(values, steps):kind>/new",
              {"save": "Save"}, url_values={"kind": "steps"}),
     FormSpec("admin", "/admin/health/settings", "/admin/health/settings"),
+    FormSpec("admin", "/admin/content/client-figures", "/admin/content/client-figures"),
     FormSpec("admin", "/admin/pulses/templates/<int:template_id>",
              "/admin/pulses/templates/<int:template_id>"),
 ]
