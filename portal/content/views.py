@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from fractions import Fraction
 from types import SimpleNamespace
 
 from flask import (
@@ -37,8 +38,6 @@ from portal.db import timezone_names, utcnow
 from portal.extensions import db
 from portal.forms import PortalForm
 from portal.projects.models import Confidence, ProjectStatus
-from portal.projects.services import FirstAnswerTime
-from portal.projects.track_record import Delivery, PromisesKept, UpdateRhythm
 from portal.web import facts, fragments
 from portal.web.markdown import render_markdown
 from portal.web.static_files import ONE_YEAR
@@ -141,17 +140,19 @@ def favicon():
     return response.make_conditional(request)
 
 
-def _sample_track_record() -> SimpleNamespace:
-    """A track record of ten deliveries, drawn by the same macro and types as a client's page."""
-    day = date(2026, 11, 2)
-    deliveries = tuple(
-        Delivery(f"Step {n}", day + timedelta(days=n), day + timedelta(days=n - (n > 8)),
-                 day + timedelta(days=n - (n > 9)))
-        for n in range(1, 11))
+def _sample_figures() -> SimpleNamespace:
+    """Sample figures with the attributes the figure macros read (a track record of ten
+    deliveries, an update rhythm, a first-answer time and pulse results), for the style page."""
     return SimpleNamespace(
-        promises=PromisesKept(deliveries),
-        rhythm=UpdateRhythm(updates=9, average_days=6.5, promised_days=7, gaps=8),
-        first_answer=FirstAnswerTime(timedelta(hours=3), answered=12, waiting=1))
+        promises=SimpleNamespace(share_first=Fraction(8, 10), kept_first=8, count=10,
+                                 share_with_notice=Fraction(9, 10), kept_with_notice=9,
+                                 first_delivered=date(2026, 9, 1),
+                                 last_delivered=date(2026, 11, 2)),
+        rhythm=SimpleNamespace(average_days=6.5, promised_days=7, gaps=8, updates=9),
+        first_answer=SimpleNamespace(average=timedelta(hours=3), answered=12, waiting=1),
+        pulses=SimpleNamespace(csat_share=Fraction(5, 8), csat_answers=8, csat_satisfied=5,
+                               nps=Fraction(25, 2), nps_answers=8, promoters=3, detractors=2,
+                               ces_mean=Fraction(17, 4), ces_answers=4, ces_total=17))
 
 
 @bp.get("/staff/style")
@@ -164,7 +165,7 @@ def style():
     form.broken.errors = ["An error says what is wrong and how to put it right."]
     sample_person = SimpleNamespace(name="Priya Nair", initials="PN", job_title="Account manager",
                                     email="priya@example.com", phone="+44 20 7946 0102")
-    record = _sample_track_record()
+    record = _sample_figures()
     return render_template("content/style.html", form=form, statuses=list(ProjectStatus),
                            confidence=Confidence.HIGH, person=sample_person, record=record,
                            shown=client_figures.client_figures(),

@@ -3,6 +3,7 @@ revision staff can see, its follow-up told the truth, and no report or week rewr
 
 import threading
 from datetime import UTC, date, datetime, timedelta
+from fractions import Fraction
 
 import pytest
 from sqlalchemy import select
@@ -100,7 +101,7 @@ def test_an_answer_changed_on_1_december_stays_in_novembers_report(app, acme):
         first_given = {a.answered_at for a in request.answers}
     # Still 9 answers and "3 of 3 answered" in November, now with Jordan's NPS 9: +33 → +100.
     assert november_before["answers"] == november["answers"] == 9 and answered == 3
-    assert (november_before["nps"], november["nps"]) == (100 / 3, 100.0)
+    assert (november_before["nps"], november["nps"]) == (Fraction(100, 3), 100)
     assert december_before == december == {"answers": 0, "nps_answers": 0, "sent": 0,
                                             "nps": None}
     assert first_given == {NOV22} and request.answered_at == NOV22

@@ -138,7 +138,7 @@ def test_the_health_explanation_rounds_halves_up():
 
 def test_a_dashboard_progress_bar_of_one_in_eight_is_13_percent():
     card = ProjectCard(project=None, milestones_done=1, milestones_total=8, next_milestone=None,
-                       last_update_at=None, next_update_due=None)
+                       last_update_at=None, summary=None)
     assert card.progress_percent == 13  # 12.5
 
 
