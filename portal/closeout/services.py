@@ -22,7 +22,7 @@ from portal.pulses import services as pulses
 
 # Bump when templates/pdf/closeout.html or static/css/pdf.css change what a PDF looks like,
 # so PDFs cached before a deploy are rendered again.
-PDF_LAYOUT = 1
+PDF_LAYOUT = 2
 TEXT_FIELDS = ("summary", "outcomes", "lessons", "care_reach", "care_next_steps")
 
 
