@@ -9,7 +9,13 @@ import pygal
 from markupsafe import Markup
 
 from portal.charts import (
-    DESCRIPTION_COLUMNS, LABEL_COLUMNS, STYLE, chart_label, integer_ticks, render_svg, whole_days,
+    DESCRIPTION_COLUMNS,
+    LABEL_COLUMNS,
+    STYLE,
+    chart_label,
+    integer_ticks,
+    render_svg,
+    whole_days,
 )
 from portal.projects.models import Milestone
 

@@ -14,7 +14,8 @@ SPREADS = {"small": (-1, -2, 1, -1), "large": (-3, 9, 10, 11, 12, 40)}
 
 # The visible chart's day-axis labels: text, box on screen, and rendered font size in pixels.
 READ_AXIS = """() => {
-  const svg = [...document.querySelectorAll("figure.chart svg")].find(s => s.getClientRects().length);
+  const svg = [...document.querySelectorAll("figure.chart svg")]
+    .find(s => s.getClientRects().length);
   const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
   return [...svg.querySelectorAll("g.axis.x text")].map(t => {
     const box = t.getBoundingClientRect();
