@@ -237,6 +237,7 @@ def record_answers(
         answer.answered_at = now
         answers.append(answer)
     request.state, request.answered_at = RequestState.ANSWERED, now
+    request.contact_requested = contact_me
     db.session.flush()
     reason = _follow_up_reason(answers, contact_me)
     if reason:
@@ -247,7 +248,7 @@ def record_answers(
 def _follow_up_reason(answers: list[PulseAnswer], contact_me: bool) -> str | None:
     low = [f"{a.scale.value.upper()} {a.score}" for a in answers if a.scale.is_low(a.score)]
     if low:
-        return "Low score: " + ", ".join(low)
+        return "Low score: " + ", ".join(low) + ("; asked to be contacted" if contact_me else "")
     return "The client asked to be contacted" if contact_me else None
 
 

@@ -76,6 +76,8 @@ def answer(token: str):
     for answer in pulse.answers if request.method == "GET" else []:
         preset.setdefault(f"q{answer.question_id}", answer.score)
         preset[f"c{answer.question_id}"] = answer.comment or ""
+    if request.method == "GET":
+        preset["contact_me"] = pulse.contact_requested
     form = answer_form_for(template, **preset)
     if not form.validate_on_submit():
         return _answer_page(token, 422 if form.is_submitted() else 200, pulse=pulse, form=form)
