@@ -104,6 +104,33 @@ def request_pulse(
     return request
 
 
+def held_until(request: PulseRequest, now: datetime | None = None) -> datetime:
+    """When a held pulse goes out: once its user's last pulse is the rule's days old."""
+    now = now or utcnow()
+    last = _last_sent(request.user, now)
+    return max(last + _days("PULSE_MIN_DAYS_BETWEEN"), now) if last else now
+
+
+def feedback_asked(update: StatusUpdate, now: datetime | None = None) -> str:
+    """What became of "ask the client for feedback" on this update, for the staff who asked:
+    who was asked now, and whose pulse the fatigue rule holds, until when."""
+    requests = db.session.scalars(
+        select(PulseRequest).where(PulseRequest.update_id == update.id)
+        .options(selectinload(PulseRequest.user)).order_by(PulseRequest.id)).all()
+    if not requests:
+        return "No feedback was asked: the account has no active client users."
+    days = current_app.config["PULSE_MIN_DAYS_BETWEEN"]
+    sent = [r.user.name for r in requests if r.state != RequestState.HELD]
+    held = [f"{r.user.name}'s on {held_until(r, now):%-d %b %Y}"
+            for r in requests if r.state == RequestState.HELD]
+    words = [f"Feedback asked of {', '.join(sent)}."] if sent else []
+    if held:
+        words.append(f"Held by the {days}-day rule (at most one pulse a person every {days} "
+                     f"days), so {'; '.join(held)} {'goes' if len(held) == 1 else 'go'} out "
+                     f"later.")
+    return " ".join(words)
+
+
 def _client_users(organization_id: int) -> list[User]:
     return list(db.session.scalars(select(User).where(
         User.organization_id == organization_id, User.role == Role.CLIENT,
