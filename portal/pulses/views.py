@@ -153,7 +153,7 @@ def export():
     audit.record("pulses.exported", actor=current_user, summary=filename)
     db.session.commit()
     return Response(
-        csv.encode("utf-8"), mimetype="text/csv; charset=utf-8",
+        csv.encode("utf-8"), mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 
