@@ -109,6 +109,7 @@ def live_context(project: Project, all_updates: bool) -> dict:
         "drift_chart": milestone_drift_chart(project.milestones),
         "funnel": funnel_rows(project),
         "first_promised": track_record.first_promised(project),
+        "delivered": track_record.project_delivered(project),
         "first_answer": average_first_answer([project.id]),
         "promise_notice_days": track_record.PROMISE_NOTICE_DAYS,
         "update_scores": pulses.scores_by_update(project) if sees_internal_notes(current_user)

@@ -471,3 +471,28 @@ def test_the_pdfs_milestone_chart_reads_each_day_once(app, signed_in, post_form,
     assert axis, text
     assert "-0" not in text and "+0" not in text
     assert text.count("Step 1 (done)") == 1  # the phone's narrower chart is not in the PDF
+
+
+def test_a_project_delivered_a_day_late_says_so_on_its_page_as_on_its_closeout(
+    app, make, signed_in, post_form, acme
+):
+    """The project page once said "The ETA has not changed" beside a closeout "1 day late"."""
+    project = make.project("Acme Corp", name="Data migration")
+    _complete(app, make.milestone(project, title="Cut-over", planned_in_days=-1), days_ago=0)
+    promised = TODAY - timedelta(days=1)
+    with app.app_context():  # promised for yesterday, never moved, and the day has passed
+        db.session.get(Project, project.id).eta = promised
+        db.session.commit()
+    assert _publish(post_form, signed_in("dana@firm.example"), project,
+                    acme["care"]).status_code == 302
+
+    client = signed_in("jordan@acme.example")
+    closeout = client.get(f"/projects/{project.id}/closeout").get_data(as_text=True)
+    assert re.search(r"The whole project.*?1 day late", closeout, re.S)
+    page = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    assert "The ETA has not changed" not in page
+    delivered = re.sub(r"<[^>]+>", "", re.search(
+        r'<p class="delivery">(.*?)</p>', page, re.S).group(1))
+    assert delivered.split() == (
+        f"The ETA of {promised:%-d %b %Y} was never moved; the project was delivered on "
+        f"{TODAY:%-d %b %Y}, 1 day late.").split()
