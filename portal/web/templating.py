@@ -8,6 +8,7 @@ from flask import Flask
 from flask_login import current_user
 
 from portal.db import utcnow, zone_or_utc
+from portal.plain_text import counted
 from portal.web.markdown import render_markdown
 
 LOCALE = "en_GB"
@@ -72,6 +73,6 @@ def register(app: Flask) -> None:
     app.jinja_env.filters.update(
         markdown=render_markdown, date=format_date, datetime=format_datetime,
         ago=humanize_moment, relative_date=humanize_date, percent=percent,
-        duration=format_duration,
+        duration=format_duration, counted=counted,
     )
     app.jinja_env.globals.update(firm_name=app.config["FIRM_NAME"])
