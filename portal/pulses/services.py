@@ -99,9 +99,22 @@ def request_pulse(
     )
     db.session.add(request)
     db.session.flush()
-    if not held:
+    if held:
+        _keep_newest_held(user)
+    else:
         notifications.queue_pulse_request(request, token=answer_token(request))
     return request
+
+
+def _keep_newest_held(user: User) -> None:
+    """One held pulse a person at most: the newest is kept and older held ones, never sent,
+    are dropped, so held pulses never queue up behind each other for months."""
+    held = db.session.scalars(select(PulseRequest).where(
+        PulseRequest.user_id == user.id, PulseRequest.state == RequestState.HELD,
+    ).order_by(PulseRequest.created_at.desc(), PulseRequest.id.desc())).all()
+    for older in held[1:]:
+        db.session.delete(older)
+    db.session.flush()
 
 
 def held_until(request: PulseRequest, now: datetime | None = None) -> datetime:
@@ -170,11 +183,12 @@ def periodic_pulses(now: datetime | None = None) -> list[PulseRequest]:
 
 
 def release_held(now: datetime | None = None) -> list[PulseRequest]:
-    """Send held pulses whose wait is over, oldest first, one per user."""
+    """Send held pulses whose wait is over (made by `now`), oldest first, one per user."""
     now = now or utcnow()
     released, seen = [], set()
     held = db.session.scalars(select(PulseRequest).where(
-        PulseRequest.state == RequestState.HELD).order_by(PulseRequest.created_at))
+        PulseRequest.state == RequestState.HELD, PulseRequest.created_at <= now,
+    ).order_by(PulseRequest.created_at))
     for request in held:
         last = _last_sent(request.user, now)
         if request.user_id in seen or (last and now - last < _days("PULSE_MIN_DAYS_BETWEEN")):
