@@ -126,22 +126,28 @@ def held_until(request: PulseRequest, now: datetime | None = None) -> datetime:
 
 def feedback_asked(update: StatusUpdate, now: datetime | None = None) -> str:
     """What became of "ask the client for feedback" on this update, for the staff who asked:
-    who was asked now, and whose pulse the fatigue rule holds, until when."""
+    who is asked now, and whom the fatigue rule holds, until when."""
     requests = db.session.scalars(
         select(PulseRequest).where(PulseRequest.update_id == update.id)
         .options(selectinload(PulseRequest.user)).order_by(PulseRequest.id)).all()
     if not requests:
         return "No feedback was asked: the account has no active client users."
-    days = current_app.config["PULSE_MIN_DAYS_BETWEEN"]
     sent = [r.user.name for r in requests if r.state != RequestState.HELD]
-    held = [f"{r.user.name}'s on {held_until(r, now):%-d %b %Y}"
-            for r in requests if r.state == RequestState.HELD]
-    words = [f"Feedback asked of {', '.join(sent)}."] if sent else []
-    if held:
-        words.append(f"Held by the {days}-day rule (at most one pulse a person every {days} "
-                     f"days), so {'; '.join(held)} {'goes' if len(held) == 1 else 'go'} out "
-                     f"later.")
-    return " ".join(words)
+    held_on: dict[str, list[str]] = {}
+    for r in requests:
+        if r.state == RequestState.HELD:
+            held_on.setdefault(f"{held_until(r, now):%-d %b %Y}", []).append(r.user.name)
+    parts = [f"{_names(sent)} {'is' if len(sent) == 1 else 'are'} asked now"] if sent else []
+    if held_on:
+        days = current_app.config["PULSE_MIN_DAYS_BETWEEN"]
+        later = "; ".join(f"{_names(names)} on {day}" for day, names in held_on.items())
+        parts.append(f"held by the {days}-day rule (at most one pulse a person every {days} "
+                     f"days), so it goes to {later}")
+    return "Feedback: " + "; ".join(parts) + "."
+
+
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _client_users(organization_id: int) -> list[User]:

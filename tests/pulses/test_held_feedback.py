@@ -29,9 +29,9 @@ def test_a_held_pulse_is_announced_with_the_day_it_goes(
 
     page = staff.get(response.headers["Location"]).get_data(as_text=True)
     goes = last + timedelta(days=14)
-    assert "Update published. Feedback asked of Sam Patel." in page
-    assert ("Held by the 14-day rule (at most one pulse a person every 14 days), so "
-            f"Jordan Blake&#39;s on {goes:%-d %b %Y} goes out later.") in page
+    assert ("Update published. Feedback: Sam Patel is asked now; held by the 14-day rule "
+            "(at most one pulse a person every 14 days), so it goes to Jordan Blake on "
+            f"{goes:%-d %b %Y}.") in page
     with app.app_context():
         held = db.session.scalars(
             db.select(PulseRequest).where(PulseRequest.state == RequestState.HELD)).one()
