@@ -5,6 +5,9 @@ BIN := $(VENV)/bin
 FLASK := $(BIN)/flask --app portal
 HOST ?= 127.0.0.1
 PORT ?= 5000
+# Links in emails point where `make run` serves, unless PORTAL_BASE_URL says otherwise.
+LINK_HOST := $(if $(filter 0.0.0.0 ::,$(HOST)),127.0.0.1,$(HOST))
+BASE_URL := $(or $(PORTAL_BASE_URL),http://$(LINK_HOST):$(PORT))
 
 .PHONY: run test install install-dev system-deps test-system-deps lint screenshots lighthouse graph bench clean
 
@@ -51,6 +54,7 @@ test-system-deps:
 run: system-deps install
 	$(FLASK) db upgrade
 	$(FLASK) demo
+	export PORTAL_BASE_URL='$(BASE_URL)'; \
 	trap 'kill $$consumer 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/huey_consumer portal.tasks.huey --workers 2 --worker-type thread & consumer=$$!; \
 	$(FLASK) run --host $(HOST) --port $(PORT)

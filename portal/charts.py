@@ -12,6 +12,8 @@ import pygal
 from markupsafe import Markup
 from pygal.style import Style
 
+GREEN, AMBER, RED = "#1b6e3a", "#8a5300", "#a3261b"  # the bands' colours, as on the pages
+
 STYLE = Style(
     background="transparent", plot_background="transparent", foreground="#1d2430",
     foreground_strong="#1d2430", foreground_subtle="#5b6472",
@@ -61,6 +63,26 @@ def finite(value: float | None, *, low: float, high: float) -> float | None:
     if value is None or not math.isfinite(value):
         return None
     return min(max(value, low), high)
+
+
+def whole_days(days: float) -> str:
+    """A number of days for an axis or a bar: signed, whole, and never "-0" or "+0"."""
+    whole = round(days)
+    return f"{whole:+d}" if whole else "0"
+
+
+def integer_ticks(low: float, high: float, most: int) -> list[int]:
+    """At most `most` whole-number ticks covering low..high and 0, none repeated, one step
+    apart: the smallest step of 1, 2 or 5 times a power of ten that keeps them to `most`."""
+    low, high = min(math.floor(low), 0), max(math.ceil(high), 0)
+    step = 1
+    while True:
+        for multiple in (1, 2, 5):
+            size = step * multiple
+            first, last = low // size, -(-high // size)
+            if last - first + 1 <= max(most, 3):  # -1, 0 and 1 steps always fit
+                return [n * size for n in range(first, last + 1)]
+        step *= 10
 
 
 def render_svg(chart: pygal.graph.graph.Graph, description: str) -> Markup:

@@ -20,7 +20,9 @@ class Defaults:
     OUTBOX_RETRY_SECONDS = 60  # first retry delay; it doubles per attempt, up to 6 hours
     OUTBOX_LEASE_SECONDS = 300  # a message claimed this long ago by a silent worker is retried
     UNSUBSCRIBE_MAX_AGE_DAYS = 365  # how long the unsubscribe link in an email keeps working
-    BASE_URL = "http://127.0.0.1:5000"
+    # The public address for links in emails and PDFs. Unset (development), links follow the
+    # address the server is bound to (`make run PORT=5820` links to :5820); production requires it.
+    BASE_URL = None
     FIRM_NAME = "Northwind Partners"
     PULSE_MIN_DAYS_BETWEEN = 14  # at most one pulse per client user in this many days
     PULSE_PERIODIC_DAYS = 30  # a periodic pulse to each client user this often

@@ -27,6 +27,8 @@ from flask import Flask, current_app
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from portal.web.addresses import base_url
+
 log = logging.getLogger("portal.pdf")
 
 # PDF_PAGE_SIZE as configured (any case) -> the CSS page size WeasyPrint understands.
@@ -144,7 +146,7 @@ def static_fetcher(app: Flask) -> StaticOnlyFetcher:
 
 def pdf_base_url(app: Flask) -> str:
     """What relative URLs in a document resolve against: the portal's public address."""
-    return str(app.config["BASE_URL"]).rstrip("/") + "/"
+    return base_url(app) + "/"
 
 
 def render_limits(app: Flask) -> RenderLimits:

@@ -26,3 +26,8 @@ def one_line_problem(values: dict[str, str | None]) -> str | None:
         if value is not None and LINE_BREAKS.search(value):
             return f"{label} must be a single line: remove the line break and try again."
     return None
+
+
+def counted(number: int, noun: str, plural: str | None = None) -> str:
+    """'1 answer', '2 answers', '0 answers': a count with its noun in the right number."""
+    return f"{number} {noun if number == 1 else plural or noun + 's'}"

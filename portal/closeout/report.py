@@ -13,7 +13,12 @@ from portal.content.services import load_logo
 from portal.db import local_today, zone_or_utc
 from portal.projects.charts import milestone_drift_chart
 from portal.projects.models import Project
-from portal.projects.track_record import PROMISE_NOTICE_DAYS, first_promised, promises_kept
+from portal.projects.track_record import (
+    PROMISE_NOTICE_DAYS,
+    days_in_words,
+    first_promised,
+    promises_kept,
+)
 from portal.pulses.reports import Figures, Scope, figures
 
 
@@ -40,10 +45,7 @@ class TimelineRow:
         days = self.days_against_plan
         if days is None:
             return "not delivered" if self.delivered_on is None else "no planned date"
-        if days == 0:
-            return "on time"
-        unit = "day" if abs(days) == 1 else "days"
-        return f"{abs(days)} {unit} {'late' if days > 0 else 'early'}"
+        return days_in_words(days)
 
 
 def timeline(project: Project) -> list[TimelineRow]:

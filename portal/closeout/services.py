@@ -23,7 +23,7 @@ from portal.web.static_files import fingerprint
 
 # Bump when the PDF renderer changes what the same HTML and stylesheet look like, so PDFs
 # cached before a deploy are rendered again (a template or pdf.css change is seen by itself).
-PDF_LAYOUT = 1
+PDF_LAYOUT = 2
 TEXT_FIELDS = ("summary", "outcomes", "lessons", "care_reach", "care_next_steps")
 
 

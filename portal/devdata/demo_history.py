@@ -27,6 +27,7 @@ COMMENTS = {
     "low": ["We heard about the delay from our own supplier first.",
             "Nobody got back to us about the scanner issue.", "Dates keep moving."],
 }
+PERIODIC_DAYS_AGO = range(175, 0, -30)
 RESOLUTIONS = ["Called the client; agreed a short weekly call until launch.",
                "Apologised and shared the recovery plan with dates.",
                "Met on site; the issue was a misunderstanding about scope."]
@@ -44,11 +45,16 @@ def _score(rng: random.Random, low: int, high: int, mood: float) -> int:
 
 
 def answer_pulses(rng: random.Random) -> None:
-    """Send periodic pulses over the last six months, then answer three in four of them."""
+    """Send periodic pulses over the last six months, then answer three in four of them.
+
+    Day by day, as the scheduled job would have, held pulses go out once their wait is over:
+    what is still held at the end waits until a date to come."""
     now = utcnow()
-    for days_ago in range(175, 0, -30):
-        pulses.periodic_pulses(now=now - timedelta(days=days_ago))
-    pulses.release_held(now - timedelta(days=1))
+    for days_ago in range(180, -1, -1):
+        moment = now - timedelta(days=days_ago)
+        if days_ago in PERIODIC_DAYS_AGO:
+            pulses.periodic_pulses(now=moment)
+        pulses.release_held(moment)
     sent = db.session.scalars(select(PulseRequest).where(
         PulseRequest.state == RequestState.SENT).order_by(PulseRequest.sent_at))
     for request in list(sent):

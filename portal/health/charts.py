@@ -1,13 +1,17 @@
 """The health charts: a sparkline per account on the list and the weekly trend on its page."""
 
+from copy import copy
 from datetime import date
 
 import pygal
 from markupsafe import Markup
 
-from portal.charts import STYLE, chart_label, finite, render_svg
+from portal.charts import GREEN, RED, STYLE, chart_label, finite, render_svg
 
 SPARK_WIDTH, SPARK_HEIGHT, SPARK_MARGIN = 120, 32, 2
+# The score, then the band lines in their bands' colours: pygal colours series in this order.
+TREND_STYLE = copy(STYLE)
+TREND_STYLE.colors = (STYLE.colors[0], GREEN, RED)
 
 
 def _spark_points(scores: list[int | None]) -> str:
@@ -45,7 +49,7 @@ def trend_chart(points: list[tuple[str, int | None]], *, green_from: int,
     labels = [chart_label(label) for label, _ in points]
     scores = [finite(score, low=0, high=100) for _, score in points]
     chart = pygal.Line(
-        style=STYLE, js=[], disable_xml_declaration=True, width=720, height=280,
+        style=TREND_STYLE, js=[], disable_xml_declaration=True, width=720, height=280,
         range=(0, 100), show_dots=True, legend_at_bottom=True, x_label_rotation=0,
         truncate_label=-1, show_minor_x_labels=False,
         x_labels_major_every=max(1, len(points) // 8),

@@ -33,6 +33,7 @@ from portal.health.scoring import (
     combine,
     not_enough_data,
 )
+from portal.plain_text import counted
 from portal.projects import track_record
 from portal.projects.models import Project, ProjectStatus, Question, StatusUpdate
 from portal.pulses import history as pulse_history
@@ -124,7 +125,7 @@ def satisfaction_of(f: PulseFigures) -> MetricResult:
     """CSAT: the recency-weighted share of 4-5 answers over the last 90 days."""
     m = Metric.SATISFACTION
     if f.csat_n < MIN_ANSWERS:
-        return not_enough_data(m, f"{f.csat_n} CSAT answers in {CSAT_DAYS} days "
+        return not_enough_data(m, f"{counted(f.csat_n, 'CSAT answer')} in {CSAT_DAYS} days "
                                   f"(needs {MIN_ANSWERS})")
     share = 100 * f.csat_weight_top / f.csat_weight
     return MetricResult(m, clamp_score(share), (
@@ -137,20 +138,20 @@ def loyalty_of(f: PulseFigures) -> MetricResult:
     """NPS over the last 180 days, mapped from -100..100 to 0..100."""
     m = Metric.LOYALTY
     if f.nps_n < MIN_ANSWERS:
-        return not_enough_data(m, f"{f.nps_n} NPS answers in {NPS_DAYS} days "
+        return not_enough_data(m, f"{counted(f.nps_n, 'NPS answer')} in {NPS_DAYS} days "
                                   f"(needs {MIN_ANSWERS})")
     nps = Fraction(100 * (f.promoters - f.detractors), f.nps_n)
     return MetricResult(m, clamp_score((nps + 100) / 2), (
-        f"NPS {signed(nps)} from {f.nps_n} answers in the last {NPS_DAYS} days ({f.promoters} "
-        f"promoters, {f.detractors} detractors; NPS = % promoters 9–10 minus % detractors "
-        f"0–6); (NPS + 100) / 2"))
+        f"NPS {signed(nps)} from {f.nps_n} answers in the last {NPS_DAYS} days "
+        f"({counted(f.promoters, 'promoter')}, {counted(f.detractors, 'detractor')}; NPS = % "
+        f"promoters 9–10 minus % detractors 0–6); (NPS + 100) / 2"))
 
 
 def effort_of(f: PulseFigures) -> MetricResult:
     """CES over the last 90 days: the mean on 1..7 (7 easiest) mapped to 0..100."""
     m = Metric.EFFORT
     if f.ces_n < MIN_ANSWERS:
-        return not_enough_data(m, f"{f.ces_n} CES answers in {CES_DAYS} days "
+        return not_enough_data(m, f"{counted(f.ces_n, 'CES answer')} in {CES_DAYS} days "
                                   f"(needs {MIN_ANSWERS})")
     mean = Fraction(f.ces_sum, f.ces_n)
     return MetricResult(m, clamp_score(100 * (mean - 1) / 6), (
@@ -391,7 +392,8 @@ def engagement(organization_ids: list[int], as_of: datetime) -> Results:
                      f"mean of the two")
         else:
             score = login_share
-            words += f"; {n} pulses sent (needs {MIN_ANSWERS} to count the response rate)"
+            words += (f"; {counted(n, 'pulse')} sent "
+                      f"(needs {MIN_ANSWERS} to count the response rate)")
         results[org] = MetricResult(Metric.ENGAGEMENT, clamp_score(score),
                                     f"In the last {ENGAGEMENT_DAYS} days: {words}")
     return results

@@ -58,7 +58,7 @@ def export():
     audit.record("health.exported", actor=current_user, summary=f"{filename}, {len(rows)} accounts")
     db.session.commit()
     return Response(
-        csv.encode("utf-8"), mimetype="text/csv; charset=utf-8",
+        csv.encode("utf-8"), mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 

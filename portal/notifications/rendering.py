@@ -16,6 +16,7 @@ from portal.auth.models import User
 from portal.content.services import Branding, current_branding
 from portal.notifications import headers
 from portal.notifications.models import MessageKind
+from portal.web.addresses import base_url
 
 UNSUBSCRIBE_SALT = "portal.notifications.unsubscribe"
 
@@ -35,8 +36,8 @@ class RenderedEmail:
 
 
 def absolute_url(endpoint: str, **values) -> str:
-    """A link for an email: the endpoint's path under PORTAL_BASE_URL, outside any request."""
-    base = urlsplit(current_app.config["BASE_URL"])
+    """A link for an email: the endpoint's path under the portal's address (base_url)."""
+    base = urlsplit(base_url(current_app))
     adapter = current_app.url_map.bind(
         base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
     )

@@ -17,6 +17,7 @@ from portal.db import zone_or_utc
 from portal.extensions import db
 from portal.notifications.models import MessageKind, OutboxMessage
 from portal.notifications.rendering import absolute_url, render_email
+from portal.plain_text import counted
 from portal.projects.models import Project, Question, Reply, StatusUpdate
 
 
@@ -218,8 +219,8 @@ def unsubscribe(user: User) -> None:
 
 
 def queue_pulse_request(request, *, token: str) -> OutboxMessage | None:
-    """Email a pulse with one-click score buttons; each opens the answer page, which records
-    nothing until the client presses Send (mail scanners open links)."""
+    """Email a pulse with a link per score; each opens the answer form with that score chosen,
+    which records nothing until the client presses Send (mail scanners open links)."""
     user = request.user
     if not wants_email(user):
         return None
@@ -228,8 +229,8 @@ def queue_pulse_request(request, *, token: str) -> OutboxMessage | None:
     answer_url = absolute_url("pulses.answer", token=token)
     message = queue_message(
         user, MessageKind.PULSE_REQUEST, dedupe_key=f"pulse:{request.id}",
-        subject="One quick question" + (f" about {request.project.name}" if request.project
-                                        else ""),
+        subject=f"How are we doing? {counted(len(request.template.questions), 'short question')}"
+        + (f" about {request.project.name}" if request.project else ""),
         prompt=question.prompt, answer_url=answer_url,
         score_urls=[(n, f"{answer_url}?score={n}") for n in range(low, high + 1)],
         project_name=request.project.name if request.project else None,

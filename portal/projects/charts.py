@@ -1,16 +1,40 @@
 """Charts of a project: its milestones against their first planned dates."""
 
 
+from dataclasses import dataclass
 from functools import lru_cache
+from typing import NamedTuple
 
 import pygal
 from markupsafe import Markup
 
-from portal.charts import DESCRIPTION_COLUMNS, LABEL_COLUMNS, STYLE, chart_label, render_svg
+from portal.charts import (
+    DESCRIPTION_COLUMNS,
+    LABEL_COLUMNS,
+    STYLE,
+    chart_label,
+    integer_ticks,
+    render_svg,
+    whole_days,
+)
 from portal.projects.models import Milestone
-from portal.web.numbers import signed
 
 EARLY, LATE, ON_TIME = "#1b6e3a", "#a3261b", "#1f4e79"
+COLUMN_PIXELS = 8  # pygal's estimate of a 13-pixel character, rounded up
+
+
+class Layout(NamedTuple):
+    """A chart's width in SVG units, the columns its milestone names may take, its axis title."""
+
+    width: int
+    label_columns: int
+    title: str
+
+
+WIDE = Layout(720, LABEL_COLUMNS,
+              "Days against the first planned date (left of 0 = early, right = late)")
+# At 360 units a 390-pixel phone draws the 13-unit text at about 12 pixels.
+NARROW = Layout(360, 20, "Days (− early, + late)")
 
 
 def _days_against_plan(milestone: Milestone) -> int | None:
@@ -20,16 +44,27 @@ def _days_against_plan(milestone: Milestone) -> int | None:
     return (delivered - milestone.planned_on).days if delivered else None
 
 
-def milestone_drift_chart(milestones: list[Milestone]) -> Markup | None:
+@dataclass(frozen=True)
+class DriftChart:
+    """The chart drawn twice: wide for screens and paper, narrow for phones (its text stays
+    readable there: a wide chart scaled down to a phone shows 6-pixel text)."""
+
+    wide: Markup
+    narrow: Markup
+
+
+def milestone_drift_chart(milestones: list[Milestone]) -> DriftChart | None:
     """Each milestone's delivery (or current ETA) against its first planned date, in days."""
     rows = tuple((m.title, m.is_done, d) for m in milestones
                  if (d := _days_against_plan(m)) is not None)
-    return _drift_svg(rows) if rows else None
+    if not rows:
+        return None
+    return DriftChart(wide=_drift_svg(rows, WIDE), narrow=_drift_svg(rows, NARROW))
 
 
-def _label(title: str, done: bool) -> str:
+def _label(title: str, done: bool, columns: int) -> str:
     """The title, bounded, and whether its date is a delivery or an ETA (7 columns)."""
-    return f"{chart_label(title, LABEL_COLUMNS - 7)} ({'done' if done else 'ETA'})"
+    return f"{chart_label(title, columns - 7)} ({'done' if done else 'ETA'})"
 
 
 def _in_words(title: str, days: int) -> str:
@@ -37,27 +72,25 @@ def _in_words(title: str, days: int) -> str:
     return f"{chart_label(title, DESCRIPTION_COLUMNS)}: {late}"
 
 
-def whole_day_ticks(days: list[int], most: int = 10) -> list[int]:
-    """Axis ticks on whole days, 0 among them, at most about `most`: pygal's own ticks fall
-    between days and their labels repeated ("-1 -1 -0 -0 0")."""
-    low, high = min(0, *days), max(0, *days)
-    step = max(1, -(-(high - low) // most))
-    return list(range(low // step * step, high + step, step))
+def _ticks(days: list[int], layout: Layout) -> list[int]:
+    """Whole days along the axis, as many as fit side by side without touching."""
+    widest = max(len(whole_days(d)) for d in (min(days + [0]), max(days + [0])))
+    plot = layout.width - layout.label_columns * COLUMN_PIXELS - 40
+    return integer_ticks(min(days), max(days), int(plot // ((widest + 2) * COLUMN_PIXELS)))
 
 
 @lru_cache(maxsize=1024)
-def _drift_svg(rows: tuple[tuple[str, bool, int], ...]) -> Markup:
+def _drift_svg(rows: tuple[tuple[str, bool, int], ...], layout: Layout) -> Markup:
     """The chart for these (title, done, days) rows. Cached per process: pygal took about a
     quarter of the project page's time, and the rows change only when a milestone does."""
     chart = pygal.HorizontalBar(
         style=STYLE, show_legend=False, js=[], disable_xml_declaration=True,
-        width=720, height=90 + 44 * len(rows), print_values=True, show_y_guides=False,
-        x_title="Days against the first planned date (left of 0 = early, right = late)",
-        value_formatter=lambda days: signed(days) if days else "0",
-        truncate_label=LABEL_COLUMNS,
+        width=layout.width, height=90 + 44 * len(rows), print_values=True, show_y_guides=False,
+        x_title=layout.title, value_formatter=whole_days, truncate_label=layout.label_columns,
     )
-    chart.y_labels = whole_day_ticks([d for _, _, d in rows])
-    chart.x_labels = [_label(title, done) for title, done, _ in reversed(rows)]
+    chart.x_labels = [_label(title, done, layout.label_columns)
+                      for title, done, _ in reversed(rows)]
+    chart.y_labels = _ticks([d for _, _, d in rows], layout)
     chart.add("Days", [
         {"value": d, "color": LATE if d > 0 else EARLY if d < 0 else ON_TIME}
         for _, _, d in reversed(rows)

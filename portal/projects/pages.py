@@ -132,6 +132,7 @@ def live_context(project: Project, all_updates: bool) -> dict:
         "first_promised": track_record.first_promised(project),
         "first_answer": first_answer_time([project.id]),
         "client_zone": project.organization.timezone,
+        "delivered": track_record.project_delivered(project),
         "promise_notice_days": track_record.PROMISE_NOTICE_DAYS,
         "shown": client_figures(),
         "update_scores": pulses.scores_by_update(project) if sees_internal_notes(current_user)

@@ -184,3 +184,42 @@ def update_rhythm(spans: Iterable[tuple[UpdateSpan, int]]) -> UpdateRhythm:
     if not gaps:
         return UpdateRhythm(updates, None, 0.0)
     return UpdateRhythm(updates, days / gaps, promised / gaps, gaps)
+
+
+def days_in_words(days: int) -> str:
+    """A delivery against a date: '3 days late', '1 day early' or 'on time'."""
+    if days == 0:
+        return "on time"
+    unit = "day" if abs(days) == 1 else "days"
+    return f"{abs(days)} {unit} {'late' if days > 0 else 'early'}"
+
+
+@dataclass(frozen=True)
+class ProjectDelivered:
+    """A closed project's delivery date against the first date promised and the last ETA."""
+
+    delivered_on: date
+    first_promised: date | None
+    last_eta: date | None
+    eta_moved: bool
+
+    @property
+    def against_first(self) -> str | None:
+        if self.first_promised is None:
+            return None
+        return days_in_words((self.delivered_on - self.first_promised).days)
+
+    @property
+    def against_last(self) -> str | None:
+        return days_in_words((self.delivered_on - self.last_eta).days) if self.last_eta else None
+
+
+def project_delivered(project: Project) -> ProjectDelivered | None:
+    """How a closed project's delivery compares with its dates (the closeout's 'The whole
+    project' row says the same); None while it is open."""
+    if project.closed_on is None:
+        return None
+    return ProjectDelivered(
+        project.closed_on, first_promised(project), project.eta,
+        any(c.milestone_id is None for c in project.eta_changes),
+    )

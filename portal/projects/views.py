@@ -45,6 +45,7 @@ from portal.projects.forms import (
     UpdateForm,
 )
 from portal.projects.models import Confidence, Milestone, QuestionKind
+from portal.pulses import services as pulses
 from portal.web.live import live_fragment, polling
 from portal.web.markdown import render_markdown, render_uncached
 
@@ -259,10 +260,14 @@ def publish(project_id: int):
     try:
         if action == "draft":
             services.save_draft(project, author=current_user, **form.data_for_service())
+            message = "Draft saved: the client sees nothing yet."
         else:
-            services.publish_update(project, author=current_user, seen=form.seen_version(),
-                                    milestones=form.milestone_changes(),
-                                    **form.data_for_service())
+            update = services.publish_update(project, author=current_user,
+                                             seen=form.seen_version(),
+                                             milestones=form.milestone_changes(),
+                                             **form.data_for_service())
+            message = " ".join(["Update published."] + (
+                [pulses.feedback_asked(update)] if update.ask_feedback else []))
     except ChangedMeanwhile as changed:
         db.session.rollback()
         form.show_current(changed)
@@ -274,8 +279,7 @@ def publish(project_id: int):
         getattr(target, error.field, form.body).errors.append(str(error))
         return _publish_page(project, form, 422)
     db.session.commit()
-    flash("Draft saved: the client sees nothing yet." if action == "draft"
-          else "Update published.", "success")
+    flash(message, "success")
     return redirect(url_for("projects.show", project_id=project.id))
 
 

@@ -1,1 +1,1 @@
-"""Satisfaction pulses: short CSAT/NPS/CES questions, one click from an email, acted on when low."""
+"""Satisfaction pulses: one to three short CSAT/NPS/CES questions, acted on when low."""

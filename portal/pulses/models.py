@@ -134,6 +134,8 @@ class PulseRequest(db.Model):
     )
     state: Mapped[RequestState] = mapped_column(str_enum(RequestState, "state"))
     hold_reason: Mapped[str | None] = mapped_column(String(300))
+    # The client ticked "get in touch with me" with their latest answer.
+    contact_requested: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -103,9 +103,55 @@ def request_pulse(
     )
     db.session.add(request)
     db.session.flush()
-    if not held and email:
+    if held:
+        _keep_newest_held(user)
+    elif email:
         notifications.queue_pulse_request(request, token=answer_token(request))
     return request
+
+
+def _keep_newest_held(user: User) -> None:
+    """One held pulse a person at most: the newest is kept and older held ones, never sent,
+    are dropped, so held pulses never queue up behind each other for months."""
+    held = db.session.scalars(select(PulseRequest).where(
+        PulseRequest.user_id == user.id, PulseRequest.state == RequestState.HELD,
+    ).order_by(PulseRequest.created_at.desc(), PulseRequest.id.desc())).all()
+    for older in held[1:]:
+        db.session.delete(older)
+    db.session.flush()
+
+
+def held_until(request: PulseRequest, now: datetime | None = None) -> datetime:
+    """When a held pulse goes out: once its user's last pulse is the rule's days old."""
+    now = now or utcnow()
+    last = _last_sent(request.user, now)
+    return max(last + _days("PULSE_MIN_DAYS_BETWEEN"), now) if last else now
+
+
+def feedback_asked(update: StatusUpdate, now: datetime | None = None) -> str:
+    """What became of "ask the client for feedback" on this update, for the staff who asked:
+    who is asked now, and whom the fatigue rule holds, until when."""
+    requests = db.session.scalars(
+        select(PulseRequest).where(PulseRequest.update_id == update.id)
+        .options(selectinload(PulseRequest.user)).order_by(PulseRequest.id)).all()
+    if not requests:
+        return "No feedback was asked: the account has no active client users."
+    sent = [r.user.name for r in requests if r.state != RequestState.HELD]
+    held_on: dict[str, list[str]] = {}
+    for r in requests:
+        if r.state == RequestState.HELD:
+            held_on.setdefault(f"{held_until(r, now):%-d %b %Y}", []).append(r.user.name)
+    parts = [f"{_names(sent)} {'is' if len(sent) == 1 else 'are'} asked now"] if sent else []
+    if held_on:
+        days = current_app.config["PULSE_MIN_DAYS_BETWEEN"]
+        later = "; ".join(f"{_names(names)} on {day}" for day, names in held_on.items())
+        parts.append(f"held by the {days}-day rule (at most one pulse a person every {days} "
+                     f"days), so it goes to {later}")
+    return "Feedback: " + "; ".join(parts) + "."
+
+
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _client_users(organization_id: int) -> list[User]:
@@ -148,11 +194,12 @@ def periodic_pulses(now: datetime | None = None) -> list[PulseRequest]:
 
 
 def release_held(now: datetime | None = None) -> list[PulseRequest]:
-    """Send held pulses whose wait is over, oldest first, one per user."""
+    """Send held pulses whose wait is over (made by `now`), oldest first, one per user."""
     now = now or utcnow()
     released, seen = [], set()
     held = db.session.scalars(select(PulseRequest).where(
-        PulseRequest.state == RequestState.HELD).order_by(PulseRequest.created_at))
+        PulseRequest.state == RequestState.HELD, PulseRequest.created_at <= now,
+    ).order_by(PulseRequest.created_at))
     for request in held:
         last = _last_sent(request.user, now)
         if request.user_id in seen or (last and now - last < _days("PULSE_MIN_DAYS_BETWEEN")):
@@ -251,6 +298,7 @@ def record_answers(
         answers.append(answer)
     if request.answered_at is None:
         request.state, request.answered_at = RequestState.ANSWERED, now
+    request.contact_requested = contact_me
     db.session.flush()
     _follow_up(request, answers, contact_me=contact_me, was_low=was_low, now=now)
     return answers
@@ -277,7 +325,8 @@ def _follow_up(request: PulseRequest, answers: list[PulseAnswer], *, contact_me:
     if low:
         changed = f" (changed on {now:%-d %b}; was {', '.join(was_low.values())})" if (
             was_low and was_low != low) else ""
-        open_follow_up(request, reason=f"Low score: {', '.join(low.values())}{changed}"[:300],
+        asked = "; asked to be contacted" if contact_me else ""
+        open_follow_up(request, reason=f"Low score: {', '.join(low.values())}{asked}{changed}"[:300],
                        now=now)
     elif contact_me:
         open_follow_up(request, reason="The client asked to be contacted", now=now)

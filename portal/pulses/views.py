@@ -75,6 +75,8 @@ def answer(token: str):
     for answer in pulse.answers if request.method == "GET" else []:
         preset.setdefault(f"q{answer.question_id}", answer.score)
         preset[f"c{answer.question_id}"] = answer.comment or ""
+    if request.method == "GET":
+        preset["contact_me"] = pulse.contact_requested
     form = answer_form_for(template, **preset)
     if not form.validate_on_submit():
         return _answer_page(token, 422 if form.is_submitted() else 200, pulse=pulse, form=form)
@@ -152,7 +154,7 @@ def export():
     audit.record("pulses.exported", actor=current_user, summary=filename)
     db.session.commit()
     return Response(
-        csv.encode("utf-8"), mimetype="text/csv; charset=utf-8",
+        csv.encode("utf-8"), mimetype="text/csv",
         headers={"Content-Disposition": f'attachment; filename="{filename}"'},
     )
 

@@ -8,6 +8,7 @@ from flask import Flask
 from flask_login import current_user
 
 from portal.db import utcnow, zone_or_utc
+from portal.plain_text import counted
 from portal.web import numbers
 from portal.web.markdown import render_markdown
 
@@ -75,6 +76,6 @@ def register(app: Flask) -> None:
         ago=humanize_moment, relative_date=humanize_date, duration=format_duration, day_in=day_in,
         # Every figure rounds by the one rule (portal.web.numbers): never Jinja's round.
         percent=numbers.percent, signed=numbers.signed, decimals=numbers.decimals,
-        whole=numbers.round_half_up,
+        whole=numbers.round_half_up, counted=counted,
     )
     app.jinja_env.globals.update(firm_name=app.config["FIRM_NAME"])

@@ -457,3 +457,48 @@ def test_a_pathological_document_cannot_hold_the_renderer_or_its_memory(app):
     rendering = render_isolated("<h1>Still here</h1>", fetcher=fetcher,
                                 limits=RenderLimits(seconds=60, memory_mb=1024))
     assert "Still here" in _pdf_text(rendering.pdf)
+
+
+def test_the_pdfs_milestone_chart_reads_each_day_once(app, signed_in, post_form, make):
+    """Project 3 of the demo: milestones 1 and 2 days early and 1 day late. The chart's axis
+    in the PDF once read "-2 -2 -2 -1 … -0 -0 0 +0 +0 +1"."""
+    staff = make.user("dana@firm.example", role=Role.STAFF, name="Dana Whitfield")
+    care = make.user("sam@firm.example", role=Role.STAFF, name="Sam Okafor")
+    make.user("jordan@acme.example", organization="Acme Corp")
+    project = make.project("Acme Corp", name="Data platform", contact=staff)
+    for n, days in enumerate((-1, -2, 1, -1)):
+        step = make.milestone(project, title=f"Step {n + 1}", owner=staff, planned_in_days=-20)
+        _complete(app, step, days_ago=20 - days)
+    assert _publish(post_form, signed_in("dana@firm.example"), project, care).status_code == 302
+
+    pdf = signed_in("jordan@acme.example").get(f"/projects/{project.id}/closeout.pdf").data
+    text = _pdf_text(pdf)
+    axis = re.search(r"^-2\s+-1\s+0\s+\+1$", text, re.MULTILINE)
+    assert axis, text
+    assert "-0" not in text and "+0" not in text
+    assert text.count("Step 1 (done)") == 1  # the phone's narrower chart is not in the PDF
+
+
+def test_a_project_delivered_a_day_late_says_so_on_its_page_as_on_its_closeout(
+    app, make, signed_in, post_form, acme
+):
+    """The project page once said "The ETA has not changed" beside a closeout "1 day late"."""
+    project = make.project("Acme Corp", name="Data migration")
+    _complete(app, make.milestone(project, title="Cut-over", planned_in_days=-1), days_ago=0)
+    promised = TODAY - timedelta(days=1)
+    with app.app_context():  # promised for yesterday, never moved, and the day has passed
+        db.session.get(Project, project.id).eta = promised
+        db.session.commit()
+    assert _publish(post_form, signed_in("dana@firm.example"), project,
+                    acme["care"]).status_code == 302
+
+    client = signed_in("jordan@acme.example")
+    closeout = client.get(f"/projects/{project.id}/closeout").get_data(as_text=True)
+    assert re.search(r"The whole project.*?1 day late", closeout, re.S)
+    page = client.get(f"/projects/{project.id}").get_data(as_text=True)
+    assert "The ETA has not changed" not in page
+    delivered = re.sub(r"<[^>]+>", "", re.search(
+        r'<p class="delivery">(.*?)</p>', page, re.S).group(1))
+    assert delivered.split() == (
+        f"The ETA of {promised:%-d %b %Y} was never moved; the project was delivered on "
+        f"{TODAY:%-d %b %Y}, 1 day late.").split()

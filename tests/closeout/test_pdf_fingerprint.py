@@ -136,7 +136,7 @@ def test_each_thing_the_pdf_shows_renders_a_new_pdf_and_nothing_else_does(
         answer.score = 1
 
     text = after(change_answer)
-    assert "0% CSAT" in text and "0 of 1 answers" in text and "100%" not in text.split("told us")[1]
+    assert "0% CSAT" in text and "0 of 1 answer" in text and "100%" not in text.split("told us")[1]
 
     def firm_name(project):
         """the firm's name"""
