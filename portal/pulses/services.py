@@ -326,8 +326,8 @@ def _follow_up(request: PulseRequest, answers: list[PulseAnswer], *, contact_me:
         changed = f" (changed on {now:%-d %b}; was {', '.join(was_low.values())})" if (
             was_low and was_low != low) else ""
         asked = "; asked to be contacted" if contact_me else ""
-        open_follow_up(request, reason=f"Low score: {', '.join(low.values())}{asked}{changed}"[:300],
-                       now=now)
+        reason = f"Low score: {', '.join(low.values())}{asked}{changed}"
+        open_follow_up(request, reason=reason[:300], now=now)
     elif contact_me:
         open_follow_up(request, reason="The client asked to be contacted", now=now)
     elif follow_up is not None and was_low and follow_up.no_longer_low_at is None:

@@ -1,14 +1,14 @@
 """What clients see of the track record: a switch per figure and the fewest answers or
 deliveries a client-visible percentage or NPS stands on
 
-Revision ID: 0026_client_figures
-Revises: 0025_external_ids
+Revision ID: 0021_client_figures
+Revises: 0020_external_ids
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0026_client_figures'
-down_revision = '0025_external_ids'
+revision = '0021_client_figures'
+down_revision = '0020_external_ids'
 branch_labels = None
 depends_on = None
 

@@ -1,14 +1,14 @@
 """Pulse requests keep whether the client ticked "get in touch with me", so the follow-up can
 say so and the reopened link shows it ticked
 
-Revision ID: 0022_client_bugs
-Revises: 0017_sign_in_throttle
+Revision ID: 0022_contact_requested
+Revises: 0021_client_figures
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0022_client_bugs'
-down_revision = '0017_sign_in_throttle'
+revision = '0022_contact_requested'
+down_revision = '0021_client_figures'
 branch_labels = None
 depends_on = None
 

@@ -2,13 +2,13 @@
 revision; a follow-up notes when its answer stopped being low; a user's deactivations are
 kept as spans, so metrics as of a past moment count who was active then
 
-Revision ID: 0019_answer_history
+Revision ID: 0018_answer_history
 Revises: 0017_sign_in_throttle
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0019_answer_history'
+revision = '0018_answer_history'
 down_revision = '0017_sign_in_throttle'
 branch_labels = None
 depends_on = None

@@ -1,14 +1,14 @@
 """The firm's own ids (its CRM's or ATS's) on accounts, people, projects and milestones, so a
 CSV import matches its rows to what is already here and importing a file twice changes nothing
 
-Revision ID: 0025_external_ids
-Revises: 0021_snapshot_bands
+Revision ID: 0020_external_ids
+Revises: 0019_snapshot_bands
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0025_external_ids'
-down_revision = '0021_snapshot_bands'
+revision = '0020_external_ids'
+down_revision = '0019_snapshot_bands'
 branch_labels = None
 depends_on = None
 

@@ -4,16 +4,16 @@ weight its metrics with data carried; the admin sets the minimum coverage a scor
 Snapshots kept before this get the bands of the settings then (or the defaults), a minimum of
 0 (none applied then) and the weights read back from their own metrics.
 
-Revision ID: 0021_snapshot_bands
-Revises: 0019_answer_history
+Revision ID: 0019_snapshot_bands
+Revises: 0018_answer_history
 """
 import json
 
 from alembic import op
 import sqlalchemy as sa
 
-revision = '0021_snapshot_bands'
-down_revision = '0019_answer_history'
+revision = '0019_snapshot_bands'
+down_revision = '0018_answer_history'
 branch_labels = None
 depends_on = None
 
