@@ -1,9 +1,6 @@
 """Public pages for values and the recruiting process, the logo, and admin editing of both."""
 
 from dataclasses import dataclass
-from datetime import date, timedelta
-from fractions import Fraction
-from types import SimpleNamespace
 
 from flask import (
     Blueprint,
@@ -18,9 +15,8 @@ from flask import (
 from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
-from wtforms.fields.choices import SelectChoice
 
-from portal.access import admin_required, staff_required
+from portal.access import admin_required
 from portal.concurrency import ChangedMeanwhile, DeletedMeanwhile
 from portal.content import brand, client_figures, services
 from portal.content import favicon as favicon_mark
@@ -29,15 +25,12 @@ from portal.content.forms import (
     MoveForm,
     SettingsForm,
     StepForm,
-    StyleSampleForm,
     ValueForm,
 )
 from portal.content.models import ProcessStep, ValueItem
 from portal.content.services import branding
-from portal.db import timezone_names, utcnow
 from portal.extensions import db
 from portal.forms import PortalForm
-from portal.projects.models import Confidence, ProjectStatus
 from portal.web import facts, fragments
 from portal.web.markdown import render_markdown
 from portal.web.static_files import ONE_YEAR
@@ -138,38 +131,6 @@ def favicon():
         response.cache_control.public = True
         response.cache_control.max_age = 3600
     return response.make_conditional(request)
-
-
-def _sample_figures() -> SimpleNamespace:
-    """Sample figures with the attributes the figure macros read (a track record of ten
-    deliveries, an update rhythm, a first-answer time and pulse results), for the style page."""
-    return SimpleNamespace(
-        promises=SimpleNamespace(share_first=Fraction(8, 10), kept_first=8, count=10,
-                                 share_with_notice=Fraction(9, 10), kept_with_notice=9,
-                                 first_delivered=date(2026, 9, 1),
-                                 last_delivered=date(2026, 11, 2)),
-        rhythm=SimpleNamespace(average_days=6.5, promised_days=7, gaps=8, updates=9),
-        first_answer=SimpleNamespace(average=timedelta(hours=3), answered=12, waiting=1),
-        pulses=SimpleNamespace(csat_share=Fraction(5, 8), csat_answers=8, csat_satisfied=5,
-                               nps=Fraction(25, 2), nps_answers=8, promoters=3, detractors=2,
-                               ces_mean=Fraction(17, 4), ces_answers=4, ces_total=17))
-
-
-@bp.get("/staff/style")
-@staff_required
-def style():
-    """The living style page: every component of the design system, drawn by its macro."""
-    form = StyleSampleForm(formdata=None)
-    own = SelectChoice("", "My organisation's timezone (UTC)")
-    form.timezone.set_zones(timezone_names(), first=own)
-    form.broken.errors = ["An error says what is wrong and how to put it right."]
-    sample_person = SimpleNamespace(name="Priya Nair", initials="PN", job_title="Account manager",
-                                    email="priya@example.com", phone="+44 20 7946 0102")
-    record = _sample_figures()
-    return render_template("content/style.html", form=form, statuses=list(ProjectStatus),
-                           confidence=Confidence.HIGH, person=sample_person, record=record,
-                           shown=client_figures.client_figures(),
-                           today=date.today(), now=utcnow())
 
 
 @bp.get("/admin/content")

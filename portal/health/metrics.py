@@ -313,17 +313,17 @@ def _episodes(rows, as_of: datetime) -> dict[int, list[Episode]]:
 
 def _recovery_of(found: list[Episode]) -> MetricResult:
     """The mean recovery score of the counted episodes, naming every episode."""
-    counted = [e for e in found if e.counted]
+    kept = [e for e in found if e.counted]
     times = "1 time" if len(found) == 1 else f"{len(found)} times"
     head = (f"{times} at risk or blocked in the last {RECOVERY_DAYS} days (episodes beginning "
-            f"in the window; dates UTC), {len(counted)} counted: "
+            f"in the window; dates UTC), {len(kept)} counted: "
             + "; ".join(e.words() for e in found))
-    if not counted:
+    if not kept:
         return not_enough_data(Metric.RECOVERY, head)
-    scores = [recovery_score(e.days) for e in counted]
+    scores = [recovery_score(e.days) for e in kept]
     return MetricResult(Metric.RECOVERY, clamp_score(sum(scores) / len(scores)), (
         f"{head}. Each counted episode scores 100 back within {RECOVERY_TARGET_DAYS} days, "
-        f"falling to 0 at {RECOVERY_ZERO_DAYS}; mean of the {len(counted)} counted"))
+        f"falling to 0 at {RECOVERY_ZERO_DAYS}; mean of the {len(kept)} counted"))
 
 
 def recovery(organization_ids: list[int], as_of: datetime) -> Results:
@@ -356,23 +356,23 @@ def engagement(organization_ids: list[int], as_of: datetime) -> Results:
     users active at `as_of` (a later deactivation changes no past week), and only the pulses
     sent to them."""
     start = as_of - timedelta(days=ENGAGEMENT_DAYS)
-    counted = and_(User.role == Role.CLIENT, active_at(as_of))
+    client_then = and_(User.role == Role.CLIENT, active_at(as_of))
     sent = {org: (n, answered) for org, n, answered in db.session.execute(
         select(PulseRequest.organization_id, func.count(),
                func.coalesce(func.sum(case((PulseRequest.answered_at < as_of, 1), else_=0)), 0))
         .join(User, User.id == PulseRequest.user_id)
         .where(PulseRequest.organization_id.in_(organization_ids),
-               PulseRequest.sent_at >= start, PulseRequest.sent_at < as_of, counted)
+               PulseRequest.sent_at >= start, PulseRequest.sent_at < as_of, client_then)
         .group_by(PulseRequest.organization_id))}
     users = dict(db.session.execute(
         select(User.organization_id, func.count())
-        .where(User.organization_id.in_(organization_ids), counted)
+        .where(User.organization_id.in_(organization_ids), client_then)
         .group_by(User.organization_id)).all())
     signed_in = dict(db.session.execute(
         select(AuditEvent.organization_id, func.count(func.distinct(AuditEvent.actor_id)))
         .join(User, User.id == AuditEvent.actor_id)
         .where(AuditEvent.organization_id.in_(organization_ids),
-               AuditEvent.action == "auth.signed_in", counted, AuditEvent.created_at >= start,
+               AuditEvent.action == "auth.signed_in", client_then, AuditEvent.created_at >= start,
                AuditEvent.created_at < as_of)
         .group_by(AuditEvent.organization_id)).all())
     results = {}

@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from portal.access import staff_required
 from portal.home import staff
+from portal.home.style import style_page
 
 bp = Blueprint("staff_home", __name__)
 
@@ -14,3 +15,10 @@ bp = Blueprint("staff_home", __name__)
 def index():
     """The staff workspace: accounts and their projects, what is owed to clients, follow-ups."""
     return render_template("home/staff.html", **staff.staff_overview(current_user))
+
+
+@bp.get("/staff/style")
+@staff_required
+def style():
+    """The living style page: every component of the design system, drawn by its macro."""
+    return render_template("home/style.html", **style_page())

@@ -57,8 +57,11 @@ def milestone_drift_chart(milestones: list[Milestone]) -> DriftChart | None:
     """Each milestone's delivery (or current ETA) against its first planned date, in days."""
     rows = tuple((m.title, m.is_done, d) for m in milestones
                  if (d := _days_against_plan(m)) is not None)
-    if not rows:
-        return None
+    return drift_chart(rows) if rows else None
+
+
+def drift_chart(rows: tuple[tuple[str, bool, int], ...]) -> DriftChart:
+    """The chart of (title, done, days against plan) rows, drawn for screens and for phones."""
     return DriftChart(wide=_drift_svg(rows, WIDE), narrow=_drift_svg(rows, NARROW))
 
 

@@ -27,7 +27,7 @@ def test_staff_see_the_style_page_and_clients_do_not(make, signed_in):
 def test_every_macro_of_the_design_system_is_on_the_style_page():
     macros = {name for path in (TEMPLATES / "_macros").glob("*.html")
               for name in re.findall(r"{%-? macro (\w+)\(", path.read_text())}
-    page = (TEMPLATES / "content" / "style.html").read_text()
+    page = (TEMPLATES / "home" / "style.html").read_text()
     imported = set(re.findall(r"\b(\w+)\b", " ".join(re.findall(r"import ([^%]+)%}", page))))
     assert macros <= imported, f"not on /staff/style: {sorted(macros - imported)}"
 

@@ -73,7 +73,7 @@ def test_the_banner_and_the_form_promise_no_single_question(
 
 def test_figures_of_one_are_singular():
     loyalty = loyalty_of(PulseFigures(nps_n=3, promoters=1, detractors=1)).inputs
-    assert "(1 promoter, 1 detractor)" in loyalty
+    assert "(1 promoter, 1 detractor;" in loyalty
     too_few = satisfaction_of(PulseFigures(csat_n=1)).inputs
     assert "1 CSAT answer in 90 days" in too_few
 
@@ -86,5 +86,5 @@ def test_the_pulse_report_says_1_answer(app, acme, make, signed_in):  # noqa: F8
                                              for q in pulse.template.questions}, comments={})
         db.session.commit()
     page = signed_in("priya@firm.example").get("/staff/pulses").get_data(as_text=True)
-    assert "NPS from 1 answer<" in page and "(1 of 1 pulse sent)" in page
+    assert "1 promoter and 0 detractors in 1 answer<" in page and "1 of 1 pulse sent" in page
     assert "1 answers" not in page and "1 pulses" not in page
