@@ -17,6 +17,7 @@ from portal.accounts import services as account_services
 from portal.concurrency import VersionedForm
 from portal.db import database_id
 from portal.forms import FieldList, PortalForm, PortalSubform
+from portal.project_templates import services as template_services
 from portal.projects.models import (
     Confidence,
     FunnelStage,
@@ -53,6 +54,11 @@ class ProjectForm(PortalForm):
     started_on = DateField("Started on", validators=[Optional()])
     eta = DateField("ETA", validators=[Optional()])
     eta_confidence = SelectField("Confidence", choices=CONFIDENCE_CHOICES, default="medium")
+    template_id = SelectField(
+        "Start from a template", coerce=int, default=0,
+        description="Its milestones are dated one after another from the start (today when "
+                    "no start is given), and its update cadence replaces the one above.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -60,6 +66,9 @@ class ProjectForm(PortalForm):
             SelectChoice(o.id, o.name) for o in account_services.all_organizations()
         ]
         self.contact_id.choices = _people_choices()
+        self.template_id.choices = [SelectChoice(0, "— no template —")] + [
+            SelectChoice(t.id, t.name) for t in template_services.template_names()
+        ]
 
 
 class RenameMilestoneForm(PortalForm):
