@@ -18,6 +18,7 @@ from portal.concurrency import VersionedForm
 from portal.db import database_id
 from portal.forms import FieldList, PortalForm, PortalSubform
 from portal.project_templates import services as template_services
+from portal.projects import finding
 from portal.projects.models import (
     Confidence,
     FunnelStage,
@@ -224,3 +225,25 @@ class FunnelForm(PortalForm):
     def counts(self) -> dict[FunnelStage, int | None]:
         """The numbers entered, by stage; blank means unchanged."""
         return {stage: getattr(self, stage.value).data for stage in FunnelStage}
+
+
+class AccountSearchForm(PortalForm):
+    """Which accounts a staff list shows, and in what order (a GET form: no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    mine = BooleanField("Only my accounts")
+    q = StringField("Search accounts, projects, contacts",
+                    validators=[Length(max=finding.MAX_QUERY,
+                                       message=f"Search with at most {finding.MAX_QUERY} "
+                                               "characters; the list below is not searched.")])
+    sort = SelectField("Sort by", default="", validators=[Optional()], choices=[
+        SelectChoice("", "Account name"), SelectChoice("next_update", "Next update due")])
+
+    def search(self) -> finding.AccountSearch:
+        """What was asked for; a field with an error is left out (its message says so)."""
+        return finding.AccountSearch(
+            mine=bool(self.mine.data) and not self.mine.errors,
+            query="" if self.q.errors else (self.q.data or ""),
+            sort="" if self.sort.errors else (self.sort.data or ""))
