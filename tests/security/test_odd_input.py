@@ -117,7 +117,8 @@ FORMS = [
 ]
 # POST routes with no field a person types into: buttons, choices and checkboxes.
 NO_TEXT_FIELDS = {
-    "/logout", "/admin/project-templates/<int:template_id>/delete", "/account/two-factor/recovery-codes",
+    "/logout", "/admin/project-templates/<int:template_id>/delete",
+    "/account/two-factor/recovery-codes",
     "/admin/security", "/admin/users/<int:user_id>/<any(activate, deactivate):action>",
     "/admin/users/<int:user_id>/role", "/admin/users/<int:user_id>/two-factor/reset",
     "/admin/content/<any(values, steps):kind>/<int:item_id>/delete",
