@@ -9,7 +9,7 @@ from sqlalchemy.orm import selectinload
 
 from portal.audit import services as audit
 from portal.auth.models import User
-from portal.concurrency import check_version, edit_version, lock
+from portal.concurrency import check_version, edit_version, lock, lock_table
 from portal.content.models import ProcessStep
 from portal.extensions import db
 from portal.project_templates.models import MAX_MILESTONES, ProjectTemplate, TemplateMilestone
@@ -58,6 +58,7 @@ def save_template(template: ProjectTemplate | None, *, name: str, description: s
     if len(milestones) > MAX_MILESTONES:
         raise TemplateError(f"A template has at most {MAX_MILESTONES} milestones; "
                             f"this one has {len(milestones)}.")
+    lock_table(ProjectTemplate)  # two admins saving one name: the second is told, not a 500
     if template is not None:
         lock(template)
         check_version(seen, template_version(template))
