@@ -161,3 +161,18 @@ def test_a_list_takes_as_many_statements_for_60_accounts_as_for_10(app, me, coll
     add_accounts(app, 50, owners=[me, colleague], first=10)
     with_60 = statements_for(app, browser, path)
     assert len(with_60) == with_10, "\n".join(with_60)
+
+
+def test_staff_home_lists_show_their_first_ten_and_say_how_many_more(app, me, signed_in):
+    with app.app_context():
+        org = Organization(name="Initech", slug="initech", account_owner_id=me.id)
+        db.session.add_all([Project(organization=org, name=f"Late {i:02d}", update_cadence_days=7,
+                                    status=ProjectStatus.ON_TRACK,
+                                    started_on=date.today() - timedelta(days=30 + i))
+                            for i in range(13)])
+        db.session.commit()
+    page = signed_in(ME).get("/staff/").get_data(as_text=True)
+    owed = page.split("Updates owed to clients", 1)[1].split("<h2", 1)[0]
+    assert len(re.findall(r"Initech — Late \d\d", owed)) == 10
+    assert "…and 3 more." in owed
+    assert "Initech — Late 12" in owed  # the most overdue first
