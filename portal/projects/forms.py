@@ -58,7 +58,7 @@ class ProjectForm(PortalForm):
     template_id = SelectField(
         "Start from a template", coerce=int, default=0,
         description="Its milestones are dated one after another from the start (today when "
-                    "no start is given), and its update cadence replaces the one above.",
+                    "no start is given), and its update cadence replaces the one below.",
     )
 
     def __init__(self, *args, **kwargs):
