@@ -222,3 +222,22 @@ def test_seeding_the_demo_twice_creates_the_two_templates_once(app):
             ProjectTemplate.name == "Permanent placement")).one()
         steps = db.session.scalars(select(ProcessStep.title).order_by(ProcessStep.position))
         assert [m.title for m in placement.milestones] == list(steps)
+
+
+def test_an_edit_of_a_template_deleted_meanwhile_comes_back_to_be_added_again(
+        app, people, signed_in, post_form):
+    admin = signed_in(ADMIN)
+    post_form(admin, NEW, _template_form())
+    with app.app_context():
+        template_id = db.session.scalar(select(ProjectTemplate.id))
+    path = f"/admin/project-templates/{template_id}/edit"
+    opened = hidden_fields(admin.get(path).get_data(as_text=True))
+    post_form(admin, f"/admin/project-templates/{template_id}/delete", {},
+              form_page="/admin/project-templates")
+    response = admin.post(path, data={**_template_form(name="Kept words"), **opened})
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "deleted while you were editing" in page and 'value="Kept words"' in page
+    assert 'action="/admin/project-templates/new"' in page
+    assert count_rows(app, ProjectTemplate) == 0
+    assert admin.get(path).status_code == 404
