@@ -1,10 +1,13 @@
-"""The demo firm's values and recruiting process, loaded by `flask demo` into empty tables."""
+"""The demo firm's values and recruiting process, loaded by `flask demo` into empty tables,
+and its two example project templates."""
 
 from sqlalchemy import exists, select
 
 from portal.content import services
 from portal.content.models import ProcessStep, ValueItem
 from portal.extensions import db
+from portal.project_templates import services as template_services
+from portal.project_templates.models import ProjectTemplate
 
 DEMO_VALUES = [
     (
@@ -113,3 +116,35 @@ def seed_demo_content() -> bool:
             services.add_item(ProcessStep, by=None, title=title, body=body)
         created = True
     return created
+
+
+IT_PROJECT_PHASES = [
+    # title, working days, owner's role
+    ("Discovery and scope", 10, "Delivery Lead"),
+    ("Design sign-off", 10, "Delivery Lead"),
+    ("Build", 30, "Delivery Lead"),
+    ("Testing with your team", 10, "Delivery Lead"),
+    ("Go-live", 5, "Delivery Lead"),
+    ("Hypercare and hand-off", 10, "Client Care Lead"),
+]
+
+
+def seed_demo_templates() -> bool:
+    """Add the two example project templates where no template has their name; True if any."""
+    plans = {
+        "Permanent placement": (
+            "A permanent hire, one milestone per step of our published recruiting process.", 7,
+            [template_services.MilestonePlan(p.title, p.duration_days, True, "Talent Partner")
+             for p in template_services.process_step_plans()]),
+        "IT project": (
+            "A delivery project in phases, from discovery to hypercare.", 7,
+            [template_services.MilestonePlan(title, days, True, role)
+             for title, days, role in IT_PROJECT_PHASES]),
+    }
+    taken = set(db.session.scalars(select(ProjectTemplate.name)))
+    for name, (description, cadence, milestones) in plans.items():
+        if name not in taken and milestones:
+            template_services.save_template(None, name=name, description=description,
+                                            update_cadence_days=cadence,
+                                            milestones=milestones, by=None)
+    return bool(set(plans) - taken)

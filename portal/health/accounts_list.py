@@ -10,10 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import Organization
+from portal.auth.models import User
 from portal.db import utcnow
 from portal.extensions import db
 from portal.health.models import Band, HealthReview, HealthSnapshot, coverage_percent
 from portal.health.weeks import trend_weeks, week_label, week_start
+from portal.projects import finding
 from portal.pulses.reports import _cell as csv_cell
 
 
@@ -85,6 +87,20 @@ def account_rows(*, owner_id: int | None = None, band: Band | None = None,
             rows.append(row)
     rows.sort(key=lambda r: r.risk_key)
     return rows
+
+
+def search_rows(rows: list[AccountRow], search: finding.AccountSearch,
+                user: User) -> tuple[list[AccountRow], dict[int, date | None]]:
+    """The rows the search keeps, by risk or by the next update due, with each kept account's
+    next update due: two queries."""
+    kept = finding.matching_accounts(select(Organization), search, user)
+    due = finding.next_update_due_by_account(kept)
+    rows = [row for row in rows if row.organization.id in kept]
+    if search.sort == "next_update":
+        order = {org_id: i for i, org_id in enumerate(
+            finding.by_next_update([row.organization.id for row in rows], due))}
+        rows.sort(key=lambda row: order[row.organization.id])
+    return rows, due
 
 
 def unreviewed_accounts(today: date | None = None) -> list[AccountRow]:

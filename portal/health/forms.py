@@ -9,14 +9,14 @@ from portal.concurrency import VersionedForm
 from portal.forms import PortalForm
 from portal.health.models import Band, Metric, Mood
 from portal.health.scoring import MAX_ACTIVE, MIN_ACTIVE, HealthConfig
+from portal.projects.forms import AccountSearchForm
 
 
-class FilterForm(PortalForm):
-    """Which accounts the list shows (a GET form: no CSRF token)."""
+class FilterForm(AccountSearchForm):
+    """Which accounts the list shows, and in what order (a GET form: no CSRF token)."""
 
-    class Meta:
-        csrf = False
-
+    sort = SelectField("Sort by", default="", validators=[Optional()], choices=[
+        SelectChoice("", "Risk"), SelectChoice("next_update", "Next update due")])
     owner_id = SelectField("Owner", coerce=int, default=0, validators=[Optional()])
     band = SelectField("Band", default="", validators=[Optional()], choices=[
         SelectChoice("", "Every band")] + [SelectChoice(b.value, b.value.capitalize())

@@ -10,7 +10,7 @@ from portal.concurrency import ChangedMeanwhile
 from portal.db import utcnow
 from portal.extensions import db
 from portal.health import charts
-from portal.health.accounts_list import AccountRow, account_rows, accounts_csv
+from portal.health.accounts_list import AccountRow, account_rows, accounts_csv, search_rows
 from portal.health.alerts import acknowledge_alert, open_alerts
 from portal.health.forms import (
     AcknowledgeForm,
@@ -24,26 +24,34 @@ from portal.health.reviews import record_review, reviews_of
 from portal.health.settings import HealthError, config_version, current_config, save_config
 from portal.health.snapshots import account_health, rescore_this_week
 from portal.health.weeks import TREND_WEEKS, week_label, week_start
+from portal.projects.finding import paginate
+from portal.web.paging import page_number
 
 bp = Blueprint("health", __name__)
+SEARCH_FIELDS = {"q", "sort", "mine"}  # fields of the search whose error the page shows
 
 
-def _filtered_rows() -> tuple[FilterForm, list[AccountRow]]:
+def _filtered_rows() -> tuple[FilterForm, list[AccountRow], dict]:
     form = FilterForm(request.args)
-    if request.args and not form.validate():
+    # A search too long is said on the page and left out; an owner or band not offered is not
+    # something the form sends.
+    if request.args and not form.validate() and set(form.errors) - SEARCH_FIELDS:
         abort(400)
     rows = account_rows(owner_id=form.owner_id.data or None, band=form.band_value())
-    return form, rows
+    rows, due = search_rows(rows, form.search(), current_user)
+    return form, rows, due
 
 
 @bp.get("/staff/health")
 @staff_required
 def index():
-    """Every account sorted by risk: red first, then the biggest fall, with a sparkline."""
-    form, rows = _filtered_rows()
+    """Every account sorted by risk (red first, then the biggest fall) or by the next update
+    due, with a sparkline; a page at a time."""
+    form, rows, due = _filtered_rows()
+    page = paginate(rows, page_number())
     return render_template(
-        "health/index.html", form=form, rows=rows,
-        sparklines={r.organization.id: charts.sparkline(r.trend) for r in rows},
+        "health/index.html", form=form, rows=page.items, page=page, due=due,
+        sparklines={r.organization.id: charts.sparkline(r.trend) for r in page.items},
         week=week_start(utcnow()), week_label=week_label,
     )
 
@@ -52,7 +60,7 @@ def index():
 @staff_required
 def export():
     """The filtered list as CSV, safe to open in a spreadsheet."""
-    _, rows = _filtered_rows()
+    _, rows, _ = _filtered_rows()
     filename = f"account-health-{week_label(week_start(utcnow()))}.csv"
     csv = accounts_csv(rows)
     audit.record("health.exported", actor=current_user, summary=f"{filename}, {len(rows)} accounts")

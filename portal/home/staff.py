@@ -13,7 +13,7 @@ from portal.auth.models import User
 from portal.db import local_today, utcnow
 from portal.extensions import db
 from portal.health import accounts_list, alerts
-from portal.projects import questions
+from portal.projects import finding, questions
 from portal.projects.models import Project, StatusUpdate
 from portal.projects.services import update_spans
 from portal.projects.summary import next_update_due
@@ -46,8 +46,30 @@ def cadence_watch(projects: list[Project], *, soon_days: int = 2) -> dict[str, l
     }
 
 
-def staff_overview(user: User) -> dict:
-    """Every account with its projects, and the latest updates across them."""
+@dataclass(frozen=True)
+class AccountItem:
+    """An account on staff home with the soonest update due on its open projects."""
+
+    organization: Organization
+    next_update_due: date | None
+
+
+def account_page(organizations: list[Organization], user: User, search: finding.AccountSearch,
+                 page: int) -> finding.Page[AccountItem]:
+    """The page of accounts the search keeps, by name or by the next update due: two queries."""
+    kept = finding.matching_accounts(visible_organizations(user), search, user)
+    due = finding.next_update_due_by_account(kept)
+    ids = [o.id for o in organizations if o.id in kept]
+    if search.sort == "next_update":
+        ids = finding.by_next_update(ids, due)
+    by_id = {o.id: o for o in organizations}
+    return finding.paginate([AccountItem(by_id[i], due[i]) for i in ids], page)
+
+
+def staff_overview(user: User, search: finding.AccountSearch | None = None,
+                   page: int = 1) -> dict:
+    """Every account with its projects (a page of them, as searched), and the latest updates
+    across them."""
     organizations = db.session.scalars(
         visible_organizations(user)
         .options(
@@ -66,6 +88,7 @@ def staff_overview(user: User) -> dict:
     projects = [p for o in organizations for p in o.projects]
     return {
         "organizations": organizations,
+        "accounts": account_page(organizations, user, search or finding.AccountSearch(), page),
         "recent_updates": recent_updates,
         "unanswered": questions.unanswered_questions(),
         "cadence": cadence_watch(projects),

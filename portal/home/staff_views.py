@@ -1,11 +1,13 @@
 """Staff home at `/staff/` (and at `/` for staff, handed over by portal.home.views)."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 from flask_login import current_user
 
 from portal.access import staff_required
 from portal.home import staff
 from portal.home.style import style_page
+from portal.projects.forms import AccountSearchForm
+from portal.web.paging import page_number
 
 bp = Blueprint("staff_home", __name__)
 
@@ -14,7 +16,11 @@ bp = Blueprint("staff_home", __name__)
 @staff_required
 def index():
     """The staff workspace: accounts and their projects, what is owed to clients, follow-ups."""
-    return render_template("home/staff.html", **staff.staff_overview(current_user))
+    form = AccountSearchForm(request.args)
+    form.validate()
+    return render_template(
+        "home/staff.html", search_form=form,
+        **staff.staff_overview(current_user, form.search(), page_number()))
 
 
 @bp.get("/staff/style")

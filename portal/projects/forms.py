@@ -17,6 +17,8 @@ from portal.accounts import services as account_services
 from portal.concurrency import VersionedForm
 from portal.db import database_id
 from portal.forms import FieldList, PortalForm, PortalSubform
+from portal.project_templates import services as template_services
+from portal.projects import finding
 from portal.projects.models import (
     Confidence,
     FunnelStage,
@@ -53,6 +55,11 @@ class ProjectForm(PortalForm):
     started_on = DateField("Started on", validators=[Optional()])
     eta = DateField("ETA", validators=[Optional()])
     eta_confidence = SelectField("Confidence", choices=CONFIDENCE_CHOICES, default="medium")
+    template_id = SelectField(
+        "Start from a template", coerce=int, default=0,
+        description="Its milestones are dated one after another from the start (today when "
+                    "no start is given), and its update cadence replaces the one below.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -60,6 +67,9 @@ class ProjectForm(PortalForm):
             SelectChoice(o.id, o.name) for o in account_services.all_organizations()
         ]
         self.contact_id.choices = _people_choices()
+        self.template_id.choices = [SelectChoice(0, "— no template —")] + [
+            SelectChoice(t.id, t.name) for t in template_services.template_names()
+        ]
 
 
 class RenameMilestoneForm(PortalForm):
@@ -215,3 +225,25 @@ class FunnelForm(PortalForm):
     def counts(self) -> dict[FunnelStage, int | None]:
         """The numbers entered, by stage; blank means unchanged."""
         return {stage: getattr(self, stage.value).data for stage in FunnelStage}
+
+
+class AccountSearchForm(PortalForm):
+    """Which accounts a staff list shows, and in what order (a GET form: no CSRF token)."""
+
+    class Meta:
+        csrf = False
+
+    mine = BooleanField("Only my accounts")
+    q = StringField("Search accounts, projects, contacts",
+                    validators=[Length(max=finding.MAX_QUERY,
+                                       message=f"Search with at most {finding.MAX_QUERY} "
+                                               "characters; the list below is not searched.")])
+    sort = SelectField("Sort by", default="", validators=[Optional()], choices=[
+        SelectChoice("", "Account name"), SelectChoice("next_update", "Next update due")])
+
+    def search(self) -> finding.AccountSearch:
+        """What was asked for; a field with an error is left out (its message says so)."""
+        return finding.AccountSearch(
+            mine=bool(self.mine.data) and not self.mine.errors,
+            query="" if self.q.errors else (self.q.data or ""),
+            sort="" if self.sort.errors else (self.sort.data or ""))

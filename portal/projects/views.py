@@ -32,6 +32,8 @@ from portal.auth.models import User
 from portal.concurrency import ChangedMeanwhile
 from portal.db import database_id, local_today
 from portal.extensions import db, limiter
+from portal.project_templates import services as template_services
+from portal.project_templates.models import ProjectTemplate
 from portal.projects import funnel, milestones, pages, questions, services
 from portal.projects.forms import (
     DeleteMilestoneForm,
@@ -184,20 +186,30 @@ def new():
     if not form.validate_on_submit():
         return render_template("projects/new.html", form=form), _form_status(form)
     organization = get_organization_or_404(form.organization_id.data)
+    template = db.session.get(ProjectTemplate, form.template_id.data or 0)
+    if form.template_id.data and template is None:
+        form.template_id.errors.append("That template was deleted meanwhile: choose another.")
+        return render_template("projects/new.html", form=form), 422
     try:
         project = services.create_project(
             organization, name=form.name.data, summary=form.summary.data,
             contact=_staff_member(form.contact_id.data),
-            update_cadence_days=form.update_cadence_days.data, eta=form.eta.data,
-            eta_confidence=Confidence(form.eta_confidence.data), started_on=form.started_on.data,
-            by=current_user,
+            update_cadence_days=(template.update_cadence_days if template
+                                 else form.update_cadence_days.data),
+            eta=form.eta.data, eta_confidence=Confidence(form.eta_confidence.data),
+            started_on=form.started_on.data, by=current_user,
         )
     except services.ProjectError as error:
         field = error.field if error.field in ("name", "eta") else "name"
         getattr(form, field).errors.append(str(error))
         return render_template("projects/new.html", form=form), 422
+    if template is not None:
+        template_services.start_from_template(
+            project, template, by=current_user,
+            start=form.started_on.data or local_today(organization.timezone))
     db.session.commit()
-    flash(f"{project.name} is open. Add its milestones.", "success")
+    flash(f"{project.name} is open. " + ("Check its milestones' dates and owners." if template
+                                         else "Add its milestones."), "success")
     return redirect(url_for("projects.show", project_id=project.id))
 
 

@@ -12,9 +12,10 @@ import pytest
 
 from portal.auth.models import Role
 from portal.content.models import ValueItem
-from portal.devdata.demo_content import seed_demo_content
+from portal.devdata.demo_content import seed_demo_content, seed_demo_templates
 from portal.extensions import db
 from portal.notifications.rendering import unsubscribe_token
+from portal.project_templates.models import ProjectTemplate
 from portal.projects.models import Milestone, ProjectStatus, StatusUpdate
 from portal.pulses import services as pulses
 from portal.pulses.models import PulseRequest
@@ -46,7 +47,9 @@ def rows(app, make, portal_data) -> SimpleNamespace:
     request = make.pulse(portal_data.client, project=portal_data.project)
     with app.test_request_context():
         seed_demo_content()
+        seed_demo_templates()
         db.session.commit()
+        project_template_id = db.session.scalars(db.select(ProjectTemplate.id)).first()
         value_id = db.session.scalars(db.select(ValueItem.id)).first()
         milestone_id = db.session.scalars(
             db.select(Milestone.id).where(Milestone.project_id == portal_data.project.id)).first()
@@ -65,6 +68,7 @@ def rows(app, make, portal_data) -> SimpleNamespace:
     per_endpoint = {
         "closeout.show": {"project_id": done.id}, "closeout.edit": {"project_id": done.id},
         "pulses.answer": {"token": token}, "notifications.unsubscribe": {"token": unsubscribe},
+        "project_templates.edit": {"template_id": project_template_id},
     }
     return SimpleNamespace(arguments=arguments, per_endpoint=per_endpoint,
                            client=portal_data.client.email)

@@ -112,10 +112,13 @@ FORMS = [
     FormSpec("admin", "/admin/content/client-figures", "/admin/content/client-figures"),
     FormSpec("admin", "/admin/pulses/templates/<int:template_id>",
              "/admin/pulses/templates/<int:template_id>"),
+    FormSpec("admin", "/admin/project-templates/new", "/admin/project-templates/new",
+             {"milestones-0-title": "Discovery", "milestones-0-duration_days": "5"}),
 ]
 # POST routes with no field a person types into: buttons, choices and checkboxes.
 NO_TEXT_FIELDS = {
-    "/logout", "/account/two-factor/recovery-codes",
+    "/logout", "/admin/project-templates/<int:template_id>/delete",
+    "/account/two-factor/recovery-codes",
     "/admin/security", "/admin/users/<int:user_id>/<any(activate, deactivate):action>",
     "/admin/users/<int:user_id>/role", "/admin/users/<int:user_id>/two-factor/reset",
     "/admin/content/<any(values, steps):kind>/<int:item_id>/delete",
@@ -134,7 +137,8 @@ NO_TEXT_FIELDS = {
 # the password step and to turn two-factor off; ValueForm and StepForm (.../new) editing an item.
 SAME_FORM_AS_SWEPT = {"/invitations/<token>", "/login/reset/<token>", "/login/two-factor",
                       "/account/two-factor/disable",
-                      "/admin/content/<any(values, steps):kind>/<int:item_id>/edit"}
+                      "/admin/content/<any(values, steps):kind>/<int:item_id>/edit",
+                      "/admin/project-templates/<int:template_id>/edit"}
 # Not a form: renders posted Markdown for the live preview (test below).
 PREVIEW = "/staff/preview"
 
