@@ -32,7 +32,8 @@ def _filtered_rows() -> tuple[FilterForm, list[AccountRow]]:
     form = FilterForm(request.args)
     if request.args and not form.validate():
         abort(400)
-    rows = account_rows(owner_id=form.owner_id.data or None, band=form.band_value())
+    rows = account_rows(owner_id=form.owner_id.data or None, band=form.band_value(),
+                        show_archived=form.archived.data)
     return form, rows
 
 

@@ -46,13 +46,18 @@ def cadence_watch(projects: list[Project], *, soon_days: int = 2) -> dict[str, l
     }
 
 
-def staff_overview(user: User) -> dict:
-    """Every account with its projects, and the latest updates across them."""
+def staff_overview(user: User, *, show_archived: bool = False) -> dict:
+    """Every account with its projects (archived ones only if asked), and the latest updates
+    across them."""
+    accounts = visible_organizations(user)
+    projects = Organization.projects
+    if not show_archived:
+        accounts = accounts.where(Organization.archived_at.is_(None))
+        projects = Organization.projects.and_(Project.archived_at.is_(None))
     organizations = db.session.scalars(
-        visible_organizations(user)
-        .options(
+        accounts.options(
             selectinload(Organization.account_owner),
-            selectinload(Organization.projects).selectinload(Project.contact),
+            selectinload(projects).selectinload(Project.contact),
         )
         .order_by(Organization.name)
     ).all()
@@ -63,8 +68,9 @@ def staff_overview(user: User) -> dict:
         .order_by(StatusUpdate.published_at.desc())
         .limit(10)
     ).all()
-    projects = [p for o in organizations for p in o.projects]
+    projects = [p for o in organizations for p in o.projects if not p.is_archived]
     return {
+        "show_archived": show_archived,
         "organizations": organizations,
         "recent_updates": recent_updates,
         "unanswered": questions.unanswered_questions(),

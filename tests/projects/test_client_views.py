@@ -169,7 +169,7 @@ def _stories(ids: dict) -> list[tuple[str, tuple[type, ...], Callable[[], None]]
 
     def rename_step():
         milestone = get(Milestone)
-        milestones.rename_milestone(milestone, title="Design, mended", by=staff(),
+        milestones.edit_milestone(milestone, title="Design, mended", by=staff(),
                                     stamp=milestones.milestone_stamp(milestone))
 
     def publish():
