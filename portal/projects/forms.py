@@ -11,7 +11,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal.accounts import services as account_services
 from portal.concurrency import VersionedForm
@@ -81,7 +81,7 @@ class ShiftPlanForm(VersionedForm):
     """Move the ETA and every open milestone by the same number of days, with one reason."""
 
     days = IntegerField(
-        "Move by how many days", validators=[DataRequired(message="Give a number of days.")],
+        "Move by how many days", validators=[InputRequired(message="Give a number of days.")],
         description="A minus sign moves the plan earlier, e.g. -3.",
     )
     working_days = BooleanField("Count working days only (Monday to Friday)")
