@@ -7,11 +7,13 @@ it."""
 import pytest
 from sqlalchemy import func, select
 
+from portal.accounts import services as account_services
 from portal.accounts.models import Organization
 from portal.audit.models import AuditEvent
-from portal.auth.models import Role
+from portal.auth.models import Role, User
 from portal.extensions import db
 from portal.projects.models import Project
+from portal.pulses import services as pulses
 from tests.support.forms import field_values
 
 CHANGED = "This changed while you were editing: here is the current state."
@@ -148,6 +150,16 @@ def test_an_archived_account_leaves_its_clients_and_the_staff_lists_until_restor
     assert "Helpdesk cover" in client.get("/").get_data(as_text=True)
     assert "Acme Corp" in browser.get("/staff/").get_data(as_text=True)
     assert _audit(app, "organization.restored") == ["Acme Corp"]
+
+
+def test_clients_of_an_archived_account_get_no_periodic_pulse(app, acme, make, staff):
+    make.user("kim@globex.example", organization="Globex")
+    with app.app_context():
+        account_services.set_archived(db.session.get(Organization, acme["organization"].id),
+                                      True, by=db.session.get(User, staff.id))
+        sent = pulses.periodic_pulses()
+        db.session.commit()
+        assert [request.user.email for request in sent] == ["kim@globex.example"]
 
 
 def test_clients_get_404_for_editing_and_archiving_their_own_account(app, signed_in, acme):
