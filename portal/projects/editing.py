@@ -86,7 +86,7 @@ def _check_shift(project: Project, days: int, working_days: bool, reason: str) -
     unit = "working days" if working_days else "days"
     if days == 0 or abs(days) > limit:
         raise ProjectError(f"Shift the plan by 1 to {limit} {unit}, later or earlier "
-                           f"(a minus sign moves it earlier).", )
+                           "(a minus sign moves it earlier).")
     if not reason.strip():
         raise ProjectError("Say why the plan moves: the client reads it beside every date.")
 
@@ -118,7 +118,8 @@ def shift_plan(project: Project, *, days: int, working_days: bool, reason: str, 
     )
     audit.record("project.plan_shifted", actor=by, target=project,
                  organization=project.organization,
-                 summary=f"{project.name}: {days} {unit}s, {len(moving)} milestones; {reason}")
+                 summary=f"{project.name}: {days:+} {unit}s, new ETA {project.eta or 'none'}, "
+                         f"{len(moving)} open milestones; {reason.strip()}")
     return update
 
 
