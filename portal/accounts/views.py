@@ -96,18 +96,35 @@ def edit_organization(organization_id: int):
     return redirect(url_for("accounts.show_organization", organization_id=organization.id))
 
 
-@bp.post("/staff/accounts/<int:organization_id>/<any(archive, restore):action>")
+@bp.post("/staff/accounts/<int:organization_id>/archive")
 @staff_required
-def archive_organization(organization_id: int, action: str):
-    """Archive an account (gone from its clients and staff lists) or restore it."""
+def archive_organization(organization_id: int):
+    """Take an account and its projects off its clients' pages and the staff lists."""
+    organization = _pressed(organization_id)
+    services.set_archived(organization, True, by=current_user)
+    db.session.commit()
+    flash(f"{organization.name} is archived: its clients no longer see their projects.",
+          "success")
+    return redirect(url_for("accounts.show_organization", organization_id=organization.id))
+
+
+@bp.post("/staff/accounts/<int:organization_id>/restore")
+@staff_required
+def restore_organization(organization_id: int):
+    """Bring an archived account back to its clients and the staff lists."""
+    organization = _pressed(organization_id)
+    services.set_archived(organization, False, by=current_user)
+    db.session.commit()
+    flash(f"{organization.name} is restored.", "success")
+    return redirect(url_for("accounts.show_organization", organization_id=organization.id))
+
+
+def _pressed(organization_id: int) -> Organization:
+    """The account whose archive or restore button was pressed (with its CSRF token)."""
     organization = get_organization_or_404(organization_id)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    services.set_archived(organization, action == "archive", by=current_user)
-    db.session.commit()
-    flash(f"{organization.name} is archived: its clients no longer see their projects."
-          if action == "archive" else f"{organization.name} is restored.", "success")
-    return redirect(url_for("accounts.show_organization", organization_id=organization.id))
+    return organization
 
 
 @bp.route("/staff/accounts/<int:organization_id>/invite", methods=["GET", "POST"])

@@ -78,19 +78,31 @@ def shift_plan(project_id: int):
     return redirect(url_for("projects.show", project_id=project.id))
 
 
-@bp.post("/staff/projects/<int:project_id>/<any(archive, restore):action>")
+@bp.post("/staff/projects/<int:project_id>/archive")
 @staff_required
-def archive(project_id: int, action: str):
-    """Archive a project (gone from its client's dashboard and staff lists) or restore it."""
+def archive(project_id: int):
+    """Take a project off its client's dashboard and the staff lists; nothing is deleted."""
+    project = _pressed(project_id)
+    editing.archive_project(project, by=current_user)
+    db.session.commit()
+    flash(f"{project.name} is archived: its client no longer sees it.", "success")
+    return redirect(url_for("projects.show", project_id=project.id))
+
+
+@bp.post("/staff/projects/<int:project_id>/restore")
+@staff_required
+def restore(project_id: int):
+    """Bring an archived project back to its client and the staff lists."""
+    project = _pressed(project_id)
+    editing.restore_project(project, by=current_user)
+    db.session.commit()
+    flash(f"{project.name} is restored: its client sees it again.", "success")
+    return redirect(url_for("projects.show", project_id=project.id))
+
+
+def _pressed(project_id: int) -> Project:
+    """The project whose archive or restore button was pressed (with its CSRF token)."""
     project = get_project_or_404(project_id)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    if action == "archive":
-        editing.archive_project(project, by=current_user)
-        message = f"{project.name} is archived: its client no longer sees it."
-    else:
-        editing.restore_project(project, by=current_user)
-        message = f"{project.name} is restored: its client sees it again."
-    db.session.commit()
-    flash(message, "success")
-    return redirect(url_for("projects.show", project_id=project.id))
+    return project
