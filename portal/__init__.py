@@ -207,11 +207,13 @@ def register_blueprints(app: Flask) -> None:
     from portal.imports.views import bp as imports
     from portal.notifications.views import bp as notifications
     from portal.project_templates.views import bp as project_templates
+    from portal.projects.edit_views import bp as project_editing
     from portal.projects.views import bp as projects
     from portal.pulses.views import bp as pulses
 
     for blueprint in (auth, home, staff_home, accounts, audit, projects, content, pulses,
-                      closeout, notifications, health, imports, project_templates):
+                      closeout, notifications, health, imports, project_templates,
+                      project_editing):
         app.register_blueprint(blueprint)
 
 

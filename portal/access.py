@@ -5,7 +5,7 @@ from functools import cache, wraps
 
 from flask import Flask, abort
 from flask_login import current_user, login_required
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select
 from sqlalchemy.orm.interfaces import ORMOption
 
 from portal.accounts.models import Organization
@@ -16,11 +16,20 @@ from portal.extensions import db
 from portal.projects.models import Milestone, Project, Question, StatusUpdate
 
 
+def _not_archived() -> ColumnElement[bool]:
+    """A project clients still see: neither it nor its account is archived (staff still open
+    archived ones, to read them and restore them)."""
+    archived_accounts = select(Organization.id).where(Organization.archived_at.is_not(None))
+    return and_(Project.archived_at.is_(None),
+                Project.organization_id.not_in(archived_accounts.scalar_subquery()))
+
+
 def visible_projects(user: User) -> Select[tuple[Project]]:
-    """Every project this user may see: staff see all, a client only its organisation's."""
+    """Every project this user may see: staff see all, a client only its organisation's
+    projects that are not archived (an archived one is 404 to them, like another's)."""
     stmt = select(Project)
     if not user.is_staff:
-        stmt = stmt.where(Project.organization_id == user.organization_id)
+        stmt = stmt.where(Project.organization_id == user.organization_id, _not_archived())
     return stmt
 
 
@@ -46,7 +55,8 @@ def _project_version(*, of_organization: bool) -> Select[tuple[int]]:
     """visible_projects() down to one project's version, built once: the live 304's query."""
     stmt = select(Project.version).where(Project.id == bindparam("project_id"))
     if of_organization:
-        stmt = stmt.where(Project.organization_id == bindparam("organization_id"))
+        stmt = stmt.where(Project.organization_id == bindparam("organization_id"),
+                          _not_archived())
     return stmt
 
 
@@ -63,14 +73,14 @@ def get_project_version_or_404(project_id: int) -> int:
 # live 304, and the cache key of every dashboard).
 _CLIENT_PROJECT_VERSIONS = select(
     func.count(Project.id), func.coalesce(func.sum(Project.version), 0)
-).where(Project.organization_id == bindparam("organization_id"))
+).where(Project.organization_id == bindparam("organization_id"), _not_archived())
 
 
 def signed_in_client_project_versions() -> list:
     """client_project_versions() of the signed-in client (the `user_id` bind parameter), as
     columns read with the user (portal/web/facts.py)."""
     organization = select(User.organization_id).where(User.id == bindparam("user_id"))
-    where = Project.organization_id == organization.scalar_subquery()
+    where = and_(Project.organization_id == organization.scalar_subquery(), _not_archived())
     return [select(func.count(Project.id)).where(where).scalar_subquery(),
             select(func.coalesce(func.sum(Project.version), 0)).where(where).scalar_subquery()]
 

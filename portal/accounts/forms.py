@@ -8,6 +8,7 @@ from portal.accounts import services
 from portal.auth.forms import strip
 from portal.auth.models import Role
 from portal.auth.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from portal.concurrency import VersionedForm
 from portal.db import timezone_names
 from portal.forms import PortalForm, TimezoneField
 
@@ -28,6 +29,23 @@ class OrganizationForm(PortalForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.account_owner_id.choices = _staff_choices()
+        self.timezone.set_zones(timezone_names())
+
+
+class EditOrganizationForm(VersionedForm):
+    """An account's details as staff keep them true."""
+
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    account_owner_id = SelectField("Account owner", coerce=int)
+    care_owner_id = SelectField(
+        "Client-care owner", coerce=int,
+        description="Who on staff looks after the client between projects.")
+    timezone = TimezoneField("Timezone")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.account_owner_id.choices = _staff_choices()
+        self.care_owner_id.choices = _staff_choices()
         self.timezone.set_zones(timezone_names())
 
 

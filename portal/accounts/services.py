@@ -11,7 +11,8 @@ from portal.audit import services as audit
 from portal.auth import email_tokens
 from portal.auth import services as auth
 from portal.auth.models import Role, TokenPurpose, User
-from portal.concurrency import lock, lock_table
+from portal.concurrency import check_version, edit_version, lock, lock_table
+from portal.db import utcnow
 from portal.extensions import db
 from portal.notifications.models import MessageKind, OutboxMessage
 from portal.notifications.rendering import absolute_url
@@ -65,6 +66,63 @@ def create_organization(
     audit.record("organization.created", actor=by, target=organization,
                  organization=organization, summary=name)
     return organization
+
+
+def details_version(organization: Organization) -> str:
+    """The version of what the account's edit form shows."""
+    return edit_version(organization.name, organization.account_owner_id,
+                        organization.care_owner_id, organization.timezone)
+
+
+def edit_organization(
+    organization: Organization, *, name: str, account_owner: User | None,
+    care_owner: User | None, timezone: str, by: User, seen: str | None = None,
+) -> dict:
+    """Change an account's name, owner, client-care owner and timezone; the changes made, by
+    field (old, new), audited. Refused if the form was opened on another state."""
+    problem = one_line_problem({"The organisation's name": name})
+    if problem:
+        raise OrganizationError(problem)
+    name = name.strip()
+    if not slugify(name):
+        raise OrganizationError("The name needs at least one letter or digit.")
+    lock_table(Organization)  # the name is checked against the others
+    lock(organization)
+    check_version(seen, details_version(organization))
+    if name.lower() != organization.name.lower() and find_organization_by_name(name):
+        raise OrganizationError(f"An organisation called {name} already exists.")
+    if timezone not in available_timezones():
+        raise OrganizationError(f"{timezone} is not a timezone we know.")
+    if any(person is not None and not person.is_staff for person in (account_owner, care_owner)):
+        raise OrganizationError("Owners must be members of staff.")
+    people = {None: "nobody"} | {u.id: u.name for u in (
+        organization.account_owner, organization.care_owner, account_owner, care_owner) if u}
+    wanted = {"name": name, "account_owner_id": account_owner.id if account_owner else None,
+              "care_owner_id": care_owner.id if care_owner else None, "timezone": timezone}
+    changes = {field: (getattr(organization, field), value) for field, value in wanted.items()
+               if getattr(organization, field) != value}
+    for field, (_, value) in changes.items():
+        setattr(organization, field, value)
+    db.session.flush()
+    if changes:
+        shown = {field.removesuffix("_id"): (people[old], people[new]) if field.endswith("_id")
+                 else (old, new) for field, (old, new) in changes.items()}
+        audit.record("organization.edited", actor=by, target=organization,
+                     organization=organization, summary="; ".join(
+                         f"{field}: {old!r} -> {new!r}" for field, (old, new) in shown.items()))
+    return changes
+
+
+def set_archived(organization: Organization, archived: bool, *, by: User) -> None:
+    """Archive an account (gone from its clients and staff lists, no more health alerts;
+    nothing deleted) or restore it."""
+    lock(organization)
+    if organization.is_archived == archived:
+        return
+    organization.archived_at = utcnow() if archived else None
+    db.session.flush()
+    audit.record("organization.archived" if archived else "organization.restored", actor=by,
+                 target=organization, organization=organization, summary=organization.name)
 
 
 def staff_members() -> list[User]:

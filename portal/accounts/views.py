@@ -11,12 +11,19 @@ from portal.access import (
     staff_required,
 )
 from portal.accounts import services
-from portal.accounts.forms import InvitationForm, OrganizationForm, RoleForm, UserForm
+from portal.accounts.forms import (
+    EditOrganizationForm,
+    InvitationForm,
+    OrganizationForm,
+    RoleForm,
+    UserForm,
+)
 from portal.accounts.models import Organization
 from portal.auth import services as auth_services
 from portal.auth import two_factor
 from portal.auth.forms import ButtonForm
 from portal.auth.models import Role, User
+from portal.concurrency import ChangedMeanwhile
 from portal.extensions import db
 
 bp = Blueprint("accounts", __name__)
@@ -49,6 +56,75 @@ def show_organization(organization_id: int):
     """An account: its projects and its client users."""
     organization = get_organization_or_404(organization_id)
     return render_template("accounts/show.html", organization=organization)
+
+
+def _edit_page(organization: Organization, form, status: int = 200, changed=None):
+    return render_template("accounts/edit.html", organization=organization, form=form,
+                           changed=changed, archive_form=ButtonForm()), status
+
+
+def _staff(user_id: int) -> User | None:
+    return db.session.get(User, user_id) if user_id else None
+
+
+@bp.route("/staff/accounts/<int:organization_id>/edit", methods=["GET", "POST"])
+@staff_required
+def edit_organization(organization_id: int):
+    """Change an account's name, owner, client-care owner and timezone."""
+    organization = get_organization_or_404(organization_id)
+    form = EditOrganizationForm(obj=organization,
+                                account_owner_id=organization.account_owner_id or 0,
+                                care_owner_id=organization.care_owner_id or 0)
+    form.opened_on(services.details_version(organization))
+    if not form.validate_on_submit():
+        return _edit_page(organization, form, 422 if form.is_submitted() else 200)
+    try:
+        changes = services.edit_organization(
+            organization, name=form.name.data, account_owner=_staff(form.account_owner_id.data),
+            care_owner=_staff(form.care_owner_id.data), timezone=form.timezone.data,
+            by=current_user, seen=form.seen_version())
+    except ChangedMeanwhile as changed:
+        db.session.rollback()
+        form.show_current(changed)
+        return _edit_page(organization, form, 409, changed=changed)
+    except services.OrganizationError as error:
+        db.session.rollback()
+        form.name.errors.append(str(error))
+        return _edit_page(organization, form, 422)
+    db.session.commit()
+    flash("Account saved." if changes else "Nothing changed.", "success")
+    return redirect(url_for("accounts.show_organization", organization_id=organization.id))
+
+
+@bp.post("/staff/accounts/<int:organization_id>/archive")
+@staff_required
+def archive_organization(organization_id: int):
+    """Take an account and its projects off its clients' pages and the staff lists."""
+    organization = _pressed(organization_id)
+    services.set_archived(organization, True, by=current_user)
+    db.session.commit()
+    flash(f"{organization.name} is archived: its clients no longer see their projects.",
+          "success")
+    return redirect(url_for("accounts.show_organization", organization_id=organization.id))
+
+
+@bp.post("/staff/accounts/<int:organization_id>/restore")
+@staff_required
+def restore_organization(organization_id: int):
+    """Bring an archived account back to its clients and the staff lists."""
+    organization = _pressed(organization_id)
+    services.set_archived(organization, False, by=current_user)
+    db.session.commit()
+    flash(f"{organization.name} is restored.", "success")
+    return redirect(url_for("accounts.show_organization", organization_id=organization.id))
+
+
+def _pressed(organization_id: int) -> Organization:
+    """The account whose archive or restore button was pressed (with its CSRF token)."""
+    organization = get_organization_or_404(organization_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    return organization
 
 
 @bp.route("/staff/accounts/<int:organization_id>/invite", methods=["GET", "POST"])

@@ -47,14 +47,17 @@ class AccountRow:
 
 
 def account_rows(*, owner_id: int | None = None, band: Band | None = None,
-                 today: date | None = None) -> list[AccountRow]:
-    """Every account sorted by risk, optionally one owner's or one band's: three queries."""
+                 today: date | None = None, show_archived: bool = False) -> list[AccountRow]:
+    """Every account sorted by risk (archived ones only if asked), optionally one owner's or
+    one band's: three queries."""
     # The same snapshot as the account page: the latest of the trend window (account_health).
     this_week = week_start(today or utcnow())
     stmt = select(Organization).options(selectinload(Organization.account_owner)).order_by(
         Organization.name)
     if owner_id:
         stmt = stmt.where(Organization.account_owner_id == owner_id)
+    if not show_archived:
+        stmt = stmt.where(Organization.archived_at.is_(None))
     organizations = db.session.scalars(stmt).all()
     since = trend_weeks(this_week)[0]
     trends: dict[int, list[tuple[date, int | None, Band | None, int | None]]] = {}

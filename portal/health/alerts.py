@@ -23,7 +23,7 @@ DROP_ALERT_POINTS = 10
 def raise_alert(snapshot: HealthSnapshot,
                 previous: HealthSnapshot | None) -> HealthAlert | None:
     """An alert when the score fell 10+ points since last week or entered red; once a week."""
-    if snapshot.score is None:
+    if snapshot.score is None or _archived(snapshot.organization_id):
         return None
     dropped = None
     if previous is not None and previous.score is not None:
@@ -48,6 +48,12 @@ def raise_alert(snapshot: HealthSnapshot,
     return alert
 
 
+def _archived(organization_id: int) -> bool:
+    """An archived account raises no alert: nobody is meant to act on it."""
+    return db.session.scalar(select(Organization.archived_at.is_not(None)).where(
+        Organization.id == organization_id))
+
+
 def queue_health_alert(alert: HealthAlert):
     """Email the account owner (staff) through the outbox; never a client."""
     organization = db.session.get(Organization, alert.organization_id)
@@ -70,6 +76,8 @@ def open_alerts() -> list[HealthAlert]:
     """Alerts nobody has acknowledged yet, newest first."""
     return list(db.session.scalars(
         select(HealthAlert).where(HealthAlert.acknowledged_at.is_(None))
+        .join(Organization, Organization.id == HealthAlert.organization_id)
+        .where(Organization.archived_at.is_(None))
         .options(selectinload(HealthAlert.organization), selectinload(HealthAlert.snapshot))
         .order_by(HealthAlert.week_start.desc(), HealthAlert.id.desc())))
 

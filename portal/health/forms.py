@@ -21,6 +21,7 @@ class FilterForm(AccountSearchForm):
     band = SelectField("Band", default="", validators=[Optional()], choices=[
         SelectChoice("", "Every band")] + [SelectChoice(b.value, b.value.capitalize())
                                            for b in Band])
+    archived = BooleanField("Show archived accounts")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -30,7 +30,9 @@ def score_accounts(organization_ids: list[int], as_of: datetime,
 
 
 def _all_organization_ids() -> list[int]:
-    return list(db.session.scalars(select(Organization.id).order_by(Organization.id)))
+    """The accounts the weekly job scores: not the archived ones (their history stays)."""
+    return list(db.session.scalars(select(Organization.id).where(
+        Organization.archived_at.is_(None)).order_by(Organization.id)))
 
 
 def snapshot_week(week: date, *, alert: bool = True, config: HealthConfig | None = None,

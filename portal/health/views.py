@@ -37,7 +37,8 @@ def _filtered_rows() -> tuple[FilterForm, list[AccountRow], dict]:
     # something the form sends.
     if request.args and not form.validate() and set(form.errors) - SEARCH_FIELDS:
         abort(400)
-    rows = account_rows(owner_id=form.owner_id.data or None, band=form.band_value())
+    rows = account_rows(owner_id=form.owner_id.data or None, band=form.band_value(),
+                        show_archived=form.archived.data)
     rows, due = search_rows(rows, form.search(), current_user)
     return form, rows, due
 

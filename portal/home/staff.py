@@ -67,14 +67,18 @@ def account_page(organizations: list[Organization], user: User, search: finding.
 
 
 def staff_overview(user: User, search: finding.AccountSearch | None = None,
-                   page: int = 1) -> dict:
-    """Every account with its projects (a page of them, as searched), and the latest updates
-    across them."""
+                   page: int = 1, *, show_archived: bool = False) -> dict:
+    """Every account with its projects (a page of them, as searched; archived ones only if
+    asked), and the latest updates across them."""
+    accounts = visible_organizations(user)
+    projects = Organization.projects
+    if not show_archived:
+        accounts = accounts.where(Organization.archived_at.is_(None))
+        projects = Organization.projects.and_(Project.archived_at.is_(None))
     organizations = db.session.scalars(
-        visible_organizations(user)
-        .options(
+        accounts.options(
             selectinload(Organization.account_owner),
-            selectinload(Organization.projects).selectinload(Project.contact),
+            selectinload(projects).selectinload(Project.contact),
         )
         .order_by(Organization.name)
     ).all()
@@ -85,8 +89,9 @@ def staff_overview(user: User, search: finding.AccountSearch | None = None,
         .order_by(StatusUpdate.published_at.desc())
         .limit(10)
     ).all()
-    projects = [p for o in organizations for p in o.projects]
+    projects = [p for o in organizations for p in o.projects if not p.is_archived]
     return {
+        "show_archived": show_archived,
         "organizations": organizations,
         "accounts": account_page(organizations, user, search or finding.AccountSearch(), page),
         "recent_updates": recent_updates,

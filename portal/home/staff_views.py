@@ -18,9 +18,11 @@ def index():
     """The staff workspace: accounts and their projects, what is owed to clients, follow-ups."""
     form = AccountSearchForm(request.args)
     form.validate()
+    show_archived = request.args.get("archived") == "shown"
     return render_template(
         "home/staff.html", search_form=form,
-        **staff.staff_overview(current_user, form.search(), page_number()))
+        **staff.staff_overview(current_user, form.search(), page_number(),
+                               show_archived=show_archived))
 
 
 @bp.get("/staff/style")

@@ -11,7 +11,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal.accounts import services as account_services
 from portal.concurrency import VersionedForm
@@ -72,11 +72,47 @@ class ProjectForm(PortalForm):
         ]
 
 
-class RenameMilestoneForm(PortalForm):
-    """A milestone's new title; `stamp` is the milestone as the form showed it."""
+class EditProjectForm(VersionedForm):
+    """A project's details as staff keep them true after it opened."""
+
+    name = StringField("Name", validators=[DataRequired(), Length(max=160)])
+    summary = TextAreaField("Description (Markdown)", validators=[Length(max=5000)])
+    contact_id = SelectField("Contact person", coerce=int)
+    update_cadence_days = IntegerField(
+        "Promised update cadence (days)", validators=[DataRequired(), NumberRange(1, 90)]
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.contact_id.choices = _people_choices()
+
+
+class ShiftPlanForm(VersionedForm):
+    """Move the ETA and every open milestone by the same number of days, with one reason."""
+
+    days = IntegerField(
+        "Move by how many days", validators=[InputRequired(message="Give a number of days.")],
+        description="A minus sign moves the plan earlier, e.g. -3.",
+    )
+    working_days = BooleanField("Count working days only (Monday to Friday)")
+    reason = TextAreaField(
+        "Reason", validators=[DataRequired(message="Say why the plan moves."), Length(max=2000)],
+        description="The client reads it in the ETA history, beside every date that moves.",
+    )
+
+
+class EditMilestoneForm(PortalForm):
+    """A milestone's title, owner and place; `stamp` is the milestone as the form showed it.
+    A field left out of a post keeps the milestone's value."""
 
     title = StringField("Title", validators=[DataRequired(), Length(max=160)])
+    owner_id = SelectField("Owner", coerce=int)
+    place = IntegerField("Place in the plan (1 is first)", validators=[Optional()])
     stamp = HiddenField()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.owner_id.choices = _people_choices()
 
 
 class DeleteMilestoneForm(PortalForm):

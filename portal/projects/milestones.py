@@ -1,4 +1,5 @@
-"""Mending milestones from the browser: staff rename or delete one, each audited.
+"""Mending milestones from the browser: staff edit one (title, owner, place in the plan) or
+delete it, each audited with the old and the new value.
 
 Both forms carry a stamp of the milestone as it was shown; a submit whose stamp no longer
 matches, or that loses a race with another edit, is refused rather than written over the newer
@@ -41,7 +42,7 @@ class MilestoneDelivered(ProjectError):
 def milestone_stamp(milestone: Milestone) -> str:
     """A digest of what the forms show of a milestone, posted back with them."""
     shown = [milestone.title, milestone.planned_on, milestone.eta, milestone.completed_on,
-             milestone.owner_id]
+             milestone.owner_id, milestone.position]
     return hashlib.sha256(json.dumps(shown, default=str).encode()).hexdigest()[:20]
 
 
@@ -64,6 +65,7 @@ def _unless_changed(milestone: Milestone, stamp: str, statement) -> None:
             Milestone.eta.is_not_distinct_from(milestone.eta),
             Milestone.completed_on.is_not_distinct_from(milestone.completed_on),
             Milestone.owner_id.is_not_distinct_from(milestone.owner_id),
+            Milestone.position == milestone.position,
         ),
         execution_options={"synchronize_session": False},
     )
@@ -71,18 +73,64 @@ def _unless_changed(milestone: Milestone, stamp: str, statement) -> None:
         raise MilestoneChanged()
 
 
-def rename_milestone(milestone: Milestone, *, title: str, stamp: str, by: User) -> None:
-    """Give a milestone a new title, everywhere the client sees it (history included)."""
-    old, title = milestone.title, title.strip()
+KEEP = object()  # an argument left as it is
+
+
+def _refused(message: str, field: str) -> ProjectError:
+    """A refusal shown on one field of the edit form."""
+    error = ProjectError(message)
+    error.field = field
+    return error
+
+
+def edit_milestone(milestone: Milestone, *, title: str, stamp: str, by: User,
+                   owner: User | None | object = KEEP, place: int | None = None) -> dict:
+    """Change a milestone's title, owner (None: nobody yet) and place in the plan (1 is
+    first), everywhere the client sees it; the changes made, by field (old, new)."""
+    title = title.strip()
     if not title:
-        raise ProjectError("Give the milestone a title.")
-    if title == old:
-        return
-    _unless_changed(milestone, stamp, update(Milestone).values(title=title))
-    db.session.expire(milestone, ["title"])
+        raise _refused("Give the milestone a title.", "title")
+    if owner is not KEEP and owner is not None and not owner.is_staff:
+        raise _refused("Only a member of staff can own a milestone.", "owner_id")
+    owner_id = milestone.owner_id if owner is KEEP else (owner.id if owner else None)
+    ordered = list(milestone.project.milestones)
+    old_place = ordered.index(milestone) + 1
+    place = old_place if place is None else place
+    if not 1 <= place <= len(ordered):
+        raise _refused(f"Choose a place from 1 to {len(ordered)}.", "place")
+    names = {None: "nobody"} | {u.id: u.name for u in (milestone.owner, owner)
+                                if isinstance(u, User)}
+    changes = {key: (old, new) for key, old, new in (
+        ("title", milestone.title, title),
+        ("owner", names[milestone.owner_id], names[owner_id]),
+        ("place", old_place, place)) if old != new}
+    if not changes:
+        return changes
+    _unless_changed(milestone, stamp, update(Milestone).values(title=title, owner_id=owner_id))
+    db.session.expire(milestone, ["title", "owner_id", "owner"])
+    if place != old_place:
+        ordered.remove(milestone)
+        ordered.insert(place - 1, milestone)
+        _renumber(ordered)
     db.session.flush()
-    audit.record("milestone.renamed", actor=by, target=milestone,
-                 organization=milestone.project.organization, summary=f"{old} -> {title}")
+    audit.record("milestone.edited", actor=by, target=milestone,
+                 organization=milestone.project.organization,
+                 summary="; ".join(f"{key}: {old!r} -> {new!r}"
+                                   for key, (old, new) in changes.items()))
+    return changes
+
+
+def _renumber(ordered: list[Milestone]) -> None:
+    """Positions 0, 1, 2... in this order, through places no milestone holds yet (the unique
+    (project, position) is checked row by row on PostgreSQL)."""
+    clear = max(m.position for m in ordered) + 1
+    for offset, milestone in enumerate(ordered):
+        milestone.position = clear + offset
+    db.session.flush()
+    for position, milestone in enumerate(ordered):
+        milestone.position = position
+    db.session.flush()
+    db.session.expire(ordered[0].project, ["milestones"])
 
 
 def delete_milestone(milestone: Milestone, *, stamp: str, by: User) -> None:

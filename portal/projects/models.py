@@ -83,6 +83,8 @@ class Project(ClientVisible, db.Model):
     # The firm's own id for the project (its CRM's or ATS's): what an import matches rows on.
     external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set while the project is archived: gone from its client and staff lists, kept for reports.
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Bumped by every change a client can see; open pages poll it (ETag) to refresh live.
     version: Mapped[int] = mapped_column(default=1)
 
@@ -117,6 +119,10 @@ class Project(ClientVisible, db.Model):
     @property
     def is_closed(self) -> bool:
         return self.closed_on is not None
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
     def __repr__(self) -> str:
         return f"<Project {self.id} {self.name!r}>"

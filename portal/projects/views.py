@@ -37,12 +37,12 @@ from portal.project_templates.models import ProjectTemplate
 from portal.projects import funnel, milestones, pages, questions, services
 from portal.projects.forms import (
     DeleteMilestoneForm,
+    EditMilestoneForm,
     EditUpdateForm,
     FunnelForm,
     MilestoneForm,
     ProjectForm,
     QuestionForm,
-    RenameMilestoneForm,
     ReplyForm,
     UpdateForm,
 )
@@ -378,28 +378,32 @@ def _after_a_stale_submit(project_id: int, milestone_id: int, form, template: st
     return _milestone_page(template, current, form, 409)
 
 
-@bp.route(f"{MILESTONE_URL}/rename", methods=["GET", "POST"])
+@bp.route(f"{MILESTONE_URL}/edit", methods=["GET", "POST"])
 @staff_required
-def rename_milestone(project_id: int, milestone_id: int):
-    """Mend a milestone's title; refused if the milestone changed since the form was shown."""
+def edit_milestone(project_id: int, milestone_id: int):
+    """Change a milestone's title, owner or place; refused if it changed since the form was
+    shown."""
     project = get_project_or_404(project_id)
     milestone = get_milestone_or_404(project, milestone_id)
-    form = RenameMilestoneForm(title=milestone.title,
-                               stamp=milestones.milestone_stamp(milestone))
-    template = "projects/rename_milestone.html"
+    form = EditMilestoneForm(title=milestone.title, owner_id=milestone.owner_id or 0,
+                             place=project.milestones.index(milestone) + 1,
+                             stamp=milestones.milestone_stamp(milestone))
+    template = "projects/edit_milestone.html"
     if not form.validate_on_submit():
         return _milestone_page(template, milestone, form, _form_status(form))
     try:
-        milestones.rename_milestone(milestone, title=form.title.data, stamp=form.stamp.data,
-                                    by=current_user)
+        milestones.edit_milestone(milestone, title=form.title.data, stamp=form.stamp.data,
+                                  owner=_staff_member(form.owner_id.data),
+                                  place=form.place.data, by=current_user)
     except milestones.MilestoneChanged as error:
         form.title.errors.append(str(error))
         return _after_a_stale_submit(project.id, milestone_id, form, template)
     except services.ProjectError as error:
-        form.title.errors.append(str(error))
+        db.session.rollback()
+        getattr(form, error.field, form.title).errors.append(str(error))
         return _milestone_page(template, milestone, form, 422)
     db.session.commit()
-    flash("Milestone renamed.", "success")
+    flash("Milestone saved.", "success")
     return redirect(url_for("projects.show", project_id=project.id))
 
 

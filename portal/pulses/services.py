@@ -10,6 +10,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import selectinload
 
+from portal.accounts.models import Organization
 from portal.audit import services as audit
 from portal.auth.models import Role, User
 from portal.concurrency import check_version, edit_version, lock
@@ -183,13 +184,16 @@ def pulses_for_closeout(project: Project, *, now: datetime | None = None) -> lis
 
 
 def periodic_pulses(now: datetime | None = None) -> list[PulseRequest]:
-    """Every N days per account, a pulse to each client user who has not had a periodic one."""
+    """Every N days per account, a pulse to each client user who has not had a periodic one
+    (none to an archived account: the firm no longer serves it)."""
     now = now or utcnow()
     since = now - _days("PULSE_PERIODIC_DAYS")
     recent = select(PulseRequest.user_id).where(
         PulseRequest.trigger == Trigger.PERIODIC, PulseRequest.created_at >= since)
+    archived = select(Organization.id).where(Organization.archived_at.is_not(None))
     users = db.session.scalars(select(User).where(
-        User.role == Role.CLIENT, User.active.is_(True), User.id.not_in(recent)))
+        User.role == Role.CLIENT, User.active.is_(True), User.id.not_in(recent),
+        User.organization_id.not_in(archived)))
     return [request_pulse(u, trigger=Trigger.PERIODIC, now=now) for u in users]
 
 

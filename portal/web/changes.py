@@ -9,6 +9,8 @@ Nothing calls a bump by hand: features mark their models instead, and every flus
 - A ShownPerson (a user) whose `shown_fields` change bumps every project whose rows name them
   (the ClientVisible models' `names_people` columns: a project's contact, a step's owner).
 - An ORM bulk UPDATE or DELETE of a ClientVisible model bumps the projects of the rows it hit.
+- A ShownOnProjects row (a client account) whose `shown_fields` change bumps every project
+  that belongs to it (the project table's `projects_key` column names the row).
 - A ShownEverywhere row (a setting of what clients see on every project) inserted or changed
   bumps every project.
 
@@ -35,7 +37,7 @@ from sqlalchemy.orm.util import identity_key
 
 from portal.extensions import db
 
-PROJECTS = table("project", column("id"), column("version"))
+PROJECTS = table("project", column("id"), column("version"), column("organization_id"))
 
 
 class ClientVisible:
@@ -62,6 +64,15 @@ class ShownPerson:
     shown_fields: ClassVar[frozenset[str]] = frozenset()
 
 
+class ShownOnProjects:
+    """A model whose rows own projects and show on all their pages (an account's name, owner
+    and timezone): a change to `shown_fields` bumps every project the row owns."""
+
+    shown_fields: ClassVar[frozenset[str]] = frozenset()
+    # The project table's column holding the id of the row that owns the project.
+    projects_key: ClassVar[str] = "organization_id"
+
+
 class ShownEverywhere:
     """A model of settings that change what clients see on every project's pages (which
     figures show): inserting or changing a row bumps every project."""
@@ -86,7 +97,7 @@ def _changed(row: object, keys: Iterable[str]) -> bool:
 
 def _visibly_changed(row: object) -> bool:
     """Whether a change to this row waiting to be written is one a client sees."""
-    if isinstance(row, ShownPerson):
+    if isinstance(row, ShownPerson | ShownOnProjects):
         return _changed(row, row.shown_fields)
     if isinstance(row, ClientVisible):
         keys = inspect(row).mapper.attrs.keys()
@@ -94,7 +105,9 @@ def _visibly_changed(row: object) -> bool:
     return False
 
 
-def _seen_changes(session: Session) -> Iterator[ClientVisible | ShownPerson]:
+def _seen_changes(
+    session: Session,
+) -> Iterator[ClientVisible | ShownPerson | ShownOnProjects]:
     """The rows of this flush whose change a client can see."""
     for row in (*session.new, *session.deleted):
         if isinstance(row, ClientVisible):
@@ -110,14 +123,18 @@ def _bump_before_flush(session: Session, flush_context, instances) -> None:
     if any(isinstance(row, ShownEverywhere) and (row in session.new or session.is_modified(row))
            for row in (*session.new, *session.dirty)):
         _bump_every_project(session)
-    projects, people = [], set()
+    projects, people, owners = [], set(), {}
     for row in _seen_changes(session):
         if isinstance(row, ShownPerson):
             people.add(inspect(row).identity[0])
+        elif isinstance(row, ShownOnProjects):
+            owners.setdefault(row.projects_key, set()).add(inspect(row).identity[0])
         else:
             projects.append(row.shown_on())
     if people:
         _bump_naming(session, people)
+    for key, ids in owners.items():
+        _bump_owned(session, key, ids)
     _bump(session, projects)
 
 
@@ -145,6 +162,24 @@ def _bump(session: Session, projects: Iterable[Any]) -> None:
 def _bump_every_project(session: Session) -> None:
     """Bump every project in one UPDATE; in-session copies reload their version."""
     session.connection().execute(update(PROJECTS).values(version=PROJECTS.c.version + 1))
+    model = _project_model()
+    for row in list(session.identity_map.values()):
+        if isinstance(row, model):
+            session.expire(row, ["version"])
+
+
+def _bump_owned(session: Session, key: str, owners: set[int]) -> None:
+    """Bump every project whose `key` column names one of these rows; in-session copies
+    reload."""
+    session.connection().execute(
+        update(PROJECTS).where(PROJECTS.c[key].in_(owners))
+        .values(version=PROJECTS.c.version + 1)
+    )
+    _expire_project_versions(session)
+
+
+def _expire_project_versions(session: Session) -> None:
+    """Projects in the session read their version again after a bump by statement."""
     model = _project_model()
     for row in list(session.identity_map.values()):
         if isinstance(row, model):

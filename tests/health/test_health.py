@@ -654,6 +654,28 @@ def test_entering_red_raises_an_alert(app, acme):
         assert alert.reason == "Entered red at 48"
 
 
+def test_an_archived_account_raises_no_alert_and_keeps_its_health_history(app, acme,
+                                                                         signed_in):
+    org = _falling_account(app, acme)  # would fall 10+ points this week
+    with app.app_context():
+        kept = db.session.scalar(select(func.count()).select_from(HealthSnapshot).where(
+            HealthSnapshot.organization_id == org))
+        _snapshot(org, THIS_WEEK - timedelta(days=14), 55)
+        db.session.get(Organization, org).archived_at = utcnow()
+        db.session.commit()
+        assert snapshots.snapshot_week(THIS_WEEK) == []  # the weekly job skips it
+        red = HealthSnapshot(organization_id=org, week_start=THIS_WEEK, score=40,
+                             band=Band.RED, metrics=[])
+        db.session.add(red)
+        db.session.flush()
+        assert alerts.raise_alert(red, None) is None  # nor does a rescore alert on it
+        db.session.commit()
+        assert db.session.scalar(select(func.count()).select_from(HealthAlert)) == 0
+        assert db.session.scalar(select(func.count()).select_from(HealthSnapshot).where(
+            HealthSnapshot.organization_id == org)) == kept + 2  # its history stays
+    assert signed_in("priya@firm.example").get(f"/staff/health/{org}").status_code == 200
+
+
 # --- weekly review, staff home, the list -------------------------------------------------------
 
 

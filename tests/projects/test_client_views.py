@@ -7,6 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import event
 
+from portal.accounts import services as account_services
+from portal.accounts.models import Organization
 from portal.auth import services as auth_services
 from portal.auth.models import Role, UpdateEmails, User
 from portal.closeout import services as closeout_services
@@ -169,8 +171,8 @@ def _stories(ids: dict) -> list[tuple[str, tuple[type, ...], Callable[[], None]]
 
     def rename_step():
         milestone = get(Milestone)
-        milestones.rename_milestone(milestone, title="Design, mended", by=staff(),
-                                    stamp=milestones.milestone_stamp(milestone))
+        milestones.edit_milestone(milestone, title="Design, mended", by=staff(),
+                                  stamp=milestones.milestone_stamp(milestone))
 
     def publish():
         ids["StatusUpdate"] = project_services.publish_update(
@@ -232,6 +234,12 @@ def _stories(ids: dict) -> list[tuple[str, tuple[type, ...], Callable[[], None]]
             get(Project).closeout, care_contact=get(User, "care"), summary="Delivered early.",
             outcomes="All of it.", care_next_steps="A call in a month.", by=staff())),
         ("the client-care contact's new name", (User,), rename_person("care")),
+        ("the account renamed", (Organization,),
+         lambda: setattr(get(Project).organization, "name", "Acme Corporation")),
+        ("the account's timezone", (Organization,),
+         lambda: setattr(get(Project).organization, "timezone", "Asia/Tokyo")),
+        ("the account archived", (Organization,),
+         lambda: account_services.set_archived(get(Project).organization, True, by=staff())),
     ]
 
 
@@ -265,7 +273,8 @@ def test_every_change_a_client_can_see_bumps_the_project_version(app, staff, jor
            "owner": owner.id, "client": jordan.id}
     stories = _stories(ids)
     told = {model for _, models, _ in stories for model in models}
-    assert told >= {*client_visible_models(), User}, "a model clients see has no story here"
+    assert told >= {*client_visible_models(), User, Organization}, (
+        "a model clients see has no story here")
     for story, models, change in stories:
         with app.app_context():
             before = db.session.get(Project, project.id).version

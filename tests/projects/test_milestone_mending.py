@@ -63,7 +63,7 @@ def _state(app, acme):
             "version": project.version,
             "moves": db.session.scalar(select(func.count()).select_from(EtaChange)),
             "audit": list(db.session.scalars(select(AuditEvent.summary).where(
-                AuditEvent.action.in_(["milestone.renamed", "milestone.deleted"])))),
+                AuditEvent.action.in_(["milestone.edited", "milestone.deleted"])))),
         }
 
 
@@ -71,17 +71,17 @@ def test_staff_rename_a_too_long_title_and_the_client_sees_the_new_one(
         app, signed_in, acme):
     browser = signed_in("priya@firm.example")
     project_page = f"/projects/{acme['project'].id}"
-    assert f'href="{_url(acme, "open", "rename")}"' in browser.get(project_page).get_data(
+    assert f'href="{_url(acme, "open", "edit")}"' in browser.get(project_page).get_data(
         as_text=True)
     before = _state(app, acme)
-    response = browser.post(_url(acme, "open", "rename"),
-                            data={**_form(browser, _url(acme, "open", "rename")),
+    response = browser.post(_url(acme, "open", "edit"),
+                            data={**_form(browser, _url(acme, "open", "edit")),
                                   "title": "  Warehouse migration  "})
     assert response.status_code == 302
     after = _state(app, acme)
     assert after["titles"] == ["Warehouse migration", "Discovery", "Launch"]
     assert after["version"] > before["version"]
-    assert after["audit"] == [f"{LONG_TITLE[:160]} -> Warehouse migration"]
+    assert after["audit"] == [f"title: {LONG_TITLE[:160]!r} -> 'Warehouse migration'"]
     client_page = signed_in("jordan@acme.example").get(project_page).get_data(as_text=True)
     assert "Warehouse migration" in client_page and "Ledger access came late" in client_page
 
@@ -89,12 +89,12 @@ def test_staff_rename_a_too_long_title_and_the_client_sees_the_new_one(
 def test_a_stale_rename_is_refused_with_the_current_title_and_the_typed_one_kept(
         app, signed_in, acme, staff):
     browser = signed_in("priya@firm.example")
-    shown = _form(browser, _url(acme, "open", "rename"))
+    shown = _form(browser, _url(acme, "open", "edit"))
     with app.app_context():  # a colleague renames it first
-        mending.rename_milestone(db.session.get(Milestone, acme["open"].id), title="Data move",
+        mending.edit_milestone(db.session.get(Milestone, acme["open"].id), title="Data move",
                                  stamp=shown["stamp"], by=db.session.get(User, staff.id))
         db.session.commit()
-    response = browser.post(_url(acme, "open", "rename"),
+    response = browser.post(_url(acme, "open", "edit"),
                             data={**shown, "title": "Warehouse migration"})
     page = response.get_data(as_text=True)
     assert response.status_code == 409
@@ -102,8 +102,8 @@ def test_a_stale_rename_is_refused_with_the_current_title_and_the_typed_one_kept
     assert "<dd>Data move</dd>" in page and 'value="Warehouse migration"' in page
     assert _state(app, acme)["titles"][0] == "Data move"
     # The page now carries the current stamp: submitting again, deliberately, works.
-    again = browser.post(_url(acme, "open", "rename"),
-                         data={**_form(browser, _url(acme, "open", "rename")),
+    again = browser.post(_url(acme, "open", "edit"),
+                         data={**_form(browser, _url(acme, "open", "edit")),
                                "title": "Warehouse migration"})
     assert again.status_code == 302
     assert _state(app, acme)["titles"][0] == "Warehouse migration"
@@ -118,7 +118,7 @@ def test_a_rename_that_loses_a_race_writes_nothing(app, acme, staff):
             other.execute(update(Milestone).where(Milestone.id == milestone.id)
                           .values(eta=milestone.eta + timedelta(days=1)))
         with pytest.raises(mending.MilestoneChanged):
-            mending.rename_milestone(milestone, title="Late rename", stamp=stamp,
+            mending.edit_milestone(milestone, title="Late rename", stamp=stamp,
                                      by=db.session.get(User, staff.id))
         db.session.rollback()
     assert _state(app, acme)["titles"][0] == LONG_TITLE[:160]
@@ -140,7 +140,7 @@ def test_staff_delete_an_open_milestone_after_confirming(app, signed_in, acme):
     assert len(after["audit"]) == 1 and "1 ETA moves removed" in after["audit"][0]
     # Positions stay unique: a new milestone still goes in at the end.
     added = browser.post(f"/staff/projects/{acme['project'].id}/milestones",
-                         data={"csrf_token": _form(browser, _url(acme, "delivered", "rename"))[
+                         data={"csrf_token": _form(browser, _url(acme, "delivered", "edit"))[
                              "csrf_token"], "title": "Handover", "owner_id": 0,
                                "planned_on": ""})
     assert added.status_code == 302
@@ -154,8 +154,8 @@ def test_a_delivered_milestone_cannot_be_deleted_as_it_counts_in_promises_kept(
     assert "counts in the promises-kept figures" in confirm
     assert "Delete the milestone" not in confirm
     before = _state(app, acme)
-    token = _form(browser, _url(acme, "open", "rename"))["csrf_token"]
-    stamp = _form(browser, _url(acme, "delivered", "rename"))["stamp"]
+    token = _form(browser, _url(acme, "open", "edit"))["csrf_token"]
+    stamp = _form(browser, _url(acme, "delivered", "edit"))["stamp"]
     response = browser.post(_url(acme, "delivered", "delete"),
                             data={"csrf_token": token, "stamp": stamp})
     assert response.status_code == 422
@@ -182,7 +182,7 @@ def test_clients_get_404_for_mending_even_on_their_own_project(app, signed_in, a
     browser = signed_in("jordan@acme.example")
     token = _form(browser, "/")["csrf_token"]
     before = _state(app, acme)
-    for action in ("rename", "delete"):
+    for action in ("edit", "delete"):
         assert browser.get(_url(acme, "open", action)).status_code == 404
         posted = browser.post(_url(acme, "open", action),
                               data={"csrf_token": token, "title": "Hacked", "stamp": "x"})
@@ -194,5 +194,5 @@ def test_a_milestone_of_another_project_is_404_under_this_one(app, signed_in, ac
     other = make.project("Globex", name="Network refresh")
     foreign = make.milestone(other, title="Globex step")
     browser = signed_in("priya@firm.example")
-    path = f"/staff/projects/{acme['project'].id}/milestones/{foreign.id}/rename"
+    path = f"/staff/projects/{acme['project'].id}/milestones/{foreign.id}/edit"
     assert browser.get(path).status_code == 404

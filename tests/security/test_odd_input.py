@@ -86,8 +86,14 @@ FORMS = [
              "/staff/accounts/<int:organization_id>/invite"),
     FormSpec("staff", "/staff/projects/new", "/staff/projects/new"),
     FormSpec("staff", "/projects/<int:project_id>", "/staff/projects/<int:project_id>/milestones"),
-    FormSpec("staff", "/staff/projects/<int:project_id>/milestones/<int:milestone_id>/rename",
-             "/staff/projects/<int:project_id>/milestones/<int:milestone_id>/rename"),
+    FormSpec("staff", "/staff/projects/<int:project_id>/milestones/<int:milestone_id>/edit",
+             "/staff/projects/<int:project_id>/milestones/<int:milestone_id>/edit"),
+    FormSpec("staff", "/staff/projects/<int:project_id>/edit",
+             "/staff/projects/<int:project_id>/edit"),
+    FormSpec("staff", "/staff/projects/<int:project_id>/shift",
+             "/staff/projects/<int:project_id>/shift", {"days": "3", "reason": "Late parts"}),
+    FormSpec("staff", "/staff/accounts/<int:organization_id>/edit",
+             "/staff/accounts/<int:organization_id>/edit"),
     FormSpec("staff", "/projects/<int:project_id>", "/staff/projects/<int:project_id>/funnel",
              {"as_of": "2026-01-05"}),
     FormSpec("staff", "/staff/projects/<int:project_id>/updates/new",
@@ -130,6 +136,9 @@ NO_TEXT_FIELDS = {
     "/staff/health/<int:organization_id>/rescore", "/admin/health/rescore",
     # A file and the plan it was previewed with; tests/imports feeds the file odd cells.
     "/admin/import", "/admin/import/confirm",
+    "/staff/projects/<int:project_id>/archive", "/staff/projects/<int:project_id>/restore",
+    "/staff/accounts/<int:organization_id>/archive",
+    "/staff/accounts/<int:organization_id>/restore",
     "/unsubscribe/<token>", "/login/email-link/<token>",
 }
 # The same form class as a swept route: NewPasswordForm (the new password fields of
