@@ -1,11 +1,10 @@
 """Forms for organisations and invitations and, for admins, users and roles."""
 
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from portal.accounts import services
-from portal.auth.forms import strip
 from portal.auth.models import Role
 from portal.auth.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from portal.db import timezone_names
@@ -84,9 +83,12 @@ class RoleForm(PortalForm):
 
 
 class InvitationForm(PortalForm):
-    """Invite a person of a client organisation to the portal."""
+    """People of a client organisation to invite: pasted addresses, with names if known."""
 
-    name = StringField("Full name", filters=[strip],
-                       validators=[DataRequired(), Length(max=120)])
-    email = EmailField("Email", filters=[strip],
-                       validators=[DataRequired(), Email(), Length(max=254)])
+    people = TextAreaField(
+        "Email addresses",
+        validators=[DataRequired("Paste at least one email address."), Length(max=100_000)],
+        render_kw={"rows": 8, "autocomplete": "off", "spellcheck": "false"},
+        description="One per line or separated by commas, each an address or a name and an "
+                    "address: Ann Lee <ann@example.com>. Up to 1,000 at once.",
+    )

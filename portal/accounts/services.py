@@ -6,19 +6,14 @@ from zoneinfo import available_timezones
 
 from sqlalchemy import func, select
 
+from portal.accounts import invitations
 from portal.accounts.models import Organization
 from portal.audit import services as audit
-from portal.auth import email_tokens
 from portal.auth import services as auth
-from portal.auth.models import Role, TokenPurpose, User
+from portal.auth.models import EmailToken, Role, User
 from portal.concurrency import lock, lock_table
 from portal.extensions import db
-from portal.notifications.models import MessageKind, OutboxMessage
-from portal.notifications.rendering import absolute_url
-from portal.notifications.services import queue_message
 from portal.plain_text import one_line_problem
-
-INVITATION_SUBJECT = "Your invitation to the client portal"
 
 
 class OrganizationError(ValueError):
@@ -113,13 +108,13 @@ def change_role(user: User, role: Role, *, by: User) -> None:
     auth.end_all_sessions(user)
 
 
-# Invitations --------------------------------------------------------------------------------
+# Invitations (many at once, resend and revoke: invitations.py) ----------------------------
 
 def invite_client(
     organization: Organization, *, email: str, name: str, by: User
-) -> tuple[User, OutboxMessage]:
-    """Create the client user (no password) and email them a link to choose one, valid
-    7 days. Inviting again someone who has not accepted yet sends a new link."""
+) -> tuple[User, EmailToken]:
+    """Create the client user (no password) if new and email them a link to choose one, valid
+    7 days. Inviting again someone who has not accepted yet sends a new link, voiding the old."""
     email = auth.normalize_email(email)
     user = auth.find_user_by_email(email)
     if user is None:
@@ -127,21 +122,6 @@ def invite_client(
                                 organization=organization, by=by)
     elif user.organization_id != organization.id:
         raise auth.UserError(f"{email} already has an account elsewhere in the portal.")
-    elif user.password_hash is not None:
-        raise auth.UserError(
-            f"{user.name} has an account already; they can use \u201cForgot your password?\u201d "
-            "on the sign-in page.")
-    elif not user.active:
+    elif user.password_hash is None and not user.active and user.last_sign_in_at is not None:
         raise auth.UserError(f"{user.name}'s account is deactivated; activate it first.")
-    token, row = email_tokens.issue(user, TokenPurpose.INVITATION, by=by)
-    message = queue_message(
-        user, MessageKind.INVITATION, dedupe_key=f"email-token:{row.id}",
-        subject=INVITATION_SUBJECT, inviter_name=by.name,
-        organization_name=organization.name,
-        link=absolute_url("auth.accept_invitation", token=token),
-        valid_for="7 days",
-    )
-    audit.record("user.invited", actor=by, target=user, organization=organization,
-                 summary=f"{email}, link valid until {row.expires_at:%Y-%m-%d %H:%M} UTC")
-    db.session.flush()
-    return user, message
+    return user, invitations.send_invitation(user, by=by)

@@ -10,7 +10,7 @@ from portal.access import (
     get_organization_or_404,
     staff_required,
 )
-from portal.accounts import services
+from portal.accounts import invitations, services
 from portal.accounts.forms import InvitationForm, OrganizationForm, RoleForm, UserForm
 from portal.accounts.models import Organization
 from portal.auth import services as auth_services
@@ -18,6 +18,7 @@ from portal.auth import two_factor
 from portal.auth.forms import ButtonForm
 from portal.auth.models import Role, User
 from portal.extensions import db
+from portal.plain_text import counted
 
 bp = Blueprint("accounts", __name__)
 
@@ -55,25 +56,92 @@ def show_organization(organization_id: int):
 @staff_required
 @changes_access
 def invite(organization_id: int):
-    """Invite a person of this client organisation: they get an email to choose a password."""
+    """Invite people of this client organisation, many at once: each gets an email to choose
+    a password. One refused entry and nobody is invited; the page says which and why."""
     organization = get_organization_or_404(organization_id)
     form = InvitationForm()
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
-        return render_template("accounts/invite.html", form=form,
-                               organization=organization), status
-    try:
-        user, _ = services.invite_client(
-            organization, email=form.email.data, name=form.name.data,
-            by=current_user._get_current_object(),
-        )
-    except auth_services.UserError as error:
-        form.email.errors.append(str(error))
-        return render_template("accounts/invite.html", form=form, organization=organization), 422
+        return render_template("accounts/invite.html", form=form, organization=organization,
+                               plan=None), status
+    plan = invitations.invite_many(organization, form.people.data, by=_me())
+    if not plan.ok:
+        db.session.rollback()
+        return render_template("accounts/invite.html", form=form, organization=organization,
+                               plan=plan), 422
     db.session.commit()
-    flash(f"{user.name} is invited: an email is on its way to {user.email} with a link to "
-          "choose a password (valid for 7 days).", "success")
-    return redirect(url_for("accounts.show_organization", organization_id=organization.id))
+    flash(_sent_summary(plan), "success")
+    return redirect(url_for("accounts.list_invitations", organization_id=organization.id))
+
+
+def _sent_summary(plan: invitations.Plan) -> str:
+    """What the paste did, in one sentence."""
+    parts = [counted(plan.count(invitations.Outcome.INVITE), "invitation") + " sent",
+             counted(plan.count(invitations.Outcome.RESEND), "invitation") + " sent again "
+             "with a new link (the old one no longer works)"]
+    skipped = [f"{line.entry.where}: {line.reason}" for line in plan.lines
+               if line.outcome == invitations.Outcome.SKIP]
+    sentence = "; ".join(parts) + " (links valid for 7 days)."
+    return sentence + (" Nothing sent for " + "; ".join(skipped) if skipped else "")
+
+
+@bp.get("/staff/accounts/<int:organization_id>/invitations")
+@staff_required
+def list_invitations(organization_id: int):
+    """The organisation's contacts and their invitations: sent, opened, accepted."""
+    organization = get_organization_or_404(organization_id)
+    rows = invitations.invitation_list(organization)
+    return render_template("accounts/invitations.html", organization=organization, rows=rows,
+                           not_invited=sum(r.standing == invitations.Standing.NOT_INVITED
+                                           for r in rows), button=ButtonForm())
+
+
+def _contact_or_404(organization: Organization, user_id: int) -> User:
+    user = db.get_or_404(User, user_id)
+    if user.organization_id != organization.id:
+        abort(404)
+    return user
+
+
+@bp.post("/staff/accounts/<int:organization_id>/invitations/<int:user_id>/"
+         "<any(resend, revoke):action>")
+@staff_required
+@changes_access
+def change_invitation(organization_id: int, user_id: int, action: str):
+    """Send someone's invitation again with a new link, or withdraw it."""
+    organization = get_organization_or_404(organization_id)
+    user = _contact_or_404(organization, user_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    act = invitations.send_invitation if action == "resend" else invitations.revoke_invitation
+    try:
+        act(user, by=_me())
+    except invitations.InvitationError as error:
+        flash(str(error), "error")
+        return redirect(url_for("accounts.list_invitations", organization_id=organization.id))
+    db.session.commit()
+    flash(f"A new invitation is on its way to {user.email}; the earlier link no longer works."
+          if action == "resend" else
+          f"{user.name}'s invitation is withdrawn: the link no longer works.", "success")
+    return redirect(url_for("accounts.list_invitations", organization_id=organization.id))
+
+
+@bp.post("/staff/accounts/<int:organization_id>/invitations/not-yet-invited")
+@staff_required
+@changes_access
+def invite_not_yet_invited(organization_id: int):
+    """Invite every contact of the organisation who has not had an invitation (imported ones)."""
+    organization = get_organization_or_404(organization_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    sent = invitations.invite_not_yet_invited(organization, by=_me())
+    db.session.commit()
+    flash(f"{counted(sent, 'invitation')} sent (links valid for 7 days).", "success")
+    return redirect(url_for("accounts.list_invitations", organization_id=organization.id))
+
+
+def _me() -> User:
+    return current_user._get_current_object()
 
 
 @bp.get("/admin/users")

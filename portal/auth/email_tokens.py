@@ -75,6 +75,8 @@ class Messages:
     used: str
     expired: str
     unknown: str
+    revoked: str = ("This link has been replaced by a newer one or withdrawn. Use the link in "
+                    "the latest email from us.")
 
 
 MESSAGES = {
@@ -84,6 +86,9 @@ MESSAGES = {
         expired="This invitation has expired. Ask your contact at the firm to send a new one.",
         unknown="This invitation link is not valid. Check that you copied all of it, or ask "
                 "your contact at the firm to send a new one.",
+        revoked="This invitation link no longer works: a newer invitation was sent (use the "
+                "link in the latest email), or it was withdrawn. Ask your contact at the firm "
+                "if you need a new one.",
     ),
     TokenPurpose.PASSWORD_RESET: Messages(
         used="This reset link has been used already. Ask for a new one if you still need it.",
@@ -113,9 +118,28 @@ def find(token: str, purpose: TokenPurpose) -> EmailToken:
         raise TokenProblem(messages.unknown)
     if row.used_at is not None:
         raise TokenUsed(messages.used)
+    if row.revoked_at is not None:
+        raise TokenExpired(messages.revoked)
     if row.expires_at <= utcnow() or row.password_fingerprint != password_fingerprint(row.user):
         raise TokenExpired(messages.expired)
     return row
+
+
+def note_opened(row: EmailToken) -> None:
+    """Remember the first time the link's page was opened (staff see it on invitations)."""
+    if row.opened_at is None:
+        row.opened_at = utcnow()
+        db.session.flush()
+
+
+def revoke_open_links(user: User, purpose: TokenPurpose) -> int:
+    """Stop every unused link of this purpose of the user's from working; how many there were."""
+    revoked = db.session.execute(
+        update(EmailToken).where(EmailToken.user_id == user.id, EmailToken.purpose == purpose,
+                                 EmailToken.used_at.is_(None), EmailToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow()).execution_options(synchronize_session=False)
+    )
+    return revoked.rowcount
 
 
 def consume(token: str, purpose: TokenPurpose) -> EmailToken:

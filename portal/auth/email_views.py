@@ -1,7 +1,7 @@
 """Pages for links sent by email: accepting an invitation (the sign-in side of the link that
 portal/accounts sends), resetting a forgotten password, and signing in with an emailed link.
-Each link page shows a form on GET and writes nothing (mail scanners open links); only the
-POST from it acts."""
+Each link page shows a form on GET and changes nothing (mail scanners open links); only the
+POST from it acts. (An invitation's page notes when it was first opened, for staff.)"""
 
 from flask import abort, flash, redirect, render_template, request, url_for
 
@@ -34,6 +34,9 @@ def accept_invitation(token: str):
     page = {"form": form, "user": row.user}
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
+        if row.opened_at is None:
+            email_tokens.note_opened(row)
+            db.session.commit()
         return render_template("auth/accept_invitation.html", **page), status
     try:
         user = email_sign_in.accept_invitation(token, form.new_password.data)

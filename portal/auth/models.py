@@ -228,6 +228,10 @@ class EmailToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # First time the link's page was opened (mail scanners open links too: a hint, not proof).
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Replaced by a newer link of the same purpose, or withdrawn: it no longer works.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])

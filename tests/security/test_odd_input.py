@@ -124,6 +124,8 @@ NO_TEXT_FIELDS = {
     "/staff/projects/<int:project_id>/draft/discard",
     "/staff/projects/<int:project_id>/milestones/<int:milestone_id>/delete",
     "/unsubscribe/<token>", "/login/email-link/<token>",
+    "/staff/accounts/<int:organization_id>/invitations/<int:user_id>/<any(resend, revoke):action>",
+    "/staff/accounts/<int:organization_id>/invitations/not-yet-invited",
 }
 # The same form class as a swept route: NewPasswordForm (the new password fields of
 # /account/password) behind one-time links; CodeForm (the code of /account/two-factor) after
