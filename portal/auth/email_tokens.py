@@ -114,12 +114,12 @@ def find(token: str, purpose: TokenPurpose) -> EmailToken:
     row = db.session.scalars(select(EmailToken).where(
         EmailToken.token_hash == hash_token(token), EmailToken.purpose == purpose,
     )).first()
+    if row is not None and row.revoked_at is not None and row.used_at is None:
+        raise TokenExpired(messages.revoked)
     if row is None or not row.user.active:
         raise TokenProblem(messages.unknown)
     if row.used_at is not None:
         raise TokenUsed(messages.used)
-    if row.revoked_at is not None:
-        raise TokenExpired(messages.revoked)
     if row.expires_at <= utcnow() or row.password_fingerprint != password_fingerprint(row.user):
         raise TokenExpired(messages.expired)
     return row
