@@ -22,6 +22,7 @@ LIFETIMES = {
     TokenPurpose.INVITATION: timedelta(days=7),
     TokenPurpose.PASSWORD_RESET: timedelta(hours=1),
     TokenPurpose.SIGN_IN_LINK: timedelta(minutes=10),
+    TokenPurpose.EMAIL_CHANGE: timedelta(hours=24),
 }
 MAX_TOKEN_LENGTH = 100  # what we issue is 43 characters; anything much longer is not ours
 
@@ -54,14 +55,16 @@ def new_token() -> tuple[str, str]:
     return token, hash_token(token)
 
 
-def issue(user: User, purpose: TokenPurpose, *, by: User | None = None) -> tuple[str, EmailToken]:
-    """A new link for the user; returns the token to email (never stored) and its row."""
+def issue(user: User, purpose: TokenPurpose, *, by: User | None = None,
+          new_email: str | None = None) -> tuple[str, EmailToken]:
+    """A new link for the user; returns the token to email (never stored) and its row.
+    An email-change link carries the address it moves the account to."""
     token, token_hash = new_token()
     now = utcnow()
     row = EmailToken(
         token_hash=token_hash, purpose=purpose, user=user, created_by=by,
         password_fingerprint=password_fingerprint(user), created_at=now,
-        expires_at=now + LIFETIMES[purpose],
+        expires_at=now + LIFETIMES[purpose], new_email=new_email,
     )
     db.session.add(row)
     db.session.flush()
@@ -101,6 +104,15 @@ MESSAGES = {
         used="This sign-in link has been used already. Ask for a new one to sign in again.",
         expired="This sign-in link has expired (links last ten minutes). Ask for a new one.",
         unknown="This sign-in link is not valid. Ask for a new one.",
+    ),
+    TokenPurpose.EMAIL_CHANGE: Messages(
+        used="This address has been confirmed already: sign in with it.",
+        expired="This confirmation link has expired (links last 24 hours and stop working "
+                "once the password changes). Ask for the change again from your settings.",
+        unknown="This confirmation link is not valid. Check that you copied all of it, or ask "
+                "for the change again from your settings.",
+        revoked="This confirmation link was replaced by a newer one: use the link in the "
+                "latest email.",
     ),
 }
 

@@ -199,6 +199,7 @@ class TokenPurpose(enum.StrEnum):
     INVITATION = "invitation"
     PASSWORD_RESET = "password_reset"  # noqa: S105 (a kind, not a password)
     SIGN_IN_LINK = "sign_in_link"
+    EMAIL_CHANGE = "email_change"
 
 
 class EmailToken(db.Model):
@@ -213,6 +214,8 @@ class EmailToken(db.Model):
         CheckConstraint("length(token_hash) = 64", name="token_hash_sha256"),
         CheckConstraint("length(password_fingerprint) = 64", name="fingerprint_sha256"),
         CheckConstraint("expires_at > created_at", name="expires_after_creation"),
+        CheckConstraint("(purpose = 'email_change') = (new_email IS NOT NULL)",
+                        name="new_email_for_email_change"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -232,6 +235,8 @@ class EmailToken(db.Model):
     opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Replaced by a newer link of the same purpose, or withdrawn: it no longer works.
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The address an email-change link moves the account to (only for that purpose).
+    new_email: Mapped[str | None] = mapped_column(String(254))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])

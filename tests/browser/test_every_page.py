@@ -34,7 +34,7 @@ NOT_PAGES = {  # endpoint: why the browser checks skip it
 STAFF_ONLY = {"auth.change_password", "auth.two_factor"}  # outside /staff/ but 404 for clients
 SIGNED_OUT = {"auth.login", "auth.request_sign_in_link", "auth.forgot_password",
               "auth.reset_password", "auth.accept_invitation", "auth.sign_in_link",
-              "pulses.answer", "notifications.unsubscribe"}
+              "pulses.answer", "notifications.unsubscribe", "auth.confirm_email_change"}
 
 
 @pytest.fixture
