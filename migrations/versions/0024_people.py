@@ -1,7 +1,8 @@
 """People: invitation links keep when they were opened and when they were revoked (replaced by
 a newer one or withdrawn), so staff see sent / opened / accepted and only one link per person
 works; a client's change of email address waits for a link sent to the new address (the
-link keeps the new address) and the old address gets a notice
+link keeps the new address) and the old address gets a notice; staff photos, re-encoded,
+kept in the database, with their version on the user for the URL
 
 Revision ID: 0024_people
 Revises: 0022_contact_requested
@@ -27,6 +28,15 @@ def _in(column, values):
 
 
 def upgrade():
+    with op.batch_alter_table('user_account', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('photo_version', sa.String(length=16), nullable=True))
+    op.create_table('staff_photo',
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('image', sa.LargeBinary(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_staff_photo_user_id_user_account'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('user_id', name=op.f('pk_staff_photo'))
+    )
     with op.batch_alter_table('email_token', schema=None) as batch_op:
         batch_op.add_column(sa.Column('opened_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True))
@@ -59,3 +69,6 @@ def downgrade():
         batch_op.drop_column('new_email')
         batch_op.drop_column('revoked_at')
         batch_op.drop_column('opened_at')
+    op.drop_table('staff_photo')
+    with op.batch_alter_table('user_account', schema=None) as batch_op:
+        batch_op.drop_column('photo_version')

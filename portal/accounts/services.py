@@ -6,7 +6,7 @@ from zoneinfo import available_timezones
 
 from sqlalchemy import func, select
 
-from portal.accounts import invitations
+from portal.accounts import invitations, photos
 from portal.accounts.models import Organization
 from portal.audit import services as audit
 from portal.auth import services as auth
@@ -125,3 +125,37 @@ def invite_client(
     elif user.password_hash is None and not user.active and user.last_sign_in_at is not None:
         raise auth.UserError(f"{user.name}'s account is deactivated; activate it first.")
     return user, invitations.send_invitation(user, by=by)
+
+
+# Profiles -----------------------------------------------------------------------------------
+
+def update_profile(
+    user: User, *, name: str, job_title: str | None, phone: str | None,
+    photo: bytes | None = None, remove_photo: bool = False, by: User,
+) -> None:
+    """Change what clients see of a member of staff: name, job title, phone and photo. A
+    refused photo changes nothing at all."""
+    if not user.is_staff:
+        raise auth.UserError("Profiles with a photo are for the firm's staff.")
+    problem = one_line_problem({"The name": name, "The job title": job_title,
+                                "The phone number": phone})
+    if problem:
+        raise auth.UserError(problem)
+    if not name.strip():
+        raise auth.UserError("A name is needed.")
+    lock(user)
+    before = (user.name, user.job_title, user.phone)
+    if photo is not None:
+        photos.set_photo(user, photo)
+    elif remove_photo:
+        photos.remove_photo(user)
+    user.name, user.job_title, user.phone = name.strip(), job_title or None, phone or None
+    changes = [f"{label} {old or '—'} to {new or '—'}" for label, old, new in zip(
+        ("name", "job title", "phone"), before, (user.name, user.job_title, user.phone),
+        strict=True) if old != new]
+    if photo is not None or remove_photo:
+        changes.append("new photo" if photo is not None else "photo removed")
+    if changes:
+        audit.record("user.profile_changed", actor=by, target=user,
+                     summary=f"{user.email}: " + "; ".join(changes))
+    db.session.flush()

@@ -1,8 +1,18 @@
 """Staff pages for client organisations and invitations; admin pages for users and roles.
 Every page that grants or removes someone's access carries @changes_access."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_login import current_user
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from portal.access import (
     admin_required,
@@ -10,8 +20,14 @@ from portal.access import (
     get_organization_or_404,
     staff_required,
 )
-from portal.accounts import invitations, services
-from portal.accounts.forms import InvitationForm, OrganizationForm, RoleForm, UserForm
+from portal.accounts import invitations, photos, services
+from portal.accounts.forms import (
+    InvitationForm,
+    OrganizationForm,
+    ProfileForm,
+    RoleForm,
+    UserForm,
+)
 from portal.accounts.models import Organization
 from portal.auth import services as auth_services
 from portal.auth import two_factor
@@ -21,6 +37,16 @@ from portal.extensions import db
 from portal.plain_text import counted
 
 bp = Blueprint("accounts", __name__)
+PROFILE_ENDPOINTS = {"accounts.own_profile", "accounts.edit_profile"}
+ONE_YEAR = 365 * 24 * 3600
+
+
+@bp.url_value_preprocessor
+def allow_photo_sized_bodies(endpoint: str | None, values: dict | None) -> None:
+    """A photo may be 2 MB, the app's whole request limit; this runs before the CSRF check
+    reads the body, so the form around the photo fits too."""
+    if endpoint in PROFILE_ENDPOINTS:
+        request.max_content_length = photos.MAX_PHOTO_BYTES + 64 * 1024
 
 
 @bp.route("/staff/accounts/new", methods=["GET", "POST"])
@@ -245,3 +271,84 @@ def reset_two_factor(user_id: int):
     flash(f"{user.name}'s two-factor sign-in is off and their sessions have ended; they can "
           "set it up again after signing in.", "success")
     return redirect(url_for("accounts.list_users"))
+
+
+# Staff profiles and photos -----------------------------------------------------------------
+
+def _profile_page(user: User, form: ProfileForm, status: int = 200):
+    return render_template("accounts/profile.html", form=form, person=user,
+                           own=user.id == current_user.id), status
+
+
+def _edit_profile(user: User, done_url: str):
+    """The profile form of this member of staff: show it, or save it and go to done_url."""
+    form = ProfileForm(obj=user)
+    if not form.validate_on_submit():
+        return _profile_page(user, form, 422 if form.is_submitted() else 200)
+    try:
+        services.update_profile(user, name=form.name.data, job_title=form.job_title.data,
+                                phone=form.phone.data, photo=form.photo_bytes(),
+                                remove_photo=form.remove_photo.data, by=_me())
+    except photos.PhotoRejected as error:
+        db.session.rollback()
+        form.photo.errors.append(f"{error} Nothing was saved.")
+        return _profile_page(user, form, 422)
+    except auth_services.UserError as error:
+        db.session.rollback()
+        form.name.errors.append(str(error))
+        return _profile_page(user, form, 422)
+    db.session.commit()
+    flash("The profile is saved: clients see it beside \u201cwho to call\u201d.", "success")
+    return redirect(done_url)
+
+
+@bp.route("/staff/profile", methods=["GET", "POST"])
+@staff_required
+def own_profile():
+    """A member of staff's own profile: name, job title, phone and photo."""
+    return _edit_profile(_me(), url_for("accounts.own_profile"))
+
+
+@bp.route("/admin/people/<int:user_id>", methods=["GET", "POST"])
+@admin_required
+def edit_profile(user_id: int):
+    """An admin edits any member of staff's profile."""
+    user = db.get_or_404(User, user_id)
+    if not user.is_staff:
+        abort(404)
+    return _edit_profile(user, url_for("accounts.list_users"))
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def photo_too_large(error: RequestEntityTooLarge):
+    """A body far over the photo limit is refused by its size alone, on the profile form."""
+    if request.endpoint not in PROFILE_ENDPOINTS or not current_user.is_authenticated:
+        return render_template("errors/error.html", error=error), 413
+    user_id = (request.view_args or {}).get("user_id")
+    user = db.session.get(User, user_id) if user_id else _me()
+    if user is None or not user.is_staff or not (current_user.is_admin or user.id == _me().id):
+        return render_template("errors/error.html", error=error), 413
+    form = ProfileForm(formdata=None, obj=user)
+    form.photo.errors = [f"That file is far over the {photos.MAX_PHOTO_BYTES // 1024 // 1024} "
+                         "MB a photo may be. Nothing was saved."]
+    return _profile_page(user, form, 413)
+
+
+@bp.get("/people/<int:user_id>/photo")
+@login_required
+def show_photo(user_id: int):
+    """A member of staff's photo, for anyone signed in (clients see who to call); cached for
+    a year when the URL carries its current version."""
+    found = photos.staff_photo(user_id) or abort(404)
+    stored, version = found
+    response = current_app.response_class(stored.image, mimetype="image/jpeg")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.set_etag(version)
+    response.cache_control.private = True
+    if request.args.get("v") == version:
+        response.cache_control.max_age = ONE_YEAR
+        response.cache_control.immutable = True
+    else:
+        response.cache_control.no_cache = True
+    return response.make_conditional(request)

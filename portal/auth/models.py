@@ -46,7 +46,7 @@ class User(ShownPerson, db.Model):
 
     __tablename__ = "user_account"
     # What clients see of a project's contact or a step's owner (templates/_macros/ui.html)
-    shown_fields = frozenset({"name", "job_title", "email", "phone"})
+    shown_fields = frozenset({"name", "job_title", "email", "phone", "photo_version"})
     __table_args__ = (
         CheckConstraint("email = lower(email)", name="email_lowercase"),
         CheckConstraint("email <> '' AND name <> ''", name="email_and_name_given"),
@@ -72,6 +72,8 @@ class User(ShownPerson, db.Model):
     )
     job_title: Mapped[str | None] = mapped_column(String(120))
     phone: Mapped[str | None] = mapped_column(String(40))
+    # A digest of the staff photo (portal/accounts/photos.py), in its URL; None: initials.
+    photo_version: Mapped[str | None] = mapped_column(String(16))
     timezone: Mapped[str | None] = mapped_column(String(64))
     # The firm's own id for a client contact (its CRM's): what an import matches rows on.
     external_id: Mapped[str | None] = mapped_column(String(64), unique=True)

@@ -27,7 +27,7 @@ NOT_PAGES = {  # endpoint: why the browser checks skip it
     "static": "files", "content.logo": "an image", "content.favicon": "an image",
     "home.healthz": "JSON", "home.live": "a fragment of the dashboard",
     "projects.live": "a fragment of the project page", "closeout.download": "a PDF",
-    "health.export": "CSV", "pulses.export": "CSV", "imports.template": "CSV",
+    "health.export": "CSV", "accounts.show_photo": "an image", "pulses.export": "CSV", "imports.template": "CSV",
     "auth.two_factor_challenge": "only reachable halfway through signing in with two-factor",
     "home.index": "visited as / by each viewer below",
 }
@@ -61,6 +61,7 @@ def rows(app, make, portal_data) -> SimpleNamespace:
         "organization_id": portal_data.project.organization_id,
         "milestone_id": milestone_id, "update_id": update_id, "template_id": template_id,
         "kind": "values", "item_id": value_id, "token": FAKE_TOKEN,
+        "user_id": portal_data.staff.id,
     }
     per_endpoint = {
         "closeout.show": {"project_id": done.id}, "closeout.edit": {"project_id": done.id},
