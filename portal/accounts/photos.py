@@ -6,9 +6,12 @@ Functions flush; the caller commits.
 
 import hashlib
 import io
+import threading
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
 
 from portal.accounts.models import StaffPhoto
 from portal.auth.models import User
@@ -19,15 +22,30 @@ MAX_PHOTO_BYTES = 2 * 1024 * 1024
 MAX_PIXELS = 25_000_000  # 6000 x 4000 and a bit: any camera's photo; a PNG bomb is far over
 SIDE = 256  # shown at 40 px; twice that and more for sharp screens
 FORMATS = ["PNG", "JPEG"]
+_strict_lock = threading.Lock()
 
 
 class PhotoRejected(ValueError):
     """The upload is not a photo we take; the message says why, and nothing changed."""
 
 
+@contextmanager
+def _truncated_files_fail() -> Iterator[None]:
+    """Pillow's switch for truncated files, off while a photo decodes: WeasyPrint turns it on
+    for the whole process when imported (portal/pdf.py renders in a child process, so no PDF
+    in this one needs it meanwhile)."""
+    with _strict_lock:
+        kept = ImageFile.LOAD_TRUNCATED_IMAGES
+        ImageFile.LOAD_TRUNCATED_IMAGES = False
+        try:
+            yield
+        finally:
+            ImageFile.LOAD_TRUNCATED_IMAGES = kept
+
+
 def _decoded(data: bytes) -> Image.Image:
     """The upload decoded, upright, at most a few times SIDE wide; PhotoRejected otherwise."""
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _truncated_files_fail():
         warnings.simplefilter("error", Image.DecompressionBombWarning)
         with Image.open(io.BytesIO(data), formats=FORMATS) as image:
             if image.width * image.height > MAX_PIXELS:
@@ -50,8 +68,10 @@ def prepare_photo(data: bytes) -> bytes:
         image = _decoded(data)
     except PhotoRejected:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombWarning, Image.DecompressionBombError,
-            OSError, SyntaxError, ValueError) as error:
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as error:
+        raise PhotoRejected(f"The photo has far too many pixels; at most "
+                            f"{MAX_PIXELS // 1_000_000} megapixels, please.") from error
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as error:
         raise PhotoRejected("That file is not a PNG or JPEG image we can read.") from error
     if image.mode in ("RGBA", "LA", "P", "PA"):
         plate = Image.new("RGB", image.size, "white")

@@ -276,7 +276,7 @@ def reset_two_factor(user_id: int):
 # Staff profiles and photos -----------------------------------------------------------------
 
 def _profile_page(user: User, form: ProfileForm, status: int = 200):
-    return render_template("accounts/profile.html", form=form, person=user,
+    return render_template("accounts/profile.html", form=form, member=user,
                            own=user.id == current_user.id), status
 
 
