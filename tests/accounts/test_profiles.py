@@ -81,7 +81,8 @@ def test_staff_edit_their_profile_and_clients_see_the_photo_beside_who_to_call(
         app, firm, signed_in):
     _make_contact(app, firm["project"], firm["priya"])
     priya = signed_in("priya@firm.example")
-    response = _save(priya, "/staff/profile", _image(size=(1600, 1200)), job_title="Head of delivery")
+    response = _save(priya, "/staff/profile", _image(size=(1600, 1200)),
+                     job_title="Head of delivery")
     assert response.status_code == 302
     user = _priya(app)
     assert user.job_title == "Head of delivery" and user.photo_version

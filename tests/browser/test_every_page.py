@@ -27,7 +27,8 @@ NOT_PAGES = {  # endpoint: why the browser checks skip it
     "static": "files", "content.logo": "an image", "content.favicon": "an image",
     "home.healthz": "JSON", "home.live": "a fragment of the dashboard",
     "projects.live": "a fragment of the project page", "closeout.download": "a PDF",
-    "health.export": "CSV", "accounts.show_photo": "an image", "pulses.export": "CSV", "imports.template": "CSV",
+    "health.export": "CSV", "pulses.export": "CSV", "imports.template": "CSV",
+    "accounts.show_photo": "an image",
     "auth.two_factor_challenge": "only reachable halfway through signing in with two-factor",
     "home.index": "visited as / by each viewer below",
 }
