@@ -6,7 +6,7 @@ import html
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from portal.audit.models import AuditEvent
 from portal.auth.models import EmailToken, Role, TokenPurpose, User
@@ -253,3 +253,25 @@ def test_a_contact_of_another_account_cannot_be_resent_through_this_one(
     gina = _users(app, globex.id)["gina@globex.example"]
     page = f"/staff/accounts/{acme.id}/invitations"
     assert _post(staff, f"{page}/{gina.id}/resend", form_page=page).status_code == 404
+
+
+def test_the_invitations_page_takes_the_same_statements_for_3_or_60_contacts(
+        app, acme, staff, smtp):
+    path = f"/staff/accounts/{acme.id}/invitations"
+
+    def statements() -> int:
+        counted = []
+        with app.app_context():
+            engine = db.engine
+        listener = lambda *args: counted.append(1)  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert staff.get(path).status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return len(counted)
+
+    _paste(staff, acme, "a1@acme.example, a2@acme.example")
+    few = statements()
+    _paste(staff, acme, "\n".join(f"b{n}@acme.example" for n in range(57)))
+    assert statements() == few
