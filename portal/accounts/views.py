@@ -129,27 +129,39 @@ def _contact_or_404(organization: Organization, user_id: int) -> User:
     return user
 
 
-@bp.post("/staff/accounts/<int:organization_id>/invitations/<int:user_id>/"
-         "<any(resend, revoke):action>")
-@staff_required
-@changes_access
-def change_invitation(organization_id: int, user_id: int, action: str):
-    """Send someone's invitation again with a new link, or withdraw it."""
+def _change_invitation(organization_id: int, user_id: int, act, done: str):
+    """Resend or revoke someone's invitation, from the account's invitations page."""
     organization = get_organization_or_404(organization_id)
     user = _contact_or_404(organization, user_id)
     if not ButtonForm().validate_on_submit():
         abort(400)
-    act = invitations.send_invitation if action == "resend" else invitations.revoke_invitation
     try:
         act(user, by=_me())
     except invitations.InvitationError as error:
         flash(str(error), "error")
         return redirect(url_for("accounts.list_invitations", organization_id=organization.id))
     db.session.commit()
-    flash(f"A new invitation is on its way to {user.email}; the earlier link no longer works."
-          if action == "resend" else
-          f"{user.name}'s invitation is withdrawn: the link no longer works.", "success")
+    flash(done.format(name=user.name, email=user.email), "success")
     return redirect(url_for("accounts.list_invitations", organization_id=organization.id))
+
+
+@bp.post("/staff/accounts/<int:organization_id>/invitations/<int:user_id>/resend")
+@staff_required
+@changes_access
+def resend_invitation(organization_id: int, user_id: int):
+    """Send someone's invitation again with a new link; the earlier one stops working."""
+    return _change_invitation(organization_id, user_id, invitations.send_invitation,
+                              "A new invitation is on its way to {email}; the earlier link no "
+                              "longer works.")
+
+
+@bp.post("/staff/accounts/<int:organization_id>/invitations/<int:user_id>/revoke")
+@staff_required
+@changes_access
+def revoke_invitation(organization_id: int, user_id: int):
+    """Withdraw someone's invitation: the link stops working."""
+    return _change_invitation(organization_id, user_id, invitations.revoke_invitation,
+                              "{name}'s invitation is withdrawn: the link no longer works.")
 
 
 @bp.post("/staff/accounts/<int:organization_id>/invitations/not-yet-invited")

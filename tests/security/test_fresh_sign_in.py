@@ -34,7 +34,9 @@ ACTIONS = {
                                "/admin/users"),
     "accounts.invite": ("/staff/accounts/{acme}/invite", {
         "people": "Jordan Client <jordan@acme.example>"}, "/admin/users"),
-    "accounts.change_invitation": ("/staff/accounts/{acme}/invitations/{nia}/resend", {},
+    "accounts.resend_invitation": ("/staff/accounts/{acme}/invitations/{nia}/resend", {},
+                                   "/admin/users"),
+    "accounts.revoke_invitation": ("/staff/accounts/{acme}/invitations/{nia}/revoke", {},
                                    "/admin/users"),
     "accounts.invite_not_yet_invited": ("/staff/accounts/{acme}/invitations/not-yet-invited",
                                         {}, "/admin/users"),
