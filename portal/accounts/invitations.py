@@ -66,6 +66,9 @@ def send_invitation(user: User, *, by: User) -> EmailToken:
     if not never_in(user):
         raise InvitationError(f"{user.name} has an account already; they can use \u201cForgot "
                               "your password?\u201d on the sign-in page.")
+    if _live_link_sent_within(user, RESEND_GAP):
+        raise InvitationError(f"An invitation went to {user.email} less than a minute ago; "
+                              "nothing was sent again.")
     resent = email_tokens.revoke_open_links(user, TokenPurpose.INVITATION) > 0
     if not user.active:
         auth.record_active(user, True)
@@ -163,6 +166,14 @@ def _judge(entry: Entry, user: User | None, organization: Organization,
         return Line(entry, Outcome.SKIP, "an invitation went to this address less than a "
                     "minute ago.", user)
     return Line(entry, Outcome.RESEND if last else Outcome.INVITE, "", user)
+
+
+def _live_link_sent_within(user: User, gap: timedelta) -> bool:
+    """A working invitation link went to the user this recently (a double click)."""
+    return db.session.scalar(select(EmailToken.id).where(
+        EmailToken.user_id == user.id, EmailToken.purpose == TokenPurpose.INVITATION,
+        EmailToken.revoked_at.is_(None), EmailToken.used_at.is_(None),
+        EmailToken.created_at > utcnow() - gap).limit(1)) is not None
 
 
 def _last_sent(user: User) -> datetime | None:
