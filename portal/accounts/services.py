@@ -143,7 +143,6 @@ def update_profile(
         raise auth.UserError(problem)
     if not name.strip():
         raise auth.UserError("A name is needed.")
-    lock(user)
     before = (user.name, user.job_title, user.phone)
     if photo is not None:
         photos.set_photo(user, photo)
