@@ -1,11 +1,19 @@
 """Forms for organisations and invitations and, for admins, users and roles."""
 
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from flask_wtf.file import FileField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
 
 from portal.accounts import services
-from portal.auth.forms import strip
+from portal.accounts.photos import MAX_PHOTO_BYTES
 from portal.auth.models import Role
 from portal.auth.services import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
 from portal.concurrency import VersionedForm
@@ -102,9 +110,34 @@ class RoleForm(PortalForm):
 
 
 class InvitationForm(PortalForm):
-    """Invite a person of a client organisation to the portal."""
+    """People of a client organisation to invite: pasted addresses, with names if known."""
 
-    name = StringField("Full name", filters=[strip],
-                       validators=[DataRequired(), Length(max=120)])
-    email = EmailField("Email", filters=[strip],
-                       validators=[DataRequired(), Email(), Length(max=254)])
+    people = TextAreaField(
+        "Email addresses",
+        validators=[DataRequired("Paste at least one email address."), Length(max=100_000)],
+        render_kw={"rows": 8, "autocomplete": "off", "spellcheck": "false"},
+        description="One per line or separated by commas, each an address or a name and an "
+                    "address: Ann Lee <ann@example.com>. Up to 1,000 at once.",
+    )
+
+
+class ProfileForm(PortalForm):
+    """What clients see of a member of staff beside "who to call"."""
+
+    name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
+    job_title = StringField("Job title", validators=[Optional(), Length(max=120)])
+    phone = StringField("Phone", validators=[Optional(), Length(max=40)],
+                        render_kw={"autocomplete": "tel", "inputmode": "tel"})
+    photo = FileField(
+        "Photo", render_kw={"accept": "image/png,image/jpeg"},
+        description=f"PNG or JPEG, at most {MAX_PHOTO_BYTES // 1024 // 1024} MB; it is cropped "
+                    "square and made small. Leave empty to keep the current one.",
+    )
+    remove_photo = BooleanField("Remove the photo (clients then see initials)")
+
+    def photo_bytes(self) -> bytes | None:
+        """The uploaded file's bytes, or None when no file was chosen."""
+        upload = self.photo.data
+        if upload is None or not getattr(upload, "filename", None):
+            return None
+        return upload.read(MAX_PHOTO_BYTES + 1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import UTCDateTime, utcnow
@@ -62,3 +62,20 @@ class Organization(ShownOnProjects, db.Model):
 
     def __repr__(self) -> str:
         return f"<Organization {self.slug}>"
+
+
+class StaffPhoto(db.Model):
+    """A member of staff's photo, shown to clients beside "who to call": always a JPEG the
+    portal made itself (portal/accounts/photos.py), never the uploaded file.
+
+    Kept in the database rather than in instance/: every web process and host serves the same
+    photo without a shared disk, and backups carry it. At 256 px it is some 15 KB.
+    """
+
+    __tablename__ = "staff_photo"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    image: Mapped[bytes] = mapped_column(LargeBinary)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

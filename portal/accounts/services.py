@@ -6,20 +6,15 @@ from zoneinfo import available_timezones
 
 from sqlalchemy import func, select
 
+from portal.accounts import invitations, photos
 from portal.accounts.models import Organization
 from portal.audit import services as audit
-from portal.auth import email_tokens
 from portal.auth import services as auth
-from portal.auth.models import Role, TokenPurpose, User
+from portal.auth.models import EmailToken, Role, User
 from portal.concurrency import check_version, edit_version, lock, lock_table
 from portal.db import utcnow
 from portal.extensions import db
-from portal.notifications.models import MessageKind, OutboxMessage
-from portal.notifications.rendering import absolute_url
-from portal.notifications.services import queue_message
 from portal.plain_text import one_line_problem
-
-INVITATION_SUBJECT = "Your invitation to the client portal"
 
 
 class OrganizationError(ValueError):
@@ -171,13 +166,13 @@ def change_role(user: User, role: Role, *, by: User) -> None:
     auth.end_all_sessions(user)
 
 
-# Invitations --------------------------------------------------------------------------------
+# Invitations (many at once, resend and revoke: invitations.py) ----------------------------
 
 def invite_client(
     organization: Organization, *, email: str, name: str, by: User
-) -> tuple[User, OutboxMessage]:
-    """Create the client user (no password) and email them a link to choose one, valid
-    7 days. Inviting again someone who has not accepted yet sends a new link."""
+) -> tuple[User, EmailToken]:
+    """Create the client user (no password) if new and email them a link to choose one, valid
+    7 days. Inviting again someone who has not accepted yet sends a new link, voiding the old."""
     email = auth.normalize_email(email)
     user = auth.find_user_by_email(email)
     if user is None:
@@ -185,21 +180,39 @@ def invite_client(
                                 organization=organization, by=by)
     elif user.organization_id != organization.id:
         raise auth.UserError(f"{email} already has an account elsewhere in the portal.")
-    elif user.password_hash is not None:
-        raise auth.UserError(
-            f"{user.name} has an account already; they can use \u201cForgot your password?\u201d "
-            "on the sign-in page.")
-    elif not user.active:
+    elif user.password_hash is None and not user.active and user.last_sign_in_at is not None:
         raise auth.UserError(f"{user.name}'s account is deactivated; activate it first.")
-    token, row = email_tokens.issue(user, TokenPurpose.INVITATION, by=by)
-    message = queue_message(
-        user, MessageKind.INVITATION, dedupe_key=f"email-token:{row.id}",
-        subject=INVITATION_SUBJECT, inviter_name=by.name,
-        organization_name=organization.name,
-        link=absolute_url("auth.accept_invitation", token=token),
-        valid_for="7 days",
-    )
-    audit.record("user.invited", actor=by, target=user, organization=organization,
-                 summary=f"{email}, link valid until {row.expires_at:%Y-%m-%d %H:%M} UTC")
+    return user, invitations.send_invitation(user, by=by)
+
+
+# Profiles -----------------------------------------------------------------------------------
+
+def update_profile(
+    user: User, *, name: str, job_title: str | None, phone: str | None,
+    photo: bytes | None = None, remove_photo: bool = False, by: User,
+) -> None:
+    """Change what clients see of a member of staff: name, job title, phone and photo. A
+    refused photo changes nothing at all."""
+    if not user.is_staff:
+        raise auth.UserError("Profiles with a photo are for the firm's staff.")
+    problem = one_line_problem({"The name": name, "The job title": job_title,
+                                "The phone number": phone})
+    if problem:
+        raise auth.UserError(problem)
+    if not name.strip():
+        raise auth.UserError("A name is needed.")
+    before = (user.name, user.job_title, user.phone)
+    if photo is not None:
+        photos.set_photo(user, photo)
+    elif remove_photo:
+        photos.remove_photo(user)
+    user.name, user.job_title, user.phone = name.strip(), job_title or None, phone or None
+    changes = [f"{label} {old or '—'} to {new or '—'}" for label, old, new in zip(
+        ("name", "job title", "phone"), before, (user.name, user.job_title, user.phone),
+        strict=True) if old != new]
+    if photo is not None or remove_photo:
+        changes.append("new photo" if photo is not None else "photo removed")
+    if changes:
+        audit.record("user.profile_changed", actor=by, target=user,
+                     summary=f"{user.email}: " + "; ".join(changes))
     db.session.flush()
-    return user, message

@@ -1,8 +1,18 @@
 """Staff pages for client organisations and invitations; admin pages for users and roles.
 Every page that grants or removes someone's access carries @changes_access."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_login import current_user
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from portal.access import (
     admin_required,
@@ -10,11 +20,12 @@ from portal.access import (
     get_organization_or_404,
     staff_required,
 )
-from portal.accounts import services
+from portal.accounts import invitations, photos, services
 from portal.accounts.forms import (
     EditOrganizationForm,
     InvitationForm,
     OrganizationForm,
+    ProfileForm,
     RoleForm,
     UserForm,
 )
@@ -25,8 +36,19 @@ from portal.auth.forms import ButtonForm
 from portal.auth.models import Role, User
 from portal.concurrency import ChangedMeanwhile
 from portal.extensions import db
+from portal.plain_text import counted
 
 bp = Blueprint("accounts", __name__)
+PROFILE_ENDPOINTS = {"accounts.own_profile", "accounts.edit_profile"}
+ONE_YEAR = 365 * 24 * 3600
+
+
+@bp.url_value_preprocessor
+def allow_photo_sized_bodies(endpoint: str | None, values: dict | None) -> None:
+    """A photo may be 2 MB, the app's whole request limit; this runs before the CSRF check
+    reads the body, so the form around the photo fits too."""
+    if endpoint in PROFILE_ENDPOINTS:
+        request.max_content_length = photos.MAX_PHOTO_BYTES + 64 * 1024
 
 
 @bp.route("/staff/accounts/new", methods=["GET", "POST"])
@@ -131,25 +153,104 @@ def _pressed(organization_id: int) -> Organization:
 @staff_required
 @changes_access
 def invite(organization_id: int):
-    """Invite a person of this client organisation: they get an email to choose a password."""
+    """Invite people of this client organisation, many at once: each gets an email to choose
+    a password. One refused entry and nobody is invited; the page says which and why."""
     organization = get_organization_or_404(organization_id)
     form = InvitationForm()
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
-        return render_template("accounts/invite.html", form=form,
-                               organization=organization), status
-    try:
-        user, _ = services.invite_client(
-            organization, email=form.email.data, name=form.name.data,
-            by=current_user._get_current_object(),
-        )
-    except auth_services.UserError as error:
-        form.email.errors.append(str(error))
-        return render_template("accounts/invite.html", form=form, organization=organization), 422
+        return render_template("accounts/invite.html", form=form, organization=organization,
+                               plan=None), status
+    plan = invitations.invite_many(organization, form.people.data, by=_me())
+    if not plan.ok:
+        db.session.rollback()
+        return render_template("accounts/invite.html", form=form, organization=organization,
+                               plan=plan), 422
     db.session.commit()
-    flash(f"{user.name} is invited: an email is on its way to {user.email} with a link to "
-          "choose a password (valid for 7 days).", "success")
-    return redirect(url_for("accounts.show_organization", organization_id=organization.id))
+    flash(_sent_summary(plan), "success")
+    return redirect(url_for("accounts.list_invitations", organization_id=organization.id))
+
+
+def _sent_summary(plan: invitations.Plan) -> str:
+    """What the paste did, in one sentence."""
+    parts = [counted(plan.count(invitations.Outcome.INVITE), "invitation") + " sent",
+             counted(plan.count(invitations.Outcome.RESEND), "invitation") + " sent again "
+             "with a new link (the old one no longer works)"]
+    skipped = [f"{line.entry.where}: {line.reason}" for line in plan.lines
+               if line.outcome == invitations.Outcome.SKIP]
+    sentence = "; ".join(parts) + " (links valid for 7 days)."
+    return sentence + (" Nothing sent for " + "; ".join(skipped) if skipped else "")
+
+
+@bp.get("/staff/accounts/<int:organization_id>/invitations")
+@staff_required
+def list_invitations(organization_id: int):
+    """The organisation's contacts and their invitations: sent, opened, accepted."""
+    organization = get_organization_or_404(organization_id)
+    rows = invitations.invitation_list(organization)
+    return render_template("accounts/invitations.html", organization=organization, rows=rows,
+                           not_invited=sum(r.standing == invitations.Standing.NOT_INVITED
+                                           for r in rows), button=ButtonForm())
+
+
+def _contact_or_404(organization: Organization, user_id: int) -> User:
+    user = db.get_or_404(User, user_id)
+    if user.organization_id != organization.id:
+        abort(404)
+    return user
+
+
+def _change_invitation(organization_id: int, user_id: int, act, done: str):
+    """Resend or revoke someone's invitation, from the account's invitations page."""
+    organization = get_organization_or_404(organization_id)
+    user = _contact_or_404(organization, user_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    try:
+        act(user, by=_me())
+    except invitations.InvitationError as error:
+        flash(str(error), "error")
+        return redirect(url_for("accounts.list_invitations", organization_id=organization.id))
+    db.session.commit()
+    flash(done.format(name=user.name, email=user.email), "success")
+    return redirect(url_for("accounts.list_invitations", organization_id=organization.id))
+
+
+@bp.post("/staff/accounts/<int:organization_id>/invitations/<int:user_id>/resend")
+@staff_required
+@changes_access
+def resend_invitation(organization_id: int, user_id: int):
+    """Send someone's invitation again with a new link; the earlier one stops working."""
+    return _change_invitation(organization_id, user_id, invitations.send_invitation,
+                              "A new invitation is on its way to {email}; the earlier link no "
+                              "longer works.")
+
+
+@bp.post("/staff/accounts/<int:organization_id>/invitations/<int:user_id>/revoke")
+@staff_required
+@changes_access
+def revoke_invitation(organization_id: int, user_id: int):
+    """Withdraw someone's invitation: the link stops working."""
+    return _change_invitation(organization_id, user_id, invitations.revoke_invitation,
+                              "{name}'s invitation is withdrawn: the link no longer works.")
+
+
+@bp.post("/staff/accounts/<int:organization_id>/invitations/not-yet-invited")
+@staff_required
+@changes_access
+def invite_not_yet_invited(organization_id: int):
+    """Invite every contact of the organisation who has not had an invitation (imported ones)."""
+    organization = get_organization_or_404(organization_id)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    sent = invitations.invite_not_yet_invited(organization, by=_me())
+    db.session.commit()
+    flash(f"{counted(sent, 'invitation')} sent (links valid for 7 days).", "success")
+    return redirect(url_for("accounts.list_invitations", organization_id=organization.id))
+
+
+def _me() -> User:
+    return current_user._get_current_object()
 
 
 @bp.get("/admin/users")
@@ -253,3 +354,84 @@ def reset_two_factor(user_id: int):
     flash(f"{user.name}'s two-factor sign-in is off and their sessions have ended; they can "
           "set it up again after signing in.", "success")
     return redirect(url_for("accounts.list_users"))
+
+
+# Staff profiles and photos -----------------------------------------------------------------
+
+def _profile_page(user: User, form: ProfileForm, status: int = 200):
+    return render_template("accounts/profile.html", form=form, member=user,
+                           own=user.id == current_user.id), status
+
+
+def _edit_profile(user: User, done_url: str):
+    """The profile form of this member of staff: show it, or save it and go to done_url."""
+    form = ProfileForm(obj=user)
+    if not form.validate_on_submit():
+        return _profile_page(user, form, 422 if form.is_submitted() else 200)
+    try:
+        services.update_profile(user, name=form.name.data, job_title=form.job_title.data,
+                                phone=form.phone.data, photo=form.photo_bytes(),
+                                remove_photo=form.remove_photo.data, by=_me())
+    except photos.PhotoRejected as error:
+        db.session.rollback()
+        form.photo.errors.append(f"{error} Nothing was saved.")
+        return _profile_page(user, form, 422)
+    except auth_services.UserError as error:
+        db.session.rollback()
+        form.name.errors.append(str(error))
+        return _profile_page(user, form, 422)
+    db.session.commit()
+    flash("The profile is saved: clients see it beside \u201cwho to call\u201d.", "success")
+    return redirect(done_url)
+
+
+@bp.route("/staff/profile", methods=["GET", "POST"])
+@staff_required
+def own_profile():
+    """A member of staff's own profile: name, job title, phone and photo."""
+    return _edit_profile(_me(), url_for("accounts.own_profile"))
+
+
+@bp.route("/admin/people/<int:user_id>", methods=["GET", "POST"])
+@admin_required
+def edit_profile(user_id: int):
+    """An admin edits any member of staff's profile."""
+    user = db.get_or_404(User, user_id)
+    if not user.is_staff:
+        abort(404)
+    return _edit_profile(user, url_for("accounts.list_users"))
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def photo_too_large(error: RequestEntityTooLarge):
+    """A body far over the photo limit is refused by its size alone, on the profile form."""
+    if request.endpoint not in PROFILE_ENDPOINTS or not current_user.is_authenticated:
+        return render_template("errors/error.html", error=error), 413
+    user_id = (request.view_args or {}).get("user_id")
+    user = db.session.get(User, user_id) if user_id else _me()
+    if user is None or not user.is_staff or not (current_user.is_admin or user.id == _me().id):
+        return render_template("errors/error.html", error=error), 413
+    form = ProfileForm(formdata=None, obj=user)
+    form.photo.errors = [f"That file is far over the {photos.MAX_PHOTO_BYTES // 1024 // 1024} "
+                         "MB a photo may be. Nothing was saved."]
+    return _profile_page(user, form, 413)
+
+
+@bp.get("/people/<int:user_id>/photo")
+@login_required
+def show_photo(user_id: int):
+    """A member of staff's photo, for anyone signed in (clients see who to call); cached for
+    a year when the URL carries its current version."""
+    found = photos.staff_photo(user_id) or abort(404)
+    stored, version = found
+    response = current_app.response_class(stored.image, mimetype="image/jpeg")
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.set_etag(version)
+    response.cache_control.private = True
+    if request.args.get("v") == version:
+        response.cache_control.max_age = ONE_YEAR
+        response.cache_control.immutable = True
+    else:
+        response.cache_control.no_cache = True
+    return response.make_conditional(request)

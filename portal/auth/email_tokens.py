@@ -22,6 +22,7 @@ LIFETIMES = {
     TokenPurpose.INVITATION: timedelta(days=7),
     TokenPurpose.PASSWORD_RESET: timedelta(hours=1),
     TokenPurpose.SIGN_IN_LINK: timedelta(minutes=10),
+    TokenPurpose.EMAIL_CHANGE: timedelta(hours=24),
 }
 MAX_TOKEN_LENGTH = 100  # what we issue is 43 characters; anything much longer is not ours
 
@@ -54,14 +55,16 @@ def new_token() -> tuple[str, str]:
     return token, hash_token(token)
 
 
-def issue(user: User, purpose: TokenPurpose, *, by: User | None = None) -> tuple[str, EmailToken]:
-    """A new link for the user; returns the token to email (never stored) and its row."""
+def issue(user: User, purpose: TokenPurpose, *, by: User | None = None,
+          new_email: str | None = None) -> tuple[str, EmailToken]:
+    """A new link for the user; returns the token to email (never stored) and its row.
+    An email-change link carries the address it moves the account to."""
     token, token_hash = new_token()
     now = utcnow()
     row = EmailToken(
         token_hash=token_hash, purpose=purpose, user=user, created_by=by,
         password_fingerprint=password_fingerprint(user), created_at=now,
-        expires_at=now + LIFETIMES[purpose],
+        expires_at=now + LIFETIMES[purpose], new_email=new_email,
     )
     db.session.add(row)
     db.session.flush()
@@ -75,6 +78,8 @@ class Messages:
     used: str
     expired: str
     unknown: str
+    revoked: str = ("This link has been replaced by a newer one or withdrawn. Use the link in "
+                    "the latest email from us.")
 
 
 MESSAGES = {
@@ -84,6 +89,9 @@ MESSAGES = {
         expired="This invitation has expired. Ask your contact at the firm to send a new one.",
         unknown="This invitation link is not valid. Check that you copied all of it, or ask "
                 "your contact at the firm to send a new one.",
+        revoked="This invitation link no longer works: a newer invitation was sent (use the "
+                "link in the latest email), or it was withdrawn. Ask your contact at the firm "
+                "if you need a new one.",
     ),
     TokenPurpose.PASSWORD_RESET: Messages(
         used="This reset link has been used already. Ask for a new one if you still need it.",
@@ -97,6 +105,15 @@ MESSAGES = {
         expired="This sign-in link has expired (links last ten minutes). Ask for a new one.",
         unknown="This sign-in link is not valid. Ask for a new one.",
     ),
+    TokenPurpose.EMAIL_CHANGE: Messages(
+        used="This address has been confirmed already: sign in with it.",
+        expired="This confirmation link has expired (links last 24 hours and stop working "
+                "once the password changes). Ask for the change again from your settings.",
+        unknown="This confirmation link is not valid. Check that you copied all of it, or ask "
+                "for the change again from your settings.",
+        revoked="This confirmation link was replaced by a newer one: use the link in the "
+                "latest email.",
+    ),
 }
 
 
@@ -109,6 +126,8 @@ def find(token: str, purpose: TokenPurpose) -> EmailToken:
     row = db.session.scalars(select(EmailToken).where(
         EmailToken.token_hash == hash_token(token), EmailToken.purpose == purpose,
     )).first()
+    if row is not None and row.revoked_at is not None and row.used_at is None:
+        raise TokenExpired(messages.revoked)
     if row is None or not row.user.active:
         raise TokenProblem(messages.unknown)
     if row.used_at is not None:
@@ -116,6 +135,23 @@ def find(token: str, purpose: TokenPurpose) -> EmailToken:
     if row.expires_at <= utcnow() or row.password_fingerprint != password_fingerprint(row.user):
         raise TokenExpired(messages.expired)
     return row
+
+
+def note_opened(row: EmailToken) -> None:
+    """Remember the first time the link's page was opened (staff see it on invitations)."""
+    if row.opened_at is None:
+        row.opened_at = utcnow()
+        db.session.flush()
+
+
+def revoke_open_links(user: User, purpose: TokenPurpose) -> int:
+    """Stop every unused link of this purpose of the user's from working; how many there were."""
+    revoked = db.session.execute(
+        update(EmailToken).where(EmailToken.user_id == user.id, EmailToken.purpose == purpose,
+                                 EmailToken.used_at.is_(None), EmailToken.revoked_at.is_(None))
+        .values(revoked_at=utcnow()).execution_options(synchronize_session=False)
+    )
+    return revoked.rowcount
 
 
 def consume(token: str, purpose: TokenPurpose) -> EmailToken:

@@ -1,15 +1,16 @@
 """Pages for links sent by email: accepting an invitation (the sign-in side of the link that
 portal/accounts sends), resetting a forgotten password, and signing in with an emailed link.
-Each link page shows a form on GET and writes nothing (mail scanners open links); only the
-POST from it acts."""
+Each link page shows a form on GET and changes nothing (mail scanners open links); only the
+POST from it acts. (An invitation's page notes when it was first opened, for staff.)"""
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 
 from portal.audit import services as audit
-from portal.auth import bp, email_sign_in, email_tokens, jobs, services
+from portal.auth import bp, email_change, email_sign_in, email_tokens, jobs, services
 from portal.auth.email_tokens import TokenExpired, TokenProblem, TokenUsed
-from portal.auth.forms import ButtonForm, EmailRequestForm, NewPasswordForm
-from portal.auth.limits import email_request_limited
+from portal.auth.forms import ButtonForm, EmailChangeForm, EmailRequestForm, NewPasswordForm
+from portal.auth.limits import email_request_limited, sensitive_form_limited
 from portal.auth.models import TokenPurpose
 from portal.auth.sessions import start_session
 from portal.extensions import db
@@ -34,6 +35,9 @@ def accept_invitation(token: str):
     page = {"form": form, "user": row.user}
     if not form.validate_on_submit():
         status = 422 if form.is_submitted() else 200
+        if row.opened_at is None:
+            email_tokens.note_opened(row)
+            db.session.commit()
         return render_template("auth/accept_invitation.html", **page), status
     try:
         user = email_sign_in.accept_invitation(token, form.new_password.data)
@@ -138,3 +142,60 @@ def sign_in_link(token: str):
     db.session.commit()
     start_session(user, remember=False)
     return redirect(url_for("home.index"))
+
+
+# A new email address ------------------------------------------------------------------------
+
+@bp.route("/account/email", methods=["GET", "POST"])
+@login_required
+@sensitive_form_limited
+def change_email():
+    """Ask to change one's own email address: the password again, then a link to the new
+    address and a notice to the old one."""
+    form = EmailChangeForm()
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("auth/change_email.html", form=form), status
+    try:
+        email_change.request_email_change(current_user._get_current_object(),
+                                          new_email=form.new_email.data,
+                                          password=form.password.data)
+    except services.WrongPassword as error:
+        form.password.errors.append(str(error))
+        return render_template("auth/change_email.html", form=form), 422
+    except services.UserError as error:
+        form.new_email.errors.append(str(error))
+        return render_template("auth/change_email.html", form=form), 422
+    db.session.commit()
+    flash(f"Check your email at {form.new_email.data.strip().lower()}: open the link we sent "
+          f"there within {email_change.VALID_FOR} to use it. Until then your address stays "
+          f"{current_user.email}.", "success")
+    return redirect(url_for("auth.account"))
+
+
+@bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
+def confirm_email_change(token: str):
+    """GET: a page with a button (a mail scanner opening the link changes nothing). POST from
+    it: the account's address is the new one."""
+    try:
+        row = email_change.find_email_change(token)
+    except TokenProblem as error:
+        return _link_problem(error, "New email address")
+    form = ButtonForm()
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("auth/confirm_email_change.html", form=form,
+                               new_email=row.new_email), status
+    try:
+        user = email_change.confirm_email_change(token)
+    except TokenProblem as error:
+        db.session.rollback()
+        return _link_problem(error, "New email address")
+    except services.UserError as error:
+        db.session.rollback()
+        return render_template("auth/link_problem.html", title="New email address",
+                               message=str(error)), 409
+    db.session.commit()
+    flash(f"Your email address is now {user.email}: sign in with it from now on.", "success")
+    signed_in_here = current_user.is_authenticated and current_user.id == user.id
+    return redirect(url_for("auth.account" if signed_in_here else "auth.login"))

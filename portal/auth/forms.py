@@ -119,3 +119,18 @@ class PasswordChangeForm(NewPasswordForm):
         "Current password", validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
         render_kw={"autocomplete": "current-password"},
     )
+
+
+class EmailChangeForm(PortalForm):
+    """A new email address for one's own account, confirmed by the current password."""
+
+    new_email = EmailField(
+        "New email address", filters=[strip],
+        validators=[DataRequired(), Email(), Length(max=254)],
+        render_kw={"autocomplete": "email"},
+        description="We send a link to it; the change happens only when you open that link.",
+    )
+    password = PasswordField(
+        "Your password", validators=[DataRequired(), Length(max=MAX_PASSWORD_LENGTH)],
+        render_kw={"autocomplete": "current-password"},
+    )

@@ -46,7 +46,7 @@ class User(ShownPerson, db.Model):
 
     __tablename__ = "user_account"
     # What clients see of a project's contact or a step's owner (templates/_macros/ui.html)
-    shown_fields = frozenset({"name", "job_title", "email", "phone"})
+    shown_fields = frozenset({"name", "job_title", "email", "phone", "photo_version"})
     __table_args__ = (
         CheckConstraint("email = lower(email)", name="email_lowercase"),
         CheckConstraint("email <> '' AND name <> ''", name="email_and_name_given"),
@@ -72,6 +72,8 @@ class User(ShownPerson, db.Model):
     )
     job_title: Mapped[str | None] = mapped_column(String(120))
     phone: Mapped[str | None] = mapped_column(String(40))
+    # A digest of the staff photo (portal/accounts/photos.py), in its URL; None: initials.
+    photo_version: Mapped[str | None] = mapped_column(String(16))
     timezone: Mapped[str | None] = mapped_column(String(64))
     # The firm's own id for a client contact (its CRM's): what an import matches rows on.
     external_id: Mapped[str | None] = mapped_column(String(64), unique=True)
@@ -199,6 +201,7 @@ class TokenPurpose(enum.StrEnum):
     INVITATION = "invitation"
     PASSWORD_RESET = "password_reset"  # noqa: S105 (a kind, not a password)
     SIGN_IN_LINK = "sign_in_link"
+    EMAIL_CHANGE = "email_change"
 
 
 class EmailToken(db.Model):
@@ -213,6 +216,8 @@ class EmailToken(db.Model):
         CheckConstraint("length(token_hash) = 64", name="token_hash_sha256"),
         CheckConstraint("length(password_fingerprint) = 64", name="fingerprint_sha256"),
         CheckConstraint("expires_at > created_at", name="expires_after_creation"),
+        CheckConstraint("(purpose = 'email_change') = (new_email IS NOT NULL)",
+                        name="new_email_for_email_change"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -228,6 +233,12 @@ class EmailToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # First time the link's page was opened (mail scanners open links too: a hint, not proof).
+    opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Replaced by a newer link of the same purpose, or withdrawn: it no longer works.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The address an email-change link moves the account to (only for that purpose).
+    new_email: Mapped[str | None] = mapped_column(String(254))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])

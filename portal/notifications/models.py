@@ -34,6 +34,8 @@ class MessageKind(enum.StrEnum):
     INVITATION = "invitation"
     PASSWORD_RESET = "password_reset"  # noqa: S105 (a kind, not a password)
     SIGN_IN_LINK = "sign_in_link"
+    EMAIL_CHANGE = "email_change"  # the confirmation link, to the new address
+    EMAIL_CHANGE_NOTICE = "email_change_notice"  # to the old address
 
 
 class OutboxStatus(enum.StrEnum):

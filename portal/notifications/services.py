@@ -64,16 +64,19 @@ def wants_email(user: User | None) -> bool:
 
 
 def queue_message(
-    recipient: User, kind: MessageKind, *, dedupe_key: str | None, subject: str, **context
+    recipient: User, kind: MessageKind, *, dedupe_key: str | None, subject: str,
+    to_address: str | None = None, **context
 ) -> OutboxMessage | None:
-    """Render and add one email; None when the same dedupe key was queued before."""
+    """Render and add one email; None when the same dedupe key was queued before. It goes to
+    the recipient's address unless `to_address` names another (an address they are moving to)."""
     if dedupe_key is not None and db.session.scalar(
         select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
     ):
         return None
     email = render_email(kind, recipient, subject=subject, **context)
     message = OutboxMessage(
-        user=recipient, to_address=recipient.email, kind=kind, dedupe_key=dedupe_key,
+        user=recipient, to_address=to_address or recipient.email, kind=kind,
+        dedupe_key=dedupe_key,
         subject=email.subject, text_body=email.text_body, html_body=email.html_body,
         headers=email.headers,
     )

@@ -29,13 +29,14 @@ NOT_PAGES = {  # endpoint: why the browser checks skip it
     "home.healthz": "JSON", "home.live": "a fragment of the dashboard",
     "projects.live": "a fragment of the project page", "closeout.download": "a PDF",
     "health.export": "CSV", "pulses.export": "CSV", "imports.template": "CSV",
+    "accounts.show_photo": "an image",
     "auth.two_factor_challenge": "only reachable halfway through signing in with two-factor",
     "home.index": "visited as / by each viewer below",
 }
 STAFF_ONLY = {"auth.change_password", "auth.two_factor"}  # outside /staff/ but 404 for clients
 SIGNED_OUT = {"auth.login", "auth.request_sign_in_link", "auth.forgot_password",
               "auth.reset_password", "auth.accept_invitation", "auth.sign_in_link",
-              "pulses.answer", "notifications.unsubscribe"}
+              "pulses.answer", "notifications.unsubscribe", "auth.confirm_email_change"}
 
 
 @pytest.fixture
@@ -64,6 +65,7 @@ def rows(app, make, portal_data) -> SimpleNamespace:
         "organization_id": portal_data.project.organization_id,
         "milestone_id": milestone_id, "update_id": update_id, "template_id": template_id,
         "kind": "values", "item_id": value_id, "token": FAKE_TOKEN,
+        "user_id": portal_data.staff.id,
     }
     per_endpoint = {
         "closeout.show": {"project_id": done.id}, "closeout.edit": {"project_id": done.id},

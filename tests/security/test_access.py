@@ -137,7 +137,8 @@ def test_anonymous_visitors_are_sent_to_sign_in_from_every_page(app, client, two
               # Email links and the forms that ask for them: for people not signed in
               # (tests/auth/test_email_sign_in.py); a bad token gets a clear 404 page.
               "/login/forgot", "/login/reset/<token>", "/login/email-link",
-              "/login/email-link/<token>", "/invitations/<token>"}
+              "/login/email-link/<token>", "/invitations/<token>",
+              "/account/email/confirm/<token>"}
     for rule in app.url_map.iter_rules():
         if rule.rule in public:
             continue

@@ -20,7 +20,7 @@ NEW_PASSWORD = "a first passphrase for sam 2026"
 # Where the routes that grant or remove access live: any route here that changes something is
 # in the marked set, so a new one cannot forget the fresh sign-in.
 ACCESS_PREFIXES = ("/admin/users", "/admin/security")
-ACCESS_SUFFIXES = ("/invite",)
+ACCESS_SUFFIXES = ("/invite",)  # and every POST under an account's /invitations/
 
 # What an admin submits to each marked route: (path, form, page the form is on).
 ACTIONS = {
@@ -33,7 +33,13 @@ ACTIONS = {
     "auth.security_settings": ("/admin/security", {"require_staff_two_factor": "y"},
                                "/admin/users"),
     "accounts.invite": ("/staff/accounts/{acme}/invite", {
-        "name": "Jordan Client", "email": "jordan@acme.example"}, "/admin/users"),
+        "people": "Jordan Client <jordan@acme.example>"}, "/admin/users"),
+    "accounts.resend_invitation": ("/staff/accounts/{acme}/invitations/{nia}/resend", {},
+                                   "/admin/users"),
+    "accounts.revoke_invitation": ("/staff/accounts/{acme}/invitations/{nia}/revoke", {},
+                                   "/admin/users"),
+    "accounts.invite_not_yet_invited": ("/staff/accounts/{acme}/invitations/not-yet-invited",
+                                        {}, "/admin/users"),
 }
 
 
@@ -43,7 +49,8 @@ def _changes_something(rule) -> bool:
 
 def test_every_route_that_grants_or_removes_access_is_marked(app):
     routes = [rule for rule in app.url_map.iter_rules() if _changes_something(rule)
-              and (rule.rule.startswith(ACCESS_PREFIXES) or rule.rule.endswith(ACCESS_SUFFIXES))]
+              and (rule.rule.startswith(ACCESS_PREFIXES) or rule.rule.endswith(ACCESS_SUFFIXES)
+                   or "/invitations/" in rule.rule.removeprefix("/invitations/"))]
     assert len(routes) >= len(ACTIONS)
     marked = access_changing_endpoints(app)
     assert {rule.endpoint for rule in routes} <= marked
@@ -72,7 +79,12 @@ def firm(app, make):
         user.totp_secret, user.two_factor_enabled_at = "JBSWY3DPEHPK3PXP" * 2, utcnow()
         db.session.commit()
     acme = make.organization("Acme Corp")
-    return {"priya": priya.id, "acme": acme.id}
+    with app.app_context():  # an imported contact: no password, no invitation yet
+        nia = db.session.get(User, make.user("nia@acme.example", organization="Acme Corp").id)
+        nia.password_hash = None
+        db.session.commit()
+        nia_id = nia.id
+    return {"priya": priya.id, "acme": acme.id, "nia": nia_id}
 
 
 @pytest.mark.parametrize("endpoint", sorted(ACTIONS))

@@ -75,6 +75,10 @@ FORMS = [
     FormSpec("anonymous", "/login/forgot", "/login/forgot"),
     FormSpec("anonymous", "/login/email-link", "/login/email-link"),
     FormSpec("client", "/account", "/account", {"name": "Jordan"}),
+    FormSpec("client", "/account/email", "/account/email", {"password": PASSWORD}),
+    FormSpec("staff", "/staff/profile", "/staff/profile", {"name": "Priya Nair"}),
+    FormSpec("admin", "/admin/people/<int:user_id>", "/admin/people/<int:user_id>",
+             {"name": "Priya Nair"}),
     FormSpec("client", "/projects/<int:project_id>", "/projects/<int:project_id>/questions",
              {"body": "When?"}),
     FormSpec("client", "/pulses/<token>", "/pulses/<token>"),
@@ -139,7 +143,10 @@ NO_TEXT_FIELDS = {
     "/staff/projects/<int:project_id>/archive", "/staff/projects/<int:project_id>/restore",
     "/staff/accounts/<int:organization_id>/archive",
     "/staff/accounts/<int:organization_id>/restore",
-    "/unsubscribe/<token>", "/login/email-link/<token>",
+    "/unsubscribe/<token>", "/login/email-link/<token>", "/account/email/confirm/<token>",
+    "/staff/accounts/<int:organization_id>/invitations/<int:user_id>/resend",
+    "/staff/accounts/<int:organization_id>/invitations/<int:user_id>/revoke",
+    "/staff/accounts/<int:organization_id>/invitations/not-yet-invited",
 }
 # The same form class as a swept route: NewPasswordForm (the new password fields of
 # /account/password) behind one-time links; CodeForm (the code of /account/two-factor) after
@@ -174,7 +181,7 @@ def odd_portal(app, make) -> dict[str, object]:
     return {"project_id": project.id, "finished_id": finished.id, "update_id": update.id,
             "question_id": question.id, "organization_id": project.organization_id,
             "token": token, "follow_up_id": follow_up, "template_id": 1, "staff_id": staff.id,
-            "milestone_id": milestone.id}
+            "milestone_id": milestone.id, "user_id": staff.id}
 
 
 def _url(template: str, values: dict[str, object]) -> str:
