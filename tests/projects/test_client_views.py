@@ -318,3 +318,19 @@ def test_dates_are_shown_in_the_clients_timezone(app, signed_in, staff, make):
                 published_at=datetime(2026, 11, 1, 20, 0, tzinfo=UTC))
     page = signed_in("ken@tokyo.example").get(f"/projects/{project.id}").get_data(as_text=True)
     assert 'title="2 Nov 2026, 05:00 JST"' in page
+
+
+def test_the_track_record_counts_one_question_one_gap_and_two_updates_in_the_singular(
+    signed_in, staff, jordan, make
+):
+    project = make.project("Acme Corp")
+    make.update(project, author=staff, body="Started.")
+    make.update(project, author=staff, body="Going well.")
+    question = make.question(project, author=jordan)
+    with make.app.app_context():
+        questions.reply_to(db.session.get(Question, question.id),
+                           author=db.session.get(User, staff.id), body="Next week.")
+        db.session.commit()
+    page = signed_in("jordan@acme.example").get(f"/projects/{project.id}").get_data(as_text=True)
+    assert "over the 1 gap between consecutive updates (2 updates so far)" in page
+    assert "over the 1 question answered so far" in page
