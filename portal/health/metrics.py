@@ -443,8 +443,8 @@ def responsiveness(organization_ids: list[int], as_of: datetime, *,
     for org, found in waits.items():
         if len(found) < MIN_ANSWERS:
             results[org] = not_enough_data(
-                Metric.RESPONSIVENESS, f"{len(found)} client questions in {RESPONSE_DAYS} days "
-                                       f"(needs {MIN_ANSWERS})")
+                Metric.RESPONSIVENESS, f"{counted(len(found), 'client question')} in "
+                                       f"{RESPONSE_DAYS} days (needs {MIN_ANSWERS})")
             continue
         mid = median(found)
         score = responsiveness_score(mid, target_days)

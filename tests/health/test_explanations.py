@@ -50,3 +50,13 @@ def test_loyalty_defines_nps(app):
     result = metrics.loyalty_of(figures)
     assert "NPS +25 from 4 answers in the last 180 days" in result.inputs
     assert "NPS = % promoters 9–10 minus % detractors 0–6" in result.inputs
+
+
+def test_responsiveness_with_one_question_says_question_in_the_singular(app, make, acme):
+    project = make.project("Acme Corp")
+    make.question(project, author=acme)
+    with app.app_context():
+        org = db.session.scalar(select(Organization.id).where(Organization.name == "Acme Corp"))
+        result = metrics.responsiveness([org], AS_OF, target_days=1)[org]
+    assert result.score is None
+    assert result.inputs == "Not enough data: 1 client question in 90 days (needs 3)"
