@@ -143,3 +143,18 @@ def test_the_layout_check_sees_sideways_scrolling_and_overlaps(page):
     problems = layout_problems(page)
     assert any("scrolls sideways" in problem for problem in problems)
     assert any('"First words" and "Second words" overlap' in problem for problem in problems)
+
+
+@pytest.mark.parametrize("path", ["/admin/content/client-figures", "/admin/health/settings"])
+def test_a_group_of_fields_is_framed_by_the_design_not_the_browsers_grey_groove(
+        page, sign_in, admin, path):
+    sign_in(page, admin)
+    page.goto(path)
+    groups = page.locator("form fieldset").all()
+    assert groups
+    for group in groups:
+        style = group.evaluate("el => getComputedStyle(el).borderTopStyle")
+        assert style != "groove", "a fieldset keeps the browser's default grey border"
+        after = group.evaluate("el => el.nextElementSibling && (el.nextElementSibling"
+                               ".getBoundingClientRect().top - el.getBoundingClientRect().bottom)")
+        assert after is None or after >= 8, "the next control touches the group's frame"
