@@ -288,6 +288,7 @@ def record_answers(
         select(PulseAnswer).where(PulseAnswer.request_id == request.id)
         .execution_options(populate_existing=True))}
     was_low = _low(existing.values())  # before this change, by question
+    was_asked = bool(request.contact_requested)
     answers = []
     for question in questions:
         score = scores[question.id]
@@ -304,7 +305,8 @@ def record_answers(
         request.state, request.answered_at = RequestState.ANSWERED, now
     request.contact_requested = contact_me
     db.session.flush()
-    _follow_up(request, answers, contact_me=contact_me, was_low=was_low, now=now)
+    _follow_up(request, answers, contact_me=contact_me, was_low=was_low, was_asked=was_asked,
+               now=now)
     return answers
 
 
@@ -318,9 +320,10 @@ def _low(answers) -> dict[int, str]:
 
 
 def _follow_up(request: PulseRequest, answers: list[PulseAnswer], *, contact_me: bool,
-               was_low: dict[int, str], now: datetime) -> None:
-    """Open or update the request's follow-up; when a change lifted every low score, say so
-    on the open follow-up rather than delete it: staff may already be acting on it."""
+               was_low: dict[int, str], was_asked: bool, now: datetime) -> None:
+    """Open or update the request's follow-up; when a change lifted every low score (or
+    withdrew the request to be contacted), say so on the open follow-up rather than delete
+    it: staff may already be acting on it."""
     low = _low(answers)
     follow_up = db.session.scalars(
         select(FollowUp).where(FollowUp.request_id == request.id)).first()
@@ -339,6 +342,11 @@ def _follow_up(request: PulseRequest, answers: list[PulseAnswer], *, contact_me:
         follow_up.no_longer_low_at = now
         follow_up.reason = (f"No longer low: changed to {lifted} on {now:%-d %b} "
                             f"(was {', '.join(was_low.values())})")[:300]
+        db.session.flush()
+    elif follow_up is not None and was_asked and follow_up.no_longer_low_at is None:
+        follow_up.no_longer_low_at = now
+        follow_up.reason = (f"No longer asks to be contacted: unticked on {now:%-d %b}, "
+                            f"answers not low ({', '.join(_label(a) for a in answers)})")[:300]
         db.session.flush()
 
 
