@@ -17,6 +17,7 @@ from portal.charts import (
     render_svg,
     whole_days,
 )
+from portal.plain_text import counted
 from portal.projects.models import Milestone
 
 EARLY, LATE, ON_TIME = "#1b6e3a", "#a3261b", "#1f4e79"
@@ -71,7 +72,9 @@ def _label(title: str, done: bool, columns: int) -> str:
 
 
 def _in_words(title: str, days: int) -> str:
-    late = "on time" if days == 0 else f"{abs(days)} days {'late' if days > 0 else 'early'}"
+    if days == 0:
+        return f"{chart_label(title, DESCRIPTION_COLUMNS)}: on time"
+    late = f"{counted(abs(days), 'day')} {'late' if days > 0 else 'early'}"
     return f"{chart_label(title, DESCRIPTION_COLUMNS)}: {late}"
 
 

@@ -65,3 +65,9 @@ def test_the_narrow_chart_is_drawn_for_a_phone():
 ])
 def test_ticks_are_whole_round_numbers_covering_zero(low, high, most, expected):
     assert integer_ticks(low, high, most) == expected
+
+
+def test_the_charts_words_for_screen_readers_count_one_day_in_the_singular():
+    chart = milestone_drift_chart(_milestones((1, -1, 2)))
+    for svg in (chart.wide, chart.narrow):
+        assert "Step 0: 1 day late; Step 1: 1 day early; Step 2: 2 days late" in str(svg)
