@@ -43,3 +43,29 @@ def test_the_admins_list_of_users_fits_a_phone(phone, sign_in, portal_data, make
     phone.goto("/admin/users")
     assert phone.get_by_role("cell", name="jordan@acme.example").count() == 1
     assert scroll_width(phone) <= PHONE["width"]
+
+
+def test_a_closeouts_timeline_shows_each_verdict_on_a_phone_without_scrolling_sideways(
+        phone, sign_in, portal_data, make, app):
+    from portal.extensions import db
+    from portal.projects import services as project_services
+    from portal.projects.models import Milestone, ProjectStatus
+
+    done = make.project("Acme Corp", name="Data warehouse migration", status=ProjectStatus.DONE)
+    step = make.milestone(done, title="Pipelines rebuilt and tested", owner=portal_data.staff,
+                          planned_in_days=-10)
+    with app.app_context():
+        project_services.complete_milestone(db.session.get(Milestone, step.id),
+                                            on=step.planned_on.fromordinal(
+                                                step.planned_on.toordinal() + 1))
+        db.session.commit()
+    make.closeout(done, contact=portal_data.staff)
+    sign_in(phone, portal_data.client.email)
+    phone.goto(f"/projects/{done.id}/closeout")
+    verdicts = phone.locator("table.timeline td.verdict")
+    assert verdicts.count() == 2
+    for verdict in verdicts.all():
+        edge = verdict.evaluate("el => el.getBoundingClientRect().right")
+        assert verdict.is_visible() and edge <= PHONE["width"], verdict.text_content()
+    assert phone.get_by_text("1 day late").first.is_visible()
+    assert scroll_width(phone) <= PHONE["width"]
