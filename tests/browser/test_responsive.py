@@ -1,5 +1,7 @@
 """On a 375 px phone the client's pages fit the screen: nothing scrolls sideways."""
 
+from datetime import timedelta
+
 import pytest
 
 from portal.auth.models import Role
@@ -56,8 +58,7 @@ def test_a_closeouts_timeline_shows_each_verdict_on_a_phone_without_scrolling_si
                           planned_in_days=-10)
     with app.app_context():
         project_services.complete_milestone(db.session.get(Milestone, step.id),
-                                            on=step.planned_on.fromordinal(
-                                                step.planned_on.toordinal() + 1))
+                                            on=step.planned_on + timedelta(days=1))
         db.session.commit()
     make.closeout(done, contact=portal_data.staff)
     sign_in(phone, portal_data.client.email)
