@@ -13,6 +13,7 @@ from sqlalchemy import and_, func, select
 from portal.auth.models import User
 from portal.db import local_today, zone_or_utc
 from portal.extensions import db
+from portal.plain_text import counted
 from portal.projects.models import Milestone, Project, ProjectStatus, StatusUpdate
 from portal.web.markdown import render_markdown
 
@@ -169,9 +170,10 @@ def slippage_in_words(project: Project) -> str | None:
     if not slips:
         return None
     late = [s.days for s in slips if s.days > 0]
-    shows = (f"{len(late)} of {len(slips)} milestones are later than first planned, by up to "
-             f"{max(late)} day{'s' if max(late) != 1 else ''}" if late
-             else f"none of its {len(slips)} milestones is later than first planned")
+    milestones = counted(len(slips), "milestone")
+    shows = (f"{len(late)} of {milestones} {'is' if len(late) == 1 else 'are'} later than first "
+             f"planned, by up to {counted(max(late), 'day')}" if late
+             else f"none of its {milestones} is later than first planned")
     return (f"The chart measures slippage: each milestone's delivery date (or current ETA) "
             f"against the date first planned. {shows[0].upper()}{shows[1:]}. The status, "
             f"{project.status.label.lower()}, is about the project's own ETA.")

@@ -16,6 +16,7 @@ from portal.projects.summary import (
     REASON_LIMIT,
     first_sentence,
     project_summary,
+    slippage_in_words,
     standing_after,
 )
 from tests.support.mail import outbox
@@ -173,7 +174,7 @@ def test_the_slippage_chart_says_what_it_measures_beside_the_status(
     page = _text(signed_in("jordan@acme.example").get(f"/projects/{project.id}").get_data(
         as_text=True))
     assert ("On track The chart measures slippage: each milestone's delivery date (or current "
-            "ETA) against the date first planned. 1 of 1 milestones are later than first "
+            "ETA) against the date first planned. 1 of 1 milestone is later than first "
             "planned, by up to 9 days.") in page
 
 
@@ -222,3 +223,17 @@ def test_the_reason_is_one_bounded_line_of_plain_text(body):
     assert "**" not in reason and "](" not in reason  # Markdown read as plain text
     assert "<strong>" not in reason and "<a " not in reason  # and never as HTML (a page
     # escapes what staff typed, <script> included)
+
+
+def test_the_slippage_words_agree_with_their_counts():
+    def words(*days_late: int) -> str:
+        planned = date(2026, 3, 2)
+        project = Project(name="Launch", status=ProjectStatus.ON_TRACK, milestones=[
+            Milestone(title=f"Step {n}", planned_on=planned,
+                      completed_on=planned + timedelta(days=days))
+            for n, days in enumerate(days_late)])
+        return slippage_in_words(project)
+
+    assert "1 of 4 milestones is later than first planned, by up to 1 day." in words(1, 0, -1, 0)
+    assert "2 of 3 milestones are later than first planned, by up to 5 days." in words(1, 5, 0)
+    assert "None of its 1 milestone is later than first planned." in words(0)
