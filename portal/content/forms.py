@@ -113,7 +113,8 @@ class ClientFiguresForm(VersionedForm):
                     NumberRange(*MIN_COUNT_RANGE,
                                 message="Give a whole number from %(min)s to %(max)s.")],
         description="Below it, a client's page says “too few to show (3 so far)” instead of a "
-                    "percentage, an NPS or a mean.",
+                    "percentage, an NPS or a CES mean; the average times between updates and "
+                    "to a first answer show from the first one.",
     )
     show_promises = BooleanField(f"Show {SWITCHES['show_promises']}")
     show_update_rhythm = BooleanField(f"Show {SWITCHES['show_update_rhythm']}")

@@ -180,3 +180,12 @@ def test_two_admins_saving_at_once_the_second_sees_the_first_ones_choice(app, ma
     again = second.post("/admin/content/client-figures", data={
         **hidden_fields(page), "min_count": "3", "show_promises": "y"})
     assert again.status_code == 302
+
+
+def test_the_minimum_says_which_figures_it_holds_back(app, signed_in, delivered):
+    """The times between updates and to a first answer show from the first one: the setting
+    must not claim to hold back every mean."""
+    page = signed_in("root@firm.example").get("/admin/content/client-figures").get_data(
+        as_text=True)
+    assert "instead of a percentage, an NPS or a CES mean" in page
+    assert "the average times between updates and to a first answer show from the first" in page
