@@ -86,5 +86,6 @@ def test_the_pulse_report_says_1_answer(app, acme, make, signed_in):  # noqa: F8
                                              for q in pulse.template.questions}, comments={})
         db.session.commit()
     page = signed_in("priya@firm.example").get("/staff/pulses").get_data(as_text=True)
-    assert "1 promoter and 0 detractors in 1 answer<" in page and "1 of 1 pulse sent" in page
+    assert "1 promoter and 0 detractors in 1 answer<" in page
+    assert "1 of 1 pulse sent in these dates was answered" in page
     assert "1 answers" not in page and "1 pulses" not in page
