@@ -246,7 +246,8 @@ def communication(organization_ids: list[int], as_of: datetime) -> Results:
             continue
         on_time = sum(1 for _, _, late, _ in projects if not late)
         mean = sum(s for *_, s in projects) / len(projects)
-        late_words = "; ".join(f"{name} {late} days late (every {cadence} days) → {_fmt(s)}"
+        late_words = "; ".join(f"{name} {counted(late, 'day')} late "
+                               f"(every {counted(cadence, 'day')}) → {_fmt(s)}"
                                for name, cadence, late, s in projects if late)
         results[org] = MetricResult(Metric.COMMUNICATION, clamp_score(mean), (
             f"{on_time} of {len(projects)} open projects on their promised update rhythm"
@@ -280,18 +281,22 @@ class Episode:
         """A closed episode always counts; an open one once it has outlasted the target."""
         return self.ended is not None or self.days > RECOVERY_TARGET_DAYS
 
+    @property
+    def unit(self) -> str:
+        return "day" if _fmt(self.days) == "1" else "days"
+
     def words(self) -> str:
         """The episode in the explanation: what, when, how long, and whether it counts."""
         what = f"{self.project} {self.status.label.lower()} from {self.began:%-d %b}"
         if self.ended is not None:
             score = recovery_score(self.days)
-            return (f"{what}, back on track {self.ended:%-d %b} after {_fmt(self.days)} days "
-                    f"→ {_fmt(score)}")
+            return (f"{what}, back on track {self.ended:%-d %b} after {_fmt(self.days)} "
+                    f"{self.unit} → {_fmt(score)}")
         if self.counted:
-            return (f"{what}, still open after {_fmt(self.days)} days → "
+            return (f"{what}, still open after {_fmt(self.days)} {self.unit} → "
                     f"{_fmt(recovery_score(self.days))}")
-        return (f"{what}, still open after {_fmt(self.days)} days: not counted yet (an open "
-                f"episode counts once it passes {RECOVERY_TARGET_DAYS} days)")
+        return (f"{what}, still open after {_fmt(self.days)} {self.unit}: not counted yet (an "
+                f"open episode counts once it passes {RECOVERY_TARGET_DAYS} days)")
 
 
 def _episodes(rows, as_of: datetime) -> dict[int, list[Episode]]:

@@ -72,3 +72,12 @@ def test_an_account_never_in_trouble_says_so(app, make, acme):
     _updates(make, website, acme["owner"], (20, ProjectStatus.ON_TRACK))
     assert _recovery(app).inputs == (
         "Not enough data: no project at risk or blocked in the last 180 days")
+
+
+def test_an_episode_of_one_day_reads_1_day_not_1_days():
+    began = utcnow() - timedelta(days=1)
+    episode = metrics.Episode("Rollout", ProjectStatus.BLOCKED, began, began + timedelta(days=1),
+                              1.0)
+    assert "after 1 day →" in episode.words()
+    open_one = metrics.Episode("Rollout", ProjectStatus.AT_RISK, began, None, 1.0)
+    assert "still open after 1 day:" in open_one.words()
