@@ -44,6 +44,7 @@ def rows(app, make, portal_data) -> SimpleNamespace:
     """One of everything a page's URL can name, and the values each argument takes."""
     make.user(ADMIN, role=Role.ADMIN, name="Morgan Reyes")
     done = make.project("Acme Corp", name="Finished work", status=ProjectStatus.DONE)
+    make.milestone(done, title="Launch")  # a closeout with a timeline and its drift chart
     make.closeout(done, contact=portal_data.staff, summary="Everything delivered.")
     request = make.pulse(portal_data.client, project=portal_data.project)
     with app.test_request_context():
