@@ -11,6 +11,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from portal.access import client_project_versions, visible_projects
 from portal.auth.models import User
+from portal.closeout.models import Closeout
 from portal.db import local_today
 from portal.extensions import db
 from portal.projects import track_record
@@ -73,7 +74,7 @@ def client_dashboard(user: User) -> ClientDashboard:
     projects = list(db.session.scalars(
         visible_projects(user).options(
             joinedload(Project.contact),
-            joinedload(Project.closeout),
+            joinedload(Project.closeout).joinedload(Closeout.care_contact),
             selectinload(Project.milestones).joinedload(Milestone.owner),
             selectinload(Project.eta_changes),
         )

@@ -55,7 +55,11 @@ def current_step(project: Project) -> Milestone | None:
 
 
 def who_to_call(project: Project) -> WhoToCall:
-    """The current step's owner; else the project's account manager (its contact person)."""
+    """The current step's owner; else the project's account manager (its contact person); after
+    the closeout, the client-care contact it named, as the closeout itself says."""
+    if project.is_closed and project.closeout is not None and project.closeout.care_contact:
+        return WhoToCall(project.closeout.care_contact,
+                         "Your client-care contact since the closeout")
     step = current_step(project)
     if step is not None and step.owner is not None and not project.is_closed:
         return WhoToCall(step.owner, f"Owner of the current step, {step.title}")

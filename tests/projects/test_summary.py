@@ -81,6 +81,19 @@ def test_the_card_the_page_and_the_email_name_the_current_steps_owner_else_the_m
     assert "Your account manager" in _text(page) and "Your account manager" in _text(dashboard)
 
 
+def test_after_the_closeout_the_page_names_the_client_care_contact_as_the_closeout_does(
+    app, make, signed_in, priya, sofia, jordan
+):
+    project = make.project("Acme Corp", name="Portal", contact=_staff(app, sofia),
+                           status=ProjectStatus.DONE)
+    make.closeout(project, contact=priya, summary="Delivered.")
+    browser = signed_in("jordan@acme.example")
+    page, closeout = (browser.get(url).get_data(as_text=True) for url in (
+        f"/projects/{project.id}", f"/projects/{project.id}/closeout"))
+    assert _who_to_call(page) == "Priya Nair" and "Priya Nair" in _text(closeout)
+    assert "client-care contact" in _text(page)
+
+
 def _staff(app, user):
     with app.app_context():
         db.session().expire_on_commit = False
