@@ -35,6 +35,8 @@ def test_closing_a_project_out_sends_the_client_one_email_with_the_pulse_inside(
     assert to_jordan[0]["Subject"].startswith("Warehouse move is delivered: your closeout summary")
     text = _plain(to_jordan[0])
     assert "Priya Nair" in text and f"/projects/{project.id}/closeout" in text
+    # It promises no figure an admin may have switched off (promises kept): only what is sure.
+    assert "who looks after you now" in text and "kept our dates" not in text
     with app.app_context():
         pulse = db.session.scalars(select(PulseRequest)).one()
         assert pulse.state == RequestState.SENT and pulse.user.email == "jordan@acme.example"
