@@ -141,3 +141,11 @@ class ProfileForm(PortalForm):
         if upload is None or not getattr(upload, "filename", None):
             return None
         return upload.read(MAX_PHOTO_BYTES + 1)
+
+
+class EraseForm(PortalForm):
+    """The organisation's name, typed out: erasing its client data cannot be undone."""
+
+    typed_name = StringField("Type the organisation's name to confirm",
+                             validators=[Length(max=200)],
+                             render_kw={"autocomplete": "off", "spellcheck": "false"})

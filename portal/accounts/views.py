@@ -20,9 +20,10 @@ from portal.access import (
     get_organization_or_404,
     staff_required,
 )
-from portal.accounts import invitations, photos, services
+from portal.accounts import erasure, invitations, photos, services
 from portal.accounts.forms import (
     EditOrganizationForm,
+    EraseForm,
     InvitationForm,
     OrganizationForm,
     ProfileForm,
@@ -247,6 +248,32 @@ def invite_not_yet_invited(organization_id: int):
     db.session.commit()
     flash(f"{counted(sent, 'invitation')} sent (links valid for 7 days).", "success")
     return redirect(url_for("accounts.list_invitations", organization_id=organization.id))
+
+
+@bp.route("/admin/accounts/<int:organization_id>/erase", methods=["GET", "POST"])
+@admin_required
+@changes_access
+def erase_client_data(organization_id: int):
+    """On a privacy request: remove the organisation's people's personal data, comments,
+    questions and emails, keeping projects and anonymous figures; say what was removed."""
+    organization = get_organization_or_404(organization_id)
+    form = EraseForm()
+    if not form.validate_on_submit():
+        return _erase_page(organization, form, 422 if form.is_submitted() else 200)
+    try:
+        done = erasure.erase(organization, typed_name=form.typed_name.data or "", by=_me())
+    except erasure.ErasureError as error:
+        db.session.rollback()
+        form.typed_name.errors.append(str(error))
+        return _erase_page(organization, form, 422)
+    db.session.commit()
+    return render_template("accounts/erased.html", organization=organization, done=done)
+
+
+def _erase_page(organization: Organization, form: EraseForm, status: int):
+    return render_template("accounts/erase.html", organization=organization, form=form,
+                           would=erasure.preview(organization),
+                           removed=erasure.REMOVED), status
 
 
 def _me() -> User:

@@ -113,6 +113,8 @@ FORMS = [
     FormSpec("staff", "/staff/pulses", "/staff/follow-ups/<int:follow_up_id>/resolve",
              refused_by_redirect=True),
     FormSpec("admin", "/admin/users/new", "/admin/users/new", {"role": "staff"}),
+    FormSpec("admin", "/admin/accounts/<int:organization_id>/erase",
+             "/admin/accounts/<int:organization_id>/erase"),
     FormSpec("admin", "/admin/content/settings", "/admin/content/settings"),
     FormSpec("admin", "/admin/content/values/new", "/admin/content/<any(values, steps):kind>/new",
              {"save": "Save"}, url_values={"kind": "values"}),
