@@ -103,8 +103,9 @@ def test_an_admin_erases_one_clients_data_and_the_page_says_what_went(
     assert "Client data erased" in text
     with app.app_context():
         after = _facts(acme["organization"])
-        for kind, count in [("People anonymised and signed out", 1), ("Pulse comments", before["comments"]),
-                            ("Questions", 1), ("Replies", 1),
+        for kind, count in [("People anonymised and signed out", 1),
+                            ("Pulse comments", before["comments"]), ("Questions", 1),
+                            ("Replies", 1),
                             ("Emails to them", before["emails"]),
                             ("Sign-in and invitation links", before["links"])]:
             assert f'<th scope="row">{kind}</th><td>{count}</td>' in text
