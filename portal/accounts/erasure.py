@@ -9,12 +9,12 @@ from sqlalchemy import delete, func, or_, select, update
 from portal.accounts.models import Organization
 from portal.audit import services as audit
 from portal.auth import services as auth
-from portal.auth.models import EmailToken, Role, User
+from portal.auth.models import EmailToken, RecoveryCode, Role, User
 from portal.concurrency import lock
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage
 from portal.projects.models import Project, Question, Reply
-from portal.pulses.models import AnswerRevision, PulseAnswer, PulseRequest
+from portal.pulses.models import AnswerRevision, FollowUp, PulseAnswer, PulseRequest
 
 REMOVED = "[removed at the client's request]"
 # People are anonymised in place, not deleted: their pulse requests, questions and audit rows
@@ -34,6 +34,7 @@ class Erasure:
     comments: int
     questions: int
     replies: int
+    notes: int
     emails: int
     links: int
 
@@ -45,7 +46,8 @@ class Erasure:
         """Each kind in the admin's words, with its count."""
         return [("people anonymised and signed out", self.people),
                 ("pulse comments", self.comments), ("questions", self.questions),
-                ("replies", self.replies), ("emails to them", self.emails),
+                ("replies", self.replies),
+                ("follow-up notes about them", self.notes), ("emails to them", self.emails),
                 ("sign-in and invitation links", self.links)]
 
     def summary(self) -> str:
@@ -83,6 +85,14 @@ def _replies(organization: Organization):
     return select(Reply.id).where(Reply.question_id.in_(questions), Reply.body != REMOVED)
 
 
+def _notes(organization: Organization):
+    """Staff's notes on closing follow-ups to its people's answers: they speak of them."""
+    requests = select(PulseRequest.id).where(PulseRequest.organization_id == organization.id)
+    return select(FollowUp.id).where(FollowUp.request_id.in_(requests),
+                                     FollowUp.resolution.is_not(None),
+                                     FollowUp.resolution != REMOVED)
+
+
 def _emails(organization: Organization):
     addresses = select(User.email).where(User.organization_id == organization.id)
     return select(OutboxMessage.id).where(or_(
@@ -100,7 +110,8 @@ def preview(organization: Organization) -> Erasure:
     links = select(EmailToken.id).where(EmailToken.user_id.in_(_all_people(organization)))
     return Erasure(people=_count(_people(organization)), comments=_count(comments),
                    questions=_count(_questions(organization)),
-                   replies=_count(_replies(organization)), emails=_count(_emails(organization)),
+                   replies=_count(_replies(organization)), notes=_count(_notes(organization)),
+                   emails=_count(_emails(organization)),
                    links=_count(links))
 
 
@@ -116,9 +127,12 @@ def erase(organization: Organization, *, typed_name: str, by: User) -> Erasure:
     # Emails first: they are found by the people's addresses, which anonymising replaces.
     db.session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(_emails(organization))),
                        execution_options={"synchronize_session": False})
-    db.session.execute(delete(EmailToken).where(
-        EmailToken.user_id.in_(_all_people(organization))),
-        execution_options={"synchronize_session": False})
+    for model in (EmailToken, RecoveryCode):
+        db.session.execute(delete(model).where(model.user_id.in_(_all_people(organization))),
+                           execution_options={"synchronize_session": False})
+    db.session.execute(update(FollowUp).where(FollowUp.id.in_(_notes(organization)))
+                       .values(resolution=REMOVED),
+                       execution_options={"synchronize_session": False})
     for person in db.session.scalars(select(User).where(User.id.in_(_people(organization)))):
         _anonymise(person)
     answers = _answers(organization)

@@ -17,7 +17,7 @@ from portal.projects import questions
 from portal.projects.models import Project, Question, Reply
 from portal.pulses import reports
 from portal.pulses import services as pulses
-from portal.pulses.models import PulseAnswer, PulseRequest
+from portal.pulses.models import FollowUp, PulseAnswer, PulseRequest
 from tests.conftest import sign_in
 
 
@@ -40,7 +40,12 @@ def _client_with_data(app, make, firm, org: str, email: str) -> dict:
                                        trigger=pulses.Trigger.PERIODIC, project=None)
         pulses.record_answers(request, comments={q.id: "I am unhappy, Jordan"
                                                  for q in request.template.questions},
-                              scores={q.id: 3 for q in request.template.questions})
+                              scores={q.id: 3 for q in request.template.questions},
+                              contact_me=True)
+        follow_up = db.session.scalars(select(FollowUp).where(
+            FollowUp.request_id == request.id)).one()
+        pulses.resolve_follow_up(follow_up, by=db.session.get(User, firm["staff"].id),
+                                 note="Called Jordan at home")
         db.session.commit()
         return {"client": client.id, "organization": project.organization_id,
                 "project": project.id}
@@ -77,6 +82,8 @@ def _facts(organization_id: int) -> dict:
         "questions": count(asked),
         "reply texts": count(select(Reply.id).where(Reply.question_id.in_(asked),
                                                     Reply.body != REMOVED)),
+        "notes": count(select(FollowUp.id).join(PulseRequest).where(
+            PulseRequest.organization_id == organization_id, FollowUp.resolution != REMOVED)),
         "emails": count(select(OutboxMessage.id).where(OutboxMessage.user_id.in_(people))),
         "links": count(select(EmailToken.id).where(EmailToken.user_id.in_(people))),
         "projects": count(projects),
@@ -105,13 +112,13 @@ def test_an_admin_erases_one_clients_data_and_the_page_says_what_went(
         after = _facts(acme["organization"])
         for kind, count in [("People anonymised and signed out", 1),
                             ("Pulse comments", before["comments"]), ("Questions", 1),
-                            ("Replies", 1),
+                            ("Replies", 1), ("Follow-up notes about them", 1),
                             ("Emails to them", before["emails"]),
                             ("Sign-in and invitation links", before["links"])]:
             assert f'<th scope="row">{kind}</th><td>{count}</td>' in text
         assert after == {**before, "named people": 0, "active people": 0, "passwords": 0,
-                         "comments": 0, "question texts": 0, "reply texts": 0, "emails": 0,
-                         "links": 0}
+                         "comments": 0, "question texts": 0, "reply texts": 0, "notes": 0,
+                         "emails": 0, "links": 0}
         assert _facts(globex["organization"]) == globex_before
         person = db.session.get(User, acme["client"])
         assert "jordan" not in person.email and person.phone is None
