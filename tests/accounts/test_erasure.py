@@ -218,3 +218,13 @@ def test_admins_find_it_in_the_accounts_danger_zone(app, firm, acme, signed_in):
         f"/staff/accounts/{acme['organization']}").get_data(as_text=True)
     assert link not in signed_in("priya@firm.example").get(
         f"/staff/accounts/{acme['organization']}").get_data(as_text=True)
+
+
+def test_an_erased_persons_open_session_ends(app, firm, acme, signed_in, post_form):
+    jordan = signed_in("jordan@acme.example")
+    assert jordan.get(f"/projects/{acme['project']}").status_code == 200
+
+    post_form(signed_in("ada@firm.example"), _path(acme), {"typed_name": "Acme Corp"})
+
+    response = jordan.get(f"/projects/{acme['project']}")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
