@@ -16,6 +16,7 @@ from sqlalchemy import delete, func, select, update
 from portal.audit import services as audit
 from portal.auth.models import User
 from portal.extensions import db
+from portal.plain_text import counted
 from portal.projects.models import EtaChange, Milestone
 from portal.projects.services import ProjectClosed, ProjectError
 
@@ -28,6 +29,15 @@ class MilestoneChanged(ProjectError):
     def __init__(self) -> None:
         super().__init__("This milestone changed while you were editing it: here is its "
                          "current state. Check it, then submit again.")
+
+
+class MilestoneHasHistory(ProjectError):
+    """Its ETA moves are in the client's ETA history: deleting it would rewrite that history."""
+
+    def __init__(self, moves: int) -> None:
+        super().__init__(f"This milestone's ETA was moved ({counted(moves, 'time')}), and the "
+                         "client's ETA history shows those moves, so it cannot be deleted. "
+                         "Rename it if its title is wrong.")
 
 
 class MilestoneDelivered(ProjectError):
@@ -134,18 +144,19 @@ def _renumber(ordered: list[Milestone]) -> None:
 
 
 def delete_milestone(milestone: Milestone, *, stamp: str, by: User) -> None:
-    """Delete an open milestone of an open project, with its ETA moves."""
+    """Delete an open milestone of an open project while nothing is recorded against it: no
+    delivery and no ETA move in the client's history."""
     project = milestone.project
     if milestone.is_done:
         raise MilestoneDelivered()
     if project.is_closed:
         raise ProjectClosed()
-    moves = eta_moves(milestone)
-    db.session.execute(delete(EtaChange).where(EtaChange.milestone_id == milestone.id))
+    if moves := eta_moves(milestone):
+        raise MilestoneHasHistory(moves)
     _unless_changed(milestone, stamp, delete(Milestone))
     db.session.expunge(milestone)
     db.session.expire(project, ["milestones", "eta_changes"])
     db.session.flush()
     audit.record("milestone.deleted", actor=by, target=milestone, organization=project.organization,
                  summary=f"{milestone.title} (planned {milestone.planned_on or 'no date'}, "
-                         f"ETA {milestone.eta or 'none'}; {moves} ETA moves removed)")
+                         f"ETA {milestone.eta or 'none'})")

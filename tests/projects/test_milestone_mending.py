@@ -32,7 +32,7 @@ def acme(make, staff):
     project = make.project("Acme Corp", name="Customer portal rebuild")
     open_one = make.milestone(project, title=LONG_TITLE[:160], owner=staff)
     delivered = make.milestone(project, title="Discovery", owner=staff, planned_in_days=0)
-    make.milestone(project, title="Launch", planned_in_days=40)
+    launch = make.milestone(project, title="Launch", planned_in_days=40)
     with make.app.app_context():
         by = db.session.get(User, staff.id)
         moving = db.session.get(Milestone, open_one.id)
@@ -41,7 +41,7 @@ def acme(make, staff):
         project_services.complete_milestone(db.session.get(Milestone, delivered.id),
                                             on=date.today(), by=by)
         db.session.commit()
-    return {"project": project, "open": open_one, "delivered": delivered}
+    return {"project": project, "open": open_one, "delivered": delivered, "launch": launch}
 
 
 def _url(acme, which: str, action: str) -> str:
@@ -127,24 +127,37 @@ def test_a_rename_that_loses_a_race_writes_nothing(app, acme, staff):
 def test_staff_delete_an_open_milestone_after_confirming(app, signed_in, acme):
     browser = signed_in("priya@firm.example")
     before = _state(app, acme)
-    confirm = browser.get(_url(acme, "open", "delete")).get_data(as_text=True)
+    confirm = browser.get(_url(acme, "launch", "delete")).get_data(as_text=True)
     assert "Delete a milestone?" in confirm and "Delete the milestone" in confirm
     assert _state(app, acme) == before  # showing the confirm step changes nothing
-    response = browser.post(_url(acme, "open", "delete"),
-                            data=_form(browser, _url(acme, "open", "delete")))
+    response = browser.post(_url(acme, "launch", "delete"),
+                            data=_form(browser, _url(acme, "launch", "delete")))
     assert response.status_code == 302
     after = _state(app, acme)
-    assert after["titles"] == ["Discovery", "Launch"]
-    assert after["moves"] == before["moves"] - 1  # its own ETA move went with it
+    assert after["titles"] == [LONG_TITLE[:160], "Discovery"]
+    assert after["moves"] == before["moves"]
     assert after["version"] > before["version"]
-    assert len(after["audit"]) == 1 and "1 ETA moves removed" in after["audit"][0]
+    assert len(after["audit"]) == 1 and "Launch" in after["audit"][0]
     # Positions stay unique: a new milestone still goes in at the end.
     added = browser.post(f"/staff/projects/{acme['project'].id}/milestones",
                          data={"csrf_token": _form(browser, _url(acme, "delivered", "edit"))[
                              "csrf_token"], "title": "Handover", "owner_id": 0,
                                "planned_on": ""})
     assert added.status_code == 302
-    assert _state(app, acme)["titles"] == ["Discovery", "Launch", "Handover"]
+    assert _state(app, acme)["titles"] == [LONG_TITLE[:160], "Discovery", "Handover"]
+
+
+def test_a_milestone_whose_eta_moved_cannot_be_deleted_as_the_client_saw_the_move(
+        app, signed_in, acme):
+    browser = signed_in("priya@firm.example")
+    before = _state(app, acme)
+    confirm = browser.get(_url(acme, "open", "delete")).get_data(as_text=True)
+    assert "was moved (1 time)" in confirm and "Delete the milestone" not in confirm
+    response = browser.post(_url(acme, "open", "delete"),
+                            data={"csrf_token": _form(browser, _url(acme, "launch", "delete"))[
+                                "csrf_token"], "stamp": "x"})
+    assert response.status_code in (409, 422)
+    assert _state(app, acme) == before
 
 
 def test_a_delivered_milestone_cannot_be_deleted_as_it_counts_in_promises_kept(
@@ -162,17 +175,18 @@ def test_a_delivered_milestone_cannot_be_deleted_as_it_counts_in_promises_kept(
     assert _state(app, acme) == before
 
 
-def test_a_stale_delete_is_refused_when_the_milestone_moved_since_the_confirm_step(
+def test_a_stale_delete_is_refused_when_the_milestone_changed_since_the_confirm_step(
         app, signed_in, acme, staff):
     browser = signed_in("priya@firm.example")
-    shown = _form(browser, _url(acme, "open", "delete"))
+    shown = _form(browser, _url(acme, "launch", "delete"))
     with app.app_context():
-        moving = db.session.get(Milestone, acme["open"].id)
-        project_services.move_milestone_eta(moving, eta=moving.eta - timedelta(days=1),
-                                            by=db.session.get(User, staff.id))
+        mending.edit_milestone(db.session.get(Milestone, acme["launch"].id), title="Go-live",
+                               stamp=mending.milestone_stamp(
+                                   db.session.get(Milestone, acme["launch"].id)),
+                               by=db.session.get(User, staff.id))
         db.session.commit()
     before = _state(app, acme)
-    response = browser.post(_url(acme, "open", "delete"), data=shown)
+    response = browser.post(_url(acme, "launch", "delete"), data=shown)
     assert response.status_code == 409
     assert "changed while you were editing" in response.get_data(as_text=True)
     assert _state(app, acme) == before
