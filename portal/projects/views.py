@@ -410,7 +410,7 @@ def edit_milestone(project_id: int, milestone_id: int):
 @bp.route(f"{MILESTONE_URL}/delete", methods=["GET", "POST"])
 @staff_required
 def delete_milestone(project_id: int, milestone_id: int):
-    """Confirm, then delete an open milestone with its ETA moves."""
+    """Confirm, then delete an open milestone with nothing recorded against it."""
     project = get_project_or_404(project_id)
     milestone = get_milestone_or_404(project, milestone_id)
     form = DeleteMilestoneForm(stamp=milestones.milestone_stamp(milestone))
