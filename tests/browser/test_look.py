@@ -90,7 +90,8 @@ def test_the_staff_menu_on_a_phone_shows_every_item_whole(new_page, sign_in, adm
     assert menu.evaluate("el => el.scrollWidth <= el.clientWidth"), "the menu scrolls sideways"
     edge = box(menu)["x"] + box(menu)["width"]
     for link in page.locator("header .nav a").all():
-        assert box(link)["x"] >= 0 and box(link)["x"] + box(link)["width"] <= edge + 0.5, link.inner_text()
+        left, width = box(link)["x"], box(link)["width"]
+        assert left >= 0 and left + width <= edge + 0.5, link.inner_text()
     assert not layout_problems(page)
 
 
