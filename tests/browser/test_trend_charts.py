@@ -1,5 +1,6 @@
-"""Staff trend charts read on a phone: the pulse trend on /staff/pulses is drawn narrow there,
-its text 11 px or more at 390 px (the wide chart scaled down drew about 5 px), and labels apart."""
+"""Staff trend charts read on a phone: the pulse trend on /staff/pulses and the health trend on an
+account's health page are drawn narrow there, their text 11 px or more at 390 px (the wide chart
+scaled down drew about 5 px), and their axis labels apart."""
 
 from datetime import timedelta
 
@@ -7,6 +8,9 @@ import pytest
 
 from portal.auth.models import Role
 from portal.db import utcnow
+from portal.extensions import db
+from portal.health import weeks
+from portal.health.models import HealthSnapshot
 from tests.browser.support import DESKTOP, PHONE_390, layout_problems
 from tests.support.pulse_answers import UP, answer_pulses
 
@@ -50,4 +54,24 @@ def test_the_pulse_trend_is_readable_at_both_widths(app, make, new_page, sign_in
     page = new_page(viewport=viewport)
     sign_in(page, STAFF)
     page.goto("/staff/pulses")
+    assert_readable(page, viewport["width"])
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE_390], ids=["1280", "390"])
+@pytest.mark.parametrize("weeks_shown", [8, 26])
+def test_the_health_trend_is_readable_at_both_widths(app, make, new_page, sign_in, viewport,
+                                                    weeks_shown):
+    make.user(STAFF, role=Role.STAFF)
+    account = make.organization("Acme Corp")
+    this_week = weeks.week_start(utcnow())
+    with app.app_context():
+        for back in range(weeks_shown):
+            db.session.add(HealthSnapshot(
+                organization_id=account.id, week_start=this_week - timedelta(days=7 * back),
+                score=80 - back, band="green", metrics=[], weight_counted=45, weight_total=45,
+                min_coverage=50))
+        db.session.commit()
+    page = new_page(viewport=viewport)
+    sign_in(page, STAFF)
+    page.goto(f"/staff/health/{account.id}")
     assert_readable(page, viewport["width"])
