@@ -7,6 +7,7 @@ milestone title once held a worker and grew it to gigabytes), so no label reache
 
 import math
 import unicodedata
+from dataclasses import dataclass
 
 import pygal
 from markupsafe import Markup
@@ -24,6 +25,8 @@ STYLE = Style(
 # Columns an axis or legend label may take (a wide character takes two): at pygal's estimate of
 # 0.6 em a column, 40 leave more than half of a 720-pixel chart to the plot and its titles.
 LABEL_COLUMNS = 40
+# A chart's widths in SVG units: at 360 a 390-pixel phone draws the 13-unit text at about 12 pixels.
+WIDE, NARROW = 720, 360
 # The longest text of the chart's description for screen readers, per item.
 DESCRIPTION_COLUMNS = 160
 ELLIPSIS = "…"
@@ -83,6 +86,15 @@ def integer_ticks(low: float, high: float, most: int) -> list[int]:
             if last - first + 1 <= max(most, 3):  # -1, 0 and 1 steps always fit
                 return [n * size for n in range(first, last + 1)]
         step *= 10
+
+
+@dataclass(frozen=True)
+class WideAndNarrow:
+    """A chart drawn twice: wide for screens and paper, narrow for phones (the wide one scaled
+    down to a phone shows 5-pixel text)."""
+
+    wide: Markup
+    narrow: Markup
 
 
 def render_svg(chart: pygal.graph.graph.Graph, description: str) -> Markup:

@@ -6,7 +6,17 @@ from datetime import date
 import pygal
 from markupsafe import Markup
 
-from portal.charts import GREEN, RED, STYLE, chart_label, finite, render_svg
+from portal.charts import (
+    GREEN,
+    NARROW,
+    RED,
+    STYLE,
+    WIDE,
+    WideAndNarrow,
+    chart_label,
+    finite,
+    render_svg,
+)
 
 SPARK_WIDTH, SPARK_HEIGHT, SPARK_MARGIN = 120, 32, 2
 # The score, then the band lines in their bands' colours: pygal colours series in this order.
@@ -41,18 +51,28 @@ def sparkline(trend: list[tuple[date, int | None]]) -> Markup | None:
              points=_spark_points(scores), label=f"Weekly scores, oldest first: {words}")
 
 
+def trend_figure(points: list[tuple[str, int | None]], *, green_from: int,
+                 amber_from: int) -> WideAndNarrow | None:
+    """The trend chart drawn for screens and for phones; None without weeks."""
+    wide, narrow = (trend_chart(points, green_from=green_from, amber_from=amber_from, width=w)
+                    for w in (WIDE, NARROW))
+    return None if wide is None or narrow is None else WideAndNarrow(wide, narrow)
+
+
 def trend_chart(points: list[tuple[str, int | None]], *, green_from: int,
-                amber_from: int) -> Markup | None:
+                amber_from: int, width: int = WIDE) -> Markup | None:
     """The weekly score with the band thresholds as lines, for the account page."""
     if not points:
         return None
+    # A week label takes about 45 units and wants 90 of its own: a narrow chart names fewer.
+    every = max(1, -(-len(points) * 90 // width))
     labels = [chart_label(label) for label, _ in points]
     scores = [finite(score, low=0, high=100) for _, score in points]
     chart = pygal.Line(
-        style=TREND_STYLE, js=[], disable_xml_declaration=True, width=720, height=280,
+        style=TREND_STYLE, js=[], disable_xml_declaration=True, width=width, height=280,
         range=(0, 100), show_dots=True, legend_at_bottom=True, x_label_rotation=0,
-        truncate_label=-1, show_minor_x_labels=False,
-        x_labels_major_every=max(1, len(points) // 8),
+        truncate_label=-1, truncate_legend=-1, show_minor_x_labels=False,
+        x_labels_major_every=every,
     )
     chart.x_labels = labels
     chart.add("Health score", scores)

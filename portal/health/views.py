@@ -79,7 +79,7 @@ def _show(organization, review_form: ReviewForm | None = None, status: int = 200
     alerts = [a for a in open_alerts() if a.organization_id == organization.id]
     points = [(week_label(s.week_start), s.score) for s in health.history]
     bands = health.snapshot or health.config  # the chart's lines: the bands the score shows
-    chart = charts.trend_chart(points, green_from=bands.green_from, amber_from=bands.amber_from)
+    chart = charts.trend_figure(points, green_from=bands.green_from, amber_from=bands.amber_from)
     trends = health.metric_trends()
     return render_template(
         "health/show.html", organization=organization, health=health, reviews=reviews,

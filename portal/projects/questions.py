@@ -3,6 +3,7 @@
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from portal.accounts.models import Organization
 from portal.audit import services as audit
 from portal.auth.models import User
 from portal.concurrency import lock
@@ -51,10 +52,13 @@ def reply_to(question: Question, *, author: User, body: str) -> Reply:
 
 
 def unanswered_questions() -> list[Question]:
-    """Staff inbox: questions no one on staff has answered yet, oldest first."""
+    """Staff inbox: questions no one on staff has answered yet on live projects, oldest first."""
     stmt = (
         select(Question)
-        .where(Question.first_answered_at.is_(None))
+        .join(Question.project)
+        .join(Project.organization)
+        .where(Question.first_answered_at.is_(None), Project.archived_at.is_(None),
+               Organization.archived_at.is_(None))
         .options(selectinload(Question.project).selectinload(Project.organization),
                  selectinload(Question.author))
         .order_by(Question.asked_at)

@@ -5,7 +5,7 @@ from fractions import Fraction
 import pygal
 from markupsafe import Markup
 
-from portal.charts import STYLE, chart_label, finite, render_svg
+from portal.charts import NARROW, STYLE, WIDE, WideAndNarrow, chart_label, finite, render_svg
 from portal.web.numbers import round_half_up
 
 
@@ -14,14 +14,26 @@ def _rounded(value: Fraction | None, scale: int) -> int | None:
     return None if value is None else round_half_up(scale * value)
 
 
-def trend_chart(trend: list[tuple[str, Fraction | None, Fraction | None]]) -> Markup | None:
+def trend_figure(
+    trend: list[tuple[str, Fraction | None, Fraction | None]],
+) -> WideAndNarrow | None:
+    """The trend chart drawn for screens and for phones; None without months."""
+    wide, narrow = trend_chart(trend, WIDE), trend_chart(trend, NARROW)
+    return None if wide is None or narrow is None else WideAndNarrow(wide, narrow)
+
+
+def trend_chart(trend: list[tuple[str, Fraction | None, Fraction | None]],
+                width: int = WIDE) -> Markup | None:
     """CSAT (share of 4-5, in %) and NPS per month, on one -100..100 scale."""
     if not trend:
         return None
+    # A month label takes about 60 units and wants 100 of its own: a narrow chart names fewer.
+    every = max(1, -(-len(trend) * 100 // width))
     chart = pygal.Line(
-        style=STYLE, js=[], disable_xml_declaration=True, width=720, height=300,
+        style=STYLE, js=[], disable_xml_declaration=True, width=width, height=300,
         range=(-100, 100), show_dots=True, legend_at_bottom=True, x_label_rotation=0,
-        truncate_label=-1,
+        truncate_label=-1, truncate_legend=-1, show_minor_x_labels=False,
+        x_labels_major_every=every,
     )
     months = [chart_label(month) for month, _, _ in trend]
     chart.x_labels = months

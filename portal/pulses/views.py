@@ -12,7 +12,7 @@ from portal.concurrency import ChangedMeanwhile
 from portal.db import database_id, utcnow
 from portal.extensions import db
 from portal.pulses import history, reports, services
-from portal.pulses.charts import trend_chart
+from portal.pulses.charts import trend_figure
 from portal.pulses.forms import (
     SCALE_WORDS,
     CloseForm,
@@ -131,7 +131,7 @@ def report():
     scope = _scope(form, valid)
     return render_template(
         "pulses/report.html", form=form, scope=scope, figures=reports.figures(scope),
-        chart=trend_chart(reports.monthly_trend(scope)), comments=reports.comments(scope),
+        chart=trend_figure(reports.monthly_trend(scope)), comments=reports.comments(scope),
         changes=history.changed_answers(scope.start, scope.end,
                                         organization_id=scope.organization_id,
                                         project_id=scope.project_id),

@@ -82,6 +82,19 @@ def test_the_staff_menu_fits_one_row_at_1280(page, sign_in, admin):
     assert page.locator("header .nav li").count() >= 9
 
 
+def test_the_staff_menu_on_a_phone_shows_every_item_whole(new_page, sign_in, admin):
+    page = new_page(viewport=PHONE_390)
+    sign_in(page, admin)
+    page.goto("/staff/health")
+    menu = page.locator("header nav[aria-label=Main]")
+    assert menu.evaluate("el => el.scrollWidth <= el.clientWidth"), "the menu scrolls sideways"
+    edge = box(menu)["x"] + box(menu)["width"]
+    for link in page.locator("header .nav a").all():
+        left, width = box(link)["x"], box(link)["width"]
+        assert left >= 0 and left + width <= edge + 0.5, link.inner_text()
+    assert not layout_problems(page)
+
+
 @pytest.mark.parametrize("path", ["/values", "/process", "/login", "pulse"])
 def test_reading_pages_and_sign_in_use_a_wide_screen(page, app, make, portal_data, path):
     with app.app_context():

@@ -2,9 +2,12 @@
 
 from sqlalchemy import select
 
+from portal.accounts.models import Organization
 from portal.auth.models import Role
+from portal.db import utcnow
 from portal.extensions import db
-from portal.projects.models import Question
+from portal.projects.models import Project, Question
+from portal.projects.questions import unanswered_questions
 
 
 def test_a_client_asks_and_staff_answer_from_their_inbox(app, signed_in, make, post_form):
@@ -112,3 +115,25 @@ def test_a_client_sending_too_many_messages_gets_the_form_back_with_the_text_kep
         to_owner = select(func.count()).select_from(OutboxMessage).where(
             OutboxMessage.to_address == "priya@firm.example")
         assert db.session.scalar(to_owner) == 3  # one email per question that was sent
+
+
+def test_questions_on_archived_projects_and_accounts_leave_the_staff_inbox(app, signed_in, make):
+    make.user("priya@firm.example", role=Role.STAFF)
+    jordan = make.user("jordan@acme.example", organization="Acme Corp")
+    sam = make.user("sam@globex.example", organization="Globex")
+    live = make.project("Acme Corp", name="Live")
+    shelved = make.project("Acme Corp", name="Shelved")
+    elsewhere = make.project("Globex", name="Elsewhere")
+    make.question(live, author=jordan, body="Still open on a live project")
+    make.question(shelved, author=jordan, body="Open on an archived project")
+    make.question(elsewhere, author=sam, body="Open on an archived account")
+    with app.app_context():
+        db.session.get(Project, shelved.id).archived_at = utcnow()
+        db.session.get(Organization, elsewhere.organization_id).archived_at = utcnow()
+        db.session.commit()
+        inbox = [q.body for q in unanswered_questions()]
+    assert inbox == ["Still open on a live project"]
+
+    home = signed_in("priya@firm.example").get("/").get_data(as_text=True)
+    assert "Questions waiting for an answer" in home
+    assert "Live" in home and "Shelved" not in home and "Elsewhere" not in home
