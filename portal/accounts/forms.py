@@ -149,3 +149,25 @@ class EraseForm(PortalForm):
     typed_name = StringField("Type the organisation's name to confirm",
                              validators=[Length(max=200)],
                              render_kw={"autocomplete": "off", "spellcheck": "false"})
+
+
+class UserSearchForm(PortalForm):
+    """Which users the admin list shows: a name or email text and a role (a GET form: no CSRF
+    token)."""
+
+    class Meta:
+        csrf = False
+
+    q = StringField("Search names and emails",
+                    validators=[Length(max=services.MAX_USER_QUERY,
+                                       message=f"Search with at most {services.MAX_USER_QUERY} "
+                                               "characters; the list below is not searched.")])
+    role = SelectField("Role", default="", validators=[Optional()], choices=[
+        SelectChoice("", "Every role"), SelectChoice(Role.CLIENT.value, "Clients"),
+        SelectChoice(Role.STAFF.value, "Staff"), SelectChoice(Role.ADMIN.value, "Admins")])
+
+    def search(self) -> dict:
+        """The service's keyword arguments; a field with an error is left out (its message
+        says so)."""
+        return {"query": "" if self.q.errors else (self.q.data or ""),
+                "role": Role(self.role.data) if self.role.data and not self.role.errors else None}

@@ -4,7 +4,8 @@ Functions flush; the caller commits."""
 import re
 from zoneinfo import available_timezones
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import joinedload
 
 from portal.accounts import invitations, photos
 from portal.accounts.models import Organization
@@ -15,6 +16,9 @@ from portal.concurrency import check_version, edit_version, lock, lock_table
 from portal.db import utcnow
 from portal.extensions import db
 from portal.plain_text import one_line_problem
+
+MAX_USER_QUERY = 200  # characters: longer than any name or email; a longer search is not run
+USERS_PAGE_SIZE = 50
 
 
 class OrganizationError(ValueError):
@@ -133,10 +137,19 @@ def all_organizations() -> list[Organization]:
 
 # Users and roles --------------------------------------------------------------------------
 
-def all_users() -> list[User]:
-    """Every user, staff first, then clients by organisation."""
-    stmt = select(User).order_by(User.organization_id.is_not(None), User.organization_id, User.name)
-    return list(db.session.scalars(stmt))
+def users_listed(*, query: str = "", role: Role | None = None) -> Select[tuple[User]]:
+    """The users the admin list shows, staff first, then clients by organisation: those whose
+    name or email contains the text (any case), of the role asked for (all when None)."""
+    stmt = (select(User).options(joinedload(User.organization))
+            .order_by(User.organization_id.is_not(None), User.organization_id, User.name,
+                      User.id))
+    text = query.strip().lower()
+    if text:
+        stmt = stmt.where(or_(func.lower(User.name).contains(text, autoescape=True),
+                              func.lower(User.email).contains(text, autoescape=True)))
+    if role is not None:
+        stmt = stmt.where(User.role == role)
+    return stmt
 
 
 def set_active(user: User, active: bool, *, by: User) -> None:

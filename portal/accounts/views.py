@@ -29,6 +29,7 @@ from portal.accounts.forms import (
     ProfileForm,
     RoleForm,
     UserForm,
+    UserSearchForm,
 )
 from portal.accounts.models import Organization
 from portal.auth import services as auth_services
@@ -38,6 +39,7 @@ from portal.auth.models import Role, User
 from portal.concurrency import ChangedMeanwhile
 from portal.extensions import db
 from portal.plain_text import counted
+from portal.web.paging import page_number, page_of
 
 bp = Blueprint("accounts", __name__)
 PROFILE_ENDPOINTS = {"accounts.own_profile", "accounts.edit_profile"}
@@ -284,7 +286,11 @@ def _me() -> User:
 @admin_required
 def list_users():
     """Every user, with a switch to stop or allow their sign-in."""
-    return render_template("accounts/users.html", users=services.all_users())
+    form = UserSearchForm(request.args)
+    form.validate()
+    users = page_of(services.users_listed(**form.search()), page_number(),
+                    services.USERS_PAGE_SIZE)
+    return render_template("accounts/users.html", users=users, search_form=form)
 
 
 @bp.route("/admin/users/new", methods=["GET", "POST"])

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from math import ceil
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 from sqlalchemy import Select, exists, func, or_, select
 from sqlalchemy.orm import aliased, joinedload
@@ -16,6 +16,7 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.projects.models import Project, StatusUpdate
 from portal.projects.summary import next_update_due
+from portal.web.paging import Page
 
 MAX_QUERY = 200  # characters: longer than any name; a longer search is refused, not run
 PAGE_SIZE = 20
@@ -30,16 +31,6 @@ class AccountSearch:
     mine: bool = False
     query: str = ""
     sort: str = ""  # "" keeps the list's own order; "next_update" puts the soonest due first
-
-
-@dataclass(frozen=True)
-class Page(Generic[Item]):
-    """One page of a list: its items, its number (1-based) and how many there are."""
-
-    items: list[Item]
-    number: int
-    pages: int
-    total: int
 
 
 def paginate(items: Sequence[Item], page: int, size: int = PAGE_SIZE) -> Page[Item]:
