@@ -4,6 +4,7 @@ is stored and served is only ever that JPEG: no byte, no metadata (GPS included)
 Functions flush; the caller commits.
 """
 
+import base64
 import hashlib
 import io
 import threading
@@ -109,3 +110,12 @@ def staff_photo(user_id: int) -> tuple[StaffPhoto, str] | None:
         db.select(StaffPhoto, User.photo_version).join(User, User.id == StaffPhoto.user_id)
         .where(StaffPhoto.user_id == user_id, User.role != "client")).first()
     return (row[0], row[1]) if row else None
+
+
+def photo_data_uri(user: User | None) -> str | None:
+    """A member of staff's stored photo inlined as a data: URI (a PDF fetches nothing to show
+    it), or None: initials."""
+    found = staff_photo(user.id) if user is not None and user.photo_version else None
+    if found is None:
+        return None
+    return "data:image/jpeg;base64," + base64.b64encode(found[0].image).decode("ascii")

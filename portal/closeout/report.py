@@ -7,6 +7,7 @@ from datetime import date, datetime
 
 from flask import current_app
 
+from portal.accounts.photos import photo_data_uri
 from portal.closeout.models import Closeout
 from portal.content.client_figures import client_figures
 from portal.content.services import load_logo
@@ -99,8 +100,10 @@ def closeout_report(closeout: Closeout, *, for_pdf: bool = False) -> dict:
         "updated_on": local_date(closeout.updated_at, zone),
         "pulse_figures": project_feedback(project),
         "shown": client_figures(),
+        "care_photo": True,  # the page loads the photo by its URL
     }
     if for_pdf:
+        report["care_photo"] = photo_data_uri(closeout.care_contact) or False
         report["logo_data_uri"] = logo_data_uri()
         report["page_size"] = current_app.config["PDF_PAGE_SIZE"]
         report["stylesheet_path"] = current_app.static_url_path + "/css/pdf.css"

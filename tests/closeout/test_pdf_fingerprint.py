@@ -1,7 +1,7 @@
 """The closeout PDF is kept until anything it shows changes: each input changed in turn (the
 closeout's text, the project, a milestone, the ETA history, the care contact, a pulse answer,
-the firm's name, colour and logo, the client's timezone) gives a new PDF, read back with
-pdftotext."""
+the firm's name, colour and logo, the client's timezone, the care contact's photo) gives a new
+PDF, read back with pdftotext, pdfimages and pdftoppm."""
 
 import io
 import subprocess
@@ -189,3 +189,69 @@ def _published_on(app, project_id: int, zone: str) -> str:
         at = db.session.scalar(select(Closeout.published_at)
                                .where(Closeout.project_id == project_id))
     return f"{at.astimezone(ZoneInfo(zone)):%-d %b %Y}"
+
+
+def _photo(colour: str) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (600, 400), colour).save(buffer, format="JPEG")
+    return buffer.getvalue()
+
+
+def _images(pdf: bytes, tmp_path) -> list[str]:
+    """The images in the PDF as pdfimages lists them: one line per image (width, height...)."""
+    path = tmp_path / "closeout.pdf"
+    path.write_bytes(pdf)
+    listed = subprocess.run(["pdfimages", "-list", str(path)],  # noqa: S603,S607 (poppler)
+                            capture_output=True, check=True, timeout=60).stdout.decode()
+    return listed.splitlines()[2:]  # after the header and its underline
+
+
+def _page_colours(pdf: bytes, tmp_path) -> set[tuple[int, int, int]]:
+    """The colours of the PDF's pages drawn by pdftoppm at 50 dpi, roughly (to 1/8)."""
+    path = tmp_path / "closeout.pdf"
+    path.write_bytes(pdf)
+    for old in tmp_path.glob("page*.png"):
+        old.unlink()
+    subprocess.run(["pdftoppm", "-png", "-r", "50", str(path),  # noqa: S603,S607
+                    str(tmp_path / "page")], check=True, timeout=60)
+    found = set()
+    for drawn in tmp_path.glob("page*.png"):
+        page = Image.open(drawn).convert("RGB")
+        colours = page.getcolors(page.width * page.height)
+        found |= {(r // 32, g // 32, b // 32) for _, (r, g, b) in colours}
+    return found
+
+
+def test_the_care_contacts_photo_is_in_the_pdf_and_a_new_photo_renders_a_new_pdf(
+        app, closed_out, signed_in, tmp_path):
+    from portal.accounts import photos
+    from portal.auth.models import User
+
+    browser = signed_in("jordan@acme.example")
+    url = f"/projects/{closed_out}/closeout.pdf"
+    initials = browser.get(url).data
+    assert _images(initials, tmp_path) == []  # no photo yet: initials, as on the page
+    assert "DW" in _pdf_text(initials)
+
+    def photo(colour: str | None) -> bytes:
+        with app.app_context():
+            dana = db.session.scalar(select(User).where(User.email == "dana@firm.example"))
+            photos.set_photo(dana, _photo(colour)) if colour else photos.remove_photo(dana)
+            db.session.commit()
+        return browser.get(url).data
+
+    red = photo("#c81e1e")
+    assert red != initials
+    [image] = _images(red, tmp_path)
+    assert image.split()[3:5] == [str(photos.SIDE), str(photos.SIDE)]  # the stored 256 px JPEG
+    assert "DW" not in _pdf_text(red)
+    assert (200 // 32, 30 // 32, 30 // 32) in _page_colours(red, tmp_path)
+    blue = photo("#1e3cc8")
+    assert blue != red and len(_images(blue, tmp_path)) == 1
+    assert (200 // 32, 30 // 32, 30 // 32) not in _page_colours(blue, tmp_path)
+    assert (30 // 32, 60 // 32, 200 // 32) in _page_colours(blue, tmp_path)
+    assert browser.get(url).data == blue  # kept until the photo changes again
+    back = photo(None)
+    assert _images(back, tmp_path) == [] and "DW" in _pdf_text(back)
+    page = browser.get(f"/projects/{closed_out}/closeout").get_data(as_text=True)
+    assert 'class="avatar"' in page
