@@ -1,13 +1,17 @@
 """Erasing a client organisation's personal data on a privacy request, keeping the anonymous
-figures (projects, milestones, updates, pulse scores, health history). Functions flush; the
-caller commits."""
+figures (projects, milestones, updates, pulse scores, health history). The audit log keeps that
+the erase happened and every entry it had, but the people's addresses in past entries become
+pseudonyms (their anonymous address), the network addresses they acted from are forgotten and
+follow-up notes copied into it are removed. Functions flush; the caller commits."""
 
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import delete, func, or_, select, update
 
 from portal.accounts.models import Organization
 from portal.audit import services as audit
+from portal.audit.models import AuditEvent
 from portal.auth import services as auth
 from portal.auth.models import EmailToken, RecoveryCode, Role, User
 from portal.concurrency import lock
@@ -20,6 +24,12 @@ REMOVED = "[removed at the client's request]"
 # People are anonymised in place, not deleted: their pulse requests, questions and audit rows
 # point at them, and a deleted row would take the scores (CASCADE) and the aggregates with it.
 ERASED_DOMAIN = "erased.invalid"
+# Audit entries that record an address a person used here (both sides of an email change are
+# theirs, unless the new one was someone else's: then no link was sent).
+EMAIL_CHANGES = ("auth.email_changed", "auth.email_change_requested")
+TAKEN = "(taken: no link sent)"
+NOTE_ACTIONS = ("follow_up.resolved", "follow_up.note_added")  # their summary is the note
+ADDRESS = re.compile(r"[^\s@]+@[^\s@]+\.[^\s@]+")
 
 
 class ErasureError(ValueError):
@@ -37,6 +47,7 @@ class Erasure:
     notes: int
     emails: int
     links: int
+    audit_entries: int
 
     @property
     def total(self) -> int:
@@ -48,7 +59,8 @@ class Erasure:
                 ("pulse comments", self.comments), ("questions", self.questions),
                 ("replies", self.replies),
                 ("follow-up notes about them", self.notes), ("emails to them", self.emails),
-                ("sign-in and invitation links", self.links)]
+                ("sign-in and invitation links", self.links),
+                ("audit entries naming them (kept, with a pseudonym)", self.audit_entries)]
 
     def summary(self) -> str:
         """The counts, with no personal data: what the audit log keeps."""
@@ -93,11 +105,45 @@ def _notes(organization: Organization):
                                      FollowUp.resolution != REMOVED)
 
 
+def _note_entries(organization: Organization):
+    """Audit entries that copied a follow-up note about its people (the note's own text)."""
+    requests = select(PulseRequest.id).where(PulseRequest.organization_id == organization.id)
+    follow_ups = select(FollowUp.id).where(FollowUp.request_id.in_(requests))
+    return select(AuditEvent.id).where(AuditEvent.target_type == FollowUp.__name__,
+                                       AuditEvent.target_id.in_(follow_ups),
+                                       AuditEvent.action.in_(NOTE_ACTIONS),
+                                       AuditEvent.summary != REMOVED)
+
+
+def _audit_entries(organization: Organization) -> int:
+    named = {event.id for event in audit.entries_naming(_pseudonyms(organization))}
+    return len(named | set(db.session.scalars(_note_entries(organization))))
+
+
 def _emails(organization: Organization):
     addresses = select(User.email).where(User.organization_id == organization.id)
     return select(OutboxMessage.id).where(or_(
         OutboxMessage.user_id.in_(_all_people(organization)),
         OutboxMessage.to_address.in_(addresses)))
+
+
+def _pseudonyms(organization: Organization) -> dict[int, tuple[set[str], str]]:
+    """Per person not yet anonymised: every address they had here (now, and in their email
+    changes) and the pseudonym that replaces it in the audit log, their anonymous address."""
+    people = {person_id: ({email.lower()}, _anonymous_address(person_id))
+              for person_id, email in db.session.execute(
+                  select(User.id, User.email).where(User.id.in_(_people(organization))))}
+    for person_id, summary in db.session.execute(
+            select(AuditEvent.target_id, AuditEvent.summary).where(
+                AuditEvent.target_type == User.__name__, AuditEvent.target_id.in_(people),
+                AuditEvent.action.in_(EMAIL_CHANGES))):
+        used = ADDRESS.findall(summary)
+        people[person_id][0].update(a.lower() for a in (used[:1] if TAKEN in summary else used))
+    return people
+
+
+def _anonymous_address(person_id: int) -> str:
+    return f"removed-{person_id}@{ERASED_DOMAIN}"
 
 
 def _count(ids) -> int:
@@ -112,7 +158,8 @@ def preview(organization: Organization) -> Erasure:
                    questions=_count(_questions(organization)),
                    replies=_count(_replies(organization)), notes=_count(_notes(organization)),
                    emails=_count(_emails(organization)),
-                   links=_count(links))
+                   links=_count(links),
+                   audit_entries=_audit_entries(organization))
 
 
 def erase(organization: Organization, *, typed_name: str, by: User) -> Erasure:
@@ -124,6 +171,8 @@ def erase(organization: Organization, *, typed_name: str, by: User) -> Erasure:
                            ", to erase its client data. Nothing was removed.")
     lock(organization)  # two admins at once: the second finds nothing left and says so
     done = preview(organization)
+    # Before anonymising: the audit's entries are found by the people's addresses.
+    audit.pseudonymise(_pseudonyms(organization))
     # Emails first: they are found by the people's addresses, which anonymising replaces.
     db.session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(_emails(organization))),
                        execution_options={"synchronize_session": False})
@@ -132,6 +181,9 @@ def erase(organization: Organization, *, typed_name: str, by: User) -> Erasure:
                            execution_options={"synchronize_session": False})
     db.session.execute(update(FollowUp).where(FollowUp.id.in_(_notes(organization)))
                        .values(resolution=REMOVED),
+                       execution_options={"synchronize_session": False})
+    db.session.execute(update(AuditEvent).where(AuditEvent.id.in_(_note_entries(organization)))
+                       .values(summary=REMOVED),
                        execution_options={"synchronize_session": False})
     for person in db.session.scalars(select(User).where(User.id.in_(_people(organization)))):
         _anonymise(person)
@@ -157,7 +209,7 @@ def _anonymise(person: User) -> None:
     auth.end_all_sessions(person)
     auth.record_active(person, False)
     person.name = "Removed client"
-    person.email = f"removed-{person.id}@{ERASED_DOMAIN}"
+    person.email = _anonymous_address(person.id)
     person.phone = person.job_title = person.external_id = person.timezone = None
     person.password_hash = None
     person.two_factor_enabled_at = None

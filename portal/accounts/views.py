@@ -275,7 +275,8 @@ def erase_client_data(organization_id: int):
 def _erase_page(organization: Organization, form: EraseForm, status: int):
     return render_template("accounts/erase.html", organization=organization, form=form,
                            would=erasure.preview(organization),
-                           removed=erasure.REMOVED), status
+                           removed=erasure.REMOVED,
+                           erased_domain=erasure.ERASED_DOMAIN), status
 
 
 def _me() -> User:

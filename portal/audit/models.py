@@ -1,4 +1,5 @@
-"""Audit events, written once and never changed."""
+"""Audit events, written once and never changed, except that a privacy request replaces the
+people's personal data in them by pseudonyms (portal/audit/services.py pseudonymise)."""
 
 from __future__ import annotations
 

@@ -1,11 +1,13 @@
 """Recording and reading audit events. Functions flush; the caller commits with its change."""
 
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import has_request_context, request
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import Organization
@@ -14,6 +16,7 @@ from portal.auth.models import User
 from portal.extensions import db
 
 PAGE_SIZE = 100
+ADDRESSES_PER_QUERY = 50  # a privacy request's addresses, searched for a few at a time
 
 
 def record(
@@ -83,3 +86,48 @@ def known_actions() -> list[str]:
     """The actions recorded so far, for the filter's choices."""
     return list(db.session.scalars(select(AuditEvent.action).distinct().order_by(
         AuditEvent.action)))
+
+
+def _address_pattern(addresses: Iterable[str]) -> re.Pattern[str]:
+    """Any of the addresses, any case, as a whole address (not inside a longer one)."""
+    alternatives = "|".join(re.escape(a) for a in sorted(addresses, key=len, reverse=True))
+    return re.compile(rf"(?<![\w.+-])(?:{alternatives})(?![\w-]|\.\w)", re.IGNORECASE)
+
+
+def entries_naming(pseudonyms: dict[int, tuple[set[str], str]]) -> list[AuditEvent]:
+    """The past entries that carry one of these people's data: made by them, or with one of
+    their addresses in the text. `pseudonyms`: user id -> (their addresses, their pseudonym)."""
+    if not pseudonyms:
+        return []
+    addresses = sorted({a for known, _ in pseudonyms.values() for a in known})
+    found: dict[int, AuditEvent] = {}
+    for start in range(0, max(len(addresses), 1), ADDRESSES_PER_QUERY):
+        chunk = addresses[start:start + ADDRESSES_PER_QUERY]
+        stmt = select(AuditEvent).where(or_(
+            AuditEvent.actor_id.in_(pseudonyms),
+            *(func.lower(AuditEvent.summary).contains(a, autoescape=True) for a in chunk)))
+        found.update((event.id, event) for event in db.session.scalars(stmt))
+    return [event for event in found.values() if _pseudonymised(event, pseudonyms) != (
+        event.actor_email, event.summary, event.ip_address)]
+
+
+def _pseudonymised(event: AuditEvent,
+                   pseudonyms: dict[int, tuple[set[str], str]]) -> tuple[str | None, str,
+                                                                          str | None]:
+    actor_email, summary, ip_address = event.actor_email, event.summary, event.ip_address
+    for person_id, (addresses, pseudonym) in pseudonyms.items():
+        summary = _address_pattern(addresses).sub(pseudonym, summary)
+        if event.actor_id == person_id:
+            actor_email, ip_address = pseudonym, None
+    return actor_email, summary, ip_address
+
+
+def pseudonymise(pseudonyms: dict[int, tuple[set[str], str]]) -> int:
+    """On a privacy request: these people's addresses in past entries become their pseudonyms,
+    and the network addresses they acted from are forgotten; each entry stays (what happened,
+    when, to what). Returns how many entries changed."""
+    changed = entries_naming(pseudonyms)
+    for event in changed:
+        event.actor_email, event.summary, event.ip_address = _pseudonymised(event, pseudonyms)
+    db.session.flush()
+    return len(changed)

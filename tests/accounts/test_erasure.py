@@ -228,3 +228,64 @@ def test_an_erased_persons_open_session_ends(app, firm, acme, signed_in, post_fo
 
     response = jordan.get(f"/projects/{acme['project']}")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_past_audit_entries_keep_what_happened_but_name_the_people_by_a_pseudonym(
+        app, firm, acme, globex, signed_in, post_form):
+    """A privacy request covers the audit log: every entry stays, with its action, time and
+    target, but an erased person's addresses (now and before an email change) become their
+    pseudonym, the network addresses they acted from are forgotten, and follow-up notes copied
+    into it go. Other people's entries, look-alike addresses included, are untouched."""
+    from portal.audit import services as audit
+
+    sign_in(app.test_client(), "jordan@acme.example")  # an entry by Jordan, with an IP address
+    with app.app_context():
+        jordan, staff = db.session.get(User, acme["client"]), db.session.get(User, firm["staff"].id)
+        for action, actor, summary in [
+            ("auth.email_changed", jordan, "Jordan.Old@acme.example to jordan@acme.example"),
+            ("auth.email_change_requested", jordan,
+             "jordan@acme.example to sam@globex.example (taken: no link sent)"),
+            ("auth.sign_in_throttled", None, "sign-in delays began for jordan.old@acme.example"),
+            ("user.invited", staff, "jordan@acme.example, link valid until 2026-12-08 10:00 UTC"),
+            ("user.invited", staff, "xjordan@acme.example, link valid until 2026-12-08 10:00"),
+        ]:
+            audit.record(action, actor=actor, target=jordan, organization=jordan.organization,
+                         summary=summary, ip_address="203.0.113.7")
+        db.session.commit()
+        entries_before = set(db.session.scalars(select(AuditEvent.id)))
+    admin = signed_in("ada@firm.example")
+    preview = admin.get(_path(acme)).get_data(as_text=True)
+    assert ('<th scope="row">Audit entries naming them (kept, with a pseudonym)</th><td>8</td>'
+            in preview)  # five above, the sign-in, Jordan's creation and the follow-up note
+
+    post_form(admin, _path(acme), {"typed_name": "Acme Corp"})
+
+    with app.app_context():
+        pseudonym = db.session.get(User, acme["client"]).email
+        assert pseudonym == f"removed-{acme['client']}@erased.invalid"
+        entries = db.session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+        assert entries_before < {e.id for e in entries}  # nothing deleted
+        text = " ".join(f"{e.actor_email} {e.summary}" for e in entries).lower()
+        assert "jordan@acme.example" not in text.replace("xjordan@", "")
+        assert "jordan.old@" not in text
+        assert text.count("called jordan at home") == 1  # Globex's note about its own Jordan
+        summaries = [e.summary for e in entries]
+        assert f"{pseudonym} to {pseudonym}" in summaries
+        assert f"{pseudonym} to sam@globex.example (taken: no link sent)" in summaries
+        assert f"sign-in delays began for {pseudonym}" in summaries
+        assert "xjordan@acme.example, link valid until 2026-12-08 10:00" in summaries
+        assert REMOVED in summaries  # the follow-up note's entry, kept as an entry
+        by_jordan = [e for e in entries if e.actor_id == acme["client"]]
+        assert len(by_jordan) >= 3
+        assert all(e.actor_email == pseudonym and e.ip_address is None for e in by_jordan)
+        by_staff = [e for e in entries if e.actor_email == "priya@firm.example"]
+        assert by_staff and all(e.ip_address == "203.0.113.7" for e in by_staff
+                                if e.action == "user.invited")
+        assert f"user.created {pseudonym} as client" in " ".join(
+            f"{e.action} {e.summary}" for e in entries)
+        erased = [e for e in entries if e.action == "organization.client_data_erased"]
+        assert len(erased) == 1 and "audit entries naming them" in erased[0].summary
+        assert erased[0].actor_email == "ada@firm.example"
+
+    again = admin.get(_path(acme)).get_data(as_text=True)
+    assert "Nothing left to erase" in again
