@@ -88,7 +88,7 @@ class MoveForm(PortalForm):
     )
 
 
-class StyleSampleForm(PortalForm):
+class StyleSampleForm(VersionedForm):
     """Every kind of field the portal uses, for the living style page; never submitted."""
 
     name = StringField("A text field", description="A hint under the field says what to type.")

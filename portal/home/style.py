@@ -45,6 +45,7 @@ def style_page() -> dict:
     person = SimpleNamespace(name="Priya Nair", initials="PN", job_title="Account manager",
                              email="priya@example.com", phone="+44 20 7946 0102")
     now: datetime = utcnow()
-    return dict(form=form, statuses=list(ProjectStatus), confidence=Confidence.HIGH,
+    return dict(form=form, edit_sample=StyleSampleForm(formdata=None, prefix="sample"),
+                statuses=list(ProjectStatus), confidence=Confidence.HIGH,
                 person=person, record=_sample_record(), shown=client_figures(),
                 drift=drift_chart(SAMPLE_STEPS), today=now.date(), now=now)
