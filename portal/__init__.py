@@ -201,6 +201,7 @@ def register_blueprints(app: Flask) -> None:
     from portal.auth import views as identity_views  # noqa: F401 (routes on auth's bp)
     from portal.closeout.views import bp as closeout
     from portal.content.views import bp as content
+    from portal.feeds.views import bp as feeds
     from portal.health.views import bp as health
     from portal.home.staff_views import bp as staff_home
     from portal.home.views import bp as home
@@ -213,7 +214,7 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth, home, staff_home, accounts, audit, projects, content, pulses,
                       closeout, notifications, health, imports, project_templates,
-                      project_editing):
+                      project_editing, feeds):
         app.register_blueprint(blueprint)
 
 

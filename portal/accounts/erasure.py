@@ -16,6 +16,7 @@ from portal.auth import services as auth
 from portal.auth.models import EmailToken, RecoveryCode, Role, User
 from portal.concurrency import lock
 from portal.extensions import db
+from portal.feeds.models import FeedLink
 from portal.notifications.models import OutboxMessage
 from portal.projects.models import Project, Question, Reply
 from portal.pulses.models import AnswerRevision, FollowUp, PulseAnswer, PulseRequest
@@ -176,7 +177,7 @@ def erase(organization: Organization, *, typed_name: str, by: User) -> Erasure:
     # Emails first: they are found by the people's addresses, which anonymising replaces.
     db.session.execute(delete(OutboxMessage).where(OutboxMessage.id.in_(_emails(organization))),
                        execution_options={"synchronize_session": False})
-    for model in (EmailToken, RecoveryCode):
+    for model in (EmailToken, RecoveryCode, FeedLink):
         db.session.execute(delete(model).where(model.user_id.in_(_all_people(organization))),
                            execution_options={"synchronize_session": False})
     db.session.execute(update(FollowUp).where(FollowUp.id.in_(_notes(organization)))

@@ -1,5 +1,5 @@
 """Bearer tokens kept out of every log: a link that carries one (a pulse answer, unsubscribe,
-invitation, password reset or sign-in link) is logged as `/pulses/[token]`.
+invitation, password reset, sign-in or a client's feed link) is logged as `/pulses/[token]`.
 
 One logging filter does it wherever a line is written: gunicorn's access and error logs
 (gunicorn.conf.py installs it), the development server's request log and the app's own
@@ -13,7 +13,7 @@ import re
 # The paths whose next segment is a token; tests/web/test_access_log.py checks that every route
 # with a <token> in the URL map is covered, so a new one cannot be forgotten.
 TOKEN_PATHS = ("pulses", "unsubscribe", "invitations", "login/reset", "login/email-link",
-               "account/email/confirm")
+               "account/email/confirm", "feeds")
 REDACTED = "[token]"
 
 _SLASH = r"(?:/|%2F)"  # as written, or percent-encoded inside a ?next= parameter

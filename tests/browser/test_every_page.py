@@ -32,8 +32,10 @@ NOT_PAGES = {  # endpoint: why the browser checks skip it
     "accounts.show_photo": "an image",
     "auth.two_factor_challenge": "only reachable halfway through signing in with two-factor",
     "home.index": "visited as / by each viewer below",
+    "feeds.updates": "an Atom feed", "feeds.etas": "an iCalendar feed",
 }
 STAFF_ONLY = {"auth.change_password", "auth.two_factor"}  # outside /staff/ but 404 for clients
+CLIENT_ONLY = {"feeds.links"}  # a client's own feed links: 404 for staff
 SIGNED_OUT = {"auth.login", "auth.request_sign_in_link", "auth.forgot_password",
               "auth.reset_password", "auth.accept_invitation", "auth.sign_in_link",
               "pulses.answer", "notifications.unsubscribe", "auth.confirm_email_change"}
@@ -94,7 +96,7 @@ def pages(app, rows) -> dict[str, list[str]]:
         viewer = ("signed out" if rule.endpoint in SIGNED_OUT
                   else "admin" if staff_only else "client")
         found[viewer].append(path)
-        if viewer == "client":
+        if viewer == "client" and rule.endpoint not in CLIENT_ONLY:
             found["admin"].append(path)  # staff see client pages with their own controls
     assert not unknown, "pages the browser checks cannot reach:\n" + "\n".join(unknown)
     return found

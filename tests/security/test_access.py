@@ -138,7 +138,10 @@ def test_anonymous_visitors_are_sent_to_sign_in_from_every_page(app, client, two
               # (tests/auth/test_email_sign_in.py); a bad token gets a clear 404 page.
               "/login/forgot", "/login/reset/<token>", "/login/email-link",
               "/login/email-link/<token>", "/invitations/<token>",
-              "/account/email/confirm/<token>"}
+              "/account/email/confirm/<token>",
+              # A client's private feeds, read by calendars and feed readers by their link
+              # alone; a bad link is a 404 (tests/feeds).
+              "/feeds/<token>/updates.atom", "/feeds/<token>/etas.ics"}
     for rule in app.url_map.iter_rules():
         if rule.rule in public:
             continue

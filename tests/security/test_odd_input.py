@@ -149,6 +149,7 @@ NO_TEXT_FIELDS = {
     "/staff/accounts/<int:organization_id>/invitations/<int:user_id>/resend",
     "/staff/accounts/<int:organization_id>/invitations/<int:user_id>/revoke",
     "/staff/accounts/<int:organization_id>/invitations/not-yet-invited",
+    "/account/feeds", "/account/feeds/off",
 }
 # The same form class as a swept route: NewPasswordForm (the new password fields of
 # /account/password) behind one-time links; CodeForm (the code of /account/two-factor) after
