@@ -206,3 +206,41 @@ def test_a_milestone_done_early_moves_to_its_day_and_says_done(app, firm, signed
     [event] = [e for uid, e in read_calendar(app, ics).items() if uid.startswith("milestone-")]
     assert event["DTSTART"].dt == TODAY - timedelta(days=1)
     assert str(event["SUMMARY"]).endswith("(done)") and int(event["SEQUENCE"]) == 1
+
+
+def test_a_feed_costs_the_same_statements_for_one_project_or_many(
+        app, make, firm, signed_in, post_form):
+    from tests.operations.test_query_counts import counted
+
+    atom, ics = make_links(signed_in(JORDAN), post_form)
+    reader = app.test_client()
+
+    def statements(path: str) -> int:
+        reader.get(path)  # warm up: connect, note the read
+        with counted(app) as ran:
+            assert reader.get(path).status_code == 200
+        return len(ran)
+
+    few = {path: statements(path) for path in (atom, ics)}
+    for n in range(8):
+        project = make.project("Acme Corp", name=f"Extra {n}", eta_in_days=10 + n)
+        make.milestone(project, title=f"Step {n}", planned_in_days=5 + n)
+        make.update(project, author=firm["staff"], body=f"Update {n}.")
+    assert {path: statements(path) for path in (atom, ics)} == few
+    assert len(read_calendar(app, ics)) == 2 + 16
+
+
+def test_erasing_the_clients_data_removes_their_feed_link(
+        app, make, firm, signed_in, post_form):
+    from portal.accounts import erasure
+    from portal.accounts.models import Organization
+
+    atom, _ = make_links(signed_in(JORDAN), post_form)
+    admin = make.user("ada@firm.example", role=Role.ADMIN).id
+    with app.app_context():
+        acme = db.session.scalar(select(Organization).where(Organization.name == "Acme Corp"))
+        erasure.erase(acme, typed_name="Acme Corp", by=db.session.get(User, admin))
+        db.session.commit()
+        assert db.session.scalar(select(FeedLink)) is None
+    assert app.test_client().get(atom).status_code == 404
+
