@@ -6,7 +6,8 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
 from portal.auth.models import Role, User
@@ -35,13 +36,18 @@ def feed_link(user: User) -> FeedLink | None:
 
 def make_feed_link(user: User) -> str:
     """A new feed link for the user, replacing (and so revoking) any earlier one; returns its
-    token, which is shown once."""
+    token, which is shown once. Two at once (two tabs): the later replaces the earlier."""
     if not may_have_feeds(user):
         raise ValueError("feeds are for client users")
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    link = feed_link(user) or FeedLink(user_id=user.id)
-    link.token_hash, link.created_at, link.last_read_at = _hashed(token), utcnow(), None
-    db.session.add(link)
+    values = {"token_hash": _hashed(token), "created_at": utcnow(), "last_read_at": None}
+    replace = update(FeedLink).where(FeedLink.user_id == user.id).values(**values)
+    if not db.session.execute(replace).rowcount:
+        try:
+            with db.session.begin_nested():
+                db.session.add(FeedLink(user_id=user.id, **values))
+        except IntegrityError:  # made meanwhile by another request: replace it
+            db.session.execute(replace)
     db.session.flush()
     return token
 

@@ -244,3 +244,32 @@ def test_erasing_the_clients_data_removes_their_feed_link(
         assert db.session.scalar(select(FeedLink)) is None
     assert app.test_client().get(atom).status_code == 404
 
+
+
+def test_two_tabs_making_links_at_once_leave_one_working_link(app, firm):
+    import threading
+
+    from portal.feeds import services
+
+    barrier, tokens, failures = threading.Barrier(2), [], []
+
+    def press() -> None:
+        try:
+            with app.app_context():
+                user = db.session.scalar(select(User).where(User.email == JORDAN))
+                barrier.wait(timeout=10)
+                tokens.append(services.make_feed_link(user))
+                db.session.commit()
+        except Exception as error:  # noqa: BLE001 (reported below)
+            failures.append(error)
+
+    threads = [threading.Thread(target=press) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not failures and len(tokens) == 2
+    works = [app.test_client().get(f"/feeds/{t}/etas.ics").status_code for t in tokens]
+    assert sorted(works) == [200, 404]
+    with app.app_context():
+        assert len(db.session.scalars(select(FeedLink)).all()) == 1
