@@ -32,7 +32,10 @@ NOT_PAGES = {  # endpoint: why the browser checks skip it
     "accounts.show_photo": "an image",
     "auth.two_factor_challenge": "only reachable halfway through signing in with two-factor",
     "home.index": "visited as / by each viewer below",
+    "api-docs.openapi_json": "JSON",
+    "api.docs": "Swagger UI's own markup, vendored (portal/static/vendor/swagger-ui)",
 }
+API_PREFIX = "/api/v1/"  # JSON for programs with a key: tests/api
 STAFF_ONLY = {"auth.change_password", "auth.two_factor"}  # outside /staff/ but 404 for clients
 SIGNED_OUT = {"auth.login", "auth.request_sign_in_link", "auth.forgot_password",
               "auth.reset_password", "auth.accept_invitation", "auth.sign_in_link",
@@ -82,7 +85,8 @@ def pages(app, rows) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {"signed out": [], "client": ["/"], "admin": ["/"]}
     unknown = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda rule: rule.rule):
-        if "GET" not in rule.methods or rule.endpoint in NOT_PAGES:
+        if ("GET" not in rule.methods or rule.endpoint in NOT_PAGES
+                or rule.rule.startswith(API_PREFIX)):
             continue
         values = {**rows.arguments, **rows.per_endpoint.get(rule.endpoint, {})}
         missing = rule.arguments - values.keys()

@@ -1,0 +1,1 @@
+"""Writes through the same services as the web forms (placeholder filled step by step)."""
