@@ -37,3 +37,13 @@ def new_key(app, key_admin) -> Callable[..., str]:
 def bearer(secret: str, **headers) -> dict:
     """The headers a program sends with its key."""
     return {"Authorization": f"Bearer {secret}", **headers}
+
+
+@pytest.fixture
+def demo_firm(app) -> None:
+    """The demo firm: accounts, people, projects with months of history, pulses, health."""
+    from portal.devdata import demo
+
+    with app.app_context():
+        demo.load_demo()
+        db.session.commit()
