@@ -18,6 +18,7 @@ from portal.api.models import Scope
 from portal.api.paging import PageArgs, page_of
 from portal.auth.models import Role, User
 from portal.closeout.models import Closeout
+from portal.db import MAX_ID
 from portal.extensions import db
 from portal.health.models import HealthSnapshot
 from portal.projects.models import Milestone, Project, Question, StatusUpdate
@@ -37,7 +38,7 @@ def _page_schema(name: str, item: type[ma.Schema]) -> type[ma.Schema]:
 def _query_schema(name: str, filters: dict[str, object]) -> type[ma.Schema]:
     fields = {
         key: (ma.fields.String(validate=ma.validate.Length(min=1, max=64))
-              if key == "external_id" else ma.fields.Integer(validate=ma.validate.Range(1)))
+              if key == "external_id" else ma.fields.Integer(validate=ma.validate.Range(1, MAX_ID)))
         for key in filters
     }
     return type(f"{name}Query", (PageArgs,), fields)

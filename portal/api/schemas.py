@@ -6,10 +6,12 @@ from marshmallow import fields as f
 from marshmallow import validate as v
 
 from portal.auth.models import Role
+from portal.db import MAX_ID
 from portal.health.models import Band
 from portal.projects.models import Confidence, ProjectStatus, QuestionKind
 from portal.pulses.models import Scale
 
+ID_RANGE = v.Range(min=1, max=MAX_ID)  # what an id column holds
 EXTERNAL_ID = {"validate": v.Length(min=1, max=64),
                "metadata": {"description": "The id of this record in the firm's other tool"}}
 
@@ -187,11 +189,11 @@ class HealthSnapshot(ma.Schema):
 class ProjectCreate(ma.Schema):
     """A new project for an account; an external_id lets a sync find it again."""
 
-    account_id = f.Integer(required=True, validate=v.Range(min=1))
+    account_id = f.Integer(required=True, validate=ID_RANGE)
     name = f.String(required=True, validate=v.Length(min=1, max=160))
     summary = f.String(load_default="", validate=v.Length(max=5000))
     external_id = _nullable(f.String, **EXTERNAL_ID)
-    contact_id = _nullable(f.Integer, validate=v.Range(min=1))
+    contact_id = _nullable(f.Integer, validate=ID_RANGE)
     eta = _nullable(f.Date)
     eta_confidence = f.Enum(Confidence, by_value=True, load_default=Confidence.MEDIUM)
     update_cadence_days = f.Integer(load_default=7, validate=v.Range(1, 90))
@@ -204,7 +206,7 @@ class ProjectChange(ma.Schema):
     name = f.String(validate=v.Length(min=1, max=160))
     summary = f.String(validate=v.Length(max=5000))
     external_id = _nullable(f.String, **EXTERNAL_ID)
-    contact_id = _nullable(f.Integer, validate=v.Range(min=1))
+    contact_id = _nullable(f.Integer, validate=ID_RANGE)
     update_cadence_days = f.Integer(validate=v.Range(1, 90))
 
 
@@ -212,7 +214,7 @@ class MilestoneCreate(ma.Schema):
     """A new milestone at the end of a project's plan."""
 
     title = f.String(required=True, validate=v.Length(min=1, max=160))
-    owner_id = _nullable(f.Integer, validate=v.Range(min=1))
+    owner_id = _nullable(f.Integer, validate=ID_RANGE)
     planned_on = _nullable(f.Date)
     external_id = _nullable(f.String, **EXTERNAL_ID)
 
@@ -220,7 +222,7 @@ class MilestoneCreate(ma.Schema):
 class ContactCreate(ma.Schema):
     """A client contact to invite."""
 
-    account_id = f.Integer(required=True, validate=v.Range(min=1))
+    account_id = f.Integer(required=True, validate=ID_RANGE)
     email = f.Email(required=True, validate=v.Length(max=254))
     name = f.String(required=True, validate=v.Length(min=1, max=120))
 
