@@ -77,6 +77,13 @@ def authenticate():
     return None
 
 
+@resources.before_request
+def json_only():
+    """A write's body is JSON (415 otherwise), so no form post from a browser gets this far."""
+    if request.method in ("POST", "PATCH") and request.mimetype != "application/json":
+        abort(415, "Send the body as JSON, with Content-Type: application/json.")
+
+
 @resources.after_request
 def rate_headers(response):
     """Tell the caller where it stands against its rate limit."""

@@ -59,5 +59,7 @@ def from_http_error(error) -> Response:
     detail = data.get("message") or error.description
     if messages and error.code == 422:
         detail = "The request was understood but some fields are wrong: see errors."
+    elif messages and error.code == 400 and not data.get("message"):
+        detail = "The request could not be read: see errors."
     return problem(error.code, detail, errors=field_errors(messages) if messages else None,
                    headers=headers)
