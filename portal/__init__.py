@@ -195,6 +195,7 @@ def register_blueprints(app: Flask) -> None:
     does), so no feature's views are dragged into an import cycle.
     """
     from portal.accounts.views import bp as accounts
+    from portal.api.views import bp as api_pages
     from portal.audit.views import bp as audit
     from portal.auth import bp as auth
     from portal.auth import email_views, security_views  # noqa: F401 (routes on auth's bp)
@@ -214,8 +215,11 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (auth, home, staff_home, accounts, audit, projects, content, pulses,
                       closeout, notifications, health, imports, project_templates,
-                      project_editing, feeds):
+                      project_editing, feeds, api_pages):
         app.register_blueprint(blueprint)
+    from portal.api import openapi
+
+    openapi.register(app)
 
 
 def register_commands(app: Flask) -> None:

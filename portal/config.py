@@ -59,6 +59,7 @@ class Defaults:
     PULSE_ANSWER_LIMIT_PER_TOKEN = "10 per hour"  # noqa: S105 (answers from one pulse link)
     PULSE_ANSWER_LIMIT_PER_ADDRESS = "120 per hour"  # answers from one address (an office)
     PDF_LIMIT_PER_USER = "20 per hour"  # closeout PDF downloads per signed-in user
+    API_LIMIT_PER_KEY = "600 per minute"  # JSON API requests per key (portal/api/guard.py)
     # Questions and replies sent per client user (each emails the account owner).
     MESSAGE_LIMIT_PER_USER = "10 per hour;30 per day"
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import has_request_context, request
+from flask import g, has_request_context, request
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
@@ -24,9 +24,12 @@ def record(
     organization: Organization | None = None, summary: str = "", ip_address: str | None = None,
 ) -> AuditEvent:
     """Note an action in the same transaction as the change it describes; the address is the
-    request's unless given (a job acting on a request names it)."""
+    request's unless given (a job acting on a request names it). A change made through the API
+    is noted under the key's name (the request's `audit_actor_label`), not its creator's."""
+    label = g.get("audit_actor_label") if has_request_context() else None
     event = AuditEvent(
-        action=action, actor=actor, actor_email=actor.email if actor else None,
+        action=action, actor=None if label else actor,
+        actor_email=label[:254] if label else actor.email if actor else None,
         target_type=type(target).__name__ if target is not None else None,
         target_id=getattr(target, "id", None), organization=organization,
         summary=summary[:2000],

@@ -12,6 +12,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from portal.extensions import db
 from portal.web import redaction
+from portal.web.problems import from_http_error, is_api_request, problem
 
 log = logging.getLogger("portal.errors")
 
@@ -41,6 +42,8 @@ def _send_request_id(response):
 
 
 def _http_error(error: HTTPException):
+    if is_api_request():
+        return from_http_error(error)
     template = "errors/404.html" if error.code in (404, 405) else "errors/error.html"
     try:
         return render_template(template, error=error), error.code
@@ -64,6 +67,9 @@ def _server_error(error: InternalServerError):
     log.error("request %s to %s failed", g.get("request_id"), request.path, exc_info=cause)
     with contextlib.suppress(SQLAlchemyError):  # a failed flush leaves the session unusable
         db.session.rollback()
+    if is_api_request():
+        return problem(500, "The portal failed to answer; the error is logged as "
+                            f"{g.get('request_id')}.")
     return _standalone("errors/500.html"), 500
 
 
@@ -88,6 +94,9 @@ def _database_error(error: DBAPIError):
                 request.path, str(error.orig or error).partition("\n")[0][:300])
     with contextlib.suppress(SQLAlchemyError):  # the connection may be gone: nothing to undo
         db.session.rollback()
+    if is_api_request():
+        return problem(503, "The database is unavailable; try again shortly.",
+                       headers={"Retry-After": "30"})
     return _standalone("errors/unavailable.html"), 503, {"Retry-After": "30"}
 
 

@@ -33,7 +33,10 @@ NOT_PAGES = {  # endpoint: why the browser checks skip it
     "auth.two_factor_challenge": "only reachable halfway through signing in with two-factor",
     "home.index": "visited as / by each viewer below",
     "feeds.updates": "an Atom feed", "feeds.etas": "an iCalendar feed",
+    "api-docs.openapi_json": "JSON",
+    "api.docs": "Swagger UI's own markup, vendored (portal/static/vendor/swagger-ui)",
 }
+API_PREFIX = "/api/v1/"  # JSON for programs with a key: tests/api
 STAFF_ONLY = {"auth.change_password", "auth.two_factor"}  # outside /staff/ but 404 for clients
 CLIENT_ONLY = {"feeds.links"}  # a client's own feed links: 404 for staff
 SIGNED_OUT = {"auth.login", "auth.request_sign_in_link", "auth.forgot_password",
@@ -84,7 +87,8 @@ def pages(app, rows) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {"signed out": [], "client": ["/"], "admin": ["/"]}
     unknown = []
     for rule in sorted(app.url_map.iter_rules(), key=lambda rule: rule.rule):
-        if "GET" not in rule.methods or rule.endpoint in NOT_PAGES:
+        if ("GET" not in rule.methods or rule.endpoint in NOT_PAGES
+                or rule.rule.startswith(API_PREFIX)):
             continue
         values = {**rows.arguments, **rows.per_endpoint.get(rule.endpoint, {})}
         missing = rule.arguments - values.keys()

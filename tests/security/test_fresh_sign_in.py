@@ -8,6 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from portal.access import access_changing_endpoints
+from portal.api import keys as api_keys
+from portal.api.models import ApiKey, Scope
 from portal.auth.models import EmailToken, Role, SecuritySettings, User
 from portal.db import utcnow
 from portal.extensions import db
@@ -19,7 +21,7 @@ NEW_PASSWORD = "a first passphrase for sam 2026"
 
 # Where the routes that grant or remove access live: any route here that changes something is
 # in the marked set, so a new one cannot forget the fresh sign-in.
-ACCESS_PREFIXES = ("/admin/users", "/admin/security")
+ACCESS_PREFIXES = ("/admin/users", "/admin/security", "/admin/api-keys")
 ACCESS_SUFFIXES = ("/invite", "/erase")  # and every POST under an account's /invitations/
 
 # What an admin submits to each marked route: (path, form, page the form is on).
@@ -42,8 +44,12 @@ ACTIONS = {
                                         {}, "/admin/users"),
     "accounts.erase_client_data": ("/admin/accounts/{acme}/erase", {"typed_name": "Acme Corp"},
                                    "/admin/users"),
+    "api.create_key": ("/admin/api-keys", {"name": "CRM sync", "scopes": "write"},
+                       "/admin/api-keys"),
+    "api.revoke_key": ("/admin/api-keys/{api_key}/revoke", {}, "/admin/api-keys"),
 }
-SHOWS_ITS_RESULT = {"accounts.erase_client_data"}  # answers 200 with what it removed
+# These answer 200 with their result: what was removed; the new secret, shown once.
+SHOWS_ITS_RESULT = {"accounts.erase_client_data", "api.create_key"}
 
 
 def _changes_something(rule) -> bool:
@@ -62,14 +68,16 @@ def test_every_route_that_grants_or_removes_access_is_marked(app):
 
 def _state(app) -> dict:
     """What the access routes change: users, their roles, sessions and two-factor, the
-    firm's security settings and the invitations sent."""
+    firm's security settings, the invitations sent and the API keys (and which are revoked)."""
     with app.app_context():
         users = db.session.execute(select(
             User.email, User.role, User.active, User.session_version,
             User.two_factor_enabled_at).order_by(User.email)).all()
         settings = db.session.execute(select(SecuritySettings.require_staff_two_factor)).all()
         tokens = db.session.scalar(select(func.count(EmailToken.id)))
-    return {"users": users, "settings": settings, "tokens": tokens}
+        api_keys = db.session.execute(select(ApiKey.name, ApiKey.revoked_at)
+                                      .order_by(ApiKey.id)).all()
+    return {"users": users, "settings": settings, "tokens": tokens, "api_keys": api_keys}
 
 
 @pytest.fixture
@@ -87,7 +95,12 @@ def firm(app, make):
         nia.password_hash = None
         db.session.commit()
         nia_id = nia.id
-    return {"priya": priya.id, "acme": acme.id, "nia": nia_id}
+    with app.app_context():  # a key in use, for revoking
+        _, secret = api_keys.issue_key(name="Old sync", scopes=[Scope.READ], expires_at=None,
+                                       by=db.session.get(User, priya.id))
+        db.session.commit()
+        api_key = db.session.scalar(select(ApiKey.id))
+    return {"priya": priya.id, "acme": acme.id, "nia": nia_id, "api_key": api_key}
 
 
 @pytest.mark.parametrize("endpoint", sorted(ACTIONS))

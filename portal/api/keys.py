@@ -1,0 +1,81 @@
+"""Issuing, checking and revoking API keys. Functions flush; the caller commits.
+
+A secret is `pk_live_` and 32 random bytes (secrets.token_urlsafe); only its SHA-256 is kept,
+which is enough for a secret of that entropy (no slow KDF needed: nothing to guess), and the
+lookup is by that hash with a constant-time comparison after it.
+"""
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from portal.api.models import ApiKey, Scope
+from portal.audit import services as audit
+from portal.auth.models import User
+from portal.db import utcnow
+from portal.extensions import db
+
+SECRET_PREFIX = "pk_live_"  # noqa: S105 (a public prefix, not a secret)
+SHOWN_PREFIX = 12  # characters of the secret kept in clear to recognise a key in the list
+LAST_USED_STEP = timedelta(minutes=1)  # last use is written at most this often per key
+
+
+class ApiKeyError(ValueError):
+    """A key could not be issued as asked."""
+
+
+def hash_secret(secret: str) -> str:
+    """The SHA-256 of a secret, as kept in the database."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def issue_key(*, name: str, scopes: list[Scope], expires_at: datetime | None,
+              by: User) -> tuple[ApiKey, str]:
+    """A new key and its secret, which is shown once and never kept."""
+    name = name.strip()
+    if not name:
+        raise ApiKeyError("Give the key a name: it says which program uses it.")
+    if not scopes:
+        raise ApiKeyError("Choose at least one scope.")
+    if expires_at is not None and expires_at <= utcnow():
+        raise ApiKeyError("The expiry must be in the future.")
+    secret = SECRET_PREFIX + secrets.token_urlsafe(32)
+    key = ApiKey(name=name, prefix=secret[:SHOWN_PREFIX], secret_hash=hash_secret(secret),
+                 scopes=" ".join(sorted(scope.value for scope in scopes)),
+                 expires_at=expires_at, created_by=by)
+    db.session.add(key)
+    db.session.flush()
+    audit.record("api_key.created", actor=by, target=key, summary=f"{name} ({key.scopes})")
+    return key, secret
+
+
+def revoke_key(key: ApiKey, *, by: User) -> None:
+    """Stop a key working at once; it stays listed, marked revoked."""
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        db.session.flush()
+        audit.record("api_key.revoked", actor=by, target=key, summary=key.name)
+
+
+def key_for_secret(secret: str) -> ApiKey | None:
+    """The usable key with this secret, or None (unknown, revoked or expired)."""
+    if not secret.startswith(SECRET_PREFIX) or len(secret) > 200:
+        return None
+    digest = hash_secret(secret)
+    key = db.session.scalars(select(ApiKey).where(ApiKey.secret_hash == digest)).one_or_none()
+    if key is None or not hmac.compare_digest(key.secret_hash, digest):
+        return None
+    now = utcnow()
+    if not key.usable_at(now):
+        return None
+    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_STEP:
+        key.last_used_at = now
+    return key
+
+
+def all_keys() -> list[ApiKey]:
+    """Every key, newest first, for the admin page."""
+    return list(db.session.scalars(select(ApiKey).order_by(ApiKey.id.desc())))

@@ -1,0 +1,252 @@
+"""What the API reads and writes, as marshmallow schemas: the OpenAPI document is built from
+these. Timestamps are ISO 8601 in UTC; dates are ISO dates; ids are integers."""
+
+import marshmallow as ma
+from marshmallow import fields as f
+from marshmallow import validate as v
+
+from portal.auth.models import Role
+from portal.db import MAX_ID
+from portal.health.models import Band
+from portal.projects.models import Confidence, ProjectStatus, QuestionKind
+from portal.pulses.models import Scale
+
+ID_RANGE = v.Range(min=1, max=MAX_ID)  # what an id column holds
+EXTERNAL_ID = {"validate": v.Length(min=1, max=64),
+               "metadata": {"description": "The id of this record in the firm's other tool"}}
+
+
+def _nullable(field_class, **kwargs):
+    return field_class(allow_none=True, **kwargs)
+
+
+class Account(ma.Schema):
+    """A client organisation."""
+
+    id = f.Integer(required=True)
+    external_id = _nullable(f.String)
+    name = f.String(required=True)
+    slug = f.String(required=True)
+    timezone = f.String(required=True)
+    account_owner_id = _nullable(f.Integer)
+    care_owner_id = _nullable(f.Integer)
+    created_at = f.AwareDateTime(required=True)
+    archived_at = _nullable(f.AwareDateTime)
+
+
+class Person(ma.Schema):
+    """A client contact or a member of staff."""
+
+    id = f.Integer(required=True)
+    external_id = _nullable(f.String)
+    email = f.String(required=True)
+    name = f.String(required=True)
+    job_title = _nullable(f.String)
+    phone = _nullable(f.String)
+    active = f.Boolean(required=True)
+    created_at = f.AwareDateTime(required=True)
+    last_sign_in_at = _nullable(f.AwareDateTime)
+
+
+class Contact(Person):
+    """A client user; creating one sends them an invitation."""
+
+    account_id = f.Integer(required=True, attribute="organization_id")
+
+
+class Staff(Person):
+    """A member of the firm's staff."""
+
+    role = f.Enum(Role, by_value=True, required=True)
+
+
+class Project(ma.Schema):
+    """A client's project: status, ETA with confidence, contact, cadence."""
+
+    id = f.Integer(required=True)
+    external_id = _nullable(f.String)
+    account_id = f.Integer(required=True, attribute="organization_id")
+    name = f.String(required=True)
+    summary = f.String(required=True)
+    status = f.Enum(ProjectStatus, by_value=True, required=True)
+    eta = _nullable(f.Date)
+    eta_confidence = f.Enum(Confidence, by_value=True, required=True)
+    contact_id = _nullable(f.Integer)
+    update_cadence_days = f.Integer(required=True)
+    started_on = _nullable(f.Date)
+    closed_on = _nullable(f.Date)
+    created_at = f.AwareDateTime(required=True)
+    archived_at = _nullable(f.AwareDateTime)
+
+
+class Milestone(ma.Schema):
+    """A step of a project with its owner and ETA."""
+
+    id = f.Integer(required=True)
+    external_id = _nullable(f.String)
+    project_id = f.Integer(required=True)
+    title = f.String(required=True)
+    position = f.Integer(required=True)
+    owner_id = _nullable(f.Integer)
+    planned_on = _nullable(f.Date)
+    eta = _nullable(f.Date)
+    completed_on = _nullable(f.Date)
+
+
+class Update(ma.Schema):
+    """A published status update."""
+
+    id = f.Integer(required=True)
+    project_id = f.Integer(required=True)
+    author_id = _nullable(f.Integer)
+    body = f.String(required=True)
+    status = f.Enum(ProjectStatus, by_value=True, required=True)
+    eta = _nullable(f.Date)
+    eta_confidence = f.Enum(Confidence, by_value=True, required=True)
+    internal_note = _nullable(f.String)
+    ask_feedback = f.Boolean(required=True)
+    published_at = f.AwareDateTime(required=True)
+    edited_at = _nullable(f.AwareDateTime)
+
+
+class Reply(ma.Schema):
+    """A message in a question's thread."""
+
+    id = f.Integer(required=True)
+    author_id = _nullable(f.Integer)
+    body = f.String(required=True)
+    posted_at = f.AwareDateTime(required=True)
+
+
+class Question(ma.Schema):
+    """A client's question (or request) on a project, with its replies."""
+
+    id = f.Integer(required=True)
+    project_id = f.Integer(required=True)
+    author_id = _nullable(f.Integer)
+    kind = f.Enum(QuestionKind, by_value=True, required=True)
+    body = f.String(required=True)
+    asked_at = f.AwareDateTime(required=True)
+    first_answered_at = _nullable(f.AwareDateTime)
+    replies = f.List(f.Nested(Reply), required=True)
+
+
+class PulseAnswer(ma.Schema):
+    """A client's score for one pulse question."""
+
+    id = f.Integer(required=True)
+    request_id = f.Integer(required=True)
+    question_id = f.Integer(required=True)
+    scale = f.Enum(Scale, by_value=True, required=True)
+    score = f.Integer(required=True)
+    comment = _nullable(f.String)
+    answered_at = f.AwareDateTime(required=True)
+
+
+class FollowUp(ma.Schema):
+    """What staff do about a low pulse answer."""
+
+    id = f.Integer(required=True)
+    request_id = f.Integer(required=True)
+    owner_id = _nullable(f.Integer)
+    reason = f.String(required=True)
+    opened_at = f.AwareDateTime(required=True)
+    due_at = f.AwareDateTime(required=True)
+    resolved_at = _nullable(f.AwareDateTime)
+    resolution = _nullable(f.String)
+    resolved_by_id = _nullable(f.Integer)
+
+
+class Closeout(ma.Schema):
+    """A project's closeout summary and hand-off to client care."""
+
+    id = f.Integer(required=True)
+    project_id = f.Integer(required=True)
+    summary = f.String(required=True)
+    outcomes = f.String(required=True)
+    lessons = f.String(required=True)
+    care_contact_id = _nullable(f.Integer)
+    care_reach = f.String(required=True)
+    care_next_steps = f.String(required=True)
+    published_at = _nullable(f.AwareDateTime)
+    updated_at = f.AwareDateTime(required=True)
+
+
+class HealthSnapshot(ma.Schema):
+    """An account's weekly health score with its metrics (internal: never shown to clients)."""
+
+    id = f.Integer(required=True)
+    account_id = f.Integer(required=True, attribute="organization_id")
+    week_start = f.Date(required=True)
+    score = _nullable(f.Integer)
+    band = _nullable(f.Enum, enum=Band, by_value=True)
+    metrics = f.List(f.Dict(), required=True)
+    computed_at = f.AwareDateTime(required=True)
+
+
+# What the API accepts --------------------------------------------------------------------
+
+class ProjectCreate(ma.Schema):
+    """A new project for an account; an external_id lets a sync find it again."""
+
+    account_id = f.Integer(required=True, validate=ID_RANGE)
+    name = f.String(required=True, validate=v.Length(min=1, max=160))
+    summary = f.String(load_default="", validate=v.Length(max=5000))
+    external_id = _nullable(f.String, **EXTERNAL_ID)
+    contact_id = _nullable(f.Integer, validate=ID_RANGE)
+    eta = _nullable(f.Date)
+    eta_confidence = f.Enum(Confidence, by_value=True, load_default=Confidence.MEDIUM)
+    update_cadence_days = f.Integer(load_default=7, validate=v.Range(1, 90))
+    started_on = _nullable(f.Date)
+
+
+class ProjectChange(ma.Schema):
+    """The details of a project to change (status and ETA change by publishing an update)."""
+
+    name = f.String(validate=v.Length(min=1, max=160))
+    summary = f.String(validate=v.Length(max=5000))
+    external_id = _nullable(f.String, **EXTERNAL_ID)
+    contact_id = _nullable(f.Integer, validate=ID_RANGE)
+    update_cadence_days = f.Integer(validate=v.Range(1, 90))
+
+
+class MilestoneCreate(ma.Schema):
+    """A new milestone at the end of a project's plan."""
+
+    title = f.String(required=True, validate=v.Length(min=1, max=160))
+    owner_id = _nullable(f.Integer, validate=ID_RANGE)
+    planned_on = _nullable(f.Date)
+    external_id = _nullable(f.String, **EXTERNAL_ID)
+
+
+class ContactCreate(ma.Schema):
+    """A client contact to invite."""
+
+    account_id = f.Integer(required=True, validate=ID_RANGE)
+    email = f.Email(required=True, validate=v.Length(max=254))
+    name = f.String(required=True, validate=v.Length(min=1, max=120))
+
+
+class UpdateCreate(ma.Schema):
+    """An update to publish, as the staff form does: a later ETA needs a reason."""
+
+    body = f.String(required=True, validate=v.Length(min=1, max=20000))
+    status = f.Enum(ProjectStatus, by_value=True, required=True)
+    eta = _nullable(f.Date)
+    eta_confidence = _nullable(f.Enum, enum=Confidence, by_value=True)
+    reason = _nullable(f.String, validate=v.Length(max=2000))
+    internal_note = _nullable(f.String, validate=v.Length(max=5000))
+    ask_feedback = f.Boolean(load_default=False)
+
+
+class QuestionCreate(ma.Schema):
+    """A question or request on a project, asked on the client's behalf."""
+
+    body = f.String(required=True, validate=v.Length(min=1, max=10000))
+    kind = f.Enum(QuestionKind, by_value=True, load_default=QuestionKind.QUESTION)
+
+
+class ReplyCreate(ma.Schema):
+    """A reply from staff in a question's thread."""
+
+    body = f.String(required=True, validate=v.Length(min=1, max=10000))
