@@ -100,10 +100,11 @@ def body_for(endpoint: WebhookEndpoint, payload: dict) -> bytes:
 
 
 def build_request(delivery: WebhookDelivery, now: datetime) -> Request:
-    """The body and Standard Webhooks headers of one attempt, signed with every live secret."""
+    """The body and Standard Webhooks headers of one attempt, signed with every secret live
+    at `now`; the timestamp is the moment of sending, which receivers check against theirs."""
     endpoint = delivery.endpoint
     body = body_for(endpoint, delivery.event.payload)
-    stamp = int(now.timestamp())
+    stamp = int(utcnow().timestamp())
     message_id = delivery.event.message_id
     return Request(delivery.id, endpoint.id, endpoint.url, body, {
         "webhook-id": message_id, "webhook-timestamp": str(stamp),
@@ -139,8 +140,9 @@ def attempt(request: Request) -> tuple[Answer | None, str | None]:
 
 def record_outcome(request: Request, claimed_at: datetime, answer: Answer | None,
                    error: str | None, report: DeliveryReport) -> None:
-    """Delivered on a 2xx; otherwise retried later, or failed once the retry window is over."""
-    now = utcnow()
+    """Delivered on a 2xx; otherwise retried later, or failed once the retry window is over
+    (counted from the attempt's time, `claimed_at`)."""
+    now = claimed_at
     delivery = db.session.get(WebhookDelivery, request.delivery_id, populate_existing=True)
     values = {"last_attempt_at": now, "response_code": answer.status if answer else None,
               "response_body": answer.body if answer else None,
