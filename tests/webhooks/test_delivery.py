@@ -94,7 +94,8 @@ def test_the_backoff_grows_with_jitter_and_stops_after_about_a_day(app):
         assert delays[5] > delays[1] * 4
         assert max(delays) <= 6 * 3600 * 1.5
         assert len({retry_delay(3) for _ in range(20)}) > 1  # jittered
-        assert app.config["WEBHOOK_RETRY_HOURS"] == 24 and app.config["WEBHOOK_TIMEOUT_SECONDS"] == 10
+        assert app.config["WEBHOOK_RETRY_HOURS"] == 24
+        assert app.config["WEBHOOK_TIMEOUT_SECONDS"] == 10
 
 
 def test_a_delivery_still_failing_after_a_day_is_given_up(app, make, receiver, acme, deliver):
