@@ -1,6 +1,7 @@
 """The endpoint form an admin fills in, and the buttons of the endpoint's page."""
 
 from wtforms import RadioField, SelectMultipleField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -38,11 +39,12 @@ class EndpointForm(PortalForm):
     description = StringField("Description", validators=[Optional(), Length(max=300)],
                               description="What receives it, for whoever reads this list later.")
     kind = RadioField("Format", default=EndpointKind.JSON.value, choices=[
-        (EndpointKind.JSON.value, "JSON, signed (for programs)"),
-        (EndpointKind.CHAT.value, "A readable message (a Slack or Teams incoming webhook)"),
+        SelectChoice(EndpointKind.JSON.value, "JSON, signed (for programs)"),
+        SelectChoice(EndpointKind.CHAT.value,
+                     "A readable message (a Slack or Teams incoming webhook)"),
     ])
     events = CheckboxesField("Events", choices=[
-        (e.value, f"{e.value}: {hint}") for e, hint in EVENT_HINTS.items()],
+        SelectChoice(e.value, f"{e.value}: {hint}") for e, hint in EVENT_HINTS.items()],
         validators=[DataRequired("Choose at least one event.")])
 
 

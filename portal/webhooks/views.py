@@ -58,7 +58,7 @@ def show(endpoint_id: int):
     """The endpoint's secret(s), state and last deliveries, with "send again"."""
     endpoint = _endpoint_or_404(endpoint_id)
     return render_template(
-        "webhooks/show.html", endpoint=endpoint, button_form=ButtonForm(),
+        "webhooks/show.html", endpoint=endpoint,
         deliveries=services.recent_deliveries(endpoint),
         live_secrets=services.signing_secrets(endpoint, utcnow()))
 
