@@ -18,7 +18,7 @@ bp = Blueprint("webhooks", __name__)
 
 
 def _endpoint_or_404(endpoint_id: int) -> WebhookEndpoint:
-    return db.session.get(WebhookEndpoint, endpoint_id) or abort(404)
+    return db.get_or_404(WebhookEndpoint, endpoint_id)
 
 
 def _render_index(form: EndpointForm, status: int = 200):
@@ -105,8 +105,8 @@ def delete(endpoint_id: int):
 def send_again(endpoint_id: int, delivery_id: int):
     """Queue one delivery's event to the endpoint again."""
     endpoint = _endpoint_or_404(endpoint_id)
-    delivery = db.session.get(WebhookDelivery, delivery_id)
-    if delivery is None or delivery.endpoint_id != endpoint.id:
+    delivery = db.get_or_404(WebhookDelivery, delivery_id)
+    if delivery.endpoint_id != endpoint.id:
         abort(404)
     if ButtonForm().validate_on_submit():
         try:
