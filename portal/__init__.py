@@ -88,6 +88,11 @@ def configure_production(app: Flask) -> None:
     """Behind a TLS proxy: Secure cookies, https links and the client address via ProxyFix."""
     if app.config["ENV"] == "production":
         check_base_url(app.config["BASE_URL"])
+        if app.config["WEBHOOK_ALLOW_HTTP"] or app.config["WEBHOOK_TEST_ALLOW_LOOPBACK"]:
+            raise ConfigurationError(
+                "PORTAL_WEBHOOK_ALLOW_HTTP and PORTAL_WEBHOOK_TEST_ALLOW_LOOPBACK are for "
+                "development and tests: production sends webhooks over https to public "
+                "addresses only")
         app.config.update(
             SESSION_COOKIE_SECURE=True, REMEMBER_COOKIE_SECURE=True,
             PREFERRED_URL_SCHEME="https",
@@ -212,10 +217,11 @@ def register_blueprints(app: Flask) -> None:
     from portal.projects.edit_views import bp as project_editing
     from portal.projects.views import bp as projects
     from portal.pulses.views import bp as pulses
+    from portal.webhooks.views import bp as webhooks
 
     for blueprint in (auth, home, staff_home, accounts, audit, projects, content, pulses,
                       closeout, notifications, health, imports, project_templates,
-                      project_editing, feeds, api_pages):
+                      project_editing, feeds, api_pages, webhooks):
         app.register_blueprint(blueprint)
     from portal.api import openapi
 

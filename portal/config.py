@@ -63,6 +63,21 @@ class Defaults:
     # Questions and replies sent per client user (each emails the account owner).
     MESSAGE_LIMIT_PER_USER = "10 per hour;30 per day"
 
+    # Webhooks (portal/webhooks/): each attempt's time limit, how long a delivery is retried
+    # (jittered exponential backoff from the first delay, capped), and how long an endpoint may
+    # fail every attempt before it is disabled and its owner emailed.
+    WEBHOOK_TIMEOUT_SECONDS = 10
+    WEBHOOK_RETRY_HOURS = 24
+    WEBHOOK_DISABLE_HOURS = 24
+    WEBHOOK_FIRST_RETRY_SECONDS = 30
+    WEBHOOK_MAX_RETRY_SECONDS = 6 * 3600
+    WEBHOOK_LEASE_SECONDS = 120  # a delivery claimed this long ago by a silent worker is retried
+    WEBHOOK_BATCH_SIZE = 50
+    WEBHOOK_SECRET_OVERLAP_HOURS = 24  # a rotated secret keeps signing beside the new one
+    WEBHOOK_ALLOW_HTTP = False  # development and tests only: production refuses to start with it
+    # Tests only (production refuses it): deliveries may go to 127.0.0.1, the tests' receiver.
+    WEBHOOK_TEST_ALLOW_LOOPBACK = False
+
     SQLALCHEMY_TRACK_MODIFICATIONS = False
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

@@ -24,6 +24,7 @@ from portal.extensions import db
 from portal.notifications.models import MessageKind
 from portal.notifications.rendering import absolute_url
 from portal.notifications.services import queue_message
+from portal.webhooks import events as webhooks
 
 SUBJECT = "Your invitation to the client portal"
 RESEND_GAP = timedelta(minutes=1)  # a double-clicked form or a pasted list sent twice
@@ -78,6 +79,8 @@ def send_invitation(user: User, *, by: User) -> EmailToken:
         inviter_name=by.name, organization_name=user.organization.name,
         link=absolute_url("auth.accept_invitation", token=token), valid_for="7 days",
     )
+    if not resent:
+        webhooks.contact_invited(user, by)
     audit.record("user.invitation_resent" if resent else "user.invited", actor=by, target=user,
                  organization=user.organization,
                  summary=f"{user.email}, link valid until {row.expires_at:%Y-%m-%d %H:%M} UTC")

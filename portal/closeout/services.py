@@ -20,6 +20,7 @@ from portal.projects.models import Project, ProjectStatus
 from portal.projects.services import close_project
 from portal.pulses import services as pulses
 from portal.web.static_files import fingerprint
+from portal.webhooks import events as webhooks
 
 # Bump when the PDF renderer changes what the same HTML and stylesheet look like, so PDFs
 # cached before a deploy are rendered again (a template or pdf.css change is seen by itself).
@@ -135,6 +136,7 @@ def publish_closeout(
     db.session.flush()
     audit.record("closeout.published", actor=by, target=closeout,
                  organization=project.organization, summary=project.name)
+    webhooks.closeout_published(closeout)
     requests = pulses.pulses_for_closeout(project, now=at)
     notify_client_of_closeout(
         closeout, pulse_tokens={r.user_id: (r, pulses.answer_token(r)) for r in requests})

@@ -16,6 +16,7 @@ from portal.health.weeks import week_label
 from portal.notifications.models import MessageKind
 from portal.notifications.rendering import absolute_url
 from portal.notifications.services import queue_message, wants_email
+from portal.webhooks import events as webhooks
 
 DROP_ALERT_POINTS = 10
 
@@ -45,6 +46,7 @@ def raise_alert(snapshot: HealthSnapshot,
     db.session.add(alert)
     db.session.flush()
     queue_health_alert(alert)
+    webhooks.health_alert(alert)
     return alert
 
 

@@ -36,6 +36,7 @@ class MessageKind(enum.StrEnum):
     SIGN_IN_LINK = "sign_in_link"
     EMAIL_CHANGE = "email_change"  # the confirmation link, to the new address
     EMAIL_CHANGE_NOTICE = "email_change_notice"  # to the old address
+    WEBHOOK_DISABLED = "webhook_disabled"  # to the admin who registered the endpoint
 
 
 class OutboxStatus(enum.StrEnum):

@@ -12,6 +12,7 @@ from portal.extensions import db
 from portal.notifications import services as notifications
 from portal.projects.models import Project, Question, QuestionKind, Reply
 from portal.projects.services import ProjectError
+from portal.webhooks import events as webhooks
 
 
 class EmptyMessage(ProjectError):
@@ -32,6 +33,7 @@ def ask_question(project: Project, *, author: User, body: str,
     audit.record(f"{kind.value}.asked", actor=author, target=question,
                  organization=project.organization, summary=project.name)
     notifications.queue_question_asked(question)
+    webhooks.question_asked(question)
     return question
 
 
@@ -48,6 +50,8 @@ def reply_to(question: Question, *, author: User, body: str) -> Reply:
     audit.record("question.replied", actor=author, target=question,
                  organization=question.project.organization, summary=question.project.name)
     notifications.queue_question_answered(reply)
+    if author.is_staff:
+        webhooks.question_answered(reply)
     return reply
 
 

@@ -28,6 +28,7 @@ from portal.projects.models import (
 from portal.projects.summary import standing_after
 from portal.projects.track_record import UpdateSpan
 from portal.pulses import services as pulses
+from portal.webhooks import events as webhooks
 
 
 class ProjectError(ValueError):
@@ -155,6 +156,8 @@ def _record_eta_change(
         reason=(reason or "").strip() or None, changed_by=by, changed_at=at,
     )
     db.session.add(change)
+    db.session.flush()
+    webhooks.eta_changed(change)
     return change
 
 
@@ -211,6 +214,7 @@ def publish_update(
         _change_milestone_with(update, change)
     # After the steps moved, so that the summary opening the email says where they are now.
     notifications.queue_update_published(update, standing_after(update))
+    webhooks.update_published(update)
     return update
 
 
@@ -308,6 +312,7 @@ def complete_milestone(milestone: Milestone, *, on: date, by: User | None = None
     db.session.flush()
     audit.record("milestone.completed", actor=by, target=milestone,
                  organization=milestone.project.organization, summary=f"{milestone.title}: {on}")
+    webhooks.milestone_completed(milestone)
     pulses.pulses_for_milestone(milestone, now=at)
 
 

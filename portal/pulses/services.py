@@ -30,6 +30,7 @@ from portal.pulses.models import (
     Scale,
     Trigger,
 )
+from portal.webhooks import events as webhooks
 
 TOKEN_SALT = "pulse-answer"  # noqa: S105 (a salt that separates token purposes, not a secret)
 MAX_COMMENT = 2000
@@ -307,6 +308,7 @@ def record_answers(
     db.session.flush()
     _follow_up(request, answers, contact_me=contact_me, was_low=was_low, was_asked=was_asked,
                now=now)
+    webhooks.pulse_answered(request, answers)
     return answers
 
 
@@ -371,6 +373,7 @@ def open_follow_up(request: PulseRequest, *, reason: str, now: datetime) -> Foll
         follow_up.reason = reason
         db.session.flush()
         notifications.queue_follow_up_opened(follow_up)
+        webhooks.follow_up_opened(follow_up)
     follow_up.reason, follow_up.no_longer_low_at = reason, None
     db.session.flush()
     return follow_up
@@ -392,6 +395,8 @@ def resolve_follow_up(follow_up: FollowUp, *, by: User, note: str) -> bool:
                  target=follow_up, organization=follow_up.request.organization,
                  summary=note.strip()[:200])
     db.session.flush()
+    if first:
+        webhooks.follow_up_resolved(follow_up)
     return first
 
 
@@ -409,6 +414,7 @@ def close_no_longer_low(follow_up: FollowUp, *, by: User) -> bool:
     audit.record("follow_up.closed_no_longer_low", actor=by, target=follow_up,
                  organization=follow_up.request.organization, summary=follow_up.reason)
     db.session.flush()
+    webhooks.follow_up_resolved(follow_up)
     return True
 
 

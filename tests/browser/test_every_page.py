@@ -10,7 +10,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from portal.auth.models import Role
+from portal.auth.models import Role, User
 from portal.content.models import ValueItem
 from portal.devdata.demo_content import seed_demo_content, seed_demo_templates
 from portal.extensions import db
@@ -19,6 +19,9 @@ from portal.project_templates.models import ProjectTemplate
 from portal.projects.models import Milestone, ProjectStatus, StatusUpdate
 from portal.pulses import services as pulses
 from portal.pulses.models import PulseRequest
+from portal.webhooks import events as webhook_events
+from portal.webhooks import services as webhooks
+from portal.webhooks.models import EndpointKind
 from tests.browser.support import DESKTOP, PHONE_390, axe_violations, describe, layout_problems
 
 ADMIN = "morgan@firm.example"
@@ -47,7 +50,7 @@ SIGNED_OUT = {"auth.login", "auth.request_sign_in_link", "auth.forgot_password",
 @pytest.fixture
 def rows(app, make, portal_data) -> SimpleNamespace:
     """One of everything a page's URL can name, and the values each argument takes."""
-    make.user(ADMIN, role=Role.ADMIN, name="Morgan Reyes")
+    admin = make.user(ADMIN, role=Role.ADMIN, name="Morgan Reyes")
     done = make.project("Acme Corp", name="Finished work", status=ProjectStatus.DONE)
     make.milestone(done, title="Launch")  # a closeout with a timeline and its drift chart
     make.closeout(done, contact=portal_data.staff, summary="Everything delivered.")
@@ -66,12 +69,18 @@ def rows(app, make, portal_data) -> SimpleNamespace:
         token = pulses.answer_token(pulse)
         template_id = pulse.template_id
         unsubscribe = unsubscribe_token(portal_data.client)
+        endpoint = webhooks.register_endpoint(
+            url="https://93.184.215.14/portal-events", events=["update.published"],
+            kind=EndpointKind.JSON, description="Our CRM", by=db.session.get(User, admin.id))
+        webhook_events.update_published(db.session.get(StatusUpdate, update_id))
+        db.session.commit()
+        endpoint_id = endpoint.id
     arguments = {
         "project_id": portal_data.project.id,
         "organization_id": portal_data.project.organization_id,
         "milestone_id": milestone_id, "update_id": update_id, "template_id": template_id,
         "kind": "values", "item_id": value_id, "token": FAKE_TOKEN,
-        "user_id": portal_data.staff.id,
+        "user_id": portal_data.staff.id, "endpoint_id": endpoint_id,
     }
     per_endpoint = {
         "closeout.show": {"project_id": done.id}, "closeout.edit": {"project_id": done.id},

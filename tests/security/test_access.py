@@ -10,6 +10,7 @@ from tests.conftest import csrf_token
 OBJECT_ARGUMENTS = {
     "project_id", "organization_id", "user_id", "question_id", "item_id", "update_id",
     "follow_up_id", "template_id", "alert_id", "milestone_id",
+    "endpoint_id", "delivery_id",  # webhook endpoints and their deliveries: admins only
 }
 # Arguments that pick a page rather than an object, with the value the checks use.
 # token: a signed pulse or unsubscribe token, its own proof of access; a bad one is refused.
@@ -71,6 +72,7 @@ def test_a_client_of_acme_gets_404_for_every_globex_url(app, signed_in, two_clie
         "template_id": 1,
         "alert_id": 1,
         "milestone_id": two_clients["milestone"].id,
+        "endpoint_id": 1, "delivery_id": 1,
     }
     closed_out = {**values, "project_id": two_clients["globex_closed"].id}
     for rule in _object_routes(app):
@@ -128,7 +130,7 @@ def test_admins_manage_users(signed_in, two_clients):
 def test_anonymous_visitors_are_sent_to_sign_in_from_every_page(app, client, two_clients):
     values = {"project_id": 1, "organization_id": 1, "user_id": 1, "question_id": 1, "item_id": 1,
               "update_id": 1, "follow_up_id": 1, "template_id": 1, "alert_id": 1,
-              "milestone_id": 1}
+              "milestone_id": 1, "endpoint_id": 1, "delivery_id": 1}
     # /login/two-factor is the second step of signing in: without a password step just taken
     # it sends the visitor back to /login (tests/auth/test_two_factor.py).
     public = {"/login", "/login/two-factor", "/healthz", "/static/<path:filename>", "/values",

@@ -127,6 +127,8 @@ FORMS = [
     FormSpec("admin", "/admin/project-templates/new", "/admin/project-templates/new",
              {"milestones-0-title": "Discovery", "milestones-0-duration_days": "5"}),
     FormSpec("admin", "/admin/api-keys", "/admin/api-keys", {"scopes": "read"}),
+    FormSpec("admin", "/admin/webhooks", "/admin/webhooks",
+             {"url": "https://93.184.215.14/hooks", "kind": "json", "events": "eta.changed"}),
 ]
 # POST routes with no field a person types into: buttons, choices and checkboxes.
 NO_TEXT_FIELDS = {
@@ -141,6 +143,9 @@ NO_TEXT_FIELDS = {
     "/staff/projects/<int:project_id>/milestones/<int:milestone_id>/delete",
     "/staff/follow-ups/<int:follow_up_id>/close",
     "/staff/health/<int:organization_id>/rescore", "/admin/health/rescore",
+    "/admin/webhooks/<int:endpoint_id>/rotate", "/admin/webhooks/<int:endpoint_id>/enable",
+    "/admin/webhooks/<int:endpoint_id>/delete",
+    "/admin/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/again",
     # A file and the plan it was previewed with; tests/imports feeds the file odd cells.
     "/admin/import", "/admin/import/confirm",
     "/staff/projects/<int:project_id>/archive", "/staff/projects/<int:project_id>/restore",

@@ -38,7 +38,8 @@ def firm(make):
     return {"project_id": project.id, "closed_id": closed.id,
             "organization_id": project.organization_id, "user_id": client.id,
             "question_id": question.id, "milestone_id": milestone.id, "update_id": update.id,
-            "item_id": 1, "follow_up_id": 1, "template_id": 1, "alert_id": 1}
+            "item_id": 1, "follow_up_id": 1, "template_id": 1, "alert_id": 1, "endpoint_id": 1,
+            "delivery_id": 1}
 
 
 def _get_urls(app, firm) -> list[tuple[str, str]]:

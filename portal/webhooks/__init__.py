@@ -1,0 +1,2 @@
+"""Webhooks: endpoints admins register, events written with the change that caused them, and
+signed deliveries the background workers send (Standard Webhooks)."""
