@@ -36,6 +36,7 @@ class MessageKind(enum.StrEnum):
     SIGN_IN_LINK = "sign_in_link"
     EMAIL_CHANGE = "email_change"  # the confirmation link, to the new address
     EMAIL_CHANGE_NOTICE = "email_change_notice"  # to the old address
+    SHORTLIST_PRESENTED = "shortlist_presented"  # a link only: never a CV or contact details
 
 
 class OutboxStatus(enum.StrEnum):
