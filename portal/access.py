@@ -14,6 +14,7 @@ from portal.auth.sessions import recent_sign_in_required
 from portal.closeout.models import Closeout
 from portal.extensions import db
 from portal.projects.models import Milestone, Project, Question, StatusUpdate
+from portal.selection.models import Candidate, ShortlistEntry
 
 
 def _not_archived() -> ColumnElement[bool]:
@@ -116,6 +117,24 @@ def get_update_or_404(update_id: int) -> StatusUpdate:
     stmt = select(StatusUpdate).where(
         StatusUpdate.id == update_id, StatusUpdate.project_id.in_(visible.scalar_subquery())
     )
+    return db.session.scalars(stmt).one_or_none() or abort(404)
+
+
+def visible_candidates(user: User) -> Select[tuple[Candidate]]:
+    """Candidates on projects the user may see; a client sees only those presented to their
+    organisation and not erased."""
+    stmt = select(Candidate).where(Candidate.project_id.in_(
+        visible_projects(user).with_only_columns(Project.id).scalar_subquery()))
+    if not user.is_staff:
+        presented = select(ShortlistEntry.candidate_id).where(
+            ShortlistEntry.candidate_id == Candidate.id).exists()
+        stmt = stmt.where(presented, Candidate.erased_at.is_(None))
+    return stmt
+
+
+def get_candidate_or_404(candidate_id: int) -> Candidate:
+    """A candidate the current user may see (visible_candidates); 404 otherwise, never 403."""
+    stmt = visible_candidates(current_user).where(Candidate.id == candidate_id)
     return db.session.scalars(stmt).one_or_none() or abort(404)
 
 

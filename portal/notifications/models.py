@@ -37,6 +37,7 @@ class MessageKind(enum.StrEnum):
     EMAIL_CHANGE = "email_change"  # the confirmation link, to the new address
     EMAIL_CHANGE_NOTICE = "email_change_notice"  # to the old address
     SHORTLIST_PRESENTED = "shortlist_presented"  # a link only: never a CV or contact details
+    INTERVIEW_BOOKED = "interview_booked"  # with its .ics invitation, to client and staff
 
 
 class OutboxStatus(enum.StrEnum):
@@ -69,6 +70,8 @@ class OutboxMessage(db.Model):
     text_body: Mapped[str] = mapped_column(Text)
     html_body: Mapped[str] = mapped_column(Text)
     headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # An invitation (an iCalendar METHOD:REQUEST) sent with the email as its .ics attachment.
+    calendar: Mapped[str | None] = mapped_column(Text)
     kind: Mapped[MessageKind] = mapped_column(str_enum(MessageKind, "kind"))
     # Makes queueing idempotent: the same cause for the same person is one email, once.
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)
