@@ -11,6 +11,7 @@ from portal.access import (
     staff_required,
     visible_candidates,
 )
+from portal.auth.models import User
 from portal.extensions import db
 from portal.selection import interviews, placements
 from portal.selection.interviews import InterviewError
@@ -164,8 +165,7 @@ def place_candidate(candidate_id: int):
     if placement is None and form.validate_on_submit():
         try:
             placements.place(candidate, by=current_user, starts_on=form.starts_on.data,
-                             hiring_manager=db.session.get(type(current_user),
-                                                           form.hiring_manager_id.data))
+                             hiring_manager=db.session.get(User, form.hiring_manager_id.data))
         except PlacementError as error:
             db.session.rollback()
             form.hiring_manager_id.errors = [*form.hiring_manager_id.errors, str(error)]
