@@ -144,15 +144,16 @@ def book(interview: Interview, *, position: int, by: User,
 
 def ask_other_times(interview: Interview, *, by: User, note: str,
                     now: datetime | None = None) -> Interview:
-    """The client can make none of the times: staff see the note and propose again."""
+    """The client can make none of the times: staff see the note and propose again (asking
+    again before they do replaces the note)."""
     note = note.strip()
     if not note:
         raise InterviewError("Say which days or times would suit you.")
     if len(note) > MAX_NOTE:
         raise InterviewError(f"The note can be at most {MAX_NOTE} characters.")
     lock(interview)
-    if interview.state != InterviewState.PROPOSED:
-        raise InterviewError("These times are no longer open; the page shows where it stands.")
+    if interview.state == InterviewState.BOOKED:
+        raise InterviewError("This interview is already booked; the page shows when.")
     interview.state, interview.client_note = InterviewState.OTHER_TIMES, note
     interview.answered_at, interview.answered_by = now or utcnow(), by
     audit.record("interview.other_times_asked", actor=by, target=interview,

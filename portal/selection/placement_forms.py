@@ -11,17 +11,25 @@ from wtforms import (
     StringField,
 )
 from wtforms.fields import TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from portal.forms import EARLIEST_DATE, LATEST_DATE, PortalForm
 from portal.selection.interviews import MAX_NOTE
 
 
 def _in_range(form, field) -> None:
-    value = field.data
-    moment = value.date() if isinstance(value, datetime) else value
-    if moment is not None and not EARLIEST_DATE <= moment <= LATEST_DATE:
-        raise ValueError(f"Give a date between {EARLIEST_DATE:%Y} and {LATEST_DATE:%Y}.")
+    """A time's date within the dates the portal counts with (date fields have the filter)."""
+    value: datetime | None = field.data
+    if value is not None and not EARLIEST_DATE <= value.date() <= LATEST_DATE:
+        raise ValidationError(f"Give a date from {EARLIEST_DATE:%-d %b %Y} to "
+                              f"{LATEST_DATE:%-d %b %Y}.")
 
 
 class ProposeForm(PortalForm):
@@ -59,8 +67,7 @@ class OtherTimesForm(PortalForm):
 class PlaceForm(PortalForm):
     """Mark a candidate placed (the hiring manager's choices are set by the view)."""
 
-    starts_on = DateField("Start date", validators=[InputRequired("Give the start date."),
-                                                    _in_range])
+    starts_on = DateField("Start date", validators=[InputRequired("Give the start date.")])
     hiring_manager_id = SelectField("Hiring manager (asked the check-ins)", coerce=int,
                                     validators=[InputRequired("Choose the hiring manager.")])
 
@@ -68,8 +75,7 @@ class PlaceForm(PortalForm):
 class LeftForm(PortalForm):
     """The placed person left early."""
 
-    left_on = DateField("Left on", validators=[InputRequired("Give the date they left."),
-                                               _in_range])
+    left_on = DateField("Left on", validators=[InputRequired("Give the date they left.")])
 
 
 class CheckInDaysForm(PortalForm):

@@ -102,7 +102,7 @@ def book_interview(candidate_id: int):
     except InterviewError as error:
         db.session.rollback()
         flash(str(error), "error")
-        return _interview_page(candidate, 409)
+        return _interview_page(candidate, 422)
     db.session.commit()
     flash("Booked. The invitation is on its way to you and to your contact.", "success")
     return redirect(url_for("placements.show_interview", candidate_id=candidate.id))
@@ -122,7 +122,7 @@ def ask_other_times(candidate_id: int):
     except InterviewError as error:
         db.session.rollback()
         flash(str(error), "error")
-        return _interview_page(candidate, 409)
+        return _interview_page(candidate, 422)
     db.session.commit()
     flash("Sent. We will propose other times.", "success")
     return redirect(url_for("placements.show_interview", candidate_id=candidate.id))

@@ -6,11 +6,12 @@ table below, and a page whose arguments the table cannot fill fails the coverage
 someone says which row to show (or why it is not a page).
 """
 
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
 
-from portal.auth.models import Role
+from portal.auth.models import Role, User
 from portal.content.models import ValueItem
 from portal.devdata.demo_content import seed_demo_content, seed_demo_templates
 from portal.extensions import db
@@ -19,7 +20,10 @@ from portal.project_templates.models import ProjectTemplate
 from portal.projects.models import Milestone, ProjectStatus, StatusUpdate
 from portal.pulses import services as pulses
 from portal.pulses.models import PulseRequest
+from portal.selection import interviews
+from portal.selection.models import Candidate
 from tests.browser.support import DESKTOP, PHONE_390, axe_violations, describe, layout_problems
+from tests.selection.placement_setup import presented
 
 ADMIN = "morgan@firm.example"
 FAKE_TOKEN = "not-a-real-token"
@@ -61,12 +65,13 @@ def rows(app, make, portal_data) -> SimpleNamespace:
         token = pulses.answer_token(pulse)
         template_id = pulse.template_id
         unsubscribe = unsubscribe_token(portal_data.client)
+    candidate_id = _candidate_with_interview_times(app, portal_data)
     arguments = {
         "project_id": portal_data.project.id,
         "organization_id": portal_data.project.organization_id,
         "milestone_id": milestone_id, "update_id": update_id, "template_id": template_id,
         "kind": "values", "item_id": value_id, "token": FAKE_TOKEN,
-        "user_id": portal_data.staff.id,
+        "user_id": portal_data.staff.id, "candidate_id": candidate_id,
     }
     per_endpoint = {
         "closeout.show": {"project_id": done.id}, "closeout.edit": {"project_id": done.id},
@@ -75,6 +80,18 @@ def rows(app, make, portal_data) -> SimpleNamespace:
     }
     return SimpleNamespace(arguments=arguments, per_endpoint=per_endpoint,
                            client=portal_data.client.email)
+
+
+def _candidate_with_interview_times(app, portal_data) -> int:
+    """A candidate presented to Acme, with interview times proposed for the client to pick."""
+    candidate = presented(app, portal_data.project)
+    with app.test_request_context():
+        interviews.propose(db.session.get(Candidate, candidate.id),
+                           by=db.session.get(User, portal_data.staff.id), minutes=45,
+                           where="Video call", starts=[datetime.now(UTC) + timedelta(days=d)
+                                                       for d in (7, 8, 9)])
+        db.session.commit()
+    return candidate.id
 
 
 def pages(app, rows) -> dict[str, list[str]]:

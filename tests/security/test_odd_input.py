@@ -5,7 +5,7 @@ page says what is wrong with that field and nothing in the database changes."""
 import html
 import re
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlencode
 
 import pytest
@@ -14,13 +14,16 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from wtforms import Form
 
-from portal.auth.models import Role
+from portal.auth.models import Role, User
 from portal.extensions import db
 from portal.forms import PortalForm, PortalSubform
 from portal.projects.models import ProjectStatus
 from portal.pulses import services as pulses
 from portal.pulses.models import FollowUp, PulseRequest
+from portal.selection import interviews, placements
+from portal.selection.models import Candidate
 from tests.conftest import csrf_token
+from tests.selection.placement_setup import presented
 from tests.support.factories import PASSWORD
 from tests.support.forms import hidden_fields
 from tests.support.hostile import post_form_fields
@@ -62,6 +65,7 @@ class FormSpec:
     fill: dict[str, str] = field(default_factory=dict)
     refused_by_redirect: bool = False  # an inline form: refused back to its page, flashed
     finished_project: bool = False  # the project in its URL is done (closeouts)
+    # URL values for this form alone: a literal, or the name of another fixture value.
     url_values: dict[str, str] = field(default_factory=dict)
 
     def __str__(self) -> str:
@@ -126,6 +130,17 @@ FORMS = [
              "/admin/pulses/templates/<int:template_id>"),
     FormSpec("admin", "/admin/project-templates/new", "/admin/project-templates/new",
              {"milestones-0-title": "Discovery", "milestones-0-duration_days": "5"}),
+    FormSpec("staff", "/staff/candidates/<int:candidate_id>/interview",
+             "/staff/candidates/<int:candidate_id>/interview",
+             {"slot_1": "2099-06-01T10:00", "minutes": "45"}),
+    FormSpec("client", "/candidates/<int:candidate_id>/interview",
+             "/candidates/<int:candidate_id>/interview/other-times"),
+    FormSpec("staff", "/staff/candidates/<int:candidate_id>/placement",
+             "/staff/candidates/<int:candidate_id>/placement"),
+    FormSpec("staff", "/staff/candidates/<int:candidate_id>/placement",
+             "/staff/candidates/<int:candidate_id>/placement/left",
+             url_values={"candidate_id": "placed_candidate_id"}),
+    FormSpec("admin", "/admin/check-ins", "/admin/check-ins"),
 ]
 # POST routes with no field a person types into: buttons, choices and checkboxes.
 NO_TEXT_FIELDS = {
@@ -149,6 +164,7 @@ NO_TEXT_FIELDS = {
     "/staff/accounts/<int:organization_id>/invitations/<int:user_id>/resend",
     "/staff/accounts/<int:organization_id>/invitations/<int:user_id>/revoke",
     "/staff/accounts/<int:organization_id>/invitations/not-yet-invited",
+    "/candidates/<int:candidate_id>/interview/book",
 }
 # The same form class as a swept route: NewPasswordForm (the new password fields of
 # /account/password) behind one-time links; CodeForm (the code of /account/two-factor) after
@@ -180,7 +196,9 @@ def odd_portal(app, make) -> dict[str, object]:
     question = make.question(project, author=client)
     finished = make.project("Acme Corp", name="Data move", status=ProjectStatus.DONE)
     token, follow_up = _unhappy_pulse(app, make, client)
-    return {"project_id": project.id, "finished_id": finished.id, "update_id": update.id,
+    candidate, placed = _interview_and_placement(app, project, staff, client)
+    return {"candidate_id": candidate, "placed_candidate_id": placed,
+            "project_id": project.id, "finished_id": finished.id, "update_id": update.id,
             "question_id": question.id, "organization_id": project.organization_id,
             "token": token, "follow_up_id": follow_up, "template_id": 1, "staff_id": staff.id,
             "milestone_id": milestone.id, "user_id": staff.id}
@@ -193,7 +211,8 @@ def _url(template: str, values: dict[str, object]) -> str:
 
 def _filled(spec: FormSpec, values: dict[str, object]) -> FormSpec:
     """The spec with real URLs, for the open or the finished project."""
-    values = {**values, **spec.url_values}
+    values = {**values, **{key: values.get(value, value)
+                           for key, value in spec.url_values.items()}}
     if spec.finished_project:
         values = {**values, "project_id": values["finished_id"]}
     fill = {**spec.fill, "care_contact_id": str(values["staff_id"])} \
@@ -213,6 +232,19 @@ def _unhappy_pulse(app: Flask, make, client) -> tuple[str, int]:
         db.session.commit()
         follow_up = db.session.scalars(select(FollowUp.id)).one()
         return pulses.answer_token(db.session.get(PulseRequest, pulse.id)), follow_up
+
+
+def _interview_and_placement(app: Flask, project, staff, client) -> tuple[int, int]:
+    """A presented candidate with interview times proposed, and one placed."""
+    candidate, placed = presented(app, project), presented(app, project, "Ravi Shah")
+    with app.test_request_context():
+        interviews.propose(db.session.get(Candidate, candidate.id),
+                           by=db.session.get(User, staff.id), minutes=45, where=None,
+                           starts=[datetime.now(UTC) + timedelta(days=7)])
+        placements.place(db.session.get(Candidate, placed.id), by=db.session.get(User, staff.id),
+                         starts_on=date(2026, 1, 5), hiring_manager=db.session.get(User, client.id))
+        db.session.commit()
+    return candidate.id, placed.id
 
 
 def _snapshot(app: Flask) -> dict[str, list[tuple]]:
