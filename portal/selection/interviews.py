@@ -17,7 +17,6 @@ from portal.extensions import db
 from portal.notifications import services as notifications
 from portal.notifications.models import MessageKind
 from portal.notifications.rendering import absolute_url
-from portal.projects.models import Project
 from portal.selection.models import Candidate
 from portal.selection.placement_models import MAX_SLOTS, Interview, InterviewSlot, InterviewState
 
@@ -43,13 +42,12 @@ def name_for(candidate: Candidate, viewer: User) -> str:
         ANONYMOUS_NAME)
 
 
-def interviews_on(project: Project, candidates: Select, viewer: User) -> list[InterviewRow]:
-    """The latest interview of each candidate on the project that `candidates` (the viewer's
-    visible candidates) holds, soonest first."""
+def interviews_on(candidates: Select, viewer: User) -> list[InterviewRow]:
+    """The latest interview of each of `candidates` (the viewer's visible candidates of a
+    project), booked ones first by name."""
     rows = db.session.scalars(
         select(Interview).where(Interview.candidate_id.in_(
-            candidates.where(Candidate.project_id == project.id)
-            .with_only_columns(Candidate.id).scalar_subquery()))
+            candidates.with_only_columns(Candidate.id).scalar_subquery()))
         .options(selectinload(Interview.candidate), selectinload(Interview.contact))
         .order_by(Interview.id.desc())).all()
     latest = {i.candidate_id: i for i in reversed(rows)}  # the newest of each wins

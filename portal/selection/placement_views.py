@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 from portal.access import (
     admin_required,
     get_candidate_or_404,
+    get_project_or_404,
     staff_required,
     visible_candidates,
 )
@@ -15,6 +16,7 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.selection import interviews, placements
 from portal.selection.interviews import InterviewError
+from portal.selection.models import Candidate
 from portal.selection.placement_forms import (
     BookForm,
     CheckInDaysForm,
@@ -38,13 +40,24 @@ def selection_on_pages() -> dict:
 
 
 def _project_interviews(project) -> list[interviews.InterviewRow]:
-    return interviews.interviews_on(project, visible_candidates(current_user), current_user)
+    return interviews.interviews_on(visible_candidates(current_user, project), current_user)
 
 
 def _placements_of(project_or_organization) -> list[Placement]:
     projects = getattr(project_or_organization, "projects", None)
     ids = [p.id for p in projects] if projects is not None else [project_or_organization.id]
     return placements.placements_of(ids)
+
+
+def _candidate(project_id: int, candidate_id: int) -> Candidate:
+    """The candidate if the current user may see it (portal.access); 404 otherwise."""
+    return get_candidate_or_404(get_project_or_404(project_id), candidate_id)
+
+
+def _back_to(endpoint: str, candidate: Candidate):
+    """Redirect to one of the candidate's pages here."""
+    return redirect(url_for(f"placements.{endpoint}", project_id=candidate.project_id,
+                            candidate_id=candidate.id))
 
 
 def _book_form(interview, viewer, **kwargs) -> BookForm:
@@ -78,22 +91,22 @@ def _times(interview) -> list[str]:
     return [interviews.slot_times(m, current_user.effective_timezone, other) for m in moments]
 
 
-@bp.get("/candidates/<int:candidate_id>/interview")
+@bp.get("/projects/<int:project_id>/candidates/<int:candidate_id>/interview")
 @login_required
-def show_interview(candidate_id: int):
+def show_interview(project_id: int, candidate_id: int):
     """The candidate's interview: the proposed times to choose from, or the booked one."""
-    return _interview_page(get_candidate_or_404(candidate_id))
+    return _interview_page(_candidate(project_id, candidate_id))
 
 
-@bp.post("/candidates/<int:candidate_id>/interview/book")
+@bp.post("/projects/<int:project_id>/candidates/<int:candidate_id>/interview/book")
 @login_required
-def book_interview(candidate_id: int):
+def book_interview(project_id: int, candidate_id: int):
     """The client books one of the proposed times."""
-    candidate = get_candidate_or_404(candidate_id)
+    candidate = _candidate(project_id, candidate_id)
     interview = interviews.current_interview(candidate)
     if interview is None or current_user.is_staff:
         flash("Only the client books a proposed time.", "error")
-        return redirect(url_for("placements.show_interview", candidate_id=candidate.id))
+        return _back_to("show_interview", candidate)
     form = _book_form(interview, current_user)
     if not form.validate_on_submit():
         return _interview_page(candidate, 422, book_form=form)
@@ -105,14 +118,14 @@ def book_interview(candidate_id: int):
         return _interview_page(candidate, 422)
     db.session.commit()
     flash("Booked. The invitation is on its way to you and to your contact.", "success")
-    return redirect(url_for("placements.show_interview", candidate_id=candidate.id))
+    return _back_to("show_interview", candidate)
 
 
-@bp.post("/candidates/<int:candidate_id>/interview/other-times")
+@bp.post("/projects/<int:project_id>/candidates/<int:candidate_id>/interview/other-times")
 @login_required
-def ask_other_times(candidate_id: int):
+def ask_other_times(project_id: int, candidate_id: int):
     """None of the times suits the client: they say which would."""
-    candidate = get_candidate_or_404(candidate_id)
+    candidate = _candidate(project_id, candidate_id)
     interview = interviews.current_interview(candidate)
     form = OtherTimesForm()
     if interview is None or current_user.is_staff or not form.validate_on_submit():
@@ -125,14 +138,15 @@ def ask_other_times(candidate_id: int):
         return _interview_page(candidate, 422)
     db.session.commit()
     flash("Sent. We will propose other times.", "success")
-    return redirect(url_for("placements.show_interview", candidate_id=candidate.id))
+    return _back_to("show_interview", candidate)
 
 
-@bp.route("/staff/candidates/<int:candidate_id>/interview", methods=["GET", "POST"])
+@bp.route("/staff/projects/<int:project_id>/candidates/<int:candidate_id>/interview",
+          methods=["GET", "POST"])
 @staff_required
-def propose_interview(candidate_id: int):
+def propose_interview(project_id: int, candidate_id: int):
     """Staff propose up to three times, given in the client's timezone."""
-    candidate = get_candidate_or_404(candidate_id)
+    candidate = _candidate(project_id, candidate_id)
     form = ProposeForm()
     zone = interviews.client_zone(candidate)
     if form.validate_on_submit():
@@ -147,16 +161,17 @@ def propose_interview(candidate_id: int):
             db.session.commit()
             flash("Times proposed: the client chooses one on the candidate's interview page.",
                   "success")
-            return redirect(url_for("placements.show_interview", candidate_id=candidate.id))
+            return _back_to("show_interview", candidate)
     return render_template("selection/propose_interview.html", candidate=candidate, form=form,
                            zone=zone.key), 422 if form.is_submitted() else 200
 
 
-@bp.route("/staff/candidates/<int:candidate_id>/placement", methods=["GET", "POST"])
+@bp.route("/staff/projects/<int:project_id>/candidates/<int:candidate_id>/placement",
+          methods=["GET", "POST"])
 @staff_required
-def place_candidate(candidate_id: int):
+def place_candidate(project_id: int, candidate_id: int):
     """Mark the candidate placed, or see the placement and its check-ins."""
-    candidate = get_candidate_or_404(candidate_id)
+    candidate = _candidate(project_id, candidate_id)
     placement = db.session.scalars(db.select(Placement).where(
         Placement.candidate_id == candidate.id)).first()
     form = PlaceForm()
@@ -172,18 +187,18 @@ def place_candidate(candidate_id: int):
         else:
             db.session.commit()
             flash(f"{candidate.display_name} is placed; the check-ins are scheduled.", "success")
-            return redirect(url_for("placements.place_candidate", candidate_id=candidate.id))
+            return _back_to("place_candidate", candidate)
     return render_template(
         "selection/placement.html", candidate=candidate, placement=placement, form=form,
         left_form=LeftForm(formdata=None), check_in_days=placements.check_in_days(),
     ), 422 if form.is_submitted() else 200
 
 
-@bp.post("/staff/candidates/<int:candidate_id>/placement/left")
+@bp.post("/staff/projects/<int:project_id>/candidates/<int:candidate_id>/placement/left")
 @staff_required
-def record_left(candidate_id: int):
+def record_left(project_id: int, candidate_id: int):
     """The placed person left early: later check-ins are not asked."""
-    candidate = get_candidate_or_404(candidate_id)
+    candidate = _candidate(project_id, candidate_id)
     placement = db.session.scalars(db.select(Placement).where(
         Placement.candidate_id == candidate.id)).first()
     form = LeftForm()
@@ -196,7 +211,7 @@ def record_left(candidate_id: int):
         else:
             db.session.commit()
             flash("Recorded: later check-ins will not be asked.", "success")
-            return redirect(url_for("placements.place_candidate", candidate_id=candidate.id))
+            return _back_to("place_candidate", candidate)
     return render_template("selection/placement.html", candidate=candidate, placement=placement,
                            form=PlaceForm(formdata=None), left_form=form,
                            check_in_days=placements.check_in_days()), 422

@@ -130,15 +130,15 @@ FORMS = [
              "/admin/pulses/templates/<int:template_id>"),
     FormSpec("admin", "/admin/project-templates/new", "/admin/project-templates/new",
              {"milestones-0-title": "Discovery", "milestones-0-duration_days": "5"}),
-    FormSpec("staff", "/staff/candidates/<int:candidate_id>/interview",
-             "/staff/candidates/<int:candidate_id>/interview",
+    FormSpec("staff", "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/interview",
+             "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/interview",
              {"slot_1": "2099-06-01T10:00", "minutes": "45"}),
-    FormSpec("client", "/candidates/<int:candidate_id>/interview",
-             "/candidates/<int:candidate_id>/interview/other-times"),
-    FormSpec("staff", "/staff/candidates/<int:candidate_id>/placement",
-             "/staff/candidates/<int:candidate_id>/placement"),
-    FormSpec("staff", "/staff/candidates/<int:candidate_id>/placement",
-             "/staff/candidates/<int:candidate_id>/placement/left",
+    FormSpec("client", "/projects/<int:project_id>/candidates/<int:candidate_id>/interview",
+             "/projects/<int:project_id>/candidates/<int:candidate_id>/interview/other-times"),
+    FormSpec("staff", "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/placement",
+             "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/placement"),
+    FormSpec("staff", "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/placement",
+             "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/placement/left",
              url_values={"candidate_id": "placed_candidate_id"}),
     FormSpec("admin", "/admin/check-ins", "/admin/check-ins"),
 ]
@@ -164,7 +164,7 @@ NO_TEXT_FIELDS = {
     "/staff/accounts/<int:organization_id>/invitations/<int:user_id>/resend",
     "/staff/accounts/<int:organization_id>/invitations/<int:user_id>/revoke",
     "/staff/accounts/<int:organization_id>/invitations/not-yet-invited",
-    "/candidates/<int:candidate_id>/interview/book",
+    "/projects/<int:project_id>/candidates/<int:candidate_id>/interview/book",
 }
 # The same form class as a swept route: NewPasswordForm (the new password fields of
 # /account/password) behind one-time links; CodeForm (the code of /account/two-factor) after

@@ -49,3 +49,9 @@ def presented(app, project: Project, name: str = "Maria Lopez", *, anonymous: bo
                                              decided_by_id=by.id if by else None))
         db.session.commit()
         return candidate
+
+
+def url(candidate: Candidate, tail: str, *, staff: bool = False) -> str:
+    """A page of the candidate's: /projects/P/candidates/C/<tail> (under /staff if staff's)."""
+    return (f"{'/staff' if staff else ''}/projects/{candidate.project_id}/candidates/"
+            f"{candidate.id}/{tail}")

@@ -22,7 +22,7 @@ from tests.browser.conftest import (  # noqa: F401 (the browser tests' fixtures,
     new_page,
     sign_in,
 )
-from tests.selection.placement_setup import acme, presented
+from tests.selection.placement_setup import acme, presented, url
 from tests.support.rows import count_rows
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -43,7 +43,7 @@ def _next_monday_at(hour: int) -> datetime:
 def _propose(post_form, staff, candidate, *hours, minutes="45"):
     slots = {f"slot_{i + 1}": _next_monday_at(h).strftime("%Y-%m-%dT%H:%M")
              for i, h in enumerate(hours)}
-    return post_form(staff, f"/staff/candidates/{candidate.id}/interview",
+    return post_form(staff, url(candidate, "interview", staff=True),
                      {**slots, "minutes": minutes, "where": "Video call (link in the invite)"})
 
 
@@ -60,11 +60,11 @@ def test_staff_propose_times_in_the_clients_timezone_and_the_client_books_one(
         assert interview.state == InterviewState.PROPOSED
 
     client = signed_in("maya@acme.example")
-    page = client.get(f"/candidates/{candidate.id}/interview").get_data(as_text=True)
+    page = client.get(url(candidate, "interview")).get_data(as_text=True)
     # The client reads New York times, with the contact's Berlin time beside them.
     assert "09:00 E" in page and re.search(r"\((\w+ \d+ \w+, )?15:00 CE", page)
-    response = post_form(client, f"/candidates/{candidate.id}/interview/book", {"position": "1"},
-                         form_page=f"/candidates/{candidate.id}/interview")
+    response = post_form(client, url(candidate, "interview/book"), {"position": "1"},
+                         form_page=url(candidate, "interview"))
     assert response.status_code == 302
     with app.app_context():
         interview = db.session.scalars(select(Interview)).one()
@@ -77,8 +77,8 @@ def test_staff_propose_times_in_the_clients_timezone_and_the_client_books_one(
     assert "Interviews" in project_page and "Maria Lopez" in project_page
     assert "Priya Nair" in project_page and "Booked" in project_page
     # Booking again is refused: the times are no longer open.
-    again = post_form(client, f"/candidates/{candidate.id}/interview/book", {"position": "0"},
-                      form_page=f"/candidates/{candidate.id}/interview")
+    again = post_form(client, url(candidate, "interview/book"), {"position": "0"},
+                      form_page=url(candidate, "interview"))
     assert again.status_code in (302, 409, 422)
     with app.app_context():
         assert db.session.scalars(select(Interview)).one().starts_at == _next_monday_at(
@@ -90,8 +90,8 @@ def test_the_invitation_is_an_ics_request_attached_to_the_email(app, people, sig
     candidate = presented(app, people["project"])
     _propose(post_form, signed_in("priya@firm.example"), candidate, 10)
     client = signed_in("maya@acme.example")
-    post_form(client, f"/candidates/{candidate.id}/interview/book", {"position": "0"},
-              form_page=f"/candidates/{candidate.id}/interview")
+    post_form(client, url(candidate, "interview/book"), {"position": "0"},
+              form_page=url(candidate, "interview"))
     with app.app_context(), app.test_request_context():
         message = db.session.scalars(select(OutboxMessage).where(
             OutboxMessage.to_address == "maya@acme.example",
@@ -119,7 +119,7 @@ def test_the_client_asks_for_other_times_and_staff_propose_again(app, people, si
     staff = signed_in("priya@firm.example")
     _propose(post_form, staff, candidate, 9)
     client = signed_in("maya@acme.example")
-    page = f"/candidates/{candidate.id}/interview"
+    page = url(candidate, "interview")
     empty = post_form(client, f"{page}/other-times", {"note": "  "}, form_page=page)
     assert empty.status_code == 422
     post_form(client, f"{page}/other-times", {"note": "Any afternoon next week."},
@@ -139,7 +139,7 @@ def test_the_client_asks_for_other_times_and_staff_propose_again(app, people, si
 def test_bad_proposals_change_nothing(app, people, signed_in, post_form, slots):
     candidate = presented(app, people["project"])
     response = post_form(signed_in("priya@firm.example"),
-                         f"/staff/candidates/{candidate.id}/interview",
+                         url(candidate, "interview", staff=True),
                          {**slots, "minutes": "45"})
     assert response.status_code == 422
     assert count_rows(app, Interview) == 0
@@ -151,15 +151,15 @@ def test_another_organisations_client_gets_404_on_every_interview_url(app, peopl
     make.user("gus@globex.example", organization="Globex", name="Gus")
     _propose(post_form, signed_in("priya@firm.example"), candidate, 9)
     other = signed_in("gus@globex.example")
-    assert other.get(f"/candidates/{candidate.id}/interview").status_code == 404
+    assert other.get(url(candidate, "interview")).status_code == 404
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
                       other.get("/account").get_data(as_text=True))
     data = {"position": "0", "note": "x", "csrf_token": token.group(1) if token else ""}
     for path in ("book", "other-times"):
-        assert other.post(f"/candidates/{candidate.id}/interview/{path}",
+        assert other.post(url(candidate, f"interview/{path}"),
                           data=data).status_code == 404
     client = signed_in("maya@acme.example")
-    assert client.get(f"/staff/candidates/{candidate.id}/interview").status_code in (403, 404)
+    assert client.get(url(candidate, "interview", staff=True)).status_code in (403, 404)
     with app.app_context():
         assert db.session.scalars(select(Interview)).one().state == InterviewState.PROPOSED
 
@@ -169,10 +169,10 @@ def test_an_anonymous_candidate_stays_anonymous_in_the_clients_email(app, people
     candidate = presented(app, people["project"], "Maria Lopez", anonymous=True)
     _propose(post_form, signed_in("priya@firm.example"), candidate, 9)
     client = signed_in("maya@acme.example")
-    page = client.get(f"/candidates/{candidate.id}/interview").get_data(as_text=True)
+    page = client.get(url(candidate, "interview")).get_data(as_text=True)
     assert "Maria" not in page
-    post_form(client, f"/candidates/{candidate.id}/interview/book", {"position": "0"},
-              form_page=f"/candidates/{candidate.id}/interview")
+    post_form(client, url(candidate, "interview/book"), {"position": "0"},
+              form_page=url(candidate, "interview"))
     with app.app_context():
         message = db.session.scalars(select(OutboxMessage).where(
             OutboxMessage.to_address == "maya@acme.example")).one()
@@ -186,7 +186,7 @@ def test_in_a_browser_the_client_picks_an_interview_time(
     for viewport in ({"width": 1280, "height": 900}, {"width": 390, "height": 844}):
         page = new_page(viewport=viewport)
         sign_in(page, "maya@acme.example")
-        page.goto(f"/candidates/{candidate.id}/interview")
+        page.goto(url(candidate, "interview"))
         page.screenshot(path=str(tmp_path / f"interview-{viewport['width']}.png"), full_page=True)
         assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
     page.get_by_label(re.compile(r"11:00 E")).check()

@@ -14,7 +14,7 @@ from portal.notifications.models import MessageKind, OutboxMessage
 from portal.pulses.models import FollowUp, PulseAnswer, PulseRequest, RequestState, Trigger
 from portal.selection import placements
 from portal.selection.placement_models import CheckIn, Placement
-from tests.selection.placement_setup import acme, presented
+from tests.selection.placement_setup import acme, presented, url
 from tests.support.rows import count_rows
 
 
@@ -24,7 +24,7 @@ def people(make):
 
 
 def _place(post_form, staff, candidate, client_id: int, starts_on: date):
-    return post_form(staff, f"/staff/candidates/{candidate.id}/placement",
+    return post_form(staff, url(candidate, "placement", staff=True),
                      {"starts_on": starts_on.isoformat(), "hiring_manager_id": str(client_id)})
 
 
@@ -137,7 +137,7 @@ def test_no_check_in_after_the_person_left(app, people, signed_in, post_form):
     staff = signed_in("priya@firm.example")
     start = date.today() - timedelta(days=65)
     _place(post_form, staff, candidate, people["client"].id, start)
-    page = f"/staff/candidates/{candidate.id}/placement"
+    page = url(candidate, "placement", staff=True)
     bad = post_form(staff, f"{page}/left", {"left_on": (start - timedelta(days=1)).isoformat()},
                     form_page=page)
     assert bad.status_code == 422
@@ -153,7 +153,7 @@ def test_no_check_in_after_the_person_left(app, people, signed_in, post_form):
 def test_clients_cannot_reach_placement_pages(app, people, make, signed_in):
     candidate = presented(app, people["project"])
     client = signed_in("maya@acme.example")
-    assert client.get(f"/staff/candidates/{candidate.id}/placement").status_code in (403, 404)
+    assert client.get(url(candidate, "placement", staff=True)).status_code in (403, 404)
     make.user("gus@globex.example", organization="Globex", name="Gus")
     assert signed_in("gus@globex.example").get(
-        f"/candidates/{candidate.id}/interview").status_code == 404
+        url(candidate, "interview")).status_code == 404
