@@ -17,11 +17,11 @@ from portal.extensions import db
 from portal.notifications import services as notifications
 from portal.notifications.models import MessageKind
 from portal.notifications.rendering import absolute_url
-from portal.selection.models import Candidate
+from portal.selection import services as selection
+from portal.selection.models import Candidate, CandidateStatus
 from portal.selection.placement_models import MAX_SLOTS, Interview, InterviewSlot, InterviewState
 
 MAX_NOTE = 2000
-ANONYMOUS_NAME = "the candidate (presented anonymously)"
 
 
 @dataclass(frozen=True)
@@ -36,10 +36,16 @@ class InterviewRow:
 
 
 def name_for(candidate: Candidate, viewer: User) -> str:
-    """The candidate's name as this person may read it: staff always see it; the client not
-    when the firm presents the candidate anonymously."""
-    return candidate.display_name if viewer.is_staff or not candidate.anonymous else (
-        ANONYMOUS_NAME)
+    """The candidate's name as this person may read it: staff always see it; the client sees
+    "Candidate A" when the firm presents the candidate anonymously."""
+    return candidate.display_name if viewer.is_staff else selection.client_label(candidate)
+
+
+def advance(candidate: Candidate, status: CandidateStatus, *, by: User) -> None:
+    """Move the candidate on to `status` in the funnel unless already there or past it."""
+    way = selection.WAY
+    if candidate.status in way and way.index(candidate.status) < way.index(status):
+        selection.move_candidate(candidate, status, by=by)
 
 
 def interviews_on(candidates: Select, viewer: User) -> list[InterviewRow]:
@@ -131,6 +137,7 @@ def book(interview: Interview, *, position: int, by: User,
     interview.state, interview.starts_at = InterviewState.BOOKED, slot.starts_at
     interview.answered_at, interview.answered_by = now, by
     interview.sequence += 1
+    advance(interview.candidate, CandidateStatus.INTERVIEWING, by=by)
     audit.record("interview.booked", actor=by, target=interview,
                  organization=interview.candidate.project.organization,
                  summary=f"{interview.candidate.display_name} at "
@@ -163,7 +170,7 @@ def ask_other_times(interview: Interview, *, by: User, note: str,
 def invitation(interview: Interview) -> str:
     """The booked interview as an iCalendar invitation (METHOD:REQUEST), times in UTC."""
     candidate, contact = interview.candidate, interview.contact
-    name = ANONYMOUS_NAME if candidate.anonymous else candidate.display_name  # both read it
+    name = selection.client_label(candidate)  # the client reads it too
     calendar = Calendar()
     calendar.add("prodid", "-//Client portal//Interviews//EN")
     calendar.add("version", "2.0")

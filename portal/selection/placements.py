@@ -16,7 +16,8 @@ from portal.db import utcnow, zone_or_utc
 from portal.extensions import db
 from portal.pulses import services as pulses
 from portal.pulses.models import PulseRequest, Trigger
-from portal.selection.models import Candidate
+from portal.selection import interviews
+from portal.selection.models import Candidate, CandidateStatus
 from portal.selection.placement_models import (
     DEFAULT_CHECK_IN_DAYS,
     CheckIn,
@@ -25,7 +26,6 @@ from portal.selection.placement_models import (
 )
 
 MAX_CHECK_INS = 6
-ANONYMOUS_HIRE = "your new hire"
 
 
 class PlacementError(ValueError):
@@ -81,6 +81,7 @@ def place(candidate: Candidate, *, by: User, starts_on: date, hiring_manager: Us
     placement.check_ins = [CheckIn(day=d, due_on=starts_on + timedelta(days=d))
                            for d in check_in_days()]
     db.session.add(placement)
+    interviews.advance(candidate, CandidateStatus.PLACED, by=by)
     audit.record("placement.made", actor=by, target=placement,
                  organization=candidate.project.organization,
                  summary=f"{candidate.display_name} from {starts_on:%-d %b %Y}, hiring manager "
@@ -119,7 +120,7 @@ def ask_due(now: datetime | None = None) -> list[PulseRequest]:
             continue
         check_in.request = pulses.request_pulse(
             manager, trigger=Trigger.CHECK_IN, project=candidate.project, now=now,
-            about=ANONYMOUS_HIRE if candidate.anonymous else first_name(candidate.display_name))
+            about=first_name(interviews.name_for(candidate, manager)))
         asked.append(check_in.request)
     db.session.flush()
     return asked
