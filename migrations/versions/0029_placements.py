@@ -1,5 +1,5 @@
 """Placements: interviews (up to three proposed times, one booked) with their .ics invitation
-carried by the outbox (outbox_message.calendar, kind interview_booked); placements with their
+carried by the outbox (outbox_message.calendar; kinds interview_proposed, interview_booked); placements with their
 check-ins, each a pulse of the new check-in kind (pulse_request.about names the placed
 person); the admin's check-in days; the "Selection fit" health metric
 
@@ -18,7 +18,7 @@ OLD_KINDS = ('update_published', 'question_asked', 'question_answered', 'weekly_
              'pulse_request', 'closeout_published', 'follow_up_opened', 'health_alert',
              'invitation', 'password_reset', 'sign_in_link', 'email_change',
              'email_change_notice', 'shortlist_presented')
-NEW_KINDS = OLD_KINDS + ('interview_booked',)
+NEW_KINDS = OLD_KINDS + ('interview_proposed', 'interview_booked')
 OLD_TRIGGERS = ('update', 'milestone', 'closeout', 'periodic')
 NEW_TRIGGERS = OLD_TRIGGERS + ('check_in',)
 OLD_METRICS = ('satisfaction', 'loyalty', 'promises', 'communication', 'recovery',
@@ -142,7 +142,8 @@ def downgrade():
     _set_triggers(OLD_TRIGGERS)
     with op.batch_alter_table('pulse_request', schema=None) as batch_op:
         batch_op.drop_column('about')
-    op.execute("DELETE FROM outbox_message WHERE kind = 'interview_booked'")
+    op.execute("DELETE FROM outbox_message WHERE kind IN ('interview_proposed', "
+               "'interview_booked')")
     _set_kinds(OLD_KINDS)
     with op.batch_alter_table('outbox_message', schema=None) as batch_op:
         batch_op.drop_column('calendar')

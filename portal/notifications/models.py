@@ -37,6 +37,7 @@ class MessageKind(enum.StrEnum):
     EMAIL_CHANGE = "email_change"  # the confirmation link, to the new address
     EMAIL_CHANGE_NOTICE = "email_change_notice"  # to the old address
     SHORTLIST_PRESENTED = "shortlist_presented"  # a link only: never a CV or contact details
+    INTERVIEW_PROPOSED = "interview_proposed"  # times to choose from, a link only
     INTERVIEW_BOOKED = "interview_booked"  # with its .ics invitation, to client and staff
 
 

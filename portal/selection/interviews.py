@@ -114,7 +114,29 @@ def propose(candidate: Candidate, *, by: User, starts: list[datetime], minutes: 
                  organization=candidate.project.organization,
                  summary=f"{len(starts)} times for {candidate.display_name}")
     db.session.flush()
+    _ask_to_choose(interview)
     return interview
+
+
+def _ask_to_choose(interview: Interview) -> None:
+    """Each client contact of the project gets the times, in their timezone, and a link to
+    choose (never the candidate's CV or contact details)."""
+    candidate = interview.candidate
+    for person in selection.client_recipients(candidate.project):
+        other = interview.contact.effective_timezone if interview.contact else "UTC"
+        times = [slot_times(s.starts_at, person.effective_timezone, other)
+                 for s in interview.slots]
+        name = name_for(candidate, person)
+        notifications.queue_message(
+            person, MessageKind.INTERVIEW_PROPOSED,
+            dedupe_key=f"interview:{interview.id}:proposed:"
+                       f"{int(interview.proposed_at.timestamp())}:user:{person.id}",
+            subject=f"Choose a time to interview {name}", candidate_name=name,
+            project_name=candidate.project.name, times=times, minutes=interview.minutes,
+            where=interview.where, choose_url=absolute_url(
+                "placements.show_interview", project_id=candidate.project_id,
+                candidate_id=candidate.id))
+    db.session.flush()
 
 
 def current_interview(candidate: Candidate) -> Interview | None:

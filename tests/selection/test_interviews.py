@@ -53,6 +53,11 @@ def test_staff_propose_times_in_the_clients_timezone_and_the_client_books_one(
     staff = signed_in("priya@firm.example")
     response = _propose(post_form, staff, candidate, 9, 11, 15)
     assert response.status_code == 302
+    with app.app_context():  # the client is told, with a link to choose
+        told = db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.kind == MessageKind.INTERVIEW_PROPOSED)).one()
+        assert told.to_address == "maya@acme.example"
+        assert url(candidate, "interview") in told.text_body and "09:00 E" in told.text_body
     with app.app_context():
         interview = db.session.scalars(select(Interview)).one()
         # Stored in UTC: 9:00 in New York is 14:00 (or 13:00 in summer) UTC.
@@ -174,9 +179,12 @@ def test_an_anonymous_candidate_stays_anonymous_in_the_clients_email(app, people
     post_form(client, url(candidate, "interview/book"), {"position": "0"},
               form_page=url(candidate, "interview"))
     with app.app_context():
-        message = db.session.scalars(select(OutboxMessage).where(
-            OutboxMessage.to_address == "maya@acme.example")).one()
-        assert "Maria" not in message.subject + message.text_body + message.calendar
+        proposed, booked = db.session.scalars(select(OutboxMessage).where(
+            OutboxMessage.to_address == "maya@acme.example").order_by(OutboxMessage.id)).all()
+        assert "Candidate A" in proposed.subject and "Candidate A" in booked.subject
+        for message in (proposed, booked):
+            assert "Maria" not in (message.subject + message.text_body + message.html_body
+                                   + (message.calendar or ""))
 
 
 def test_in_a_browser_the_client_picks_an_interview_time(
