@@ -45,6 +45,15 @@ bp = Blueprint("selection", __name__)
 # A CV may be 10 MB, over the app's body limit for every other form: these routes take that,
 # and a little more for the form's other fields.
 UPLOAD_LIMIT = MAX_CV_BYTES + 256 * 1024
+UPLOAD_ENDPOINTS = {"selection.new", "selection.edit"}
+
+
+@bp.url_value_preprocessor
+def allow_cv_sized_bodies(endpoint: str | None, values: dict | None) -> None:
+    """This runs before any before_request (the CSRF check reads the body there), so the CV's
+    bigger limit applies to the candidate forms."""
+    if endpoint in UPLOAD_ENDPOINTS:
+        request.max_content_length = UPLOAD_LIMIT
 
 
 def _list_page(project, status: int = 200, **forms):
@@ -173,7 +182,6 @@ def decide(project_id: int, candidate_id: int):
 @staff_required
 def new(project_id: int):
     """Add a candidate to a placement project."""
-    request.max_content_length = UPLOAD_LIMIT
     project = get_project_or_404(project_id)
     form = CandidateForm(sourced_on=local_today(project.organization.timezone))
     if not form.validate_on_submit():
@@ -197,7 +205,6 @@ def new(project_id: int):
 @staff_required
 def edit(project_id: int, candidate_id: int):
     """Change a candidate's profile, attach or remove the CV."""
-    request.max_content_length = UPLOAD_LIMIT
     project = get_project_or_404(project_id)
     candidate = get_candidate_or_404(project, candidate_id)
     form = CandidateForm(obj=candidate)
