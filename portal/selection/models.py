@@ -263,8 +263,7 @@ class CandidateDecision(ClientVisible, db.Model):
     old one is kept, superseded; staff acting on the current one closes it to changes."""
 
     __tablename__ = "candidate_decision"
-    project_key = None
-    names_people = ("decided_by_id",)
+    project_key = None  # (and so no names_people: the change tracker finds rows by project)
     internal_fields = frozenset({"acted_on_at", "acted_on_by_id"})
     __table_args__ = (
         CheckConstraint("(kind = 'not_a_fit') = (reason_id IS NOT NULL)",

@@ -7,6 +7,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from portal.access import (
     admin_required,
+    changes_access,
     get_candidate_cv_or_404,
     get_candidate_or_404,
     get_decision_or_404,
@@ -396,6 +397,7 @@ def retire_reason(reason_id: int):
 @bp.route("/admin/projects/<int:project_id>/candidates/<int:candidate_id>/erase",
           methods=["GET", "POST"])
 @admin_required
+@changes_access
 def erase(project_id: int, candidate_id: int):
     """Erase a candidate's personal data, with the word typed to confirm."""
     project = get_project_or_404(project_id)

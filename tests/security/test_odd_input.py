@@ -14,12 +14,13 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from wtforms import Form
 
-from portal.auth.models import Role
+from portal.auth.models import Role, User
 from portal.extensions import db
 from portal.forms import PortalForm, PortalSubform
-from portal.projects.models import ProjectStatus
+from portal.projects.models import Project, ProjectStatus
 from portal.pulses import services as pulses
 from portal.pulses.models import FollowUp, PulseRequest
+from portal.selection import services as selection
 from tests.conftest import csrf_token
 from tests.support.factories import PASSWORD
 from tests.support.forms import hidden_fields
@@ -126,6 +127,19 @@ FORMS = [
              "/admin/pulses/templates/<int:template_id>"),
     FormSpec("admin", "/admin/project-templates/new", "/admin/project-templates/new",
              {"milestones-0-title": "Discovery", "milestones-0-duration_days": "5"}),
+    FormSpec("staff", "/staff/projects/<int:project_id>/candidates/new",
+             "/staff/projects/<int:project_id>/candidates/new"),
+    FormSpec("staff", "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/edit",
+             "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/edit"),
+    FormSpec("staff", "/projects/<int:project_id>/candidates/<int:candidate_id>",
+             "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/screening"),
+    FormSpec("client", "/projects/<int:project_id>/candidates/<int:candidate_id>",
+             "/projects/<int:project_id>/candidates/<int:candidate_id>/decision",
+             {"kind": "invite"}),
+    FormSpec("admin", "/admin/candidates/settings", "/admin/candidates/settings"),
+    FormSpec("admin", "/admin/candidates/settings", "/admin/candidates/reasons"),
+    FormSpec("admin", "/admin/projects/<int:project_id>/candidates/<int:candidate_id>/erase",
+             "/admin/projects/<int:project_id>/candidates/<int:candidate_id>/erase"),
 ]
 # POST routes with no field a person types into: buttons, choices and checkboxes.
 NO_TEXT_FIELDS = {
@@ -149,6 +163,11 @@ NO_TEXT_FIELDS = {
     "/staff/accounts/<int:organization_id>/invitations/<int:user_id>/resend",
     "/staff/accounts/<int:organization_id>/invitations/<int:user_id>/revoke",
     "/staff/accounts/<int:organization_id>/invitations/not-yet-invited",
+    "/staff/projects/<int:project_id>/candidate-shortlists",
+    "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/status",
+    "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/decisions/"
+    "<int:decision_id>/act",
+    "/admin/candidates/reasons/<int:reason_id>/retire",
 }
 # The same form class as a swept route: NewPasswordForm (the new password fields of
 # /account/password) behind one-time links; CodeForm (the code of /account/two-factor) after
@@ -180,9 +199,11 @@ def odd_portal(app, make) -> dict[str, object]:
     question = make.question(project, author=client)
     finished = make.project("Acme Corp", name="Data move", status=ProjectStatus.DONE)
     token, follow_up = _unhappy_pulse(app, make, client)
-    return {"project_id": project.id, "finished_id": finished.id, "update_id": update.id,
-            "question_id": question.id, "organization_id": project.organization_id,
-            "token": token, "follow_up_id": follow_up, "template_id": 1, "staff_id": staff.id,
+    candidate_id = _presented_candidate(app, project.id, staff.id)
+    return {"candidate_id": candidate_id, "project_id": project.id, "finished_id": finished.id,
+            "update_id": update.id, "question_id": question.id,
+            "organization_id": project.organization_id, "token": token,
+            "follow_up_id": follow_up, "template_id": 1, "staff_id": staff.id,
             "milestone_id": milestone.id, "user_id": staff.id}
 
 
@@ -200,6 +221,19 @@ def _filled(spec: FormSpec, values: dict[str, object]) -> FormSpec:
         if spec.finished_project else spec.fill
     return replace(spec, page=_url(spec.page, values), action=_url(spec.action, values),
                    fill=fill)
+
+
+def _presented_candidate(app: Flask, project_id: int, staff_id: int) -> int:
+    """A candidate presented to the client on the project, and the reasons to decide with."""
+    with app.app_context():
+        by = db.session.get(User, staff_id)
+        selection.seed_defaults()
+        candidate = selection.add_candidate(db.session.get(Project, project_id), by=by,
+                                            display_name="Maria Silva",
+                                            sourced_on=datetime.now(UTC).date())
+        selection.present_shortlist(candidate.project, [candidate], by=by)
+        db.session.commit()
+        return candidate.id
 
 
 def _unhappy_pulse(app: Flask, make, client) -> tuple[str, int]:
