@@ -3,6 +3,7 @@ the admin keeps the settings and erases candidates."""
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from portal.access import (
@@ -66,9 +67,9 @@ def _list_page(project, status: int = 200, **forms):
         forms.setdefault("decision_form", DecisionForm(formdata=None,
                                                        reasons=services.active_reasons()))
     return render_template(
-        "selection/candidates.html", project=project, cards=cards, live=_live_part(project, cards,
-                                                                                     **forms),
-        version=pages.live_version(project), **forms), status
+        "selection/candidates.html", project=project, cards=cards,
+        live=_live_part(project, cards, **forms), version=pages.live_version(project),
+        **forms), status
 
 
 def _shortlist_form(cards, formdata=None) -> ShortlistForm:
@@ -77,10 +78,11 @@ def _shortlist_form(cards, formdata=None) -> ShortlistForm:
     return form
 
 
-def _live_part(project, cards, **forms) -> str:
-    return render_template("selection/_cards.html", project=project, cards=cards,
-                           decision_form=forms.get("decision_form"), act_form=forms.get("act_form"),
-                           reasons=services.active_reasons())
+def _live_part(project, cards, **forms) -> Markup:
+    html = render_template("selection/_cards.html", project=project, cards=cards,
+                           decision_form=forms.get("decision_form"),
+                           act_form=forms.get("act_form"), reasons=services.active_reasons())
+    return Markup(html)  # noqa: S704 (our own template's output, escaped by Jinja)
 
 
 @bp.get("/projects/<int:project_id>/candidates")
