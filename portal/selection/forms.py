@@ -11,7 +11,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.accounts import services as account_services
@@ -147,4 +147,4 @@ class EraseForm(PortalForm):
 
     def validate_confirm(self, field) -> None:
         if (field.data or "").strip() != CONFIRM_WORD:
-            raise ValueError(f"Type {CONFIRM_WORD} (in capitals) to erase the candidate.")
+            raise ValidationError(f"Type {CONFIRM_WORD} (in capitals) to erase the candidate.")

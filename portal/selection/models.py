@@ -136,6 +136,12 @@ class Candidate(ClientVisible, db.Model):
         return f"<Candidate {self.id} of project {self.project_id} {self.status}>"
 
 
+def _candidate_shown_on(row) -> Project | int | None:
+    """The project a candidate's row shows on, even once taken out of the candidate's list."""
+    candidate = row.candidate or db.session.get(Candidate, row.candidate_id)
+    return candidate.shown_on() if candidate is not None else None
+
+
 class CandidateStatusChange(ClientVisible, db.Model):
     """One step of a candidate's way (sourced, screened, presented ...): the dated history the
     funnel is computed from, kept (anonymous) when the candidate is erased."""
@@ -157,8 +163,8 @@ class CandidateStatusChange(ClientVisible, db.Model):
     changed_by: Mapped[User | None] = relationship()
 
     def shown_on(self) -> Project | int | None:
-        """Where its candidate is shown."""
-        return self.candidate.shown_on()
+        """Where its candidate is shown (read again when the row left its collection)."""
+        return _candidate_shown_on(self)
 
 
 class CandidateScreeningStep(ClientVisible, db.Model):
@@ -188,8 +194,8 @@ class CandidateScreeningStep(ClientVisible, db.Model):
     run_by: Mapped[User | None] = relationship()
 
     def shown_on(self) -> Project | int | None:
-        """Where its candidate is shown."""
-        return self.candidate.shown_on()
+        """Where its candidate is shown (read again when the row left its collection)."""
+        return _candidate_shown_on(self)
 
 
 class Shortlist(ClientVisible, db.Model):
@@ -263,8 +269,7 @@ class CandidateDecision(ClientVisible, db.Model):
     old one is kept, superseded; staff acting on the current one closes it to changes."""
 
     __tablename__ = "candidate_decision"
-    project_key = None
-    names_people = ("decided_by_id",)
+    project_key = None  # (and so no names_people: the change tracker finds rows by project)
     internal_fields = frozenset({"acted_on_at", "acted_on_by_id"})
     __table_args__ = (
         CheckConstraint("(kind = 'not_a_fit') = (reason_id IS NOT NULL)",
@@ -304,8 +309,8 @@ class CandidateDecision(ClientVisible, db.Model):
     question: Mapped[Question | None] = relationship()
 
     def shown_on(self) -> Project | int | None:
-        """Where its candidate is shown."""
-        return self.candidate.shown_on()
+        """Where its candidate is shown (read again when the row left its collection)."""
+        return _candidate_shown_on(self)
 
     @property
     def is_current(self) -> bool:

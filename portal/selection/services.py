@@ -56,6 +56,20 @@ class SelectionError(ValueError):
             self.field = field
 
 
+DEFAULT_REASONS = ("Skills", "Experience", "Salary", "Location", "Culture", "Other")
+
+
+def seed_defaults() -> None:
+    """The settings row and the first reasons, as the migration seeds them, where missing
+    (a database emptied by hand or by tests)."""
+    if db.session.get(SelectionSettings, SETTINGS_ID) is None:
+        db.session.add(SelectionSettings(id=SETTINGS_ID))
+    if db.session.scalar(select(func.count(RejectionReason.id))) == 0:
+        db.session.add_all(RejectionReason(label=label, position=position)
+                           for position, label in enumerate(DEFAULT_REASONS))
+    db.session.flush()
+
+
 def get_settings() -> SelectionSettings:
     """The selection settings row (the migration seeds it; defaults if it was removed)."""
     return db.session.get(SelectionSettings, SETTINGS_ID) or SelectionSettings(
@@ -228,11 +242,11 @@ def present_shortlist(project: Project, candidates: list[Candidate], *, by: User
     now = utcnow()
     shortlist = Shortlist(project=project, presented_by=by, presented_at=now,
                           expires_at=now + timedelta(days=get_settings().expiry_days))
+    db.session.add(shortlist)
     for position, candidate in enumerate(chosen):
         shortlist.entries.append(ShortlistEntry(candidate=candidate, position=position))
         if WAY.index(candidate.status) < WAY.index(CandidateStatus.PRESENTED):
             _move(candidate, CandidateStatus.PRESENTED, by=by, at=now)
-    db.session.add(shortlist)
     db.session.flush()
     _email_shortlist(shortlist)
     audit.record("shortlist.presented", actor=by, target=shortlist,
@@ -307,16 +321,16 @@ def decide(candidate: Candidate, choice: DecisionInput, *, by: User) -> Candidat
                              field="kind")
     reason = _reason(choice)
     note = choice.note.strip()
+    if choice.kind == DecisionKind.QUESTION and not note:
+        raise SelectionError("Write your question: it is empty.", field="note")
     decision = CandidateDecision(candidate=candidate, decided_by=by, kind=choice.kind,
                                  reason=reason, note=note, decided_at=utcnow())
+    db.session.add(decision)
     if choice.kind == DecisionKind.QUESTION:
-        if not note:
-            raise SelectionError("Write your question: it is empty.", field="note")
         decision.question = questions.ask_question(
             candidate.project, author=by, body=f"About {client_label(candidate)}: {note}")
     if previous is not None:
         previous.superseded_at = decision.decided_at
-    db.session.add(decision)
     db.session.flush()
     audit.record(f"candidate.decision_{choice.kind.value}", actor=by, target=candidate,
                  organization=candidate.project.organization,

@@ -3,10 +3,12 @@ the admin keeps the settings and erases candidates."""
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from portal.access import (
     admin_required,
+    changes_access,
     get_candidate_cv_or_404,
     get_candidate_or_404,
     get_decision_or_404,
@@ -45,6 +47,15 @@ bp = Blueprint("selection", __name__)
 # A CV may be 10 MB, over the app's body limit for every other form: these routes take that,
 # and a little more for the form's other fields.
 UPLOAD_LIMIT = MAX_CV_BYTES + 256 * 1024
+UPLOAD_ENDPOINTS = {"selection.new", "selection.edit"}
+
+
+@bp.url_value_preprocessor
+def allow_cv_sized_bodies(endpoint: str | None, values: dict | None) -> None:
+    """This runs before any before_request (the CSRF check reads the body there), so the CV's
+    bigger limit applies to the candidate forms."""
+    if endpoint in UPLOAD_ENDPOINTS:
+        request.max_content_length = UPLOAD_LIMIT
 
 
 def _list_page(project, status: int = 200, **forms):
@@ -56,9 +67,9 @@ def _list_page(project, status: int = 200, **forms):
         forms.setdefault("decision_form", DecisionForm(formdata=None,
                                                        reasons=services.active_reasons()))
     return render_template(
-        "selection/candidates.html", project=project, cards=cards, live=_live_part(project, cards,
-                                                                                     **forms),
-        version=pages.live_version(project), **forms), status
+        "selection/candidates.html", project=project, cards=cards,
+        live=_live_part(project, cards, **forms), version=pages.live_version(project),
+        **forms), status
 
 
 def _shortlist_form(cards, formdata=None) -> ShortlistForm:
@@ -67,10 +78,11 @@ def _shortlist_form(cards, formdata=None) -> ShortlistForm:
     return form
 
 
-def _live_part(project, cards, **forms) -> str:
-    return render_template("selection/_cards.html", project=project, cards=cards,
-                           decision_form=forms.get("decision_form"), act_form=forms.get("act_form"),
-                           reasons=services.active_reasons())
+def _live_part(project, cards, **forms) -> Markup:
+    html = render_template("selection/_cards.html", project=project, cards=cards,
+                           decision_form=forms.get("decision_form"),
+                           act_form=forms.get("act_form"), reasons=services.active_reasons())
+    return Markup(html)  # noqa: S704 (our own template's output, escaped by Jinja)
 
 
 @bp.get("/projects/<int:project_id>/candidates")
@@ -173,7 +185,6 @@ def decide(project_id: int, candidate_id: int):
 @staff_required
 def new(project_id: int):
     """Add a candidate to a placement project."""
-    request.max_content_length = UPLOAD_LIMIT
     project = get_project_or_404(project_id)
     form = CandidateForm(sourced_on=local_today(project.organization.timezone))
     if not form.validate_on_submit():
@@ -197,7 +208,6 @@ def new(project_id: int):
 @staff_required
 def edit(project_id: int, candidate_id: int):
     """Change a candidate's profile, attach or remove the CV."""
-    request.max_content_length = UPLOAD_LIMIT
     project = get_project_or_404(project_id)
     candidate = get_candidate_or_404(project, candidate_id)
     form = CandidateForm(obj=candidate)
@@ -389,6 +399,7 @@ def retire_reason(reason_id: int):
 @bp.route("/admin/projects/<int:project_id>/candidates/<int:candidate_id>/erase",
           methods=["GET", "POST"])
 @admin_required
+@changes_access
 def erase(project_id: int, candidate_id: int):
     """Erase a candidate's personal data, with the word typed to confirm."""
     project = get_project_or_404(project_id)

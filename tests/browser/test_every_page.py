@@ -6,7 +6,7 @@ table below, and a page whose arguments the table cannot fill fails the coverage
 someone says which row to show (or why it is not a page).
 """
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -17,13 +17,13 @@ from portal.devdata.demo_content import seed_demo_content, seed_demo_templates
 from portal.extensions import db
 from portal.notifications.rendering import unsubscribe_token
 from portal.project_templates.models import ProjectTemplate
-from portal.projects.models import Milestone, ProjectStatus, StatusUpdate
+from portal.projects.models import Milestone, Project, ProjectStatus, StatusUpdate
 from portal.pulses import services as pulses
 from portal.pulses.models import PulseRequest
 from portal.selection import interviews
-from portal.selection.models import Candidate
+from portal.selection import services as selection
+from portal.selection.models import DecisionKind
 from tests.browser.support import DESKTOP, PHONE_390, axe_violations, describe, layout_problems
-from tests.selection.placement_setup import presented
 
 ADMIN = "morgan@firm.example"
 FAKE_TOKEN = "not-a-real-token"
@@ -36,6 +36,7 @@ NOT_PAGES = {  # endpoint: why the browser checks skip it
     "accounts.show_photo": "an image",
     "auth.two_factor_challenge": "only reachable halfway through signing in with two-factor",
     "home.index": "visited as / by each viewer below",
+    "selection.live": "a fragment of the candidates page", "selection.download_cv": "a PDF",
 }
 STAFF_ONLY = {"auth.change_password", "auth.two_factor"}  # outside /staff/ but 404 for clients
 SIGNED_OUT = {"auth.login", "auth.request_sign_in_link", "auth.forgot_password",
@@ -65,7 +66,7 @@ def rows(app, make, portal_data) -> SimpleNamespace:
         token = pulses.answer_token(pulse)
         template_id = pulse.template_id
         unsubscribe = unsubscribe_token(portal_data.client)
-    candidate_id = _candidate_with_interview_times(app, portal_data)
+        candidate_id = _presented_candidate(portal_data)
     arguments = {
         "project_id": portal_data.project.id,
         "organization_id": portal_data.project.organization_id,
@@ -82,16 +83,25 @@ def rows(app, make, portal_data) -> SimpleNamespace:
                            client=portal_data.client.email)
 
 
-def _candidate_with_interview_times(app, portal_data) -> int:
-    """A candidate presented to Acme, with interview times proposed for the client to pick."""
-    candidate = presented(app, portal_data.project)
-    with app.test_request_context():
-        interviews.propose(db.session.get(Candidate, candidate.id),
-                           by=db.session.get(User, portal_data.staff.id), minutes=45,
-                           where="Video call", starts=[datetime.now(UTC) + timedelta(days=d)
-                                                       for d in (7, 8, 9)])
-        db.session.commit()
-    return candidate.id
+def _presented_candidate(portal_data) -> int:
+    """A candidate with a decided twin, presented to the client on the project."""
+    selection.seed_defaults()
+    by = db.session.get(User, portal_data.staff.id)
+    project = db.session.get(Project, portal_data.project.id)
+    maria, tom = (selection.add_candidate(
+        project, by=by, display_name=name, headline="Senior data engineer, 9 years",
+        location="Leeds", availability="4 weeks' notice", rate_band="£70–80k",
+        skills="Python, SQL, Kafka", summary_md="Built **streaming** pipelines.",
+        why_chosen_md="She led a migration like yours.", sourced_on=date.today())
+        for name in ("Maria Silva", "Tom Berg"))
+    selection.present_shortlist(project, [maria, tom], by=by)
+    reason = selection.active_reasons()[0]
+    selection.decide(tom, selection.DecisionInput(DecisionKind.NOT_A_FIT, reason.id, "Too far"),
+                     by=db.session.get(User, portal_data.client.id))
+    interviews.propose(maria, by=by, minutes=45, where="Video call",  # for the client to pick
+                       starts=[datetime.now(UTC) + timedelta(days=d) for d in (7, 8, 9)])
+    db.session.commit()
+    return maria.id
 
 
 def pages(app, rows) -> dict[str, list[str]]:

@@ -11,6 +11,9 @@ from portal.access import access_changing_endpoints
 from portal.auth.models import EmailToken, Role, SecuritySettings, User
 from portal.db import utcnow
 from portal.extensions import db
+from portal.projects.models import Project
+from portal.selection import services as selection
+from portal.selection.models import Candidate
 from tests.auth.test_two_factor import _enrol
 from tests.conftest import csrf_token, sign_in
 from tests.support.factories import PASSWORD
@@ -42,6 +45,8 @@ ACTIONS = {
                                         {}, "/admin/users"),
     "accounts.erase_client_data": ("/admin/accounts/{acme}/erase", {"typed_name": "Acme Corp"},
                                    "/admin/users"),
+    "selection.erase": ("/admin/projects/{placement}/candidates/{maria}/erase",
+                        {"confirm": "ERASE"}, "/admin/users"),
 }
 SHOWS_ITS_RESULT = {"accounts.erase_client_data"}  # answers 200 with what it removed
 
@@ -62,14 +67,15 @@ def test_every_route_that_grants_or_removes_access_is_marked(app):
 
 def _state(app) -> dict:
     """What the access routes change: users, their roles, sessions and two-factor, the
-    firm's security settings and the invitations sent."""
+    firm's security settings, the invitations sent and candidates erased."""
     with app.app_context():
         users = db.session.execute(select(
             User.email, User.role, User.active, User.session_version,
             User.two_factor_enabled_at).order_by(User.email)).all()
         settings = db.session.execute(select(SecuritySettings.require_staff_two_factor)).all()
         tokens = db.session.scalar(select(func.count(EmailToken.id)))
-    return {"users": users, "settings": settings, "tokens": tokens}
+        candidates = db.session.execute(select(Candidate.id, Candidate.erased_at)).all()
+    return {"users": users, "settings": settings, "tokens": tokens, "candidates": candidates}
 
 
 @pytest.fixture
@@ -87,7 +93,15 @@ def firm(app, make):
         nia.password_hash = None
         db.session.commit()
         nia_id = nia.id
-    return {"priya": priya.id, "acme": acme.id, "nia": nia_id}
+    placement = make.project("Acme Corp", name="Senior Data Engineer")
+    with app.app_context():  # a candidate on it, whose data an admin may erase
+        maria = selection.add_candidate(db.session.get(Project, placement.id),
+                                        by=db.session.get(User, priya.id),
+                                        display_name="Maria Silva", sourced_on=utcnow().date())
+        db.session.commit()
+        maria_id = maria.id
+    return {"priya": priya.id, "acme": acme.id, "nia": nia_id, "placement": placement.id,
+            "maria": maria_id}
 
 
 @pytest.mark.parametrize("endpoint", sorted(ACTIONS))

@@ -17,10 +17,11 @@ from wtforms import Form
 from portal.auth.models import Role, User
 from portal.extensions import db
 from portal.forms import PortalForm, PortalSubform
-from portal.projects.models import ProjectStatus
+from portal.projects.models import Project, ProjectStatus
 from portal.pulses import services as pulses
 from portal.pulses.models import FollowUp, PulseRequest
 from portal.selection import interviews, placements
+from portal.selection import services as selection
 from portal.selection.models import Candidate
 from tests.conftest import csrf_token
 from tests.selection.placement_setup import presented
@@ -130,6 +131,19 @@ FORMS = [
              "/admin/pulses/templates/<int:template_id>"),
     FormSpec("admin", "/admin/project-templates/new", "/admin/project-templates/new",
              {"milestones-0-title": "Discovery", "milestones-0-duration_days": "5"}),
+    FormSpec("staff", "/staff/projects/<int:project_id>/candidates/new",
+             "/staff/projects/<int:project_id>/candidates/new"),
+    FormSpec("staff", "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/edit",
+             "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/edit"),
+    FormSpec("staff", "/projects/<int:project_id>/candidates/<int:candidate_id>",
+             "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/screening"),
+    FormSpec("client", "/projects/<int:project_id>/candidates/<int:candidate_id>",
+             "/projects/<int:project_id>/candidates/<int:candidate_id>/decision",
+             {"kind": "invite"}),
+    FormSpec("admin", "/admin/candidates/settings", "/admin/candidates/settings"),
+    FormSpec("admin", "/admin/candidates/settings", "/admin/candidates/reasons"),
+    FormSpec("admin", "/admin/projects/<int:project_id>/candidates/<int:candidate_id>/erase",
+             "/admin/projects/<int:project_id>/candidates/<int:candidate_id>/erase"),
     FormSpec("staff", "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/interview",
              "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/interview",
              {"slot_1": "2099-06-01T10:00", "minutes": "45"}),
@@ -164,6 +178,11 @@ NO_TEXT_FIELDS = {
     "/staff/accounts/<int:organization_id>/invitations/<int:user_id>/resend",
     "/staff/accounts/<int:organization_id>/invitations/<int:user_id>/revoke",
     "/staff/accounts/<int:organization_id>/invitations/not-yet-invited",
+    "/staff/projects/<int:project_id>/candidate-shortlists",
+    "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/status",
+    "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/decisions/"
+    "<int:decision_id>/act",
+    "/admin/candidates/reasons/<int:reason_id>/retire",
     "/projects/<int:project_id>/candidates/<int:candidate_id>/interview/book",
 }
 # The same form class as a swept route: NewPasswordForm (the new password fields of
@@ -196,11 +215,13 @@ def odd_portal(app, make) -> dict[str, object]:
     question = make.question(project, author=client)
     finished = make.project("Acme Corp", name="Data move", status=ProjectStatus.DONE)
     token, follow_up = _unhappy_pulse(app, make, client)
-    candidate, placed = _interview_and_placement(app, project, staff, client)
-    return {"candidate_id": candidate, "placed_candidate_id": placed,
-            "project_id": project.id, "finished_id": finished.id, "update_id": update.id,
-            "question_id": question.id, "organization_id": project.organization_id,
-            "token": token, "follow_up_id": follow_up, "template_id": 1, "staff_id": staff.id,
+    candidate_id = _presented_candidate(app, project.id, staff.id)
+    placed = _interview_and_placement(app, candidate_id, project, staff, client)
+    return {"candidate_id": candidate_id, "placed_candidate_id": placed,
+            "project_id": project.id, "finished_id": finished.id,
+            "update_id": update.id, "question_id": question.id,
+            "organization_id": project.organization_id, "token": token,
+            "follow_up_id": follow_up, "template_id": 1, "staff_id": staff.id,
             "milestone_id": milestone.id, "user_id": staff.id}
 
 
@@ -221,6 +242,19 @@ def _filled(spec: FormSpec, values: dict[str, object]) -> FormSpec:
                    fill=fill)
 
 
+def _presented_candidate(app: Flask, project_id: int, staff_id: int) -> int:
+    """A candidate presented to the client on the project, and the reasons to decide with."""
+    with app.app_context():
+        by = db.session.get(User, staff_id)
+        selection.seed_defaults()
+        candidate = selection.add_candidate(db.session.get(Project, project_id), by=by,
+                                            display_name="Maria Silva",
+                                            sourced_on=datetime.now(UTC).date())
+        selection.present_shortlist(candidate.project, [candidate], by=by)
+        db.session.commit()
+        return candidate.id
+
+
 def _unhappy_pulse(app: Flask, make, client) -> tuple[str, int]:
     """A pulse link for the client, and a follow-up opened by an earlier unhappy answer."""
     weeks_ago = datetime.now(UTC) - timedelta(weeks=3)
@@ -234,17 +268,17 @@ def _unhappy_pulse(app: Flask, make, client) -> tuple[str, int]:
         return pulses.answer_token(db.session.get(PulseRequest, pulse.id)), follow_up
 
 
-def _interview_and_placement(app: Flask, project, staff, client) -> tuple[int, int]:
-    """A presented candidate with interview times proposed, and one placed."""
-    candidate, placed = presented(app, project), presented(app, project, "Ravi Shah")
+def _interview_and_placement(app: Flask, candidate_id: int, project, staff, client) -> int:
+    """Interview times proposed for the presented candidate, and another candidate placed."""
+    placed = presented(app, project, "Ravi Shah")
     with app.test_request_context():
-        interviews.propose(db.session.get(Candidate, candidate.id),
+        interviews.propose(db.session.get(Candidate, candidate_id),
                            by=db.session.get(User, staff.id), minutes=45, where=None,
                            starts=[datetime.now(UTC) + timedelta(days=7)])
         placements.place(db.session.get(Candidate, placed.id), by=db.session.get(User, staff.id),
                          starts_on=date(2026, 1, 5), hiring_manager=db.session.get(User, client.id))
         db.session.commit()
-    return candidate.id, placed.id
+    return placed.id
 
 
 def _snapshot(app: Flask) -> dict[str, list[tuple]]:

@@ -24,6 +24,14 @@ def pdf_bytes(pages: int = 1) -> bytes:
     return buffer.getvalue()
 
 
+@pytest.fixture(autouse=True)
+def selection_defaults(app):
+    """The settings row and reasons the migration seeds (each test starts with empty tables)."""
+    with app.app_context():
+        services.seed_defaults()
+        db.session.commit()
+
+
 @pytest.fixture
 def staff(make):
     return make.user("priya@firm.example", role=Role.STAFF, name="Priya Nair")
