@@ -22,6 +22,7 @@ from portal.selection.placement_models import (
     DEFAULT_CHECK_IN_DAYS,
     CheckIn,
     CheckInSettings,
+    Interview,
     Placement,
 )
 
@@ -102,13 +103,31 @@ def mark_left(placement: Placement, *, by: User, left_on: date) -> Placement:
     return placement
 
 
+def forget(candidate: Candidate) -> None:
+    """An erased candidate: the client's notes on their interviews, the name their check-ins
+    asked about and what the hiring manager wrote go; dates and scores stay, anonymous."""
+    for interview in db.session.scalars(select(Interview).where(
+            Interview.candidate_id == candidate.id)):
+        interview.client_note = None
+    requests = select(CheckIn.request_id).join(Placement).where(
+        Placement.candidate_id == candidate.id, CheckIn.request_id.is_not(None))
+    for request in db.session.scalars(select(PulseRequest).where(PulseRequest.id.in_(requests))):
+        request.about = None
+        for answer in request.answers:
+            answer.comment = None
+            for revision in answer.revisions:
+                revision.old_comment = revision.new_comment = None
+    db.session.flush()
+
+
 def ask_due(now: datetime | None = None) -> list[PulseRequest]:
     """Ask every check-in due by today where the client is: a check-in pulse to the hiring
     manager (held, not lost, when they had a pulse lately). None for a person who left."""
     now = now or utcnow()
     due = db.session.scalars(
-        select(CheckIn).join(Placement).where(CheckIn.request_id.is_(None),
-                                              CheckIn.due_on <= now.date() + timedelta(days=1))
+        select(CheckIn).join(Placement).join(Candidate)
+        .where(CheckIn.request_id.is_(None), Candidate.erased_at.is_(None),
+               CheckIn.due_on <= now.date() + timedelta(days=1))
         .options(selectinload(CheckIn.placement)).order_by(CheckIn.due_on, CheckIn.id)).all()
     asked = []
     for check_in in due:

@@ -431,6 +431,9 @@ def erase_candidate(candidate: Candidate, *, by: User | None, why: str = "by an 
     candidate.screening_steps.clear()
     db.session.execute(CandidateView.__table__.delete().where(
         CandidateView.candidate_id == candidate.id))
+    from portal.selection import placements  # its interviews and check-ins name them too
+
+    placements.forget(candidate)
     candidate.erased_at = utcnow()
     _move(candidate, CandidateStatus.ERASED, by=by, at=candidate.erased_at)
     db.session.flush()

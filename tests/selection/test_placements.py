@@ -11,8 +11,11 @@ from sqlalchemy import select
 from portal.auth.models import Role
 from portal.extensions import db
 from portal.notifications.models import MessageKind, OutboxMessage
+from portal.pulses import services as pulses
 from portal.pulses.models import FollowUp, PulseAnswer, PulseRequest, RequestState, Trigger
 from portal.selection import placements
+from portal.selection import services as selection
+from portal.selection.models import Candidate
 from portal.selection.placement_models import CheckIn, Placement
 from tests.selection.placement_setup import acme, presented, url
 from tests.support.rows import count_rows
@@ -124,8 +127,6 @@ def test_a_check_in_counts_in_the_per_person_limit(app, people, make, signed_in,
     page = signed_in("priya@firm.example").get(f"/projects/{people['project'].id}")
     assert "held by the fatigue rule" in page.get_data(as_text=True)
     # Once the wait is over it goes out like any held pulse, and the next pulse waits for it.
-    from portal.pulses import services as pulses
-
     with app.app_context():
         released = pulses.release_held(now + timedelta(days=12))
         db.session.commit()
@@ -157,3 +158,23 @@ def test_clients_cannot_reach_placement_pages(app, people, make, signed_in):
     make.user("gus@globex.example", organization="Globex", name="Gus")
     assert signed_in("gus@globex.example").get(
         url(candidate, "interview")).status_code == 404
+
+
+def test_erasing_a_placed_candidate_keeps_the_scores_and_forgets_the_words(
+        app, people, signed_in, post_form, client):
+    candidate = presented(app, people["project"])
+    _place(post_form, signed_in("priya@firm.example"), candidate, people["client"].id,
+           date.today() - timedelta(days=31))
+    asked = _ask_due(app, datetime.now(UTC))
+    with app.app_context(), app.test_request_context():
+        request = db.session.get(PulseRequest, asked[0])
+        question = request.template.questions[0]
+        pulses.record_answers(request, scores={question.id: 3},
+                              comments={question.id: "Maria is quiet in meetings."})
+        selection.erase_candidate(db.session.get(Candidate, candidate.id), by=None)
+        db.session.commit()
+        request = db.session.get(PulseRequest, asked[0])
+        assert request.about is None and request.answers[0].comment is None
+        assert request.answers[0].score == 3
+        assert count_rows(app, Placement) == 1
+    assert _ask_due(app, datetime.now(UTC) + timedelta(days=40)) == []  # no more check-ins
