@@ -1,5 +1,7 @@
-"""The demo placement project's interviews and placement: Maria Lopez, placed six weeks ago, her
-30-day check-in answered by the hiring manager; Amir Haddad's interview booked for next week.
+"""The demo placement project's interview and placement: Hannah Webb, from an earlier shortlist,
+placed six weeks ago, her 30-day check-in answered by the hiring manager; an interview booked
+for next week with the candidate the client invited from the current shortlist
+(portal.devdata.demo_selection, seeded first).
 
 Made through the services staff and clients use, found by name, so running the demo twice
 creates nothing twice.
@@ -21,14 +23,12 @@ from portal.selection.models import Candidate, CandidateStatus, DecisionKind
 from portal.selection.placement_models import CheckIn
 
 PROJECT = "Senior Data Engineer placement"
-PLACED, INTERVIEWED = "Maria Lopez", "Amir Haddad"
+PLACED, INVITED = "Hannah Webb", "Maria Santos"
 STARTED_DAYS_AGO = 42
+# The earlier shortlist: name, headline, location, why chosen.
 CANDIDATES = [
-    # name, headline, location, why chosen
-    (PLACED, "Data engineer, 9 years: Spark, dbt, Airflow", "Manchester",
-     "Ran the migration of a retailer's warehouse to Snowflake; calm under on-call pressure."),
-    (INTERVIEWED, "Senior data engineer: streaming and Kafka", "Leeds (hybrid)",
-     "Built the event pipeline of a payments firm; mentors juniors, which your team asked for."),
+    (PLACED, "Data engineer, 7 years: Spark, dbt, Airflow", "Manchester",
+     "Ran a retailer's nightly pipelines for five years; calm under on-call pressure."),
 ]
 
 
@@ -37,22 +37,30 @@ def _moment(days_ago: int, hour: int = 10) -> datetime:
 
 
 def seed_demo_placements(people: dict[str, User]) -> bool:
-    """Add the interview and placement if the demo's placement project has none yet."""
+    """Add the placement and the booked interview where missing; True if anything was."""
     project = db.session.scalars(select(Project).where(Project.name == PROJECT)).first()
-    if project is None or db.session.scalar(select(Candidate.id).where(
-            Candidate.project_id == project.id, Candidate.display_name == PLACED)):
+    if project is None:
         return False
     staff, manager = people["sofia@demo.example"], people["client@acme.example"]
-    placed, interviewed = _presented(project, staff, manager)
-    _place(placed, staff, manager)
-    _book(interviewed, staff, manager)
-    forget_demo_emails([staff.email, manager.email])
-    return True
+    added = False
+    if not db.session.scalar(select(Candidate.id).where(
+            Candidate.project_id == project.id, Candidate.display_name == PLACED)):
+        placed, = _presented(project, staff, manager)
+        _place(placed, staff, manager)
+        added = True
+    invited = db.session.scalars(select(Candidate).where(
+        Candidate.project_id == project.id, Candidate.display_name == INVITED)).first()
+    if invited is not None and interviews.current_interview(invited) is None:
+        _book(invited, staff, manager)
+        added = True
+    if added:
+        forget_demo_emails([staff.email, manager.email])
+    return added
 
 
 def _presented(project: Project, staff: User, manager: User) -> list[Candidate]:
-    """Both candidates, presented 80 days ago and invited to interview by the client the next
-    day (made now by the services, then dated when it happened)."""
+    """The earlier shortlist, presented 80 days ago; the client invited its candidate to
+    interview the next day (made now by the services, then dated when it happened)."""
     found = [selection.add_candidate(
         project, by=staff, display_name=name, headline=headline, location=location,
         why_chosen_md=why, availability="4 weeks", sourced_on=date.today() - timedelta(days=95))
@@ -90,7 +98,7 @@ def _place(candidate: Candidate, staff: User, manager: User) -> None:
     # request_pulse: the demo's other pulses are dated around it afterwards).
     request = PulseRequest(organization_id=manager.organization_id, user=manager,
                            template=pulses.template_for(Trigger.CHECK_IN),
-                           trigger=Trigger.CHECK_IN, project=candidate.project, about="Maria",
+                           trigger=Trigger.CHECK_IN, project=candidate.project, about="Hannah",
                            state=RequestState.SENT, created_at=asked_at, sent_at=asked_at)
     db.session.add(request)
     check_in.request = request

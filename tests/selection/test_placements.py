@@ -178,3 +178,23 @@ def test_erasing_a_placed_candidate_keeps_the_scores_and_forgets_the_words(
         assert request.answers[0].score == 3
         assert count_rows(app, Placement) == 1
     assert _ask_due(app, datetime.now(UTC) + timedelta(days=40)) == []  # no more check-ins
+
+
+def test_the_demo_has_a_booked_interview_and_an_answered_check_in_once(app):
+    from portal.devdata import demo
+    from portal.selection.placement_models import Interview, InterviewState
+
+    with app.app_context(), app.test_request_context():
+        demo.load_demo()
+        db.session.commit()
+        counts = [count_rows(app, model) for model in (Interview, Placement, PulseRequest)]
+        assert not demo.load_demo()  # a second run creates nothing
+        db.session.commit()
+        assert [count_rows(app, m) for m in (Interview, Placement, PulseRequest)] == counts
+        interview = db.session.scalars(select(Interview)).one()
+        assert interview.state == InterviewState.BOOKED
+        assert interview.candidate.display_name == "Maria Santos"
+        placement = db.session.scalars(select(Placement)).one()
+        first = placement.check_ins[0]
+        assert first.day == 30 and first.request.answers[0].score == 4
+        assert first.request.about == "Hannah"
