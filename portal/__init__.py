@@ -217,11 +217,13 @@ def register_blueprints(app: Flask) -> None:
     from portal.projects.edit_views import bp as project_editing
     from portal.projects.views import bp as projects
     from portal.pulses.views import bp as pulses
+    from portal.selection.placement_views import bp as placements
+    from portal.selection.views import bp as selection
     from portal.webhooks.views import bp as webhooks
 
     for blueprint in (auth, home, staff_home, accounts, audit, projects, content, pulses,
                       closeout, notifications, health, imports, project_templates,
-                      project_editing, feeds, api_pages, webhooks):
+                      project_editing, feeds, api_pages, webhooks, selection, placements):
         app.register_blueprint(blueprint)
     from portal.api import openapi
 

@@ -6,6 +6,7 @@ from functools import cache, wraps
 from flask import Flask, abort
 from flask_login import current_user, login_required
 from sqlalchemy import ColumnElement, Select, and_, bindparam, func, select
+from sqlalchemy.orm import undefer
 from sqlalchemy.orm.interfaces import ORMOption
 
 from portal.accounts.models import Organization
@@ -14,6 +15,7 @@ from portal.auth.sessions import recent_sign_in_required
 from portal.closeout.models import Closeout
 from portal.extensions import db
 from portal.projects.models import Milestone, Project, Question, StatusUpdate
+from portal.selection.models import Candidate, CandidateDecision, RejectionReason, ShortlistEntry
 
 
 def _not_archived() -> ColumnElement[bool]:
@@ -176,3 +178,46 @@ def get_published_closeout_or_404(project: Project) -> Closeout:
     if closeout is None or not closeout.is_published:
         abort(404)
     return closeout
+
+
+def visible_candidates(user: User, project: Project) -> Select[tuple[Candidate]]:
+    """The candidates of a project (already loaded through get_project_or_404) this user may
+    see: staff all of them, a client only those presented to them and not erased."""
+    stmt = select(Candidate).where(Candidate.project_id == project.id)
+    if not user.is_staff:
+        presented = select(ShortlistEntry.candidate_id).where(
+            ShortlistEntry.candidate_id == Candidate.id).exists()
+        stmt = stmt.where(presented, Candidate.erased_at.is_(None))
+    return stmt
+
+
+def get_candidate_or_404(project: Project, candidate_id: int, *options: ORMOption) -> Candidate:
+    """A candidate of a project the caller loaded through get_project_or_404, if the current
+    user may see it; 404 otherwise (another project's, never presented, or erased)."""
+    stmt = visible_candidates(current_user, project).where(Candidate.id == candidate_id)
+    return db.session.scalars(stmt.options(*options)).one_or_none() or abort(404)
+
+
+def get_candidate_cv_or_404(project: Project, candidate_id: int, *, expired: Callable) -> Candidate:
+    """A candidate whose CV the current user may download, with the bytes loaded: staff any
+    CV kept, a client only while the presentation has not expired (`expired(candidate)`)."""
+    candidate = get_candidate_or_404(project, candidate_id, undefer(Candidate.cv))
+    if candidate.cv is None or (not current_user.is_staff and expired(candidate)):
+        abort(404)
+    return candidate
+
+
+def get_decision_or_404(candidate: Candidate, decision_id: int) -> CandidateDecision:
+    """A decision on a candidate the caller loaded through get_candidate_or_404."""
+    decision = db.session.get(CandidateDecision, decision_id)
+    if decision is None or decision.candidate_id != candidate.id:
+        abort(404)
+    return decision
+
+
+def get_reason_or_404(reason_id: int) -> RejectionReason:
+    """A reason of the admin's list (callers are admin views)."""
+    reason = db.session.get(RejectionReason, reason_id)
+    if reason is None:
+        abort(404)
+    return reason

@@ -18,6 +18,8 @@ from portal.auth.models import Role, User
 from portal.closeout import services as closeout_services
 from portal.devdata import demo_history
 from portal.devdata.demo_content import seed_demo_content, seed_demo_templates
+from portal.devdata.demo_placements import seed_demo_placements
+from portal.devdata.demo_selection import seed_demo_shortlist
 from portal.extensions import db
 from portal.health import snapshots as health_snapshots
 from portal.projects import funnel
@@ -364,6 +366,8 @@ def load_demo(*, password: str = DEFAULT_PASSWORD) -> bool:
     # The firm's values and process: only into empty lists, so an admin's edits are never undone.
     seeded = seed_demo_content()
     seeded = seed_demo_templates() or seeded
+    seeded = seed_demo_shortlist(people) or seeded  # after the process steps it refers to
+    seeded = seed_demo_placements(people) or seeded  # after the shortlist it books from
     created = _footprint() != before
     if created:
         demo_history.answer_pulses(random.Random(2026))

@@ -1,4 +1,5 @@
-"""The eight connection metrics, each a plain function of the data as of a moment.
+"""The nine connection metrics, each a plain function of the data as of a moment (selection
+fit in portal.health.selection_fit).
 
 Every function takes the accounts' ids and `as_of` (an aware datetime) and counts only what
 had happened before it, so a backfill recomputes a past week exactly. Each returns, per
@@ -33,11 +34,12 @@ from portal.health.scoring import (
     combine,
     not_enough_data,
 )
+from portal.health.selection_fit import selection_fit
 from portal.plain_text import counted
 from portal.projects import track_record
 from portal.projects.models import Project, ProjectStatus, Question, StatusUpdate
 from portal.pulses import history as pulse_history
-from portal.pulses.models import PulseAnswer, PulseRequest, Scale
+from portal.pulses.models import PulseAnswer, PulseRequest, Scale, Trigger
 from portal.web.numbers import decimals, signed, tidy
 
 MIN_ANSWERS = 3  # pulse answers (or questions, or deliveries) below which a metric is left out
@@ -108,6 +110,7 @@ def pulse_figures(organization_ids: list[int], as_of: datetime) -> dict[int, Pul
         )
         .select_from(PulseAnswer).join(PulseRequest)
         .where(PulseRequest.organization_id.in_(organization_ids),
+               PulseRequest.trigger != Trigger.CHECK_IN,  # counted in selection fit instead
                answered >= as_of - timedelta(days=max(CSAT_DAYS, NPS_DAYS, CES_DAYS)),
                answered < as_of)
         .group_by(PulseRequest.organization_id)
@@ -476,7 +479,8 @@ def compute(organization_ids: list[int], as_of: datetime,
             if metric in active:
                 per_metric[metric] = _by_account(organization_ids, of, figures)
     others = {Metric.PROMISES: promises, Metric.COMMUNICATION: communication,
-              Metric.RECOVERY: recovery, Metric.ENGAGEMENT: engagement}
+              Metric.RECOVERY: recovery, Metric.ENGAGEMENT: engagement,
+              Metric.SELECTION_FIT: selection_fit}
     for metric, function in others.items():
         if metric in active:
             per_metric[metric] = function(organization_ids, as_of)

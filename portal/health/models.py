@@ -25,10 +25,12 @@ class Metric(enum.StrEnum):
     ENGAGEMENT = "engagement"
     EFFORT = "effort"
     RESPONSIVENESS = "responsiveness"
+    SELECTION_FIT = "selection_fit"
 
     @property
     def label(self) -> str:
-        return {"promises": "Promises kept"}.get(self.value, self.value.capitalize())
+        return {"promises": "Promises kept", "selection_fit": "Selection fit"}.get(
+            self.value, self.value.capitalize())
 
 
 class Band(enum.StrEnum):

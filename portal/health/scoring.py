@@ -117,7 +117,7 @@ def clamp_score(value: Number) -> int:
 DEFAULT_WEIGHTS = {
     Metric.SATISFACTION: 25, Metric.LOYALTY: 10, Metric.PROMISES: 20,
     Metric.COMMUNICATION: 20, Metric.RECOVERY: 10, Metric.ENGAGEMENT: 10, Metric.EFFORT: 10,
-    Metric.RESPONSIVENESS: 15,
+    Metric.RESPONSIVENESS: 15, Metric.SELECTION_FIT: 15,
 }
 DEFAULT_ACTIVE = (Metric.SATISFACTION, Metric.LOYALTY, Metric.PROMISES, Metric.COMMUNICATION,
                   Metric.ENGAGEMENT, Metric.RESPONSIVENESS)

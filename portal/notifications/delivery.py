@@ -76,7 +76,8 @@ class UnbuildableMessage(Exception):
 
 
 def build_email(message: OutboxMessage, *, from_header: str | None = None) -> EmailMessage:
-    """The multipart text + HTML email of an outbox row, every header on one line."""
+    """The multipart text + HTML email of an outbox row (with its .ics invitation, if any),
+    every header on one line."""
     email = EmailMessage()
     email["Subject"] = headers.subject(message.subject)
     email["From"] = from_header or sender()
@@ -87,6 +88,9 @@ def build_email(message: OutboxMessage, *, from_header: str | None = None) -> Em
         email[name] = headers.one_line(value)
     email.set_content(message.text_body)
     email.add_alternative(message.html_body, subtype="html")
+    if message.calendar:
+        email.add_attachment(message.calendar, subtype="calendar", filename="invitation.ics",
+                             params={"method": "REQUEST"})
     return email
 
 

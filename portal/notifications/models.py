@@ -37,6 +37,9 @@ class MessageKind(enum.StrEnum):
     EMAIL_CHANGE = "email_change"  # the confirmation link, to the new address
     EMAIL_CHANGE_NOTICE = "email_change_notice"  # to the old address
     WEBHOOK_DISABLED = "webhook_disabled"  # to the admin who registered the endpoint
+    SHORTLIST_PRESENTED = "shortlist_presented"  # a link only: never a CV or contact details
+    INTERVIEW_PROPOSED = "interview_proposed"  # times to choose from, a link only
+    INTERVIEW_BOOKED = "interview_booked"  # with its .ics invitation, to client and staff
 
 
 class OutboxStatus(enum.StrEnum):
@@ -69,6 +72,8 @@ class OutboxMessage(db.Model):
     text_body: Mapped[str] = mapped_column(Text)
     html_body: Mapped[str] = mapped_column(Text)
     headers: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    # An invitation (an iCalendar METHOD:REQUEST) sent with the email as its .ics attachment.
+    calendar: Mapped[str | None] = mapped_column(Text)
     kind: Mapped[MessageKind] = mapped_column(str_enum(MessageKind, "kind"))
     # Makes queueing idempotent: the same cause for the same person is one email, once.
     dedupe_key: Mapped[str | None] = mapped_column(String(200), unique=True)

@@ -65,10 +65,11 @@ def wants_email(user: User | None) -> bool:
 
 def queue_message(
     recipient: User, kind: MessageKind, *, dedupe_key: str | None, subject: str,
-    to_address: str | None = None, **context
+    to_address: str | None = None, calendar: str | None = None, **context
 ) -> OutboxMessage | None:
     """Render and add one email; None when the same dedupe key was queued before. It goes to
-    the recipient's address unless `to_address` names another (an address they are moving to)."""
+    the recipient's address unless `to_address` names another (an address they are moving to);
+    `calendar` is an iCalendar invitation sent with it as an .ics attachment."""
     if dedupe_key is not None and db.session.scalar(
         select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
     ):
@@ -78,7 +79,7 @@ def queue_message(
         user=recipient, to_address=to_address or recipient.email, kind=kind,
         dedupe_key=dedupe_key,
         subject=email.subject, text_body=email.text_body, html_body=email.html_body,
-        headers=email.headers,
+        headers=email.headers, calendar=calendar,
     )
     db.session.add(message)
     return message
@@ -230,11 +231,12 @@ def queue_pulse_request(request, *, token: str) -> OutboxMessage | None:
     question = request.template.questions[0]
     low, high = question.scale.bounds
     answer_url = absolute_url("pulses.answer", token=token)
+    subject = request.prompt(question) if request.about else (
+        f"How are we doing? {counted(len(request.template.questions), 'short question')}"
+        + (f" about {request.project.name}" if request.project else ""))
     message = queue_message(
-        user, MessageKind.PULSE_REQUEST, dedupe_key=f"pulse:{request.id}",
-        subject=f"How are we doing? {counted(len(request.template.questions), 'short question')}"
-        + (f" about {request.project.name}" if request.project else ""),
-        prompt=question.prompt, answer_url=answer_url,
+        user, MessageKind.PULSE_REQUEST, dedupe_key=f"pulse:{request.id}", subject=subject,
+        prompt=request.prompt(question), answer_url=answer_url,
         score_urls=[(n, f"{answer_url}?score={n}") for n in range(low, high + 1)],
         project_name=request.project.name if request.project else None,
         more_questions=len(request.template.questions) - 1,
@@ -249,7 +251,7 @@ def pulse_invitation(request, token: str) -> dict:
     question = request.template.questions[0]
     low, high = question.scale.bounds
     answer_url = absolute_url("pulses.answer", token=token)
-    return {"prompt": question.prompt, "answer_url": answer_url,
+    return {"prompt": request.prompt(question), "answer_url": answer_url,
             "score_urls": [(n, f"{answer_url}?score={n}") for n in range(low, high + 1)],
             "more_questions": len(request.template.questions) - 1}
 

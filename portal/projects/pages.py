@@ -12,7 +12,7 @@ from portal.extensions import db
 from portal.projects import track_record
 from portal.projects.charts import milestone_drift_chart
 from portal.projects.forms import ReplyForm
-from portal.projects.funnel import funnel_rows
+from portal.projects.funnel import funnel_rows, selection_figures
 from portal.projects.models import Milestone, Project, Question, Reply, StatusUpdate
 from portal.projects.services import first_answer_time, update_spans
 from portal.projects.summary import project_summary, slippage_in_words
@@ -129,6 +129,7 @@ def live_context(project: Project, all_updates: bool) -> dict:
         "drift_chart": milestone_drift_chart(project.milestones),
         "slippage_words": slippage_in_words(project),
         "funnel": funnel_rows(project),
+        "selection": selection_figures(project),
         "first_promised": track_record.first_promised(project),
         "first_answer": first_answer_time([project.id]),
         "client_zone": project.organization.timezone,

@@ -73,7 +73,8 @@ def _render_page(project, status: int = 200, **forms):
     if current_user.is_staff:
         forms.setdefault("milestone_form", MilestoneForm(formdata=None))
         today = local_today(project.organization.timezone)
-        forms.setdefault("funnel_form", FunnelForm(formdata=None, as_of=today))
+        if not funnel.has_candidates(project):  # else the funnel is computed from them
+            forms.setdefault("funnel_form", FunnelForm(formdata=None, as_of=today))
     all_updates = request.args.get("updates") == "all"
     live_head, live_body = pages.live_halves(project, all_updates=all_updates)
     return render_template(

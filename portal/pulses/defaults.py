@@ -23,6 +23,9 @@ DEFAULT_TEMPLATES = {
         (Scale.NPS, "How likely are you to recommend us to a friend or colleague?"),
         (Scale.CSAT, "How satisfied are you with our service lately?"),
     ]),
+    Trigger.CHECK_IN: ("Placement check-in", [
+        (Scale.CSAT, "How is {person} settling in?"),
+    ]),
 }
 
 

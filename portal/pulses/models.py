@@ -46,6 +46,7 @@ class Trigger(enum.StrEnum):
     MILESTONE = "milestone"
     CLOSEOUT = "closeout"
     PERIODIC = "periodic"
+    CHECK_IN = "check_in"  # a placement's check-in, to its hiring manager (portal.selection)
 
     @property
     def description(self) -> str:
@@ -54,6 +55,8 @@ class Trigger(enum.StrEnum):
             "milestone": "when a milestone is completed",
             "closeout": "at closeout, always",
             "periodic": "every month or so, to each client user",
+            "check_in": "30, 60 and 90 days into a placement, to its hiring manager "
+                        "({person} is the placed person's name)",
         }[self.value]
 
 
@@ -134,6 +137,8 @@ class PulseRequest(db.Model):
     )
     state: Mapped[RequestState] = mapped_column(str_enum(RequestState, "state"))
     hold_reason: Mapped[str | None] = mapped_column(String(300))
+    # Who a check-in asks about ("Maria Lopez"): put for {person} in the questions.
+    about: Mapped[str | None] = mapped_column(String(120))
     # The client ticked "get in touch with me" with their latest answer.
     contact_requested: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -149,6 +154,10 @@ class PulseRequest(db.Model):
     answers: Mapped[list[PulseAnswer]] = relationship(
         back_populates="request", cascade="all, delete-orphan"
     )
+
+    def prompt(self, question: PulseQuestion) -> str:
+        """The question as this person reads it: a check-in names the placed person."""
+        return question.prompt.replace("{person}", self.about or "them")
 
 
 class PulseAnswer(db.Model):

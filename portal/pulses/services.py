@@ -83,11 +83,12 @@ def _last_sent(user: User, now: datetime) -> datetime | None:
 def request_pulse(
     user: User, *, trigger: Trigger, project: Project | None = None,
     update: StatusUpdate | None = None, milestone: Milestone | None = None,
-    now: datetime | None = None, email: bool = True,
+    now: datetime | None = None, email: bool = True, about: str | None = None,
 ) -> PulseRequest:
     """Ask one client user; held (not lost) when they had a pulse in the last 14 days.
 
-    `email=False` when the caller's own email carries the pulse (the closeout's).
+    `email=False` when the caller's own email carries the pulse (the closeout's); `about`
+    names the person a check-in asks about.
     """
     now = now or utcnow()
     last = _last_sent(user, now)
@@ -96,6 +97,7 @@ def request_pulse(
     request = PulseRequest(
         organization_id=user.organization_id, user=user, template=template_for(trigger),
         trigger=trigger, project=project, update=update, milestone=milestone, created_at=now,
+        about=about,
         state=RequestState.HELD if held else RequestState.SENT, sent_at=None if held else now,
         hold_reason=(
             f"{user.name} had a pulse on {last:%-d %b %Y}; at most one every "

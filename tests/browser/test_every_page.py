@@ -6,6 +6,7 @@ table below, and a page whose arguments the table cannot fill fails the coverage
 someone says which row to show (or why it is not a page).
 """
 
+from datetime import UTC, date, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -16,12 +17,15 @@ from portal.devdata.demo_content import seed_demo_content, seed_demo_templates
 from portal.extensions import db
 from portal.notifications.rendering import unsubscribe_token
 from portal.project_templates.models import ProjectTemplate
-from portal.projects.models import Milestone, ProjectStatus, StatusUpdate
+from portal.projects.models import Milestone, Project, ProjectStatus, StatusUpdate
 from portal.pulses import services as pulses
 from portal.pulses.models import PulseRequest
 from portal.webhooks import events as webhook_events
 from portal.webhooks import services as webhooks
 from portal.webhooks.models import EndpointKind
+from portal.selection import interviews
+from portal.selection import services as selection
+from portal.selection.models import DecisionKind
 from tests.browser.support import DESKTOP, PHONE_390, axe_violations, describe, layout_problems
 
 ADMIN = "morgan@firm.example"
@@ -38,6 +42,7 @@ NOT_PAGES = {  # endpoint: why the browser checks skip it
     "feeds.updates": "an Atom feed", "feeds.etas": "an iCalendar feed",
     "api-docs.openapi_json": "JSON",
     "api.docs": "Swagger UI's own markup, vendored (portal/static/vendor/swagger-ui)",
+    "selection.live": "a fragment of the candidates page", "selection.download_cv": "a PDF",
 }
 API_PREFIX = "/api/v1/"  # JSON for programs with a key: tests/api
 STAFF_ONLY = {"auth.change_password", "auth.two_factor"}  # outside /staff/ but 404 for clients
@@ -75,12 +80,14 @@ def rows(app, make, portal_data) -> SimpleNamespace:
         webhook_events.update_published(db.session.get(StatusUpdate, update_id))
         db.session.commit()
         endpoint_id = endpoint.id
+        candidate_id = _presented_candidate(portal_data)
     arguments = {
         "project_id": portal_data.project.id,
         "organization_id": portal_data.project.organization_id,
         "milestone_id": milestone_id, "update_id": update_id, "template_id": template_id,
         "kind": "values", "item_id": value_id, "token": FAKE_TOKEN,
         "user_id": portal_data.staff.id, "endpoint_id": endpoint_id,
+        "candidate_id": candidate_id,
     }
     per_endpoint = {
         "closeout.show": {"project_id": done.id}, "closeout.edit": {"project_id": done.id},
@@ -89,6 +96,27 @@ def rows(app, make, portal_data) -> SimpleNamespace:
     }
     return SimpleNamespace(arguments=arguments, per_endpoint=per_endpoint,
                            client=portal_data.client.email)
+
+
+def _presented_candidate(portal_data) -> int:
+    """A candidate with a decided twin, presented to the client on the project."""
+    selection.seed_defaults()
+    by = db.session.get(User, portal_data.staff.id)
+    project = db.session.get(Project, portal_data.project.id)
+    maria, tom = (selection.add_candidate(
+        project, by=by, display_name=name, headline="Senior data engineer, 9 years",
+        location="Leeds", availability="4 weeks' notice", rate_band="£70–80k",
+        skills="Python, SQL, Kafka", summary_md="Built **streaming** pipelines.",
+        why_chosen_md="She led a migration like yours.", sourced_on=date.today())
+        for name in ("Maria Silva", "Tom Berg"))
+    selection.present_shortlist(project, [maria, tom], by=by)
+    reason = selection.active_reasons()[0]
+    selection.decide(tom, selection.DecisionInput(DecisionKind.NOT_A_FIT, reason.id, "Too far"),
+                     by=db.session.get(User, portal_data.client.id))
+    interviews.propose(maria, by=by, minutes=45, where="Video call",  # for the client to pick
+                       starts=[datetime.now(UTC) + timedelta(days=d) for d in (7, 8, 9)])
+    db.session.commit()
+    return maria.id
 
 
 def pages(app, rows) -> dict[str, list[str]]:

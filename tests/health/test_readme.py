@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from portal.health import metrics
+from portal.health import metrics, selection_fit
 from portal.health.models import Metric
 from portal.health.scoring import DEFAULT_CONFIG
 from portal.projects.track_record import PROMISE_NOTICE_DAYS
@@ -45,6 +45,7 @@ WINDOWS = {
     Metric.RESPONSIVENESS: f"last {metrics.RESPONSE_DAYS} days",
     Metric.PROMISES: "all delivered before",
     Metric.COMMUNICATION: "the moment",
+    Metric.SELECTION_FIT: f"last {selection_fit.WINDOW_DAYS} days",
 }
 
 

@@ -13,6 +13,7 @@ from portal.auth import services as auth_services
 from portal.auth.models import Role, UpdateEmails, User
 from portal.closeout import services as closeout_services
 from portal.closeout.models import Closeout
+from portal.content.models import ProcessStep
 from portal.extensions import db
 from portal.health import reviews as health_reviews
 from portal.health import snapshots as health_snapshots
@@ -31,6 +32,18 @@ from portal.projects.models import (
     StatusUpdate,
     UpdateRevision,
 )
+from portal.selection import interviews
+from portal.selection import services as selection
+from portal.selection.models import (
+    Candidate,
+    CandidateDecision,
+    CandidateScreeningStep,
+    CandidateStatusChange,
+    DecisionKind,
+    Shortlist,
+    ShortlistEntry,
+)
+from portal.selection.placement_models import Interview, InterviewSlot
 from portal.web.changes import client_visible_models
 
 
@@ -196,6 +209,21 @@ def _stories(ids: dict) -> list[tuple[str, tuple[type, ...], Callable[[], None]]
             get(User, key), name=f"{get(User, key).name} Jr", phone="+44 20 7946 0000",
             timezone=None, update_emails=UpdateEmails.IMMEDIATE)
 
+    def add_candidate():
+        ids["Candidate"] = selection.add_candidate(
+            get(Project), by=staff(), display_name="Maria Silva", sourced_on=date.today()).id
+
+    def propose_times():
+        ids["Interview"] = interviews.propose(
+            get(Candidate), by=staff(), minutes=45, where=None,
+            starts=[datetime.now(UTC) + timedelta(days=d) for d in (7, 8)]).id
+
+    def screen_candidate():
+        step = ProcessStep(position=99, title="Structured interview")
+        db.session.add(step)
+        selection.add_screening_step(get(Candidate), step=step, passed_on=date.today(),
+                                     run_by=staff(), by=staff())
+
     def set_attr(model, key, **values):
         return lambda: [setattr(get(model, key), name, v) for name, v in values.items()]
 
@@ -227,6 +255,17 @@ def _stories(ids: dict) -> list[tuple[str, tuple[type, ...], Callable[[], None]]
         ("the funnel corrected", (SelectionCount,),
          lambda: funnel.record_funnel(get(Project), counts={FunnelStage.SOURCED: 42},
                                       on=date.today(), by=staff())),
+        ("a candidate added", (Candidate, CandidateStatusChange), add_candidate),
+        ("a candidate screened", (CandidateScreeningStep,), screen_candidate),
+        ("a shortlist presented", (Shortlist, ShortlistEntry),
+         lambda: selection.present_shortlist(get(Project), [get(Candidate)], by=staff())),
+        ("the client decided", (CandidateDecision,), lambda: selection.decide(
+            get(Candidate), selection.DecisionInput(DecisionKind.INVITE), by=get(User, "client"))),
+        ("interview times proposed", (Interview, InterviewSlot), propose_times),
+        ("an interview booked", (Interview,),
+         lambda: interviews.book(get(Interview), position=1, by=get(User, "client"))),
+        ("a candidate erased", (Candidate,),
+         lambda: selection.erase_candidate(get(Candidate), by=staff())),
         ("a question withdrawn", (Question, Reply), lambda: db.session.delete(get(Question))),
         ("the contact's new name and phone", (User,), rename_person("care")),
         ("the project closed out", (Closeout, Project, Milestone), close_out),

@@ -1,5 +1,7 @@
 """Who sees what: a client sees only its own organisation; staff pages do not exist for clients."""
 
+from datetime import date
+
 import pytest
 
 from portal.auth.models import Role
@@ -7,9 +9,12 @@ from portal.projects.models import ProjectStatus
 from tests.conftest import csrf_token
 
 # item_id: a firm value or process step; only admins edit them (everyone reads the public pages).
+# candidate_id, decision_id: a candidate (and a client's decision on it) on a placement project;
+# reason_id: one of the admin's reasons for "not a fit".
 OBJECT_ARGUMENTS = {
     "project_id", "organization_id", "user_id", "question_id", "item_id", "update_id",
-    "follow_up_id", "template_id", "alert_id", "milestone_id",
+    "follow_up_id", "template_id", "alert_id", "milestone_id", "candidate_id", "decision_id",
+    "reason_id",
     "endpoint_id", "delivery_id",  # webhook endpoints and their deliveries: admins only
 }
 # Arguments that pick a page rather than an object, with the value the checks use.
@@ -33,9 +38,27 @@ def two_clients(make):
     question = make.question(globex, author=globex_user, body="Globex-only question")
     closed = make.project("Globex", name="Globex data centre move", status=ProjectStatus.DONE)
     make.closeout(closed, contact=staff, summary="Globex-only closeout")
+    candidate = _presented_candidate(make, globex, staff)
     return {"acme": acme, "globex": globex, "globex_user": globex_user, "question": question,
             "update": update, "globex_closed": closed, "milestone": milestone,
-            "acme_step": acme_step}
+            "acme_step": acme_step, "candidate_id": candidate}
+
+
+def _presented_candidate(make, project, staff) -> int:
+    """A candidate presented to Globex on its project."""
+    from portal.auth.models import User
+    from portal.extensions import db
+    from portal.projects.models import Project
+    from portal.selection import services as selection
+
+    with make.app.app_context():
+        by = db.session.get(User, staff.id)
+        candidate = selection.add_candidate(db.session.get(Project, project.id), by=by,
+                                            display_name="Globex-only candidate",
+                                            sourced_on=date.today())
+        selection.present_shortlist(candidate.project, [candidate], by=by)
+        db.session.commit()
+        return candidate.id
 
 
 def _url_for_rule(app, rule, values: dict) -> str:
@@ -73,6 +96,9 @@ def test_a_client_of_acme_gets_404_for_every_globex_url(app, signed_in, two_clie
         "alert_id": 1,
         "milestone_id": two_clients["milestone"].id,
         "endpoint_id": 1, "delivery_id": 1,
+        "candidate_id": two_clients["candidate_id"],
+        "decision_id": 1,
+        "reason_id": 1,
     }
     closed_out = {**values, "project_id": two_clients["globex_closed"].id}
     for rule in _object_routes(app):
@@ -130,7 +156,8 @@ def test_admins_manage_users(signed_in, two_clients):
 def test_anonymous_visitors_are_sent_to_sign_in_from_every_page(app, client, two_clients):
     values = {"project_id": 1, "organization_id": 1, "user_id": 1, "question_id": 1, "item_id": 1,
               "update_id": 1, "follow_up_id": 1, "template_id": 1, "alert_id": 1,
-              "milestone_id": 1, "endpoint_id": 1, "delivery_id": 1}
+              "milestone_id": 1, "endpoint_id": 1, "delivery_id": 1, "candidate_id": 1,
+              "decision_id": 1, "reason_id": 1}
     # /login/two-factor is the second step of signing in: without a password step just taken
     # it sends the visitor back to /login (tests/auth/test_two_factor.py).
     public = {"/login", "/login/two-factor", "/healthz", "/static/<path:filename>", "/values",

@@ -13,6 +13,9 @@ from portal.api.models import ApiKey, Scope
 from portal.auth.models import EmailToken, Role, SecuritySettings, User
 from portal.db import utcnow
 from portal.extensions import db
+from portal.projects.models import Project
+from portal.selection import services as selection
+from portal.selection.models import Candidate
 from tests.auth.test_two_factor import _enrol
 from tests.conftest import csrf_token, sign_in
 from tests.support.factories import PASSWORD
@@ -47,6 +50,8 @@ ACTIONS = {
     "api.create_key": ("/admin/api-keys", {"name": "CRM sync", "scopes": "write"},
                        "/admin/api-keys"),
     "api.revoke_key": ("/admin/api-keys/{api_key}/revoke", {}, "/admin/api-keys"),
+    "selection.erase": ("/admin/projects/{placement}/candidates/{maria}/erase",
+                        {"confirm": "ERASE"}, "/admin/users"),
 }
 # These answer 200 with their result: what was removed; the new secret, shown once.
 SHOWS_ITS_RESULT = {"accounts.erase_client_data", "api.create_key"}
@@ -68,7 +73,8 @@ def test_every_route_that_grants_or_removes_access_is_marked(app):
 
 def _state(app) -> dict:
     """What the access routes change: users, their roles, sessions and two-factor, the
-    firm's security settings, the invitations sent and the API keys (and which are revoked)."""
+    firm's security settings, the invitations sent, the API keys (and which are revoked) and
+    candidates erased."""
     with app.app_context():
         users = db.session.execute(select(
             User.email, User.role, User.active, User.session_version,
@@ -77,7 +83,9 @@ def _state(app) -> dict:
         tokens = db.session.scalar(select(func.count(EmailToken.id)))
         api_keys = db.session.execute(select(ApiKey.name, ApiKey.revoked_at)
                                       .order_by(ApiKey.id)).all()
-    return {"users": users, "settings": settings, "tokens": tokens, "api_keys": api_keys}
+        candidates = db.session.execute(select(Candidate.id, Candidate.erased_at)).all()
+    return {"users": users, "settings": settings, "tokens": tokens, "api_keys": api_keys,
+            "candidates": candidates}
 
 
 @pytest.fixture
@@ -100,7 +108,14 @@ def firm(app, make):
                                        by=db.session.get(User, priya.id))
         db.session.commit()
         api_key = db.session.scalar(select(ApiKey.id))
-    return {"priya": priya.id, "acme": acme.id, "nia": nia_id, "api_key": api_key}
+    placement = make.project("Acme Corp", name="Senior Data Engineer")
+    with app.app_context():  # a candidate on it, whose data an admin may erase
+        maria = selection.add_candidate(db.session.get(Project, placement.id),
+                                        by=db.session.get(User, priya.id),
+                                        display_name="Maria Silva", sourced_on=utcnow().date())
+        maria_id = maria.id
+    return {"priya": priya.id, "acme": acme.id, "nia": nia_id, "api_key": api_key,
+            "placement": placement.id, "maria": maria_id}
 
 
 @pytest.mark.parametrize("endpoint", sorted(ACTIONS))

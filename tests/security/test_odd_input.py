@@ -5,7 +5,7 @@ page says what is wrong with that field and nothing in the database changes."""
 import html
 import re
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlencode
 
 import pytest
@@ -14,13 +14,17 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from wtforms import Form
 
-from portal.auth.models import Role
+from portal.auth.models import Role, User
 from portal.extensions import db
 from portal.forms import PortalForm, PortalSubform
-from portal.projects.models import ProjectStatus
+from portal.projects.models import Project, ProjectStatus
 from portal.pulses import services as pulses
 from portal.pulses.models import FollowUp, PulseRequest
+from portal.selection import interviews, placements
+from portal.selection import services as selection
+from portal.selection.models import Candidate
 from tests.conftest import csrf_token
+from tests.selection.placement_setup import presented
 from tests.support.factories import PASSWORD
 from tests.support.forms import hidden_fields
 from tests.support.hostile import post_form_fields
@@ -62,6 +66,7 @@ class FormSpec:
     fill: dict[str, str] = field(default_factory=dict)
     refused_by_redirect: bool = False  # an inline form: refused back to its page, flashed
     finished_project: bool = False  # the project in its URL is done (closeouts)
+    # URL values for this form alone: a literal, or the name of another fixture value.
     url_values: dict[str, str] = field(default_factory=dict)
 
     def __str__(self) -> str:
@@ -129,6 +134,30 @@ FORMS = [
     FormSpec("admin", "/admin/api-keys", "/admin/api-keys", {"scopes": "read"}),
     FormSpec("admin", "/admin/webhooks", "/admin/webhooks",
              {"url": "https://93.184.215.14/hooks", "kind": "json", "events": "eta.changed"}),
+    FormSpec("staff", "/staff/projects/<int:project_id>/candidates/new",
+             "/staff/projects/<int:project_id>/candidates/new"),
+    FormSpec("staff", "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/edit",
+             "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/edit"),
+    FormSpec("staff", "/projects/<int:project_id>/candidates/<int:candidate_id>",
+             "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/screening"),
+    FormSpec("client", "/projects/<int:project_id>/candidates/<int:candidate_id>",
+             "/projects/<int:project_id>/candidates/<int:candidate_id>/decision",
+             {"kind": "invite"}),
+    FormSpec("admin", "/admin/candidates/settings", "/admin/candidates/settings"),
+    FormSpec("admin", "/admin/candidates/settings", "/admin/candidates/reasons"),
+    FormSpec("admin", "/admin/projects/<int:project_id>/candidates/<int:candidate_id>/erase",
+             "/admin/projects/<int:project_id>/candidates/<int:candidate_id>/erase"),
+    FormSpec("staff", "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/interview",
+             "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/interview",
+             {"slot_1": "2099-06-01T10:00", "minutes": "45"}),
+    FormSpec("client", "/projects/<int:project_id>/candidates/<int:candidate_id>/interview",
+             "/projects/<int:project_id>/candidates/<int:candidate_id>/interview/other-times"),
+    FormSpec("staff", "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/placement",
+             "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/placement"),
+    FormSpec("staff", "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/placement",
+             "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/placement/left",
+             url_values={"candidate_id": "placed_candidate_id"}),
+    FormSpec("admin", "/admin/check-ins", "/admin/check-ins"),
 ]
 # POST routes with no field a person types into: buttons, choices and checkboxes.
 NO_TEXT_FIELDS = {
@@ -157,6 +186,12 @@ NO_TEXT_FIELDS = {
     "/staff/accounts/<int:organization_id>/invitations/not-yet-invited",
     "/account/feeds", "/account/feeds/off",
     "/admin/api-keys/<int:key_id>/revoke",
+    "/staff/projects/<int:project_id>/candidate-shortlists",
+    "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/status",
+    "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/decisions/"
+    "<int:decision_id>/act",
+    "/admin/candidates/reasons/<int:reason_id>/retire",
+    "/projects/<int:project_id>/candidates/<int:candidate_id>/interview/book",
 }
 # JSON, not forms: Schemathesis feeds every API operation generated input (tests/api).
 API_PREFIX = "/api/v1/"
@@ -190,9 +225,13 @@ def odd_portal(app, make) -> dict[str, object]:
     question = make.question(project, author=client)
     finished = make.project("Acme Corp", name="Data move", status=ProjectStatus.DONE)
     token, follow_up = _unhappy_pulse(app, make, client)
-    return {"project_id": project.id, "finished_id": finished.id, "update_id": update.id,
-            "question_id": question.id, "organization_id": project.organization_id,
-            "token": token, "follow_up_id": follow_up, "template_id": 1, "staff_id": staff.id,
+    candidate_id = _presented_candidate(app, project.id, staff.id)
+    placed = _interview_and_placement(app, candidate_id, project, staff, client)
+    return {"candidate_id": candidate_id, "placed_candidate_id": placed,
+            "project_id": project.id, "finished_id": finished.id,
+            "update_id": update.id, "question_id": question.id,
+            "organization_id": project.organization_id, "token": token,
+            "follow_up_id": follow_up, "template_id": 1, "staff_id": staff.id,
             "milestone_id": milestone.id, "user_id": staff.id}
 
 
@@ -203,13 +242,27 @@ def _url(template: str, values: dict[str, object]) -> str:
 
 def _filled(spec: FormSpec, values: dict[str, object]) -> FormSpec:
     """The spec with real URLs, for the open or the finished project."""
-    values = {**values, **spec.url_values}
+    values = {**values, **{key: values.get(value, value)
+                           for key, value in spec.url_values.items()}}
     if spec.finished_project:
         values = {**values, "project_id": values["finished_id"]}
     fill = {**spec.fill, "care_contact_id": str(values["staff_id"])} \
         if spec.finished_project else spec.fill
     return replace(spec, page=_url(spec.page, values), action=_url(spec.action, values),
                    fill=fill)
+
+
+def _presented_candidate(app: Flask, project_id: int, staff_id: int) -> int:
+    """A candidate presented to the client on the project, and the reasons to decide with."""
+    with app.app_context():
+        by = db.session.get(User, staff_id)
+        selection.seed_defaults()
+        candidate = selection.add_candidate(db.session.get(Project, project_id), by=by,
+                                            display_name="Maria Silva",
+                                            sourced_on=datetime.now(UTC).date())
+        selection.present_shortlist(candidate.project, [candidate], by=by)
+        db.session.commit()
+        return candidate.id
 
 
 def _unhappy_pulse(app: Flask, make, client) -> tuple[str, int]:
@@ -223,6 +276,19 @@ def _unhappy_pulse(app: Flask, make, client) -> tuple[str, int]:
         db.session.commit()
         follow_up = db.session.scalars(select(FollowUp.id)).one()
         return pulses.answer_token(db.session.get(PulseRequest, pulse.id)), follow_up
+
+
+def _interview_and_placement(app: Flask, candidate_id: int, project, staff, client) -> int:
+    """Interview times proposed for the presented candidate, and another candidate placed."""
+    placed = presented(app, project, "Ravi Shah")
+    with app.test_request_context():
+        interviews.propose(db.session.get(Candidate, candidate_id),
+                           by=db.session.get(User, staff.id), minutes=45, where=None,
+                           starts=[datetime.now(UTC) + timedelta(days=7)])
+        placements.place(db.session.get(Candidate, placed.id), by=db.session.get(User, staff.id),
+                         starts_on=date(2026, 1, 5), hiring_manager=db.session.get(User, client.id))
+        db.session.commit()
+    return placed.id
 
 
 def _snapshot(app: Flask) -> dict[str, list[tuple]]:

@@ -1,0 +1,118 @@
+"""The demo placement project's interview and placement: Hannah Webb, from an earlier shortlist,
+placed six weeks ago, her 30-day check-in answered by the hiring manager; an interview booked
+for next week with the candidate the client invited from the current shortlist
+(portal.devdata.demo_selection, seeded first).
+
+Made through the services staff and clients use, found by name, so running the demo twice
+creates nothing twice.
+"""
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import select
+
+from portal.auth.models import User
+from portal.devdata.demo_history import forget_demo_emails
+from portal.extensions import db
+from portal.projects.models import Project
+from portal.pulses import services as pulses
+from portal.pulses.models import PulseRequest, RequestState, Trigger
+from portal.selection import interviews, placements
+from portal.selection import services as selection
+from portal.selection.models import Candidate, CandidateStatus, DecisionKind
+from portal.selection.placement_models import CheckIn
+
+PROJECT = "Senior Data Engineer placement"
+PLACED, INVITED = "Hannah Webb", "Maria Santos"
+STARTED_DAYS_AGO = 42
+# The earlier shortlist: name, headline, location, why chosen.
+CANDIDATES = [
+    (PLACED, "Data engineer, 7 years: Spark, dbt, Airflow", "Manchester",
+     "Ran a retailer's nightly pipelines for five years; calm under on-call pressure."),
+]
+
+
+def _moment(days_ago: int, hour: int = 10) -> datetime:
+    return datetime.combine(date.today() - timedelta(days=days_ago), time(hour), tzinfo=UTC)
+
+
+def seed_demo_placements(people: dict[str, User]) -> bool:
+    """Add the placement and the booked interview where missing; True if anything was."""
+    project = db.session.scalars(select(Project).where(Project.name == PROJECT)).first()
+    if project is None:
+        return False
+    staff, manager = people["sofia@demo.example"], people["client@acme.example"]
+    added = False
+    if not db.session.scalar(select(Candidate.id).where(
+            Candidate.project_id == project.id, Candidate.display_name == PLACED)):
+        placed, = _presented(project, staff, manager)
+        _place(placed, staff, manager)
+        added = True
+    invited = db.session.scalars(select(Candidate).where(
+        Candidate.project_id == project.id, Candidate.display_name == INVITED)).first()
+    if invited is not None and interviews.current_interview(invited) is None:
+        _book(invited, staff, manager)
+        added = True
+    if added:
+        forget_demo_emails([staff.email, manager.email])
+    return added
+
+
+def _presented(project: Project, staff: User, manager: User) -> list[Candidate]:
+    """The earlier shortlist, presented 80 days ago; the client invited its candidate to
+    interview the next day (made now by the services, then dated when it happened)."""
+    found = [selection.add_candidate(
+        project, by=staff, display_name=name, headline=headline, location=location,
+        why_chosen_md=why, availability="4 weeks", sourced_on=date.today() - timedelta(days=95))
+        for name, headline, location, why in CANDIDATES]
+    shortlist = selection.present_shortlist(project, found, by=staff)
+    for candidate in found:
+        selection.decide(candidate, selection.DecisionInput(DecisionKind.INVITE), by=manager)
+    presented_at = _moment(80)
+    shortlist.presented_at, shortlist.expires_at = presented_at, presented_at + (
+        shortlist.expires_at - shortlist.presented_at)
+    for candidate in found:
+        _dated(candidate, CandidateStatus.PRESENTED, presented_at)
+        candidate.decisions[-1].decided_at = presented_at + timedelta(days=1)
+    db.session.flush()
+    return found
+
+
+def _dated(candidate: Candidate, status: CandidateStatus, at: datetime) -> None:
+    """Date the candidate's step to `status` when it happened in the demo's story."""
+    for change in candidate.status_changes:
+        if change.status == status:
+            change.changed_at = at
+
+
+def _place(candidate: Candidate, staff: User, manager: User) -> None:
+    """Placed six weeks ago; the hiring manager answered the 30-day check-in."""
+    placement = placements.place(candidate, by=staff, hiring_manager=manager,
+                                 starts_on=date.today() - timedelta(days=STARTED_DAYS_AGO),
+                                 now=_moment(STARTED_DAYS_AGO + 10))
+    _dated(candidate, CandidateStatus.PLACED, placement.placed_at)
+    check_in = db.session.scalars(select(CheckIn).where(
+        CheckIn.placement_id == placement.id).order_by(CheckIn.day)).first()
+    asked_at = datetime.combine(check_in.due_on, time(9), tzinfo=UTC)
+    # What happened then: the check-in went out that morning (written as history, not through
+    # request_pulse: the demo's other pulses are dated around it afterwards).
+    request = PulseRequest(organization_id=manager.organization_id, user=manager,
+                           template=pulses.template_for(Trigger.CHECK_IN),
+                           trigger=Trigger.CHECK_IN, project=candidate.project, about="Hannah",
+                           state=RequestState.SENT, created_at=asked_at, sent_at=asked_at)
+    db.session.add(request)
+    check_in.request = request
+    question = request.template.questions[0]
+    pulses.record_answers(request, scores={question.id: 4}, now=asked_at + timedelta(hours=5),
+                          comments={question.id: "Settling in well: she already owns the "
+                                                 "nightly pipeline. A bit quiet in meetings."})
+
+
+def _book(candidate: Candidate, staff: User, manager: User) -> None:
+    """Times proposed yesterday for next week; the client booked the second today."""
+    next_week = date.today() + timedelta(days=7 - date.today().weekday() + 1)  # a Tuesday
+    interview = interviews.propose(
+        candidate, by=staff, minutes=45, where="Video call (link in the invitation)",
+        starts=[datetime.combine(next_week + timedelta(days=d), time(h), tzinfo=UTC)
+                for d, h in ((0, 10), (1, 14), (2, 9))], now=_moment(1))
+    interviews.book(interview, position=1, by=manager)

@@ -1,0 +1,414 @@
+"""Candidates and shortlists: staff add and present them, the client reviews and decides,
+the admin keeps the settings and erases candidates."""
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+from markupsafe import Markup
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from portal.access import (
+    admin_required,
+    changes_access,
+    get_candidate_cv_or_404,
+    get_candidate_or_404,
+    get_decision_or_404,
+    get_project_or_404,
+    get_project_version_or_404,
+    get_reason_or_404,
+    staff_required,
+)
+from portal.auth.models import User
+from portal.content.models import ProcessStep
+from portal.content.services import ordered_items
+from portal.db import local_today
+from portal.extensions import db
+from portal.selection import (
+    jobs,  # noqa: F401 (a worker learns the nightly erasure here)
+    pages,
+    services,
+)
+from portal.selection.forms import (
+    ActForm,
+    CandidateForm,
+    DecisionForm,
+    EraseForm,
+    MoveForm,
+    ReasonForm,
+    RetireForm,
+    ScreeningStepForm,
+    SettingsForm,
+    ShortlistForm,
+)
+from portal.selection.models import MAX_CV_BYTES, CandidateStatus, DecisionKind
+from portal.web.live import live_fragment, polling
+
+bp = Blueprint("selection", __name__)
+
+# A CV may be 10 MB, over the app's body limit for every other form: these routes take that,
+# and a little more for the form's other fields.
+UPLOAD_LIMIT = MAX_CV_BYTES + 256 * 1024
+UPLOAD_ENDPOINTS = {"selection.new", "selection.edit"}
+
+
+@bp.url_value_preprocessor
+def allow_cv_sized_bodies(endpoint: str | None, values: dict | None) -> None:
+    """This runs before any before_request (the CSRF check reads the body there), so the CV's
+    bigger limit applies to the candidate forms."""
+    if endpoint in UPLOAD_ENDPOINTS:
+        request.max_content_length = UPLOAD_LIMIT
+
+
+def _list_page(project, status: int = 200, **forms):
+    cards = pages.project_cards(project)
+    if current_user.is_staff:
+        forms.setdefault("shortlist_form", _shortlist_form(cards))
+        forms.setdefault("act_form", ActForm(formdata=None))
+    else:
+        forms.setdefault("decision_form", DecisionForm(formdata=None,
+                                                       reasons=services.active_reasons()))
+    return render_template(
+        "selection/candidates.html", project=project, cards=cards,
+        live=_live_part(project, cards, **forms), version=pages.live_version(project),
+        **forms), status
+
+
+def _shortlist_form(cards, formdata=None) -> ShortlistForm:
+    form = ShortlistForm(formdata=formdata)
+    form.candidate_ids.choices = [(c.candidate.id, c.label) for c in pages.presentable(cards)]
+    return form
+
+
+def _live_part(project, cards, **forms) -> Markup:
+    html = render_template("selection/_cards.html", project=project, cards=cards,
+                           decision_form=forms.get("decision_form"),
+                           act_form=forms.get("act_form"), reasons=services.active_reasons())
+    return Markup(html)  # noqa: S704 (our own template's output, escaped by Jinja)
+
+
+@bp.get("/projects/<int:project_id>/candidates")
+@login_required
+def candidates(project_id: int):
+    """The shortlist page: the presented candidates as cards, side by side, with the client's
+    decisions (staff see every candidate, its state and when the client first viewed it)."""
+    return _list_page(get_project_or_404(project_id))
+
+
+@bp.get("/projects/<int:project_id>/candidates/live")
+@login_required
+@polling
+def live(project_id: int):
+    """The candidate cards, polled by the open page: decisions show to staff at once."""
+    get_project_version_or_404(project_id)
+    project = get_project_or_404(project_id)
+    forms = ({"act_form": ActForm(formdata=None)} if current_user.is_staff else
+             {"decision_form": DecisionForm(formdata=None, reasons=services.active_reasons())})
+    return live_fragment(pages.live_version(project),
+                         lambda: _live_part(project, pages.project_cards(project), **forms))
+
+
+@bp.get("/projects/<int:project_id>/candidates/<int:candidate_id>")
+@login_required
+def show(project_id: int, candidate_id: int):
+    """One candidate's profile; a client's view is recorded (first view for staff) and
+    audited. Expired, it shows only that it expired."""
+    project = get_project_or_404(project_id)
+    candidate = get_candidate_or_404(project, candidate_id, *pages.CARD_LOADS)
+    card = pages.card(candidate)
+    if not card.expired:
+        services.note_view(candidate, by=current_user)
+        db.session.commit()
+    views = services.first_views([candidate]) if current_user.is_staff else {}
+    card.first_viewed_at = views.get(candidate.id)
+    decision_form = None if current_user.is_staff else DecisionForm(
+        formdata=None, reasons=services.active_reasons())
+    return render_template("selection/show.html", project=project, card=card,
+                           decision_form=decision_form, **_staff_forms(candidate))
+
+
+def _staff_forms(candidate, **forms) -> dict:
+    if not current_user.is_staff:
+        return forms
+    today = local_today(candidate.project.organization.timezone)
+    forms.setdefault("step_form", ScreeningStepForm(
+        formdata=None, steps=ordered_items(ProcessStep), passed_on=today))
+    forms.setdefault("move_form", MoveForm(formdata=None, status=candidate.status.value))
+    forms.setdefault("act_form", ActForm(formdata=None))
+    return forms
+
+
+@bp.get("/projects/<int:project_id>/candidates/<int:candidate_id>/cv")
+@login_required
+def download_cv(project_id: int, candidate_id: int):
+    """The CV, only ever as a download; 404 to a client once the presentation expired."""
+    project = get_project_or_404(project_id)
+    candidate = get_candidate_cv_or_404(project, candidate_id, expired=services.is_expired)
+    services.note_cv_download(candidate, by=current_user)
+    db.session.commit()
+    response = current_app.response_class(candidate.cv, mimetype="application/pdf")
+    response.headers.set("Content-Disposition", "attachment", filename=candidate.cv_filename)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.post("/projects/<int:project_id>/candidates/<int:candidate_id>/decision")
+@login_required
+def decide(project_id: int, candidate_id: int):
+    """The client's decision on a presented candidate: invite, not a fit, or a question."""
+    project = get_project_or_404(project_id)
+    candidate = get_candidate_or_404(project, candidate_id, *pages.CARD_LOADS)
+    if current_user.is_staff:
+        return redirect(url_for("selection.show", project_id=project.id,
+                                candidate_id=candidate.id))
+    form = DecisionForm(reasons=services.active_reasons())
+    if form.validate_on_submit():
+        choice = services.DecisionInput(kind=DecisionKind(form.kind.data),
+                                        reason_id=form.reason_id.data, note=form.note.data or "")
+        try:
+            services.decide(candidate, choice, by=current_user)
+        except services.SelectionError as error:
+            db.session.rollback()
+            form[error.field].errors = [str(error)]
+        else:
+            db.session.commit()
+            flash(f"Thank you: your decision on {services.client_label(candidate)} is recorded.",
+                  "success")
+            return redirect(url_for("selection.candidates", project_id=project.id,
+                                    _anchor=f"candidate-{candidate.id}"))
+    candidate = get_candidate_or_404(project, candidate_id, *pages.CARD_LOADS)
+    return render_template("selection/show.html", project=project, card=pages.card(candidate),
+                           decision_form=form), 422
+
+
+@bp.route("/staff/projects/<int:project_id>/candidates/new", methods=["GET", "POST"])
+@staff_required
+def new(project_id: int):
+    """Add a candidate to a placement project."""
+    project = get_project_or_404(project_id)
+    form = CandidateForm(sourced_on=local_today(project.organization.timezone))
+    if not form.validate_on_submit():
+        return _candidate_form(project, form)
+    upload = form.cv_upload()
+    try:
+        candidate = services.add_candidate(project, by=current_user, cv=upload[0] if upload
+                                           else None, cv_name=upload[1] if upload else None,
+                                           **form.profile())
+    except services.SelectionError as error:
+        db.session.rollback()
+        form[error.field].errors = [str(error)]
+        return _candidate_form(project, form, 422)
+    db.session.commit()
+    flash(f"{candidate.display_name} added.", "success")
+    return redirect(url_for("selection.show", project_id=project.id, candidate_id=candidate.id))
+
+
+@bp.route("/staff/projects/<int:project_id>/candidates/<int:candidate_id>/edit",
+          methods=["GET", "POST"])
+@staff_required
+def edit(project_id: int, candidate_id: int):
+    """Change a candidate's profile, attach or remove the CV."""
+    project = get_project_or_404(project_id)
+    candidate = get_candidate_or_404(project, candidate_id)
+    form = CandidateForm(obj=candidate)
+    if not form.validate_on_submit():
+        return _candidate_form(project, form, candidate=candidate)
+    upload = form.cv_upload()
+    try:
+        services.edit_candidate(candidate, by=current_user, **form.profile())
+        if upload:
+            services.attach_cv(candidate, upload[0], filename=upload[1], by=current_user)
+        elif form.remove_cv.data and candidate.cv_filename:
+            services.remove_cv(candidate, by=current_user)
+    except services.SelectionError as error:
+        db.session.rollback()
+        form[error.field].errors = [str(error)]
+        return _candidate_form(project, form, 422, candidate=candidate)
+    db.session.commit()
+    flash("Saved.", "success")
+    return redirect(url_for("selection.show", project_id=project.id, candidate_id=candidate.id))
+
+
+def _candidate_form(project, form, status: int | None = None, candidate=None):
+    status = status or (422 if form.is_submitted() else 200)
+    return render_template("selection/candidate_form.html", project=project, form=form,
+                           candidate=candidate), status
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def upload_too_large(error: RequestEntityTooLarge):
+    """A body far over the CV limit cannot even be read: say so, nothing saved."""
+    return render_template("errors/error.html", error=RequestEntityTooLarge(
+        f"That file is far over the {MAX_CV_BYTES // (1024 * 1024)} MB limit for a CV. "
+        "Nothing was saved: go back and choose a smaller PDF.")), 413
+
+
+@bp.post("/staff/projects/<int:project_id>/candidates/<int:candidate_id>/screening")
+@staff_required
+def add_step(project_id: int, candidate_id: int):
+    """Record a step of the firm's process the candidate passed."""
+    project = get_project_or_404(project_id)
+    candidate = get_candidate_or_404(project, candidate_id, *pages.CARD_LOADS)
+    steps = ordered_items(ProcessStep)
+    form = ScreeningStepForm(steps=steps)
+    if form.validate_on_submit():
+        step = next((s for s in steps if s.id == form.process_step_id.data), None)
+        try:
+            services.add_screening_step(
+                candidate, step=step, passed_on=form.passed_on.data, by=current_user,
+                run_by=db.session.get(User, form.run_by_id.data) if form.run_by_id.data else None)
+        except services.SelectionError as error:
+            db.session.rollback()
+            form[error.field].errors = [str(error)]
+        else:
+            db.session.commit()
+            flash(f"{step.title} recorded.", "success")
+            return redirect(url_for("selection.show", project_id=project.id,
+                                    candidate_id=candidate.id))
+    return _show_with(project, candidate, step_form=form)
+
+
+def _show_with(project, candidate, **forms):
+    candidate = get_candidate_or_404(project, candidate.id, *pages.CARD_LOADS)
+    return render_template("selection/show.html", project=project, card=pages.card(candidate),
+                           decision_form=None, **_staff_forms(candidate, **forms)), 422
+
+
+@bp.post("/staff/projects/<int:project_id>/candidates/<int:candidate_id>/status")
+@staff_required
+def move(project_id: int, candidate_id: int):
+    """Move a candidate on its way, or withdraw it."""
+    project = get_project_or_404(project_id)
+    candidate = get_candidate_or_404(project, candidate_id, *pages.CARD_LOADS)
+    form = MoveForm()
+    if form.validate_on_submit():
+        try:
+            services.move_candidate(candidate, CandidateStatus(form.status.data),
+                                    by=current_user)
+        except services.SelectionError as error:
+            db.session.rollback()
+            form.status.errors = [str(error)]
+        else:
+            db.session.commit()
+            flash(f"Now {candidate.status.value}.", "success")
+            return redirect(url_for("selection.show", project_id=project.id,
+                                    candidate_id=candidate.id))
+    return _show_with(project, candidate, move_form=form)
+
+
+@bp.post("/staff/projects/<int:project_id>/candidate-shortlists")
+@staff_required
+def present(project_id: int):
+    """Present the chosen candidates at once: one email to the client's contacts."""
+    project = get_project_or_404(project_id)
+    cards = pages.project_cards(project)
+    form = _shortlist_form(cards, formdata=request.form)
+    if form.validate_on_submit():
+        chosen = [c.candidate for c in cards if c.candidate.id in form.candidate_ids.data]
+        try:
+            shortlist = services.present_shortlist(project, chosen, by=current_user)
+        except services.SelectionError as error:
+            db.session.rollback()
+            form.candidate_ids.errors = [str(error)]
+        else:
+            db.session.commit()
+            flash(f"Presented: {services.shortlist_subject(len(shortlist.entries), project.name)}"
+                  ". The client's contacts were emailed a link.", "success")
+            return redirect(url_for("selection.candidates", project_id=project.id))
+    return _list_page(get_project_or_404(project_id), 422, shortlist_form=form)
+
+
+@bp.post("/staff/projects/<int:project_id>/candidates/<int:candidate_id>/decisions/"
+         "<int:decision_id>/act")
+@staff_required
+def act(project_id: int, candidate_id: int, decision_id: int):
+    """Staff acted on the client's decision: from now on it cannot be changed."""
+    project = get_project_or_404(project_id)
+    candidate = get_candidate_or_404(project, candidate_id, *pages.CARD_LOADS)
+    decision = get_decision_or_404(candidate, decision_id)
+    if ActForm().validate_on_submit():
+        try:
+            services.act_on_decision(decision, by=current_user)
+        except services.SelectionError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash("Marked as acted on: the client can no longer change it.", "success")
+    return redirect(url_for("selection.candidates", project_id=project.id,
+                            _anchor=f"candidate-{candidate.id}"))
+
+
+@bp.route("/admin/candidates/settings", methods=["GET", "POST"])
+@admin_required
+def settings():
+    """How long presented candidates show and are kept; the reasons clients choose from."""
+    current = services.get_settings()
+    form = SettingsForm(obj=current)
+    if form.validate_on_submit():
+        services.update_settings(expiry_days=form.expiry_days.data,
+                                 retention_days=form.retention_days.data, by=current_user)
+        db.session.commit()
+        flash("Selection settings saved.", "success")
+        return redirect(url_for("selection.settings"))
+    return _settings_page(form, ReasonForm(formdata=None))
+
+
+def _settings_page(form, reason_form, status: int | None = None):
+    status = status or (422 if form.errors or reason_form.errors else 200)
+    return render_template("selection/settings.html", form=form, reason_form=reason_form,
+                           reasons=services.active_reasons(), retire_form=RetireForm(
+                               formdata=None)), status
+
+
+@bp.post("/admin/candidates/reasons")
+@admin_required
+def add_reason():
+    """Add a reason clients may give for “not a fit”."""
+    form = ReasonForm()
+    if form.validate_on_submit():
+        try:
+            services.add_reason(form.label.data, by=current_user)
+        except services.SelectionError as error:
+            db.session.rollback()
+            form.label.errors = [str(error)]
+        else:
+            db.session.commit()
+            flash("Reason added.", "success")
+            return redirect(url_for("selection.settings"))
+    return _settings_page(SettingsForm(formdata=None, obj=services.get_settings()), form)
+
+
+@bp.post("/admin/candidates/reasons/<int:reason_id>/retire")
+@admin_required
+def retire_reason(reason_id: int):
+    """Take a reason off the list; past decisions keep it."""
+    reason = get_reason_or_404(reason_id)
+    if RetireForm().validate_on_submit():
+        try:
+            services.retire_reason(reason, by=current_user)
+        except services.SelectionError as error:
+            db.session.rollback()
+            flash(str(error), "error")
+        else:
+            db.session.commit()
+            flash(f"“{reason.label}” is off the list.", "success")
+    return redirect(url_for("selection.settings"))
+
+
+@bp.route("/admin/projects/<int:project_id>/candidates/<int:candidate_id>/erase",
+          methods=["GET", "POST"])
+@admin_required
+@changes_access
+def erase(project_id: int, candidate_id: int):
+    """Erase a candidate's personal data, with the word typed to confirm."""
+    project = get_project_or_404(project_id)
+    candidate = get_candidate_or_404(project, candidate_id)
+    form = EraseForm()
+    if not form.validate_on_submit():
+        return render_template("selection/erase.html", project=project, candidate=candidate,
+                               form=form), 422 if form.is_submitted() else 200
+    services.erase_candidate(candidate, by=current_user)
+    db.session.commit()
+    flash("The candidate's personal data is erased; the anonymous counts are kept.", "success")
+    return redirect(url_for("selection.candidates", project_id=project.id))

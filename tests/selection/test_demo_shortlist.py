@@ -1,0 +1,33 @@
+"""The demo's placement shows a real shortlist: some candidates reviewed, one pending."""
+
+from sqlalchemy import select
+
+from portal.devdata import demo
+from portal.extensions import db
+from portal.projects.models import Project
+from portal.selection import services
+from portal.selection.models import Candidate, DecisionKind
+from tests.conftest import sign_in
+
+
+def test_the_demo_placement_has_a_shortlist_reviewed_in_part(app):
+    with app.app_context():
+        demo.load_demo()
+        db.session.commit()
+        project = db.session.scalar(select(Project).where(
+            Project.name == "Senior Data Engineer placement"))
+        candidates = list(db.session.scalars(select(Candidate).where(
+            Candidate.project_id == project.id)))
+        # The current shortlist; Hannah Webb, placed from an earlier one, is demo_placements'.
+        presented = [c for c in candidates if c.entries and c.display_name != "Hannah Webb"]
+        decisions = {c.display_name: services.current_decision(c) for c in presented}
+        project_id = project.id
+    assert len(presented) == 3 and len(candidates) > 3
+    kinds = {name: d.kind if d else None for name, d in decisions.items()}
+    assert kinds == {"Maria Santos": DecisionKind.INVITE, "Tom Becker": DecisionKind.NOT_A_FIT,
+                     "Aisha Khan": None}
+    browser = app.test_client()
+    sign_in(browser, "client@acme.example", demo.DEFAULT_PASSWORD)
+    page = browser.get(f"/projects/{project_id}/candidates").get_data(as_text=True)
+    assert "Maria Santos" in page and "Candidate A" in page
+    assert "Aisha Khan" not in page and "Lewis Hart" not in page
