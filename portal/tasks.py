@@ -168,13 +168,15 @@ def _forget_rolled_back_emails(session: Session) -> None:
 
 
 def run_pulse_schedule() -> tuple[int, int]:
-    """Release pulses the fatigue rule held and send the periodic ones that are due."""
+    """Release pulses the fatigue rule held and send the periodic ones and the 90-day care
+    pulses that are due (care pulses count with the periodic ones)."""
+    from portal.closeout.handoff import send_care_pulses
     from portal.pulses import services as pulses
 
     with worker_app().app_context():
         now = utcnow()
         released = pulses.release_held(now)
-        periodic = pulses.periodic_pulses(now)
+        periodic = pulses.periodic_pulses(now) + send_care_pulses(now)
         db.session.commit()
     deliver_all()
     return len(released), len(periodic)
@@ -184,3 +186,20 @@ def run_pulse_schedule() -> tuple[int, int]:
 def send_due_pulses() -> tuple[int, int]:
     """Four times a day: held pulses whose wait is over, and periodic pulses that are due."""
     return run_pulse_schedule()
+
+
+def run_follow_up_escalation() -> int:
+    """Flag each follow-up past its 2 working days to its owner's manager, once a round."""
+    from portal.pulses.loop import flag_overdue
+
+    with worker_app().app_context():
+        flagged = flag_overdue(utcnow())
+        db.session.commit()
+    deliver_all()
+    return len(flagged)
+
+
+@huey.periodic_task(crontab(minute="40"))
+def escalate_overdue_follow_ups() -> int:
+    """Hourly: overdue follow-ups flagged to the owner's manager (once each; safe to rerun)."""
+    return run_follow_up_escalation()

@@ -36,6 +36,10 @@ class MessageKind(enum.StrEnum):
     SIGN_IN_LINK = "sign_in_link"
     EMAIL_CHANGE = "email_change"  # the confirmation link, to the new address
     EMAIL_CHANGE_NOTICE = "email_change_notice"  # to the old address
+    FOLLOW_UP_RESOLVED = "follow_up_resolved"  # to the client: what we did; did it fix it?
+    FOLLOW_UP_REOPENED = "follow_up_reopened"  # to the owner: the client said "not yet"
+    FOLLOW_UP_OVERDUE = "follow_up_overdue"  # to the owner's manager, once a round
+    CARE_HANDOFF = "care_handoff"  # to the client-care owner: the account's health as it stood
 
 
 class OutboxStatus(enum.StrEnum):

@@ -230,10 +230,14 @@ def queue_pulse_request(request, *, token: str) -> OutboxMessage | None:
     question = request.template.questions[0]
     low, high = question.scale.bounds
     answer_url = absolute_url("pulses.answer", token=token)
+    # The care pulse comes from the client-care owner (trigger "care"): it says so.
+    care = request.organization.care_owner if request.trigger == "care" else None
+    subject = "Anything we can help with?" if request.trigger == "care" else (
+        f"How are we doing? {counted(len(request.template.questions), 'short question')}")
     message = queue_message(
         user, MessageKind.PULSE_REQUEST, dedupe_key=f"pulse:{request.id}",
-        subject=f"How are we doing? {counted(len(request.template.questions), 'short question')}"
-        + (f" about {request.project.name}" if request.project else ""),
+        subject=subject + (f" about {request.project.name}" if request.project else ""),
+        asked_by=(care.name, care.email) if care else None,
         prompt=question.prompt, answer_url=answer_url,
         score_urls=[(n, f"{answer_url}?score={n}") for n in range(low, high + 1)],
         project_name=request.project.name if request.project else None,

@@ -23,6 +23,10 @@ DEFAULT_TEMPLATES = {
         (Scale.NPS, "How likely are you to recommend us to a friend or colleague?"),
         (Scale.CSAT, "How satisfied are you with our service lately?"),
     ]),
+    Trigger.CARE: ("Anything we can help with?", [
+        (Scale.CSAT, "Since your project was delivered, how satisfied are you with how we "
+                     "look after you? Anything we can help with, tell us below."),
+    ]),
 }
 
 
