@@ -59,6 +59,7 @@ class ClientFollowUp:
     summary: str | None
     fix_answer: FixAnswer | None
     fix_token: str | None  # while "Did this fix it?" waits for their answer
+    zone: str  # the client's timezone: every day shown is theirs
 
     @property
     def is_open(self) -> bool:
@@ -76,6 +77,7 @@ def client_view(follow_up: FollowUp) -> ClientFollowUp:
         due_at=follow_up.due_at, round=follow_up.round, resolved_at=follow_up.resolved_at,
         summary=follow_up.client_summary if follow_up.resolved_at else None,
         fix_answer=follow_up.fix_answer, fix_token=fix_token(follow_up) if waiting else None,
+        zone=request.user.effective_timezone,
     )
 
 

@@ -11,7 +11,7 @@ from portal.auth.limits import pulse_answer_limited
 from portal.concurrency import ChangedMeanwhile
 from portal.db import database_id, utcnow
 from portal.extensions import db
-from portal.pulses import history, loop, reports, services
+from portal.pulses import history, loop, loop_figures, reports, services
 from portal.pulses.charts import trend_figure
 from portal.pulses.forms import (
     SCALE_WORDS,
@@ -167,6 +167,8 @@ def report():
     scope = _scope(form, valid)
     return render_template(
         "pulses/report.html", form=form, scope=scope, figures=reports.figures(scope),
+        retention=loop_figures.retention(scope), closing=loop_figures.time_to_close(scope),
+        in_days=loop_figures.in_days,
         chart=trend_figure(reports.monthly_trend(scope)), comments=reports.comments(scope),
         changes=history.changed_answers(scope.start, scope.end,
                                         organization_id=scope.organization_id,
