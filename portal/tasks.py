@@ -168,15 +168,14 @@ def _forget_rolled_back_emails(session: Session) -> None:
 
 
 def run_pulse_schedule() -> tuple[int, int]:
-    """Release pulses the fatigue rule held and send the periodic ones and the 90-day care
-    pulses that are due (care pulses count with the periodic ones)."""
-    from portal.closeout.handoff import send_care_pulses
+    """Release pulses the fatigue rule held and send the periodic ones that are due (the
+    90-day care pulses go on the same schedule, from portal/closeout/jobs.py)."""
     from portal.pulses import services as pulses
 
     with worker_app().app_context():
         now = utcnow()
         released = pulses.release_held(now)
-        periodic = pulses.periodic_pulses(now) + send_care_pulses(now)
+        periodic = pulses.periodic_pulses(now)
         db.session.commit()
     deliver_all()
     return len(released), len(periodic)

@@ -10,15 +10,16 @@ from types import SimpleNamespace
 
 import pytest
 
-from portal.auth.models import Role
+from portal.auth.models import Role, User
 from portal.content.models import ValueItem
 from portal.devdata.demo_content import seed_demo_content, seed_demo_templates
 from portal.extensions import db
 from portal.notifications.rendering import unsubscribe_token
 from portal.project_templates.models import ProjectTemplate
 from portal.projects.models import Milestone, ProjectStatus, StatusUpdate
+from portal.pulses import loop
 from portal.pulses import services as pulses
-from portal.pulses.models import PulseRequest
+from portal.pulses.models import FollowUp, PulseRequest
 from tests.browser.support import DESKTOP, PHONE_390, axe_violations, describe, layout_problems
 
 ADMIN = "morgan@firm.example"
@@ -36,7 +37,8 @@ NOT_PAGES = {  # endpoint: why the browser checks skip it
 STAFF_ONLY = {"auth.change_password", "auth.two_factor"}  # outside /staff/ but 404 for clients
 SIGNED_OUT = {"auth.login", "auth.request_sign_in_link", "auth.forgot_password",
               "auth.reset_password", "auth.accept_invitation", "auth.sign_in_link",
-              "pulses.answer", "notifications.unsubscribe", "auth.confirm_email_change"}
+              "pulses.answer", "notifications.unsubscribe", "auth.confirm_email_change",
+              "pulses.fix"}
 
 
 @pytest.fixture
@@ -59,6 +61,15 @@ def rows(app, make, portal_data) -> SimpleNamespace:
             StatusUpdate.project_id == portal_data.project.id)).first()
         pulse = db.session.get(PulseRequest, request.id)
         token = pulses.answer_token(pulse)
+        # Answered low and resolved: the client's pages show the loop, its email a fix link.
+        pulses.record_answers(pulse, scores={q.id: q.scale.bounds[0]
+                                             for q in pulse.template.questions},
+                              comments={pulse.template.questions[0].id: "Too slow."})
+        follow_up = db.session.scalars(db.select(FollowUp)).one()
+        loop.resolve_follow_up(follow_up, by=db.session.get(User, portal_data.staff.id),
+                               summary="We added a second recruiter.")
+        fix = loop.fix_token(follow_up)
+        db.session.commit()
         template_id = pulse.template_id
         unsubscribe = unsubscribe_token(portal_data.client)
     arguments = {
@@ -71,6 +82,7 @@ def rows(app, make, portal_data) -> SimpleNamespace:
     per_endpoint = {
         "closeout.show": {"project_id": done.id}, "closeout.edit": {"project_id": done.id},
         "pulses.answer": {"token": token}, "notifications.unsubscribe": {"token": unsubscribe},
+        "pulses.fix": {"token": fix},
         "project_templates.edit": {"template_id": project_template_id},
     }
     return SimpleNamespace(arguments=arguments, per_endpoint=per_endpoint,

@@ -7,9 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from portal import tasks
 from portal.accounts.models import Organization
 from portal.auth.models import Role, User
+from portal.closeout import jobs
 from portal.closeout.handoff import send_care_pulses
 from portal.closeout.models import CareHandoff
 from portal.extensions import db
@@ -129,14 +129,14 @@ def test_the_care_pulse_goes_90_days_on_once_through_the_pulse_schedule(app, mak
     assert "Carla Diaz looks after you" in care_emails[0].text_body
 
 
-def test_the_pulse_schedule_job_sends_a_due_care_pulse_and_not_twice(app, make, acme):
+def test_the_care_pulse_job_sends_a_due_care_pulse_and_not_twice(app, make, acme):
     make.closeout(acme["project"], contact=acme["carla"])
     with app.app_context():
         handoff = db.session.scalars(select(CareHandoff)).one()
         handoff.handed_at -= timedelta(days=91)
         handoff.care_pulse_due_at -= timedelta(days=91)
         db.session.commit()
-        tasks.run_pulse_schedule()
-        tasks.run_pulse_schedule()
+        jobs.run_care_pulses()
+        jobs.run_care_pulses()
         assert db.session.scalars(select(PulseRequest).where(
             PulseRequest.trigger == Trigger.CARE)).all().__len__() == 2
