@@ -11,8 +11,8 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import joinedload
 
 from portal.access import visible_follow_ups
 from portal.accounts.models import Organization
@@ -22,7 +22,7 @@ from portal.concurrency import lock
 from portal.db import utcnow
 from portal.extensions import db
 from portal.notifications import follow_ups as notifications
-from portal.pulses.models import FixAnswer, FollowUp, PulseRequest
+from portal.pulses.models import FixAnswer, FollowUp, PulseAnswer, PulseRequest
 from portal.pulses.services import BadToken, LinkRetired, PulseError, add_working_days
 
 FIX_SALT = "follow-up-fix"
@@ -81,22 +81,42 @@ def client_view(follow_up: FollowUp) -> ClientFollowUp:
     )
 
 
+def _shown(since):
+    """Open, or resolved since then with words for the client."""
+    return FollowUp.resolved_at.is_(None) | (
+        (FollowUp.resolved_at >= since) & FollowUp.client_summary.is_not(None))
+
+
+def shown_count_columns() -> list:
+    """How many follow-ups the signed-in client would see (the `user_id` and `loop_since`
+    parameters), as a column read with the user: most clients have none, and their pages then
+    ask nothing more."""
+    return [select(func.count(FollowUp.id))
+            .join(PulseRequest, PulseRequest.id == FollowUp.request_id)
+            .where(PulseRequest.user_id == bindparam("user_id"),
+                   _shown(bindparam("loop_since"))).scalar_subquery()]
+
+
+def shown_count_params(now: datetime | None = None) -> dict[str, datetime]:
+    """The oldest resolution a client's pages still show."""
+    return {"loop_since": (now or utcnow()) - timedelta(days=SHOWN_DAYS)}
+
+
 def client_follow_ups(user: User, *, project_id: int | None = None,
                       now: datetime | None = None) -> list[ClientFollowUp]:
     """The follow-ups of the client's own answers: open ones, and those resolved in the last
     30 days with words for the client; on one project's page, that project's only."""
-    since = (now or utcnow()) - timedelta(days=SHOWN_DAYS)
-    stmt = visible_follow_ups(user).where(
-        (FollowUp.resolved_at.is_(None)) | (
-            (FollowUp.resolved_at >= since) & FollowUp.client_summary.is_not(None)))
+    stmt = visible_follow_ups(user).where(_shown(shown_count_params(now)["loop_since"]))
     if project_id is not None:
         stmt = stmt.where(PulseRequest.project_id == project_id)
     found = db.session.scalars(stmt.options(
-        selectinload(FollowUp.request).selectinload(PulseRequest.answers),
-        selectinload(FollowUp.request).selectinload(PulseRequest.organization)
-        .selectinload(Organization.account_owner),
-        selectinload(FollowUp.owner),
-    ).order_by(FollowUp.opened_at.desc()))
+        joinedload(FollowUp.request).joinedload(PulseRequest.organization)
+        .joinedload(Organization.account_owner),
+        joinedload(FollowUp.request).joinedload(PulseRequest.user),
+        joinedload(FollowUp.owner),
+        joinedload(FollowUp.request).selectinload(PulseRequest.answers)
+        .joinedload(PulseAnswer.question),
+    ).order_by(FollowUp.opened_at.desc())).unique()
     return [client_view(f) for f in found]
 
 

@@ -27,6 +27,7 @@ from portal.web import facts
 
 bp = Blueprint("pulses", __name__)
 BANNER = "pulse banner"  # the fact every signed-in page reads with the user
+LOOP = "client loop"  # how many follow-ups the client's dashboard and project pages show
 
 
 def pending_pulse_link() -> str | None:
@@ -56,10 +57,20 @@ def inject_pending_pulse() -> dict:
 
 def client_loop(project_id: int | None = None) -> list[loop.ClientFollowUp]:
     """For a signed-in client: the follow-ups of their own answers (on a project's page, that
-    project's), as they may see them."""
+    project's), as they may see them; none asked for when the count read with the user is 0."""
     if not current_user.is_authenticated or current_user.is_staff:
         return []
+    if (facts.known(LOOP) or (None,))[0] == 0:
+        return []
     return loop.client_follow_ups(current_user, project_id=project_id)
+
+
+@bp.record_once
+def read_the_loop_count_with_the_user(state: BlueprintSetupState) -> None:
+    """The dashboard and project pages show the client's follow-ups: count them with the user."""
+    facts.add_fact(state.app, facts.Fact(
+        LOOP, loop.shown_count_columns, loop.shown_count_params,
+        endpoints=frozenset({"home.index", "projects.show"})))
 
 
 @bp.app_context_processor

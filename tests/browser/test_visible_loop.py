@@ -2,7 +2,7 @@
 staff resolve it, the client opens "Not yet" from the email and confirms it, the owner is told."""
 
 import re
-from datetime import UTC, datetime
+from datetime import datetime
 
 from playwright.sync_api import expect
 from sqlalchemy import select
