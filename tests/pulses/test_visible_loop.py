@@ -228,3 +228,17 @@ def test_a_follow_up_within_its_two_working_days_is_not_flagged(app, make, acme)
 
 def utc_days_ago(days: int) -> datetime:
     return datetime.now(UTC) - timedelta(days=days)
+
+
+def test_a_post_without_a_choice_or_with_a_stale_form_records_nothing(app, make, acme,
+                                                                      signed_in, client):
+    follow_up_id = _unhappy(app, make, acme)
+    _resolve(app, signed_in("priya@firm.example"), follow_up_id)
+    link = _fix_link(app, "fixed").split("?")[0]
+    token = csrf_token(client, link)
+    for data in ({"csrf_token": token}, {"csrf_token": token, "answer": "maybe"},
+                 {"csrf_token": "stale", "answer": "not_yet"}):
+        response = client.post(link, data=data)
+        assert response.status_code in (400, 422)
+    with app.app_context():
+        assert db.session.get(FollowUp, follow_up_id).fix_answer is None
