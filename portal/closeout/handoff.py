@@ -51,6 +51,23 @@ def hand_off_to_care(closeout: Closeout, *, at: datetime) -> CareHandoff:
     return handoff
 
 
+def change_care_owner(closeout: Closeout) -> CareHandoff | None:
+    """The closeout now names another care contact: the hand-off (its health as it stood, its
+    care pulse) passes to them, with its email, and so does the account's care if it was the
+    previous contact's."""
+    handoff = db.session.scalars(select(CareHandoff).where(
+        CareHandoff.closeout_id == closeout.id)).first()
+    if handoff is None or handoff.care_owner_id == closeout.care_contact.id:
+        return None
+    organization = closeout.project.organization
+    if organization.care_owner_id == handoff.care_owner_id:
+        organization.care_owner = closeout.care_contact
+    handoff.care_owner = closeout.care_contact
+    db.session.flush()
+    queue_care_handoff(handoff, project_name=closeout.project.name)
+    return handoff
+
+
 def handoffs_for(user: User, now: datetime) -> list[CareHandoff]:
     """The hand-offs to this member of staff in the last 90 days, newest first."""
     return list(db.session.scalars(

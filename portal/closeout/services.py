@@ -9,7 +9,7 @@ from flask import current_app, render_template
 
 from portal.audit import services as audit
 from portal.auth.models import User
-from portal.closeout.handoff import hand_off_to_care
+from portal.closeout.handoff import change_care_owner, hand_off_to_care
 from portal.closeout.models import Closeout
 from portal.closeout.report import closeout_report
 from portal.concurrency import ChangedMeanwhile, check_version, edit_version, lock
@@ -162,6 +162,7 @@ def edit_closeout(
     for name, value in fields.items():
         setattr(closeout, name, value)
     closeout.care_contact = care_contact
+    change_care_owner(closeout)
     closeout.version = Closeout.version + 1  # in SQL, so two edits at once both count
     closeout.updated_at = at or utcnow()
     discard_pdf(closeout)

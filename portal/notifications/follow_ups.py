@@ -87,7 +87,7 @@ def queue_care_handoff(handoff, *, project_name: str) -> OutboxMessage | None:
         return None
     health = handoff.health
     message = queue_message(
-        owner, MessageKind.CARE_HANDOFF, dedupe_key=f"care-handoff:{handoff.id}",
+        owner, MessageKind.CARE_HANDOFF, dedupe_key=f"care-handoff:{handoff.id}:{owner.id}",
         subject=f"Hand-off to client care: {health['organization_name']} ({project_name})",
         project_name=project_name, health=health,
         health_url=absolute_url("health.show", organization_id=handoff.organization_id),

@@ -11,7 +11,8 @@ from portal.accounts.models import Organization
 from portal.auth.models import Role, User
 from portal.closeout import jobs
 from portal.closeout.handoff import send_care_pulses
-from portal.closeout.models import CareHandoff
+from portal.closeout.models import CareHandoff, Closeout
+from portal.closeout.services import edit_closeout
 from portal.extensions import db
 from portal.health.alerts import alert_owner
 from portal.health.models import Band, HealthReview, HealthSnapshot, Mood
@@ -140,3 +141,17 @@ def test_the_care_pulse_job_sends_a_due_care_pulse_and_not_twice(app, make, acme
         jobs.run_care_pulses()
         assert db.session.scalars(select(PulseRequest).where(
             PulseRequest.trigger == Trigger.CARE)).all().__len__() == 2
+
+
+def test_naming_another_care_contact_passes_the_hand_off_to_them(app, make, acme):
+    closeout = make.closeout(acme["project"], contact=acme["carla"])
+    with app.app_context():
+        found = db.session.get(Closeout, closeout.id)
+        edit_closeout(found, care_contact=db.session.get(User, acme["priya"].id),
+                      summary=found.summary, outcomes=found.outcomes, lessons=found.lessons,
+                      care_reach=found.care_reach, care_next_steps=found.care_next_steps)
+        db.session.commit()
+        assert db.session.scalars(select(CareHandoff)).one().care_owner_id == acme["priya"].id
+        assert db.session.get(Organization, acme["org_id"]).care_owner_id == acme["priya"].id
+    assert [m.to_address for m in outbox(app) if m.kind == MessageKind.CARE_HANDOFF] == [
+        "carla@firm.example", "priya@firm.example"]
