@@ -15,6 +15,7 @@ from portal.auth.sessions import recent_sign_in_required
 from portal.closeout.models import Closeout
 from portal.extensions import db
 from portal.projects.models import Milestone, Project, Question, StatusUpdate
+from portal.pulses.models import FollowUp, PulseRequest
 from portal.selection.models import Candidate, CandidateDecision, RejectionReason, ShortlistEntry
 
 
@@ -94,6 +95,16 @@ def client_project_versions(client: User) -> tuple[int, int]:
         _CLIENT_PROJECT_VERSIONS, {"organization_id": client.organization_id}
     ).one()
     return count, total
+
+
+def visible_follow_ups(user: User) -> Select:
+    """The follow-ups a client may see: those of their own answers, in a live account (never
+    another person's, never staff's notes: the caller shows only what is meant for them)."""
+    return (select(FollowUp).join(PulseRequest, PulseRequest.id == FollowUp.request_id)
+            .join(Organization, Organization.id == PulseRequest.organization_id)
+            .where(PulseRequest.user_id == user.id,
+                   PulseRequest.organization_id == user.organization_id,
+                   Organization.archived_at.is_(None)))
 
 
 def get_question_or_404(project: Project, question_id: int) -> Question:

@@ -169,7 +169,8 @@ def _forget_rolled_back_emails(session: Session) -> None:
 
 def run_pulse_schedule() -> tuple[int, int]:
     """Release pulses the fatigue rule held, then ask the placements' check-ins that are due and
-    send the periodic pulses (a check-in, asked first, is counted in the same limit)."""
+    send the periodic pulses (a check-in, asked first, is counted in the same limit; the 90-day
+    care pulses go on the same schedule, from portal/closeout/jobs.py)."""
     from portal.pulses import services as pulses
     from portal.selection import placements
 
@@ -187,3 +188,20 @@ def run_pulse_schedule() -> tuple[int, int]:
 def send_due_pulses() -> tuple[int, int]:
     """Four times a day: held pulses whose wait is over, and periodic pulses that are due."""
     return run_pulse_schedule()
+
+
+def run_follow_up_escalation() -> int:
+    """Flag each follow-up past its 2 working days to its owner's manager, once a round."""
+    from portal.pulses.loop import flag_overdue
+
+    with worker_app().app_context():
+        flagged = flag_overdue(utcnow())
+        db.session.commit()
+    deliver_all()
+    return len(flagged)
+
+
+@huey.periodic_task(crontab(minute="40"))
+def escalate_overdue_follow_ups() -> int:
+    """Hourly: overdue follow-ups flagged to the owner's manager (once each; safe to rerun)."""
+    return run_follow_up_escalation()

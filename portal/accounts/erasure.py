@@ -121,6 +121,14 @@ def _audit_entries(organization: Organization) -> int:
     return len(named | set(db.session.scalars(_note_entries(organization))))
 
 
+def _client_summaries(organization: Organization):
+    """What staff told its people they did about their answers: it speaks of them too."""
+    requests = select(PulseRequest.id).where(PulseRequest.organization_id == organization.id)
+    return select(FollowUp.id).where(FollowUp.request_id.in_(requests),
+                                     FollowUp.client_summary.is_not(None),
+                                     FollowUp.client_summary != REMOVED)
+
+
 def _emails(organization: Organization):
     addresses = select(User.email).where(User.organization_id == organization.id)
     return select(OutboxMessage.id).where(or_(
@@ -185,6 +193,9 @@ def erase(organization: Organization, *, typed_name: str, by: User) -> Erasure:
                        execution_options={"synchronize_session": False})
     db.session.execute(update(AuditEvent).where(AuditEvent.id.in_(_note_entries(organization)))
                        .values(summary=REMOVED),
+                       execution_options={"synchronize_session": False})
+    db.session.execute(update(FollowUp).where(FollowUp.id.in_(_client_summaries(organization)))
+                       .values(client_summary=REMOVED),
                        execution_options={"synchronize_session": False})
     for person in db.session.scalars(select(User).where(User.id.in_(_people(organization)))):
         _anonymise(person)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, LargeBinary, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import UTCDateTime, utcnow
@@ -72,3 +72,35 @@ class Closeout(ClientVisible, db.Model):
 
     def __repr__(self) -> str:
         return f"<Closeout of project {self.project_id} v{self.version}>"
+
+
+class CareHandoff(db.Model):
+    """The hand-off to client care at a closeout: the account's health page as it stood then
+    (kept as shown, never recomputed), and the 90-day pulse from the client-care owner."""
+
+    __tablename__ = "care_handoff"
+    __table_args__ = (
+        CheckConstraint("care_pulse_due_at > handed_at", name="pulse_after_handoff"),
+        Index("ix_care_handoff_pulse_due", "care_pulse_due_at",
+              postgresql_where=text("care_pulse_sent_at IS NULL"),
+              sqlite_where=text("care_pulse_sent_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    closeout_id: Mapped[int] = mapped_column(
+        ForeignKey("closeout.id", ondelete="CASCADE"), unique=True
+    )
+    organization_id: Mapped[int] = mapped_column(
+        ForeignKey("organization.id", ondelete="CASCADE"), index=True
+    )
+    care_owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    handed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Score, band, metrics, open follow-ups and the last three reviews, as plain values.
+    health: Mapped[dict] = mapped_column(JSON, default=dict)
+    care_pulse_due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    care_pulse_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    closeout: Mapped[Closeout] = relationship()
+    care_owner: Mapped[User | None] = relationship()

@@ -9,6 +9,7 @@ from flask import current_app, render_template
 
 from portal.audit import services as audit
 from portal.auth.models import User
+from portal.closeout.handoff import change_care_owner, hand_off_to_care
 from portal.closeout.models import Closeout
 from portal.closeout.report import closeout_report
 from portal.concurrency import ChangedMeanwhile, check_version, edit_version, lock
@@ -111,7 +112,8 @@ def publish_closeout(
     at: datetime | None = None, by: User | None = None, seen: str | None = None,
     **text: str | None,
 ) -> Closeout:
-    """Close out a finished project: close it, publish the summary and tell the client.
+    """Close out a finished project: close it, publish the summary, tell the client and hand
+    the account to client care.
 
     `text` holds summary, outcomes, lessons, care_reach and care_next_steps. A project that is
     still open is closed on `delivered_on` (default today where the client is). Someone else
@@ -140,6 +142,7 @@ def publish_closeout(
     requests = pulses.pulses_for_closeout(project, now=at)
     notify_client_of_closeout(
         closeout, pulse_tokens={r.user_id: (r, pulses.answer_token(r)) for r in requests})
+    hand_off_to_care(closeout, at=at)
     return closeout
 
 
@@ -161,6 +164,7 @@ def edit_closeout(
     for name, value in fields.items():
         setattr(closeout, name, value)
     closeout.care_contact = care_contact
+    change_care_owner(closeout)
     closeout.version = Closeout.version + 1  # in SQL, so two edits at once both count
     closeout.updated_at = at or utcnow()
     discard_pdf(closeout)

@@ -16,6 +16,7 @@ from portal.extensions import db
 from portal.notifications.models import OutboxMessage, OutboxStatus
 from portal.projects import questions
 from portal.projects.models import Project, QuestionKind
+from portal.pulses import loop
 from portal.pulses import services as pulses
 from portal.pulses.models import FollowUp, PulseRequest, RequestState
 
@@ -76,8 +77,9 @@ def _resolve_old_follow_ups(rng: random.Random, now: datetime) -> None:
     open_ones = db.session.scalars(select(FollowUp).where(FollowUp.resolved_at.is_(None)))
     for follow_up in list(open_ones):
         if now - follow_up.opened_at > timedelta(days=10) and follow_up.owner is not None:
-            pulses.resolve_follow_up(follow_up, by=follow_up.owner, note=rng.choice(RESOLUTIONS))
-            follow_up.resolved_at = follow_up.opened_at + timedelta(days=rng.uniform(0.2, 2))
+            resolved_at = follow_up.opened_at + timedelta(days=rng.uniform(0.2, 2))
+            loop.resolve_follow_up(follow_up, by=follow_up.owner, summary=rng.choice(RESOLUTIONS),
+                                   now=resolved_at)
 
 
 def forget_demo_emails(addresses: list[str]) -> None:

@@ -16,6 +16,7 @@ from portal.health.weeks import week_label
 from portal.notifications.models import MessageKind
 from portal.notifications.rendering import absolute_url
 from portal.notifications.services import queue_message, wants_email
+from portal.projects.models import Project
 from portal.webhooks import events as webhooks
 
 DROP_ALERT_POINTS = 10
@@ -56,10 +57,22 @@ def _archived(organization_id: int) -> bool:
         Organization.id == organization_id))
 
 
+def alert_owner(organization: Organization) -> User | None:
+    """Who the account's health alerts go to: its client-care owner while it has no open
+    project (the closeout handed it to them), else its account owner."""
+    if organization.care_owner is not None and db.session.scalar(
+            select(Project.id).where(Project.organization_id == organization.id,
+                                     Project.closed_on.is_(None),
+                                     Project.archived_at.is_(None)).limit(1)) is None:
+        return organization.care_owner
+    return organization.account_owner
+
+
 def queue_health_alert(alert: HealthAlert):
-    """Email the account owner (staff) through the outbox; never a client."""
+    """Email the account's alert owner (staff, see alert_owner) through the outbox; never a
+    client."""
     organization = db.session.get(Organization, alert.organization_id)
-    owner = organization.account_owner
+    owner = alert_owner(organization)
     if not wants_email(owner) or not owner.is_staff:
         return None
     message = queue_message(

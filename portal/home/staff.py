@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from portal.access import visible_organizations
 from portal.accounts.models import Organization
 from portal.auth.models import User
+from portal.closeout import handoff
 from portal.db import local_today, utcnow
 from portal.extensions import db
 from portal.health import accounts_list, alerts
@@ -98,6 +99,7 @@ def staff_overview(user: User, search: finding.AccountSearch | None = None,
         "unanswered": questions.unanswered_questions(),
         "cadence": cadence_watch(projects),
         "follow_ups": pulses.open_follow_ups(),
+        "care_handoffs": handoff.handoffs_for(user, utcnow()),
         "health_alerts": alerts.open_alerts(),
         "unreviewed": accounts_list.unreviewed_accounts(),
         "now": utcnow(),

@@ -40,6 +40,10 @@ class MessageKind(enum.StrEnum):
     SHORTLIST_PRESENTED = "shortlist_presented"  # a link only: never a CV or contact details
     INTERVIEW_PROPOSED = "interview_proposed"  # times to choose from, a link only
     INTERVIEW_BOOKED = "interview_booked"  # with its .ics invitation, to client and staff
+    FOLLOW_UP_RESOLVED = "follow_up_resolved"  # to the client: what we did; did it fix it?
+    FOLLOW_UP_REOPENED = "follow_up_reopened"  # to the owner: the client said "not yet"
+    FOLLOW_UP_OVERDUE = "follow_up_overdue"  # to the owner's manager, once a round
+    CARE_HANDOFF = "care_handoff"  # to the client-care owner: the account's health as it stood
 
 
 class OutboxStatus(enum.StrEnum):

@@ -231,11 +231,15 @@ def queue_pulse_request(request, *, token: str) -> OutboxMessage | None:
     question = request.template.questions[0]
     low, high = question.scale.bounds
     answer_url = absolute_url("pulses.answer", token=token)
+    # The care pulse comes from the client-care owner (trigger "care"): it says so.
+    care = request.organization.care_owner if request.trigger == "care" else None
     subject = request.prompt(question) if request.about else (
-        f"How are we doing? {counted(len(request.template.questions), 'short question')}"
+        ("Anything we can help with?" if care else
+         f"How are we doing? {counted(len(request.template.questions), 'short question')}")
         + (f" about {request.project.name}" if request.project else ""))
     message = queue_message(
         user, MessageKind.PULSE_REQUEST, dedupe_key=f"pulse:{request.id}", subject=subject,
+        asked_by=(care.name, care.email) if care else None,
         prompt=request.prompt(question), answer_url=answer_url,
         score_urls=[(n, f"{answer_url}?score={n}") for n in range(low, high + 1)],
         project_name=request.project.name if request.project else None,

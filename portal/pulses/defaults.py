@@ -26,6 +26,10 @@ DEFAULT_TEMPLATES = {
     Trigger.CHECK_IN: ("Placement check-in", [
         (Scale.CSAT, "How is {person} settling in?"),
     ]),
+    Trigger.CARE: ("Anything we can help with?", [
+        (Scale.CSAT, "Since your project was delivered, how satisfied are you with how we "
+                     "look after you? Anything we can help with, tell us below."),
+    ]),
 }
 
 

@@ -78,9 +78,21 @@ class ReportForm(PortalForm):
 
 
 class ResolveForm(PortalForm):
-    """What was done about an unhappy answer."""
+    """What was done about an unhappy answer: in words for the client, and an internal note."""
 
-    note = TextAreaField("What did you do?", validators=[DataRequired(), Length(max=2000)])
+    summary = TextAreaField("What we did (the client reads this)",
+                            validators=[DataRequired("Say what you did, in words for the client."),
+                                        Length(max=2000)])
+    note = TextAreaField("Internal note (never shown to the client)",
+                         validators=[Optional(), Length(max=2000)])
+
+
+class FixForm(PortalForm):
+    """The client's "Did this fix it?": a button for each answer, pressed on the page."""
+
+    answer = RadioField("Did this fix it?", choices=[
+        SelectChoice("fixed", "Yes, this fixed it"), SelectChoice("not_yet", "Not yet")],
+        validators=[InputRequired("Choose yes or not yet.")])
 
 
 class CloseForm(PortalForm):

@@ -47,6 +47,7 @@ class Trigger(enum.StrEnum):
     CLOSEOUT = "closeout"
     PERIODIC = "periodic"
     CHECK_IN = "check_in"  # a placement's check-in, to its hiring manager (portal.selection)
+    CARE = "care"  # 90 days after a closeout, from the client-care owner
 
     @property
     def description(self) -> str:
@@ -57,6 +58,7 @@ class Trigger(enum.StrEnum):
             "periodic": "every month or so, to each client user",
             "check_in": "30, 60 and 90 days into a placement, to its hiring manager "
                         "({person} is the placed person's name)",
+            "care": "90 days after a closeout, from the client-care owner",
         }[self.value]
 
 
@@ -219,14 +221,30 @@ class AnswerRevision(db.Model):
     changed_by: Mapped[User | None] = relationship()
 
 
+class FixAnswer(enum.StrEnum):
+    """The client's answer to "Did this fix it?" after a follow-up was resolved."""
+
+    FIXED = "fixed"
+    NOT_YET = "not_yet"
+
+
 class FollowUp(db.Model):
-    """An unhappy answer, or a request to be contacted, for the account owner to act on."""
+    """An unhappy answer, or a request to be contacted, for the account owner to act on.
+
+    The client who answered sees it open (who is on it, by when) and, once resolved, what was
+    done (`client_summary`); `resolution` is the internal note, never shown to a client. A
+    "not yet" from the client reopens it for another round: the earlier notes are kept.
+    """
 
     __tablename__ = "pulse_follow_up"
     __table_args__ = (
-        CheckConstraint(
-            "(resolved_at IS NULL) = (resolution IS NULL)", name="resolved_with_note"
-        ),
+        CheckConstraint("resolved_at IS NULL OR resolution IS NOT NULL",
+                        name="resolved_with_note"),
+        CheckConstraint("(fix_answer IS NULL) = (fix_answered_at IS NULL)",
+                        name="fix_answer_dated"),
+        CheckConstraint("round >= 1", name="round_positive"),
+        CheckConstraint("client_summary IS NULL OR length(client_summary) <= 2000",
+                        name="client_summary_length"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -246,6 +264,15 @@ class FollowUp(db.Model):
     )
     # When a change made the answer no longer low (the reason says to what); None while low.
     no_longer_low_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What was done, in words for the client (the internal note is `resolution`).
+    client_summary: Mapped[str | None] = mapped_column(Text)
+    # The client's "Did this fix it?" for this round; a "not yet" starts the next round.
+    fix_answer: Mapped[FixAnswer | None] = mapped_column(str_enum(FixAnswer, "fix_answer"))
+    fix_answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    round: Mapped[int] = mapped_column(default=1, server_default="1")
+    reopened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the owner's manager was told it was overdue (once per round).
+    overdue_flagged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     request: Mapped[PulseRequest] = relationship()
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])

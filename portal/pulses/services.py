@@ -3,7 +3,7 @@
 Functions flush; the caller commits.
 """
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -14,7 +14,7 @@ from portal.accounts.models import Organization
 from portal.audit import services as audit
 from portal.auth.models import Role, User
 from portal.concurrency import check_version, edit_version, lock
-from portal.db import utcnow
+from portal.db import utcnow, zone_or_utc
 from portal.extensions import db
 from portal.notifications import services as notifications
 from portal.projects.models import Milestone, Project, StatusUpdate
@@ -354,22 +354,27 @@ def _follow_up(request: PulseRequest, answers: list[PulseAnswer], *, contact_me:
         db.session.flush()
 
 
-def add_working_days(moment: datetime, days: int) -> datetime:
-    """`days` working days later, skipping Saturdays and Sundays."""
+def add_working_days(moment: datetime, days: int, zone: str = "UTC") -> datetime:
+    """`days` working days later where the person is (`zone`), skipping their Saturdays and
+    Sundays, at the same time of their day (so a daylight-saving change moves no promise)."""
+    tz = zone_or_utc(zone)
+    local = moment.astimezone(tz)
+    day = local.date()
     while days:
-        moment += timedelta(days=1)
-        if moment.weekday() < 5:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
             days -= 1
-    return moment
+    return datetime.combine(day, local.time(), tzinfo=tz).astimezone(UTC)
 
 
 def open_follow_up(request: PulseRequest, *, reason: str, now: datetime) -> FollowUp:
-    """A follow-up for the account owner, due in 2 working days; one per request."""
+    """A follow-up for the account owner, due in 2 working days where the client is; one per
+    request."""
     follow_up = db.session.scalars(
         select(FollowUp).where(FollowUp.request_id == request.id)).first()
     if follow_up is None:
         follow_up = FollowUp(request=request, opened_at=now,
-                             due_at=add_working_days(now, 2),
+                             due_at=add_working_days(now, 2, request.user.effective_timezone),
                              owner=request.organization.account_owner)
         db.session.add(follow_up)
         follow_up.reason = reason
@@ -421,7 +426,8 @@ def close_no_longer_low(follow_up: FollowUp, *, by: User) -> bool:
 
 
 def open_follow_ups() -> list[FollowUp]:
-    """Unresolved follow-ups, the most overdue first; those no longer low after them."""
+    """Unresolved follow-ups by due date, the most overdue first; those no longer low after
+    them."""
     return list(db.session.scalars(
         select(FollowUp).where(FollowUp.resolved_at.is_(None))
         .options(selectinload(FollowUp.request).selectinload(PulseRequest.organization),

@@ -11,11 +11,12 @@ from portal.auth.limits import pulse_answer_limited
 from portal.concurrency import ChangedMeanwhile
 from portal.db import database_id, utcnow
 from portal.extensions import db
-from portal.pulses import history, reports, services
+from portal.pulses import history, loop, loop_figures, reports, services
 from portal.pulses.charts import trend_figure
 from portal.pulses.forms import (
     SCALE_WORDS,
     CloseForm,
+    FixForm,
     ReportForm,
     ResolveForm,
     TemplateForm,
@@ -26,6 +27,7 @@ from portal.web import facts
 
 bp = Blueprint("pulses", __name__)
 BANNER = "pulse banner"  # the fact every signed-in page reads with the user
+LOOP = "client loop"  # how many follow-ups the client's dashboard and project pages show
 
 
 def pending_pulse_link() -> str | None:
@@ -51,6 +53,51 @@ def read_the_banner_with_the_user(state: BlueprintSetupState) -> None:
 def inject_pending_pulse() -> dict:
     """Every page may show the pulse banner; the link is looked up only by a page that asks."""
     return {"pending_pulse_link": pending_pulse_link}
+
+
+def client_loop(project_id: int | None = None) -> list[loop.ClientFollowUp]:
+    """For a signed-in client: the follow-ups of their own answers (on a project's page, that
+    project's), as they may see them; none asked for when the count read with the user is 0."""
+    if not current_user.is_authenticated or current_user.is_staff:
+        return []
+    if (facts.known(LOOP) or (None,))[0] == 0:
+        return []
+    return loop.client_follow_ups(current_user, project_id=project_id)
+
+
+@bp.record_once
+def read_the_loop_count_with_the_user(state: BlueprintSetupState) -> None:
+    """The dashboard and project pages show the client's follow-ups: count them with the user."""
+    facts.add_fact(state.app, facts.Fact(
+        LOOP, loop.shown_count_columns, loop.shown_count_params,
+        endpoints=frozenset({"home.index", "projects.show"})))
+
+
+@bp.app_context_processor
+def inject_client_loop() -> dict:
+    """The dashboard and project pages show the client's follow-ups; looked up only if asked."""
+    return {"client_loop": client_loop}
+
+
+@bp.route("/follow-ups/<token>", methods=["GET", "POST"])
+@pulse_answer_limited
+def fix(token: str):
+    """"Did this fix it?" from the email: GET shows the answer to confirm (a mail scanner
+    opening the link records nothing); POST records it, and "not yet" reopens the follow-up."""
+    try:
+        follow_up = loop.follow_up_from_fix_token(token)
+    except services.BadToken as error:
+        return render_template("pulses/bad_token.html", message=str(error),
+                               heading="We could not open this link"), 404
+    view = loop.client_view(follow_up)
+    form = FixForm(answer=request.args.get("answer") if request.method == "GET" else None)
+    if follow_up.fix_answer is not None or not form.validate_on_submit():
+        status = 422 if form.is_submitted() and follow_up.fix_answer is None else 200
+        return render_template("pulses/fix.html", view=view, form=form, token=token), status
+    recorded = loop.answer_fix(follow_up, fixed=form.answer.data == "fixed")
+    db.session.commit()
+    return render_template("pulses/fix.html", view=loop.client_view(follow_up), form=form,
+                           token=token, recorded=recorded)
 
 
 def _answer_page(token: str, status: int = 200, **context):
@@ -131,6 +178,8 @@ def report():
     scope = _scope(form, valid)
     return render_template(
         "pulses/report.html", form=form, scope=scope, figures=reports.figures(scope),
+        retention=loop_figures.retention(scope), closing=loop_figures.time_to_close(scope),
+        in_days=loop_figures.in_days,
         chart=trend_figure(reports.monthly_trend(scope)), comments=reports.comments(scope),
         changes=history.changed_answers(scope.start, scope.end,
                                         organization_id=scope.organization_id,
@@ -162,14 +211,21 @@ def export():
 @bp.post("/staff/follow-ups/<int:follow_up_id>/resolve")
 @staff_required
 def resolve(follow_up_id: int):
-    """Close the loop on an unhappy answer with a note of what was done."""
+    """Close the loop on an unhappy answer: what was done, for the client (emailed to them with
+    "Did this fix it?"), and an internal note."""
     follow_up = db.get_or_404(FollowUp, follow_up_id)
     form = ResolveForm()
     if not form.validate_on_submit():
-        errors = form.note.errors or ["Say what you did to follow up."]
+        errors = form.summary.errors or form.note.errors or ["the form expired, please try again."]
         flash(f"The follow-up is still open: {errors[0]}", "error")
         return redirect(request.referrer or url_for("pulses.report"))
-    first = services.resolve_follow_up(follow_up, by=current_user, note=form.note.data)
+    try:
+        first = loop.resolve_follow_up(follow_up, by=current_user, summary=form.summary.data,
+                                       note=form.note.data)
+    except services.PulseError as error:
+        db.session.rollback()
+        flash(f"The follow-up is still open: {error}", "error")
+        return redirect(request.referrer or url_for("pulses.report"))
     db.session.commit()
     if first:
         flash("Follow-up resolved.", "success")

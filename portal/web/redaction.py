@@ -13,7 +13,7 @@ import re
 # The paths whose next segment is a token; tests/web/test_access_log.py checks that every route
 # with a <token> in the URL map is covered, so a new one cannot be forgotten.
 TOKEN_PATHS = ("pulses", "unsubscribe", "invitations", "login/reset", "login/email-link",
-               "account/email/confirm", "feeds")
+               "account/email/confirm", "feeds", "follow-ups")
 REDACTED = "[token]"
 
 _SLASH = r"(?:/|%2F)"  # as written, or percent-encoded inside a ?next= parameter

@@ -15,7 +15,7 @@ from portal.extensions import db
 from portal.notifications.models import OutboxMessage
 from portal.projects import questions
 from portal.projects.models import Project, Question, Reply
-from portal.pulses import reports
+from portal.pulses import loop, reports
 from portal.pulses import services as pulses
 from portal.pulses.models import FollowUp, PulseAnswer, PulseRequest
 from tests.conftest import sign_in
@@ -44,8 +44,8 @@ def _client_with_data(app, make, firm, org: str, email: str) -> dict:
                               contact_me=True)
         follow_up = db.session.scalars(select(FollowUp).where(
             FollowUp.request_id == request.id)).one()
-        pulses.resolve_follow_up(follow_up, by=db.session.get(User, firm["staff"].id),
-                                 note="Called Jordan at home")
+        loop.resolve_follow_up(follow_up, by=db.session.get(User, firm["staff"].id),
+                               summary="We called you at home", note="Called Jordan at home")
         db.session.commit()
         return {"client": client.id, "organization": project.organization_id,
                 "project": project.id}

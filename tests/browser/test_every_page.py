@@ -18,14 +18,15 @@ from portal.extensions import db
 from portal.notifications.rendering import unsubscribe_token
 from portal.project_templates.models import ProjectTemplate
 from portal.projects.models import Milestone, Project, ProjectStatus, StatusUpdate
+from portal.pulses import loop
 from portal.pulses import services as pulses
-from portal.pulses.models import PulseRequest
-from portal.webhooks import events as webhook_events
-from portal.webhooks import services as webhooks
-from portal.webhooks.models import EndpointKind
+from portal.pulses.models import FollowUp, PulseRequest
 from portal.selection import interviews
 from portal.selection import services as selection
 from portal.selection.models import DecisionKind
+from portal.webhooks import events as webhook_events
+from portal.webhooks import services as webhooks
+from portal.webhooks.models import EndpointKind
 from tests.browser.support import DESKTOP, PHONE_390, axe_violations, describe, layout_problems
 
 ADMIN = "morgan@firm.example"
@@ -49,7 +50,8 @@ STAFF_ONLY = {"auth.change_password", "auth.two_factor"}  # outside /staff/ but 
 CLIENT_ONLY = {"feeds.links"}  # a client's own feed links: 404 for staff
 SIGNED_OUT = {"auth.login", "auth.request_sign_in_link", "auth.forgot_password",
               "auth.reset_password", "auth.accept_invitation", "auth.sign_in_link",
-              "pulses.answer", "notifications.unsubscribe", "auth.confirm_email_change"}
+              "pulses.answer", "notifications.unsubscribe", "auth.confirm_email_change",
+              "pulses.fix"}
 
 
 @pytest.fixture
@@ -72,6 +74,15 @@ def rows(app, make, portal_data) -> SimpleNamespace:
             StatusUpdate.project_id == portal_data.project.id)).first()
         pulse = db.session.get(PulseRequest, request.id)
         token = pulses.answer_token(pulse)
+        # Answered low and resolved: the client's pages show the loop, its email a fix link.
+        pulses.record_answers(pulse, scores={q.id: q.scale.bounds[0]
+                                             for q in pulse.template.questions},
+                              comments={pulse.template.questions[0].id: "Too slow."})
+        follow_up = db.session.scalars(db.select(FollowUp)).one()
+        loop.resolve_follow_up(follow_up, by=db.session.get(User, portal_data.staff.id),
+                               summary="We added a second recruiter.")
+        fix = loop.fix_token(follow_up)
+        db.session.commit()
         template_id = pulse.template_id
         unsubscribe = unsubscribe_token(portal_data.client)
         endpoint = webhooks.register_endpoint(
@@ -92,6 +103,7 @@ def rows(app, make, portal_data) -> SimpleNamespace:
     per_endpoint = {
         "closeout.show": {"project_id": done.id}, "closeout.edit": {"project_id": done.id},
         "pulses.answer": {"token": token}, "notifications.unsubscribe": {"token": unsubscribe},
+        "pulses.fix": {"token": fix},
         "project_templates.edit": {"template_id": project_template_id},
     }
     return SimpleNamespace(arguments=arguments, per_endpoint=per_endpoint,

@@ -242,11 +242,11 @@ def test_two_staff_resolving_one_follow_up_keep_both_notes(app, make, signed_in,
     priya_token, sam_token = (hidden_fields(browser.get("/staff/pulses").get_data(
         as_text=True))["csrf_token"] for browser in (priya, sam))  # both have the list open
     path = f"/staff/follow-ups/{follow_up_id}/resolve"
-    assert sam.post(path, data={"csrf_token": sam_token,
+    assert sam.post(path, data={"csrf_token": sam_token, "summary": "A weekly call from now on.",
                                 "note": "Called Jordan; a weekly call from now on."}
                     ).status_code == 302
 
-    response = priya.post(path, data={"csrf_token": priya_token,
+    response = priya.post(path, data={"csrf_token": priya_token, "summary": "We sent the plan.",
                                       "note": "Emailed the plan to Jordan's manager."},
                           follow_redirects=True)
 
@@ -255,4 +255,5 @@ def test_two_staff_resolving_one_follow_up_keep_both_notes(app, make, signed_in,
         follow_up = db.session.get(FollowUp, follow_up_id)
         assert follow_up.resolved_by.email == "sam@firm.example"
         assert follow_up.resolution == ("Called Jordan; a weekly call from now on.\n\n"
-                                        "Priya Nair: Emailed the plan to Jordan's manager.")
+                                        "Priya Nair: Emailed the plan to Jordan's manager. "
+                                        "(for the client: We sent the plan.)")

@@ -107,7 +107,8 @@ def test_a_low_score_opens_a_follow_up_due_in_two_working_days(app, signed_in, a
     assert "Unhappy answers to follow up" in staff.get("/").get_data(as_text=True)
     assert "overdue" in staff.get("/").get_data(as_text=True).split("Unhappy answers")[1]
     post_form(staff, f"/staff/follow-ups/{follow_up.id}/resolve",
-              {"note": "Called Jordan; agreed a weekly call."}, "/staff/pulses")
+              {"summary": "We called you and agreed a weekly call.",
+               "note": "Called Jordan; agreed a weekly call."}, "/staff/pulses")
     assert count_rows(app, FollowUp, FollowUp.resolved_at.is_not(None)) == 1
 
 

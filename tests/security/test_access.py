@@ -162,7 +162,7 @@ def test_anonymous_visitors_are_sent_to_sign_in_from_every_page(app, client, two
     # it sends the visitor back to /login (tests/auth/test_two_factor.py).
     public = {"/login", "/login/two-factor", "/healthz", "/static/<path:filename>", "/values",
               "/process", "/branding/logo", "/favicon.ico", "/pulses/<token>",
-              "/unsubscribe/<token>",
+              "/unsubscribe/<token>", "/follow-ups/<token>",  # "Did this fix it?", like pulses
               # Email links and the forms that ask for them: for people not signed in
               # (tests/auth/test_email_sign_in.py); a bad token gets a clear 404 page.
               "/login/forgot", "/login/reset/<token>", "/login/email-link",

@@ -181,6 +181,7 @@ NO_TEXT_FIELDS = {
     "/staff/accounts/<int:organization_id>/archive",
     "/staff/accounts/<int:organization_id>/restore",
     "/unsubscribe/<token>", "/login/email-link/<token>", "/account/email/confirm/<token>",
+    "/follow-ups/<token>",  # "Did this fix it?": a choice of two buttons
     "/staff/accounts/<int:organization_id>/invitations/<int:user_id>/resend",
     "/staff/accounts/<int:organization_id>/invitations/<int:user_id>/revoke",
     "/staff/accounts/<int:organization_id>/invitations/not-yet-invited",

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import flask_migrate
 import pytest
+from sqlalchemy import select
 
 from portal.accounts import services as accounts
 from portal.auth import email_tokens
@@ -17,8 +18,9 @@ from portal.auth import services as auth
 from portal.auth.models import Role, TokenPurpose
 from portal.extensions import db
 from portal.notifications.rendering import unsubscribe_token
+from portal.pulses import loop
 from portal.pulses import services as pulses
-from portal.pulses.models import Trigger
+from portal.pulses.models import FollowUp, Trigger
 from portal.web.redaction import REDACTED, TOKEN_PATHS, redact
 from tests.conftest import make_app
 from tests.support.servers import Browser, Gunicorn
@@ -87,7 +89,13 @@ def links(tmp_path) -> tuple[str, dict[str, str]]:
         jordan = auth.create_user(email="jordan@acme.example", name="Jordan",
                                   role=Role.CLIENT, organization=acme)
         request = pulses.request_pulse(jordan, trigger=Trigger.PERIODIC)
+        priya = auth.create_user(email="priya@firm.example", name="Priya", role=Role.STAFF)
+        pulses.record_answers(request, scores={q.id: q.scale.bounds[0]
+                                               for q in request.template.questions}, comments={})
+        follow_up = db.session.scalars(select(FollowUp)).one()
+        loop.resolve_follow_up(follow_up, by=priya, summary="We called you.")
         paths = {
+            "did this fix it": f"/follow-ups/{loop.fix_token(follow_up)}",
             "pulse": f"/pulses/{pulses.answer_token(request)}",
             "unsubscribe": f"/unsubscribe/{unsubscribe_token(jordan)}",
             "invitation": f"/invitations/{email_tokens.issue(jordan, TokenPurpose.INVITATION)[0]}",
