@@ -167,20 +167,27 @@ def _forget_rolled_back_emails(session: Session) -> None:
     session.info.pop(EMAILS_QUEUED, None)
 
 
-def run_pulse_schedule() -> tuple[int, int]:
-    """Release pulses the fatigue rule held and send the periodic ones that are due."""
+def run_pulse_schedule() -> tuple[int, int, int, int]:
+    """Release pulses the fatigue rule held, send the periodic ones that are due, make the
+    reminders that are due, then send each person's next waiting ask their budget allows.
+    Every step is idempotent: running it twice (or two workers at once) sends nothing twice."""
+    from portal.notifications import asks
+    from portal.pulses import reminders
     from portal.pulses import services as pulses
 
     with worker_app().app_context():
         now = utcnow()
         released = pulses.release_held(now)
         periodic = pulses.periodic_pulses(now)
+        reminded = reminders.send_due_reminders(now)
+        waited = asks.release_waiting(now)
         db.session.commit()
     deliver_all()
-    return len(released), len(periodic)
+    return len(released), len(periodic), len(reminded), len(waited)
 
 
-@huey.periodic_task(crontab(minute="15", hour="*/6"))
-def send_due_pulses() -> tuple[int, int]:
-    """Four times a day: held pulses whose wait is over, and periodic pulses that are due."""
+@huey.periodic_task(crontab(minute="15"))
+def send_due_pulses() -> tuple[int, int, int, int]:
+    """Hourly: held pulses whose wait is over, periodic pulses, reminders, and asks that waited
+    for their person's 24 hours (so one waits at most an hour past its time)."""
     return run_pulse_schedule()
