@@ -48,7 +48,7 @@ def send_due_reminders(now: datetime | None = None) -> list[PulseReminder]:
     days = ask_rules().reminder_days
     window = timedelta(days=int(current_app.config["PULSE_ANSWER_DAYS"]))
     made = dict(db.session.execute(select(PulseReminder.request_id, func.max(
-        PulseReminder.number)).group_by(PulseReminder.request_id)).tuples().all())
+        PulseReminder.number)).group_by(PulseReminder.request_id)).all())
     candidates = db.session.scalars(select(PulseRequest).where(
         PulseRequest.state == RequestState.SENT, PulseRequest.sent_at > now - window,
         PulseRequest.sent_at <= now - timedelta(days=days[0]),

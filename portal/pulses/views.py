@@ -22,6 +22,8 @@ from portal.pulses.forms import (
     answer_form_for,
 )
 from portal.pulses.models import FollowUp, PulseTemplate
+from portal.pulses.response_rates import AWARD_RESPONSE_RATE_BAR, quarterly_rates
+from portal.pulses.waiting import waiting_for_whom
 from portal.web import facts
 
 bp = Blueprint("pulses", __name__)
@@ -128,15 +130,16 @@ def report():
     """CSAT, NPS, CES, response rate, trend and comments, for the firm or one account;
     filters that cannot be used are marked on the form (422) and the default range shown."""
     form, valid = _report_form()
-    scope = _scope(form, valid)
+    scope, now = _scope(form, valid), utcnow()
     return render_template(
         "pulses/report.html", form=form, scope=scope, figures=reports.figures(scope),
         chart=trend_figure(reports.monthly_trend(scope)), comments=reports.comments(scope),
         changes=history.changed_answers(scope.start, scope.end,
                                         organization_id=scope.organization_id,
                                         project_id=scope.project_id),
-        follow_ups=services.open_follow_ups(), held=services.held_requests(), now=utcnow(),
-        resolve_form=ResolveForm(),
+        follow_ups=services.open_follow_ups(), waiting=waiting_for_whom(now), now=now,
+        rates=quarterly_rates(organization_id=scope.organization_id, zone_name=scope.zone,
+                              now=now), bar=AWARD_RESPONSE_RATE_BAR, resolve_form=ResolveForm(),
     ), 200 if valid else 422
 
 
