@@ -168,8 +168,8 @@ def _forget_rolled_back_emails(session: Session) -> None:
 
 
 def run_pulse_schedule() -> tuple[int, int, int, int]:
-    """Release pulses the fatigue rule held, send the periodic ones that are due, make the
-    reminders that are due, then send each person's next waiting ask their budget allows.
+    """Send each person's next waiting ask their budget allows (those waited longest), release
+    pulses the fatigue rule held, send the periodic ones and the reminders that are due.
     Every step is idempotent: running it twice (or two workers at once) sends nothing twice."""
     from portal.notifications import asks
     from portal.pulses import reminders
@@ -177,10 +177,10 @@ def run_pulse_schedule() -> tuple[int, int, int, int]:
 
     with worker_app().app_context():
         now = utcnow()
+        waited = asks.release_waiting(now)
         released = pulses.release_held(now)
         periodic = pulses.periodic_pulses(now)
         reminded = reminders.send_due_reminders(now)
-        waited = asks.release_waiting(now)
         db.session.commit()
     deliver_all()
     return len(released), len(periodic), len(reminded), len(waited)
