@@ -2,22 +2,32 @@
 settings."""
 
 from wtforms import BooleanField, IntegerField, SelectField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import InputRequired, NumberRange, StopValidation
 
 from portal.concurrency import VersionedForm
 from portal.forms import PortalForm
 
-HOURS = [(hour, f"{hour:02d}:00") for hour in range(24)]
+HOURS = [SelectChoice(hour, f"{hour:02d}:00") for hour in range(24)]
 
 
 class UnsubscribeForm(PortalForm):
     """Confirms stopping emails; the signed token in the URL says whose."""
 
 
+DAYS_MESSAGE = "Give a whole number of days from 1 to 60."
+
+
+def _short(form: PortalForm, field: IntegerField) -> None:
+    """A number of many digits is refused before it is compared (a float cannot hold it)."""
+    if field.raw_data and len(str(field.raw_data[0]).strip()) > 3:
+        raise StopValidation(DAYS_MESSAGE)
+
+
 def _day(label: str, description: str) -> IntegerField:
     return IntegerField(label, description=description, validators=[
-        InputRequired(message="Give a whole number of days."),
-        NumberRange(1, 60, message="Give a whole number of days from %(min)s to %(max)s.")])
+        InputRequired(message="Give a whole number of days."), _short,
+        NumberRange(1, 60, message=DAYS_MESSAGE)])
 
 
 class AskSettingsForm(VersionedForm):
