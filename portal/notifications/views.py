@@ -1,4 +1,4 @@
-"""Unsubscribing from an email link (GET asks, POST stops the emails); the admin's ask settings.
+"""Unsubscribing from an email link: GET asks, POST stops the emails.
 
 Mail scanners open links, so GET only shows a confirmation and never changes anything. The
 POST comes from that page (with a CSRF token) or from a mail client's RFC 8058 one-click
@@ -6,18 +6,13 @@ unsubscribe, which cannot carry a CSRF token; the signed token in the URL, bound
 is what authorises it.
 """
 
-from dataclasses import asdict
-
-from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import Blueprint, render_template, request
 from flask_wtf.csrf import CSRFError
 
-from portal.access import admin_required
 from portal.auth.models import UpdateEmails, User
-from portal.concurrency import ChangedMeanwhile
 from portal.extensions import csrf, db
-from portal.notifications import quiet_hours, services
-from portal.notifications.forms import AskSettingsForm, UnsubscribeForm
+from portal.notifications import services
+from portal.notifications.forms import UnsubscribeForm
 from portal.notifications.rendering import BadUnsubscribeToken, user_id_from_token
 
 bp = Blueprint("notifications", __name__)
@@ -68,31 +63,3 @@ def expired_form(error: CSRFError):
     """A stale confirmation form: say so and change nothing (no sign-in needed here)."""
     reason = "This form expired before it was sent. Open the link in the email again."
     return render_template("notifications/unsubscribe_invalid.html", reason=reason), 400
-
-
-@bp.route("/admin/asks", methods=["GET", "POST"])
-@admin_required
-def edit_ask_settings():
-    """The reminder days and quiet hours every ask and client email follows."""
-    current = quiet_hours.ask_rules()
-    form = AskSettingsForm(data=asdict(current))
-    form.opened_on(quiet_hours.rules_version(current))
-    if not form.validate_on_submit():
-        status = 422 if form.is_submitted() else 200
-        return render_template("notifications/ask_settings.html", form=form,
-                               saved=quiet_hours.describe_rules(current)), status
-    try:
-        quiet_hours.update_ask_rules(by=current_user, seen=form.seen_version(),
-                                     **form.data_for_service())
-    except quiet_hours.SettingsError as error:
-        db.session.rollback()
-        getattr(form, error.field).errors.append(str(error))
-        return render_template("notifications/ask_settings.html", form=form), 422
-    except ChangedMeanwhile as changed:
-        db.session.rollback()
-        form.show_current(changed)
-        return render_template("notifications/ask_settings.html", form=form, changed=changed,
-                               now_saved=quiet_hours.describe_rules(quiet_hours.ask_rules())), 409
-    db.session.commit()
-    flash("Saved. Reminders and client emails from now on follow these settings.", "success")
-    return redirect(url_for("content.admin_index"))

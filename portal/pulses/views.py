@@ -1,4 +1,7 @@
-"""Answering a pulse (by token, no sign-in) and the staff reports and follow-ups."""
+"""Answering a pulse (by token, no sign-in), the staff reports and follow-ups, and the
+admin's templates, reminder days and quiet hours."""
+
+from dataclasses import asdict
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
@@ -11,10 +14,12 @@ from portal.auth.limits import pulse_answer_limited
 from portal.concurrency import ChangedMeanwhile
 from portal.db import database_id, utcnow
 from portal.extensions import db
+from portal.notifications import quiet_hours
 from portal.pulses import history, reports, services
 from portal.pulses.charts import trend_figure
 from portal.pulses.forms import (
     SCALE_WORDS,
+    AskSettingsForm,
     CloseForm,
     ReportForm,
     ResolveForm,
@@ -241,3 +246,31 @@ def edit_template(template_id: int):
     db.session.commit()
     flash("Template saved; new pulses use it.", "success")
     return redirect(url_for("pulses.templates"))
+
+
+@bp.route("/admin/asks", methods=["GET", "POST"])
+@admin_required
+def edit_ask_settings():
+    """The reminder days and quiet hours every ask and client email follows."""
+    current = quiet_hours.ask_rules()
+    form = AskSettingsForm(data=asdict(current))
+    form.opened_on(quiet_hours.rules_version(current))
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("pulses/ask_settings.html", form=form,
+                               saved=quiet_hours.describe_rules(current)), status
+    try:
+        quiet_hours.update_ask_rules(by=current_user, seen=form.seen_version(),
+                                     **form.data_for_service())
+    except quiet_hours.SettingsError as error:
+        db.session.rollback()
+        getattr(form, error.field).errors.append(str(error))
+        return render_template("pulses/ask_settings.html", form=form), 422
+    except ChangedMeanwhile as changed:
+        db.session.rollback()
+        form.show_current(changed)
+        return render_template("pulses/ask_settings.html", form=form, changed=changed,
+                               now_saved=quiet_hours.describe_rules(quiet_hours.ask_rules())), 409
+    db.session.commit()
+    flash("Saved. Reminders and client emails from now on follow these settings.", "success")
+    return redirect(url_for("content.admin_index"))

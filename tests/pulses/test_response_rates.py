@@ -46,13 +46,16 @@ def _recount(app, start: datetime, end: datetime, organization_id=None) -> tuple
     with app.app_context():
         args = {"start": start.astimezone(UTC), "end": end.astimezone(UTC),
                 "org": organization_id}
-        sent = db.session.execute(text(f"SELECT count(*) FROM pulse_request WHERE {where}"),
-                                  args).scalar()
+        # The clauses are constants of this test and every value is bound: no injection.
+        sent = db.session.execute(text(
+            f"SELECT count(*) FROM pulse_request WHERE {where}"),  # noqa: S608
+            args).scalar()
         answered = db.session.execute(text(
-            f"SELECT count(*) FROM pulse_request WHERE {where} AND answered_at IS NOT NULL"),
+            f"SELECT count(*) FROM pulse_request WHERE {where} "  # noqa: S608
+            "AND answered_at IS NOT NULL"),
             args).scalar()
         reminded = db.session.execute(text(
-            f"SELECT count(*) FROM pulse_request WHERE {where} AND id IN "
+            f"SELECT count(*) FROM pulse_request WHERE {where} AND id IN "  # noqa: S608
             "(SELECT request_id FROM pulse_reminder WHERE sent_at IS NOT NULL)"), args).scalar()
     return sent, answered, reminded
 
@@ -93,7 +96,7 @@ def test_the_page_shows_the_bar_the_window_timezone_and_n(app, make, accounts, s
     make.user("priya@firm.example", role=Role.STAFF)
     browser = signed_in("priya@firm.example")
     page = browser.get("/staff/pulses").get_data(as_text=True)
-    assert AWARD_RESPONSE_RATE_BAR == Fraction(1, 5)
+    assert Fraction(1, 5) == AWARD_RESPONSE_RATE_BAR
     assert "Response rate by quarter" in page
     assert "quarters in UTC" in page and "the 20% response rate staffing award" in page
     assert "Sent (n)" in page
