@@ -13,9 +13,9 @@ from portal.extensions import db
 from portal.pulses.models import PulseReminder, PulseRequest
 from portal.pulses.reports import share
 
-# The response rate staffing award programmes ask of a client survey (ClearlyRated's Best of
-# Staffing, for one, asks for at least 20%): shown beside ours as a bar to compare with, not
-# as a claim that the firm qualifies for anything. See the README.
+# The response rate staffing award programmes are taken to ask of a client survey (issue #18's
+# figure): shown beside ours as a bar to compare with, not as a claim that the firm qualifies
+# for anything. See the README.
 AWARD_RESPONSE_RATE_BAR = Fraction(20, 100)
 
 
