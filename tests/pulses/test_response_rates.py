@@ -98,7 +98,7 @@ def test_the_page_shows_the_bar_the_window_timezone_and_n(app, make, accounts, s
     page = browser.get("/staff/pulses").get_data(as_text=True)
     assert Fraction(1, 5) == AWARD_RESPONSE_RATE_BAR
     assert "Response rate by quarter" in page
-    assert "quarters in UTC" in page and "the 20% response rate staffing award" in page
+    assert "quarters in UTC" in page and "the 20% response rate staffing award programmes" in page
     assert "Sent (n)" in page
     account = browser.get(f"/staff/pulses?organization_id={acme[0].organization_id}")
     assert "quarters in Asia/Tokyo" in account.get_data(as_text=True)
