@@ -27,6 +27,13 @@ class Defaults:
     PULSE_MIN_DAYS_BETWEEN = 14  # at most one pulse per client user in this many days
     PULSE_PERIODIC_DAYS = 30  # a periodic pulse to each client user this often
     PULSE_ANSWER_DAYS = 14  # days after a pulse is sent that it can be answered
+    # Defaults of the admin-set ask settings (portal/notifications/asks.py), until one is saved:
+    PULSE_REMINDER_DAYS = (3, 7)  # an unanswered pulse is reminded on these days after sending
+    QUIET_HOURS = (20, 8)  # non-urgent email to a client waits from 20:00 to 08:00 local
+    QUIET_WEEKENDS = True  # and all Saturday and Sunday, until Monday 08:00
+    # False turns quiet hours off whatever the admin saved (the test suite, whose emails
+    # must not depend on the hour it runs at; the quiet-hours tests turn them on).
+    QUIET_HOURS_ENABLED = True
     PDF_PAGE_SIZE = "A4"  # or "Letter": the paper size of generated PDFs
     PDF_RENDER_SECONDS = 20  # a PDF render is stopped after this long (below gunicorn's timeout)
     PDF_RENDER_MEMORY_MB = 1024  # and may not grow its process past this much memory

@@ -167,26 +167,33 @@ def _forget_rolled_back_emails(session: Session) -> None:
     session.info.pop(EMAILS_QUEUED, None)
 
 
-def run_pulse_schedule() -> tuple[int, int]:
-    """Release pulses the fatigue rule held, then ask the placements' check-ins that are due and
-    send the periodic pulses (a check-in, asked first, is counted in the same limit; the 90-day
-    care pulses go on the same schedule, from portal/closeout/jobs.py)."""
+def run_pulse_schedule() -> tuple[int, int, int, int]:
+    """Send each person's next waiting ask their budget allows (those waited longest), release
+    pulses the fatigue rule held, ask the placements' check-ins that are due (counted in the same
+    limit), send the periodic pulses and the reminders that are due (the 90-day care pulses go
+    on the same schedule, from portal/closeout/jobs.py). Every step is idempotent: running it
+    twice (or two workers at once) sends nothing twice."""
+    from portal.notifications import asks
+    from portal.pulses import reminders
     from portal.pulses import services as pulses
     from portal.selection import placements
 
     with worker_app().app_context():
         now = utcnow()
+        waited = asks.release_waiting(now)
         released = pulses.release_held(now)
         placements.ask_due(now)
         periodic = pulses.periodic_pulses(now)
+        reminded = reminders.send_due_reminders(now)
         db.session.commit()
     deliver_all()
-    return len(released), len(periodic)
+    return len(released), len(periodic), len(reminded), len(waited)
 
 
-@huey.periodic_task(crontab(minute="15", hour="*/6"))
-def send_due_pulses() -> tuple[int, int]:
-    """Four times a day: held pulses whose wait is over, and periodic pulses that are due."""
+@huey.periodic_task(crontab(minute="15"))
+def send_due_pulses() -> tuple[int, int, int, int]:
+    """Hourly: held pulses whose wait is over, periodic pulses, reminders, and asks that waited
+    for their person's 24 hours (so one waits at most an hour past its time)."""
     return run_pulse_schedule()
 
 

@@ -10,7 +10,7 @@ import enum
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.db import UTCDateTime, str_enum, utcnow
@@ -28,6 +28,7 @@ class MessageKind(enum.StrEnum):
     QUESTION_ANSWERED = "question_answered"
     WEEKLY_DIGEST = "weekly_digest"
     PULSE_REQUEST = "pulse_request"
+    PULSE_REMINDER = "pulse_reminder"  # a reminder of an unanswered pulse
     CLOSEOUT_PUBLISHED = "closeout_published"
     FOLLOW_UP_OPENED = "follow_up_opened"
     HEALTH_ALERT = "health_alert"  # to staff only: internal, never to a client
@@ -95,3 +96,70 @@ class OutboxMessage(db.Model):
 
     def __repr__(self) -> str:
         return f"<OutboxMessage {self.id} {self.kind} to {self.to_address} {self.status}>"
+
+
+class AskKind(enum.StrEnum):
+    """What the portal asks of a client person; every kind goes through one budget."""
+
+    PULSE = "pulse"
+    REMINDER = "reminder"  # a reminder of an unanswered pulse
+    CHECK_IN = "check_in"  # a placement check-in
+
+
+class AskState(enum.StrEnum):
+    """Waiting for the person's budget, sent, or dropped (what it asked about went away)."""
+
+    WAITING = "waiting"
+    SENT = "sent"
+    DROPPED = "dropped"
+
+
+class Ask(db.Model):
+    """One ask of one client person, kept whether it went out at once or waits its turn."""
+
+    __tablename__ = "ask"
+    __table_args__ = (
+        CheckConstraint("(state = 'sent') = (sent_at IS NOT NULL)", name="sent_has_time"),
+        CheckConstraint("priority BETWEEN 0 AND 99", name="priority_range"),
+        Index("ix_ask_user_sent", "user_id", "sent_at"),
+        Index("ix_ask_waiting", "user_id", "priority", "created_at",
+              postgresql_where=text("state = 'waiting'"),
+              sqlite_where=text("state = 'waiting'")),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user_account.id", ondelete="CASCADE"))
+    kind: Mapped[AskKind] = mapped_column(str_enum(AskKind, "kind"))
+    priority: Mapped[int]  # lower goes first: a closeout pulse before a periodic one
+    # What is asked, e.g. "pulse:12" or "reminder:12:1": asking twice for it is one ask.
+    subject_key: Mapped[str] = mapped_column(String(80), unique=True)
+    state: Mapped[AskState] = mapped_column(str_enum(AskState, "state"))
+    hold_reason: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    user: Mapped[User] = relationship()
+
+
+SETTINGS_ID = 1
+
+
+class AskSettings(db.Model):
+    """The one row of admin-set reminder days and quiet hours; absent, the configured defaults."""
+
+    __tablename__ = "ask_settings"
+    __table_args__ = (
+        CheckConstraint(f"id = {SETTINGS_ID}", name="single_row"),
+        CheckConstraint("first_reminder_day >= 1 AND second_reminder_day > first_reminder_day",
+                        name="reminder_days_ordered"),
+        CheckConstraint("quiet_start BETWEEN 0 AND 23 AND quiet_end BETWEEN 0 AND 23",
+                        name="quiet_hours_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    first_reminder_day: Mapped[int]
+    second_reminder_day: Mapped[int]
+    quiet_start: Mapped[int]  # the hour quiet begins, local time (20 = 20:00)
+    quiet_end: Mapped[int]  # the hour it ends: held emails go out then (8 = 08:00)
+    quiet_weekends: Mapped[bool]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

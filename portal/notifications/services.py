@@ -13,9 +13,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.auth.models import Role, UpdateEmails, User
-from portal.db import zone_or_utc
+from portal.db import utcnow, zone_or_utc
 from portal.extensions import db
 from portal.notifications.models import MessageKind, OutboxMessage
+from portal.notifications.quiet_hours import held_kind, quiet_until
 from portal.notifications.rendering import absolute_url, render_email
 from portal.plain_text import counted
 from portal.projects.models import Project, Question, Reply, StatusUpdate
@@ -69,17 +70,21 @@ def queue_message(
 ) -> OutboxMessage | None:
     """Render and add one email; None when the same dedupe key was queued before. It goes to
     the recipient's address unless `to_address` names another (an address they are moving to);
-    `calendar` is an iCalendar invitation sent with it as an .ics attachment."""
+    `calendar` is an iCalendar invitation sent with it as an .ics attachment; a non-urgent one
+    to a client in their quiet hours waits for their morning (quiet_hours)."""
     if dedupe_key is not None and db.session.scalar(
         select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
     ):
         return None
     email = render_email(kind, recipient, subject=subject, **context)
+    now = utcnow()
     message = OutboxMessage(
         user=recipient, to_address=to_address or recipient.email, kind=kind,
         dedupe_key=dedupe_key,
         subject=email.subject, text_body=email.text_body, html_body=email.html_body,
-        headers=email.headers, calendar=calendar,
+        headers=email.headers, calendar=calendar, created_at=now,
+        next_attempt_at=(quiet_until(recipient, now) if held_kind(recipient, kind) else None)
+        or now,
     )
     db.session.add(message)
     return message
@@ -302,6 +307,25 @@ def queue_follow_up_opened(follow_up) -> OutboxMessage | None:
         reason=follow_up.reason, due=_format_date(follow_up.due_at.date()),
         comments=[a.comment for a in request.answers if a.comment],
         report_url=absolute_url("pulses.report"),
+    )
+    db.session.flush()
+    return message
+
+
+def queue_pulse_reminder(reminder, *, token: str, closes: datetime) -> OutboxMessage | None:
+    """Remind a client of a pulse they have not answered, with the same links, and until
+    when it can still be answered (`closes`, shown in their timezone)."""
+    request = reminder.request
+    user = request.user
+    if not wants_email(user):
+        return None
+    local = closes.astimezone(zone_or_utc(user.effective_timezone))
+    message = queue_message(
+        user, MessageKind.PULSE_REMINDER, dedupe_key=f"pulse-reminder:{reminder.id}",
+        subject="A reminder: how are we doing?"
+        + (f" (about {request.project.name})" if request.project else ""),
+        project_name=request.project.name if request.project else None,
+        closes=local.strftime("%-d %b %Y"), **pulse_invitation(request, token),
     )
     db.session.flush()
     return message

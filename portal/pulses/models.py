@@ -277,3 +277,22 @@ class FollowUp(db.Model):
     request: Mapped[PulseRequest] = relationship()
     owner: Mapped[User | None] = relationship(foreign_keys=[owner_id])
     resolved_by: Mapped[User | None] = relationship(foreign_keys=[resolved_by_id])
+
+
+class PulseReminder(db.Model):
+    """The first or second reminder of an unanswered pulse: made when due, sent when the
+    person's ask budget allows (sent_at), or never if the pulse was answered meanwhile."""
+
+    __tablename__ = "pulse_reminder"
+    __table_args__ = (
+        UniqueConstraint("request_id", "number"),
+        CheckConstraint("number IN (1, 2)", name="at_most_two"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("pulse_request.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+
+    request: Mapped[PulseRequest] = relationship()

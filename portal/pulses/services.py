@@ -16,7 +16,9 @@ from portal.auth.models import Role, User
 from portal.concurrency import check_version, edit_version, lock
 from portal.db import utcnow, zone_or_utc
 from portal.extensions import db
+from portal.notifications import asks
 from portal.notifications import services as notifications
+from portal.notifications.models import Ask, AskKind, AskState
 from portal.projects.models import Milestone, Project, StatusUpdate
 from portal.pulses import history
 from portal.pulses.defaults import ensure_default_templates
@@ -80,12 +82,25 @@ def _last_sent(user: User, now: datetime) -> datetime | None:
     ))
 
 
+PRIORITY = {Trigger.CLOSEOUT: asks.Priority.CLOSEOUT, Trigger.CHECK_IN: asks.Priority.CHECK_IN,
+            Trigger.MILESTONE: asks.Priority.MILESTONE, Trigger.UPDATE: asks.Priority.UPDATE,
+            Trigger.PERIODIC: asks.Priority.PERIODIC, Trigger.CARE: asks.Priority.PERIODIC}
+
+
+def _fatigue_reason(user: User, last: datetime) -> str:
+    return (f"{user.name} had a pulse on {last:%-d %b %Y}; at most one every "
+            f"{current_app.config['PULSE_MIN_DAYS_BETWEEN']} days, so this one waits until "
+            f"{last + _days('PULSE_MIN_DAYS_BETWEEN'):%-d %b %Y}.")
+
+
 def request_pulse(
     user: User, *, trigger: Trigger, project: Project | None = None,
     update: StatusUpdate | None = None, milestone: Milestone | None = None,
     now: datetime | None = None, email: bool = True, about: str | None = None,
 ) -> PulseRequest:
-    """Ask one client user; held (not lost) when they had a pulse in the last 14 days.
+    """Ask one client user; held (not lost) when they had a pulse in the last 14 days, or
+    while their ask budget (one ask per 24 hours, in priority order) makes it wait. A closeout
+    pulse is never held (the closeout's email, which goes anyway, carries it) but is counted.
 
     `email=False` when the caller's own email carries the pulse (the closeout's); `about`
     names the person a check-in asks about.
@@ -98,20 +113,61 @@ def request_pulse(
         organization_id=user.organization_id, user=user, template=template_for(trigger),
         trigger=trigger, project=project, update=update, milestone=milestone, created_at=now,
         about=about,
-        state=RequestState.HELD if held else RequestState.SENT, sent_at=None if held else now,
-        hold_reason=(
-            f"{user.name} had a pulse on {last:%-d %b %Y}; at most one every "
-            f"{current_app.config['PULSE_MIN_DAYS_BETWEEN']} days, so this one waits until "
-            f"{last + _days('PULSE_MIN_DAYS_BETWEEN'):%-d %b %Y}."
-        ) if held else None,
+        state=RequestState.HELD, hold_reason=_fatigue_reason(user, last) if held else None,
     )
     db.session.add(request)
     db.session.flush()
     if held:
         _keep_newest_held(user)
-    elif email:
-        notifications.queue_pulse_request(request, token=answer_token(request))
+    else:
+        _ask(request, now, email=email)
     return request
+
+
+def _ask(request: PulseRequest, now: datetime, *, email: bool = True) -> bool:
+    """Through the person's ask budget: sent now (True), or waiting its turn as an ask."""
+    ask = asks.request_ask(request.user, AskKind.PULSE, PRIORITY[request.trigger],
+                           key=f"pulse:{request.id}", now=now,
+                           always=request.trigger == Trigger.CLOSEOUT)
+    if ask.state != AskState.SENT or request.state != RequestState.HELD:
+        request.hold_reason = ask.hold_reason if request.state == RequestState.HELD else None
+        db.session.flush()
+        return False
+    _send(request, now, email=email)
+    return True
+
+
+def _send(request: PulseRequest, now: datetime, *, email: bool = True) -> None:
+    request.state, request.sent_at, request.hold_reason = RequestState.SENT, now, None
+    db.session.flush()
+    if email:
+        notifications.queue_pulse_request(request, token=answer_token(request))
+
+
+def _send_waiting(ask: Ask, now: datetime) -> bool:
+    """A pulse that waited for its person's ask budget goes out now, unless it is gone, or
+    the fatigue rule holds it meanwhile (then it waits under that rule, see release_held)."""
+    request = db.session.get(PulseRequest, int(ask.subject_key.removeprefix("pulse:")))
+    if request is None or request.state != RequestState.HELD:
+        return False
+    last = _last_sent(request.user, now)
+    if request.trigger != Trigger.CLOSEOUT and last is not None and now - last < _days(
+            "PULSE_MIN_DAYS_BETWEEN"):
+        request.hold_reason = _fatigue_reason(request.user, last)
+        _keep_newest_held(request.user)
+        return False
+    _send(request, now)
+    return True
+
+
+asks.register_sender(AskKind.PULSE, _send_waiting)
+
+
+def budget_waiting_ids() -> set[int]:
+    """The held pulses that wait for their person's ask budget, not for the fatigue rule."""
+    keys = db.session.scalars(select(Ask.subject_key).where(
+        Ask.kind == AskKind.PULSE, Ask.state == AskState.WAITING))
+    return {int(key.removeprefix("pulse:")) for key in keys}
 
 
 def _keep_newest_held(user: User) -> None:
@@ -201,21 +257,24 @@ def periodic_pulses(now: datetime | None = None) -> list[PulseRequest]:
 
 
 def release_held(now: datetime | None = None) -> list[PulseRequest]:
-    """Send held pulses whose wait is over (made by `now`), oldest first, one per user."""
+    """Send held pulses whose fatigue wait is over (made by `now`), oldest first, one per user,
+    through the person's ask budget; those waiting for the budget are left to it."""
     now = now or utcnow()
     released, seen = [], set()
+    budget = budget_waiting_ids()
     held = db.session.scalars(select(PulseRequest).where(
         PulseRequest.state == RequestState.HELD, PulseRequest.created_at <= now,
-    ).order_by(PulseRequest.created_at))
+    ).order_by(PulseRequest.created_at)).all()
     for request in held:
+        if request not in db.session:
+            continue  # replaced meanwhile by a newer held pulse of the same person
         last = _last_sent(request.user, now)
-        if request.user_id in seen or (last and now - last < _days("PULSE_MIN_DAYS_BETWEEN")):
+        if request.id in budget or request.user_id in seen or (
+                last and now - last < _days("PULSE_MIN_DAYS_BETWEEN")):
             continue
-        request.state, request.sent_at, request.hold_reason = RequestState.SENT, now, None
         seen.add(request.user_id)
-        released.append(request)
-        db.session.flush()
-        notifications.queue_pulse_request(request, token=answer_token(request))
+        if _ask(request, now):
+            released.append(request)
     return released
 
 

@@ -1,4 +1,7 @@
-"""Answering a pulse (by token, no sign-in) and the staff reports and follow-ups."""
+"""Answering a pulse (by token, no sign-in), the staff reports and follow-ups, and the
+admin's templates, reminder days and quiet hours."""
+
+from dataclasses import asdict
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
@@ -11,10 +14,12 @@ from portal.auth.limits import pulse_answer_limited
 from portal.concurrency import ChangedMeanwhile
 from portal.db import database_id, utcnow
 from portal.extensions import db
+from portal.notifications import quiet_hours
 from portal.pulses import history, loop, loop_figures, reports, services
 from portal.pulses.charts import trend_figure
 from portal.pulses.forms import (
     SCALE_WORDS,
+    AskSettingsForm,
     CloseForm,
     FixForm,
     ReportForm,
@@ -23,6 +28,8 @@ from portal.pulses.forms import (
     answer_form_for,
 )
 from portal.pulses.models import FollowUp, PulseTemplate
+from portal.pulses.response_rates import AWARD_RESPONSE_RATE_BAR, quarterly_rates
+from portal.pulses.waiting import waiting_for_whom
 from portal.web import facts
 
 bp = Blueprint("pulses", __name__)
@@ -175,7 +182,7 @@ def report():
     """CSAT, NPS, CES, response rate, trend and comments, for the firm or one account;
     filters that cannot be used are marked on the form (422) and the default range shown."""
     form, valid = _report_form()
-    scope = _scope(form, valid)
+    scope, now = _scope(form, valid), utcnow()
     return render_template(
         "pulses/report.html", form=form, scope=scope, figures=reports.figures(scope),
         retention=loop_figures.retention(scope), closing=loop_figures.time_to_close(scope),
@@ -184,8 +191,9 @@ def report():
         changes=history.changed_answers(scope.start, scope.end,
                                         organization_id=scope.organization_id,
                                         project_id=scope.project_id),
-        follow_ups=services.open_follow_ups(), held=services.held_requests(), now=utcnow(),
-        resolve_form=ResolveForm(),
+        follow_ups=services.open_follow_ups(), waiting=waiting_for_whom(now), now=now,
+        rates=quarterly_rates(organization_id=scope.organization_id, zone_name=scope.zone,
+                              now=now), bar=AWARD_RESPONSE_RATE_BAR, resolve_form=ResolveForm(),
     ), 200 if valid else 422
 
 
@@ -294,3 +302,31 @@ def edit_template(template_id: int):
     db.session.commit()
     flash("Template saved; new pulses use it.", "success")
     return redirect(url_for("pulses.templates"))
+
+
+@bp.route("/admin/asks", methods=["GET", "POST"])
+@admin_required
+def edit_ask_settings():
+    """The reminder days and quiet hours every ask and client email follows."""
+    current = quiet_hours.ask_rules()
+    form = AskSettingsForm(data=asdict(current))
+    form.opened_on(quiet_hours.rules_version(current))
+    if not form.validate_on_submit():
+        status = 422 if form.is_submitted() else 200
+        return render_template("pulses/ask_settings.html", form=form,
+                               saved=quiet_hours.describe_rules(current)), status
+    try:
+        quiet_hours.update_ask_rules(by=current_user, seen=form.seen_version(),
+                                     **form.data_for_service())
+    except quiet_hours.SettingsError as error:
+        db.session.rollback()
+        getattr(form, error.field).errors.append(str(error))
+        return render_template("pulses/ask_settings.html", form=form), 422
+    except ChangedMeanwhile as changed:
+        db.session.rollback()
+        form.show_current(changed)
+        return render_template("pulses/ask_settings.html", form=form, changed=changed,
+                               now_saved=quiet_hours.describe_rules(quiet_hours.ask_rules())), 409
+    db.session.commit()
+    flash("Saved. Reminders and client emails from now on follow these settings.", "success")
+    return redirect(url_for("content.admin_index"))

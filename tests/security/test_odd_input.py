@@ -127,6 +127,7 @@ FORMS = [
              {"save": "Save"}, url_values={"kind": "steps"}),
     FormSpec("admin", "/admin/health/settings", "/admin/health/settings"),
     FormSpec("admin", "/admin/content/client-figures", "/admin/content/client-figures"),
+    FormSpec("admin", "/admin/asks", "/admin/asks"),
     FormSpec("admin", "/admin/pulses/templates/<int:template_id>",
              "/admin/pulses/templates/<int:template_id>"),
     FormSpec("admin", "/admin/project-templates/new", "/admin/project-templates/new",
