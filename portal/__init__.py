@@ -210,9 +210,10 @@ def register_blueprints(app: Flask) -> None:
     from portal.projects.edit_views import bp as project_editing
     from portal.projects.views import bp as projects
     from portal.pulses.views import bp as pulses
+    from portal.touchpoints.views import bp as touchpoints
 
     for blueprint in (auth, home, staff_home, accounts, audit, projects, content, pulses,
-                      closeout, notifications, health, imports, project_templates,
+                      closeout, notifications, health, imports, project_templates, touchpoints,
                       project_editing):
         app.register_blueprint(blueprint)
 

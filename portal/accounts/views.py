@@ -38,6 +38,7 @@ from portal.auth.models import Role, User
 from portal.concurrency import ChangedMeanwhile
 from portal.extensions import db
 from portal.plain_text import counted
+from portal.touchpoints import services as touchpoint_services
 
 bp = Blueprint("accounts", __name__)
 PROFILE_ENDPOINTS = {"accounts.own_profile", "accounts.edit_profile"}
@@ -78,7 +79,8 @@ def new_organization():
 def show_organization(organization_id: int):
     """An account: its projects and its client users."""
     organization = get_organization_or_404(organization_id)
-    return render_template("accounts/show.html", organization=organization)
+    return render_template("accounts/show.html", organization=organization,
+                           touchpoints=touchpoint_services.recent_touchpoints(organization))
 
 
 def _edit_page(organization: Organization, form, status: int = 200, changed=None):

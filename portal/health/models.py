@@ -25,10 +25,15 @@ class Metric(enum.StrEnum):
     ENGAGEMENT = "engagement"
     EFFORT = "effort"
     RESPONSIVENESS = "responsiveness"
+    # --- touchpoints and values pulses (#18) ---
+    CONTACT_RECENCY = "contact_recency"
+    VALUES_LIVED = "values_lived"
+    # --- end #18 ---
 
     @property
     def label(self) -> str:
-        return {"promises": "Promises kept"}.get(self.value, self.value.capitalize())
+        return {"promises": "Promises kept", "contact_recency": "Contact recency",
+                "values_lived": "Values lived"}.get(self.value, self.value.capitalize())
 
 
 class Band(enum.StrEnum):

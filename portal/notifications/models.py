@@ -36,6 +36,7 @@ class MessageKind(enum.StrEnum):
     SIGN_IN_LINK = "sign_in_link"
     EMAIL_CHANGE = "email_change"  # the confirmation link, to the new address
     EMAIL_CHANGE_NOTICE = "email_change_notice"  # to the old address
+    TOUCHPOINT_REMINDER = "touchpoint_reminder"  # to staff only: an account out of touch
 
 
 class OutboxStatus(enum.StrEnum):
