@@ -14,7 +14,14 @@ from portal.concurrency import lock
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage
 from portal.projects.models import Project, Question, Reply
-from portal.pulses.models import AnswerRevision, FollowUp, PulseAnswer, PulseRequest
+from portal.pulses.models import (
+    AnswerRevision,
+    FollowUp,
+    PulseAnswer,
+    PulseRequest,
+    ValueAnswer,
+)
+from portal.touchpoints.models import Touchpoint
 
 REMOVED = "[removed at the client's request]"
 # People are anonymised in place, not deleted: their pulse requests, questions and audit rows
@@ -37,6 +44,7 @@ class Erasure:
     notes: int
     emails: int
     links: int
+    touchpoints: int = 0
 
     @property
     def total(self) -> int:
@@ -48,7 +56,8 @@ class Erasure:
                 ("pulse comments", self.comments), ("questions", self.questions),
                 ("replies", self.replies),
                 ("follow-up notes about them", self.notes), ("emails to them", self.emails),
-                ("sign-in and invitation links", self.links)]
+                ("sign-in and invitation links", self.links),
+                ("touchpoints' names and notes", self.touchpoints)]
 
     def summary(self) -> str:
         """The counts, with no personal data: what the audit log keeps."""
@@ -100,6 +109,18 @@ def _emails(organization: Organization):
         OutboxMessage.to_address.in_(addresses)))
 
 
+def _value_comments(organization: Organization):
+    requests = select(PulseRequest.id).where(PulseRequest.organization_id == organization.id)
+    return select(ValueAnswer.id).where(ValueAnswer.request_id.in_(requests),
+                                        ValueAnswer.comment.is_not(None))
+
+
+def _touchpoints(organization: Organization):
+    """The account's touchpoints still naming its people or noting about them."""
+    return select(Touchpoint.id).where(Touchpoint.organization_id == organization.id,
+                                       Touchpoint.client_people != REMOVED)
+
+
 def _count(ids) -> int:
     return db.session.scalar(select(func.count()).select_from(ids.subquery()))
 
@@ -108,11 +129,12 @@ def preview(organization: Organization) -> Erasure:
     """What erasing the organisation's client data would remove now."""
     comments = _answers(organization).where(PulseAnswer.comment.is_not(None))
     links = select(EmailToken.id).where(EmailToken.user_id.in_(_all_people(organization)))
-    return Erasure(people=_count(_people(organization)), comments=_count(comments),
+    return Erasure(people=_count(_people(organization)),
+                   comments=_count(comments) + _count(_value_comments(organization)),
                    questions=_count(_questions(organization)),
                    replies=_count(_replies(organization)), notes=_count(_notes(organization)),
                    emails=_count(_emails(organization)),
-                   links=_count(links))
+                   links=_count(links), touchpoints=_count(_touchpoints(organization)))
 
 
 def erase(organization: Organization, *, typed_name: str, by: User) -> Erasure:
@@ -140,6 +162,12 @@ def erase(organization: Organization, *, typed_name: str, by: User) -> Erasure:
                        .values(comment=None), execution_options={"synchronize_session": False})
     db.session.execute(update(AnswerRevision).where(AnswerRevision.answer_id.in_(answers))
                        .values(old_comment=None, new_comment=None),
+                       execution_options={"synchronize_session": False})
+    db.session.execute(update(ValueAnswer).where(ValueAnswer.id.in_(
+        _value_comments(organization))).values(comment=None),
+        execution_options={"synchronize_session": False})
+    db.session.execute(update(Touchpoint).where(Touchpoint.id.in_(_touchpoints(organization)))
+                       .values(client_people=REMOVED, note="", client_summary=None),
                        execution_options={"synchronize_session": False})
     # Through the session: clients' open pages of these projects refresh (web/changes.py).
     for model, ids in ((Question, _questions(organization)), (Reply, _replies(organization))):

@@ -6,11 +6,13 @@ table below, and a page whose arguments the table cannot fill fails the coverage
 someone says which row to show (or why it is not a page).
 """
 
+from datetime import date
 from types import SimpleNamespace
 
 import pytest
 
-from portal.auth.models import Role
+from portal.accounts.models import Organization
+from portal.auth.models import Role, User
 from portal.content.models import ValueItem
 from portal.devdata.demo_content import seed_demo_content, seed_demo_templates
 from portal.extensions import db
@@ -19,6 +21,8 @@ from portal.project_templates.models import ProjectTemplate
 from portal.projects.models import Milestone, ProjectStatus, StatusUpdate
 from portal.pulses import services as pulses
 from portal.pulses.models import PulseRequest
+from portal.touchpoints.models import TouchpointKind
+from portal.touchpoints.services import log_touchpoint
 from tests.browser.support import DESKTOP, PHONE_390, axe_violations, describe, layout_problems
 
 ADMIN = "morgan@firm.example"
@@ -61,6 +65,14 @@ def rows(app, make, portal_data) -> SimpleNamespace:
         token = pulses.answer_token(pulse)
         template_id = pulse.template_id
         unsubscribe = unsubscribe_token(portal_data.client)
+        staff = db.session.get(User, portal_data.staff.id)
+        log_touchpoint(db.session.get(Organization, portal_data.project.organization_id),
+                       by=staff, kind=TouchpointKind.SITE_VISIT, occurred_on=date.today(),
+                       staff=staff, client_people="Jordan and the operations team",
+                       note="Internal: renewal talk next month.",
+                       client_summary="We walked the warehouse floor and agreed the next "
+                                      "two milestones.")
+        db.session.commit()
     arguments = {
         "project_id": portal_data.project.id,
         "organization_id": portal_data.project.organization_id,

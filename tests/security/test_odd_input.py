@@ -126,6 +126,10 @@ FORMS = [
              "/admin/pulses/templates/<int:template_id>"),
     FormSpec("admin", "/admin/project-templates/new", "/admin/project-templates/new",
              {"milestones-0-title": "Discovery", "milestones-0-duration_days": "5"}),
+    FormSpec("staff", "/staff/accounts/<int:organization_id>/touchpoints/new",
+             "/staff/accounts/<int:organization_id>/touchpoints/new",
+             {"kind": "call", "client_people": "Jordan Lee"}),
+    FormSpec("admin", "/admin/touchpoints", "/admin/touchpoints"),
 ]
 # POST routes with no field a person types into: buttons, choices and checkboxes.
 NO_TEXT_FIELDS = {
@@ -149,6 +153,8 @@ NO_TEXT_FIELDS = {
     "/staff/accounts/<int:organization_id>/invitations/<int:user_id>/resend",
     "/staff/accounts/<int:organization_id>/invitations/<int:user_id>/revoke",
     "/staff/accounts/<int:organization_id>/invitations/not-yet-invited",
+    "/staff/accounts/<int:organization_id>/touchpoints/<int:touchpoint_id>/remove",
+    "/admin/pulses/values",
 }
 # The same form class as a swept route: NewPasswordForm (the new password fields of
 # /account/password) behind one-time links; CodeForm (the code of /account/two-factor) after

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
+from portal.accounts import erasure
 from portal.accounts.models import Organization
 from portal.audit.models import AuditEvent
 from portal.db import utcnow
@@ -153,3 +154,21 @@ def test_logging_is_audited_and_dated_by_the_accounts_day(app, acme):
         db.session.commit()
         assert db.session.scalar(select(AuditEvent.summary).where(
             AuditEvent.action == "touchpoint.logged")).startswith("Site visit on ")
+
+
+def test_erasing_the_clients_data_removes_names_notes_and_summaries_but_keeps_the_contact(
+        app, acme, signed_in, post_form):
+    staff = signed_in("priya@firm.example")
+    _log(post_form, staff, acme.id, staff_id=str(acme.owner.id))
+    with app.app_context():
+        org = db.session.get(Organization, acme.id)
+        admin = staff_of(app, "ada@firm.example")
+        assert erasure.preview(org).touchpoints == 1
+        done = erasure.erase(org, typed_name="Acme Corp", by=admin)
+        db.session.commit()
+        assert done.touchpoints == 1 and erasure.preview(org).touchpoints == 0
+        row = db.session.scalar(select(Touchpoint))
+        assert (row.client_people, row.note, row.client_summary) == (
+            erasure.REMOVED, "", None)
+    page = staff.get(f"/staff/accounts/{acme.id}/touchpoints").get_data(as_text=True)
+    assert "Jordan Lee" not in page and NOTE not in page and SUMMARY not in page
