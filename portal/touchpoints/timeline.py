@@ -21,6 +21,7 @@ from portal.projects.finding import Page
 from portal.projects.models import Project, Question, StatusUpdate
 from portal.pulses.models import FollowUp, PulseRequest, RequestState
 from portal.touchpoints.models import Touchpoint
+from portal.web.markdown import render_markdown
 
 PAGE_SIZE = 20
 EXCERPT = 160
@@ -38,9 +39,13 @@ class Entry:
     endpoint: str | None = None
     args: dict = field(default_factory=dict)
     dated_by_day: bool = False  # a touchpoint: only its day is known
+    touchpoint_id: int | None = None  # staff may take a touchpoint off the account
 
 
-def _excerpt(text: str | None) -> str:
+def _excerpt(text: str | None, markdown: bool = False) -> str:
+    """Up to EXCERPT characters of the text on one line; Markdown read as the page shows it."""
+    if markdown and text:
+        text = render_markdown(text).striptags()
     text = " ".join((text or "").split())
     return text if len(text) <= EXCERPT else text[:EXCERPT - 1] + "…"
 
@@ -58,7 +63,7 @@ def _touchpoint_entries(org: Organization, limit: int) -> list[Entry]:
     return [Entry(datetime.combine(t.occurred_on, time(12), tzinfo=zone), "touchpoint",
                   f"{t.kind.label}: {t.staff.name if t.staff else 'someone from the firm'} "
                   f"with {t.client_people}", _excerpt(t.client_summary), _excerpt(t.note),
-                  dated_by_day=True) for t in rows]
+                  dated_by_day=True, touchpoint_id=t.id) for t in rows]
 
 
 def _updates(org: Organization) -> Select:
@@ -71,8 +76,8 @@ def _update_entries(org: Organization, limit: int) -> list[Entry]:
     rows = db.session.scalars(_updates(org).options(
         selectinload(StatusUpdate.project), selectinload(StatusUpdate.author)).limit(limit))
     return [Entry(u.published_at, "update", f"Update on {u.project.name}: "
-                  f"{u.status.label.lower()}", _excerpt(u.body), endpoint="projects.show",
-                  args={"project_id": u.project_id}) for u in rows]
+                  f"{u.status.label.lower()}", _excerpt(u.body, markdown=True),
+                  endpoint="projects.show", args={"project_id": u.project_id}) for u in rows]
 
 
 def _questions(org: Organization) -> Select:
@@ -88,7 +93,8 @@ def _question_entries(org: Organization, limit: int) -> list[Entry]:
                   f"{q.author.name if q.author else 'Someone'} asked about {q.project.name}"
                   + (f" · first answered {q.first_answered_at:%-d %b %Y}"
                      if q.first_answered_at else " · not answered yet"),
-                  _excerpt(q.body), endpoint="projects.show", args={"project_id": q.project_id})
+                  _excerpt(q.body, markdown=True), endpoint="projects.show",
+                  args={"project_id": q.project_id})
             for q in rows]
 
 
@@ -109,8 +115,8 @@ def _pulse_entries(org: Organization, limit: int) -> list[Entry]:
             scores.append(f"“{r.value_title}” {r.value_answer.score} of 5")
         answered = (f"answered {r.answered_at:%-d %b %Y}: {', '.join(scores)}"
                     if r.answered_at else "not answered")
-        entries.append(Entry(r.sent_at, "pulse", f"Pulse to {r.user.name} "
-                             f"({r.trigger.value}) · {answered}"))
+        entries.append(Entry(r.sent_at, "pulse", f"{r.trigger.value.capitalize()} pulse to "
+                             f"{r.user.name} · {answered}"))
     return entries
 
 

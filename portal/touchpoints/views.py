@@ -28,7 +28,7 @@ def account_timeline(organization_id: int):
     filters = TimelineFilterForm(request.args)
     page = timeline(organization, kinds=filters.kinds(), page=page_number())
     return render_template("touchpoints/timeline.html", organization=organization,
-                           filters=filters, page=page, kinds=KINDS, remove_form=ButtonForm(),
+                           filters=filters, page=page, kinds=KINDS,
                            contact_days=services.contact_days())
 
 

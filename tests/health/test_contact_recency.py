@@ -112,7 +112,7 @@ def test_history_is_never_rewritten_by_a_later_log_or_removal(app, acme):
         assert "5 days before" in _result(acme).inputs
 
 
-def test_a_backfilled_week_is_scored_as_it_stood_and_explained(app, acme):
+def test_a_backfilled_week_is_scored_as_it_stood_and_explained(app, acme, signed_in):
     config = HealthConfig(weights=dict(DEFAULT_WEIGHTS), active=(
         Metric.CONTACT_RECENCY, Metric.SATISFACTION, Metric.LOYALTY), contact_target_days=TARGET)
     with app.app_context():
@@ -125,3 +125,6 @@ def test_a_backfilled_week_is_scored_as_it_stood_and_explained(app, acme):
         snapshot = db.session.scalar(select(HealthSnapshot))
         kept = {m["metric"]: m for m in snapshot.metrics}["contact_recency"]
     assert kept["score"] == 78 and "35 days before" in kept["inputs"]
+    page = signed_in("priya@firm.example").get(f"/staff/health/{acme}").get_data(as_text=True)
+    assert "Contact recency" in page and "Last two-way contact" in page
+    assert "35 days before" in page and "target every 21 days (100)" in page

@@ -100,6 +100,8 @@ def test_a_removed_touchpoint_leaves_the_timeline_and_the_clients_page(
     with app.app_context():
         touchpoint_id = db.session.scalar(select(Touchpoint.id))
     path = f"/staff/accounts/{acme.id}/touchpoints/{touchpoint_id}/remove"
+    assert f'action="{path}"' in staff.get(f"/staff/accounts/{acme.id}/touchpoints").get_data(
+        as_text=True)  # the timeline's Remove button
     assert post_form(staff, path, {}, form_page=f"/staff/accounts/{acme.id}/touchpoints"
                      ).status_code == 302
     assert post_form(staff, path, {}, form_page=f"/staff/accounts/{acme.id}/touchpoints"
