@@ -35,6 +35,7 @@ def upgrade():
     sa.Column('organization_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.Enum('call', 'meeting', 'site_visit', name='touchpoint_kind', native_enum=False, create_constraint=True, length=20), nullable=False),
     sa.Column('occurred_on', sa.Date(), nullable=False),
+    sa.Column('occurred_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('staff_id', sa.Integer(), nullable=True),
     sa.Column('client_people', sa.String(length=200), nullable=False),
     sa.Column('note', sa.Text(), nullable=False),
@@ -55,6 +56,7 @@ def upgrade():
     )
     with op.batch_alter_table('touchpoint', schema=None) as batch_op:
         batch_op.create_index('ix_touchpoint_organization_occurred', ['organization_id', 'occurred_on'], unique=False)
+        batch_op.create_index('ix_touchpoint_organization_occurred_at', ['organization_id', 'occurred_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_touchpoint_staff_id'), ['staff_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_touchpoint_recorded_by_id'), ['recorded_by_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_touchpoint_removed_by_id'), ['removed_by_id'], unique=False)
@@ -141,5 +143,6 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_touchpoint_removed_by_id'))
         batch_op.drop_index(batch_op.f('ix_touchpoint_recorded_by_id'))
         batch_op.drop_index(batch_op.f('ix_touchpoint_staff_id'))
+        batch_op.drop_index('ix_touchpoint_organization_occurred_at')
         batch_op.drop_index('ix_touchpoint_organization_occurred')
     op.drop_table('touchpoint')

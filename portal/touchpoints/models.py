@@ -45,6 +45,7 @@ class Touchpoint(db.Model):
         CheckConstraint("removed_by_id IS NULL OR removed_at IS NOT NULL",
                         name="removed_with_time"),
         Index("ix_touchpoint_organization_occurred", "organization_id", "occurred_on"),
+        Index("ix_touchpoint_organization_occurred_at", "organization_id", "occurred_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -52,6 +53,8 @@ class Touchpoint(db.Model):
         ForeignKey("organization.id", ondelete="CASCADE"))
     kind: Mapped[TouchpointKind] = mapped_column(str_enum(TouchpointKind, "touchpoint_kind"))
     occurred_on: Mapped[date]  # the day in the account's timezone
+    # Noon of that day where the account is: where the timeline sorts it among timed entries.
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     staff_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
     client_people: Mapped[str] = mapped_column(String(MAX_PEOPLE))

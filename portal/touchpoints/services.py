@@ -5,7 +5,7 @@ What a client's request runs (their "Recent contact" panel): it imports no healt
 Functions flush, never commit; views, the CLI and the daily job commit once.
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -30,6 +30,7 @@ from portal.touchpoints.models import (
 )
 
 RECENT_FOR_CLIENT = 5
+NOON = time(12)
 
 
 class TouchpointError(ValueError):
@@ -53,8 +54,10 @@ def log_touchpoint(organization: Organization, *, by: User, kind: TouchpointKind
     if len(people) > MAX_PEOPLE or len(note) > MAX_NOTE or len(summary) > MAX_SUMMARY:
         raise TouchpointError(f"Keep it short: who {MAX_PEOPLE}, the note {MAX_NOTE} and the "
                               f"summary {MAX_SUMMARY} characters at most.")
+    zone = zone_or_utc(organization.timezone)
     touchpoint = Touchpoint(
         organization_id=organization.id, kind=kind, occurred_on=occurred_on, staff=staff,
+        occurred_at=datetime.combine(occurred_on, NOON, tzinfo=zone),
         client_people=people, note=note, client_summary=summary or None, recorded_at=now,
         recorded_by=by)
     db.session.add(touchpoint)

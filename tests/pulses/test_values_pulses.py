@@ -148,3 +148,18 @@ def test_staff_see_results_per_value_and_the_client_values_page_never_shows_scor
             assert leak not in page
     assert client.get(f"/staff/health/{firm['org']}").status_code == 404
     assert client.get("/staff/pulses").status_code == 404
+
+
+def test_a_value_deleted_later_keeps_its_answers_under_the_title_asked(app, firm, signed_in,
+                                                                       post_form):
+    request_id, link = _asked_pulse(app, signed_in, post_form, firm)
+    post_form(app.test_client(), link, _scores(app, request_id, "3"))
+    with app.app_context():
+        admin = db.session.scalar(select(User).where(User.email == "ada@firm.example"))
+        content.delete_item(db.session.get(ValueItem, firm["values"][0]), by=admin)
+        db.session.commit()
+        request = db.session.get(PulseRequest, request_id)
+        assert request.value_id is None and request.value_title == TITLES[0]
+        assert values.asked_values()[0].title == TITLES[1]  # the turn goes on without it
+    page = signed_in("priya@firm.example").get("/staff/pulses").get_data(as_text=True)
+    assert "Straight talk, early" in page and "3.0" in page
