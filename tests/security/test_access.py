@@ -9,7 +9,7 @@ from tests.conftest import csrf_token
 # item_id: a firm value or process step; only admins edit them (everyone reads the public pages).
 OBJECT_ARGUMENTS = {
     "project_id", "organization_id", "user_id", "question_id", "item_id", "update_id",
-    "follow_up_id", "template_id", "alert_id", "milestone_id",
+    "follow_up_id", "template_id", "alert_id", "milestone_id", "touchpoint_id",
 }
 # Arguments that pick a page rather than an object, with the value the checks use.
 # token: a signed pulse or unsubscribe token, its own proof of access; a bad one is refused.
@@ -32,9 +32,10 @@ def two_clients(make):
     question = make.question(globex, author=globex_user, body="Globex-only question")
     closed = make.project("Globex", name="Globex data centre move", status=ProjectStatus.DONE)
     make.closeout(closed, contact=staff, summary="Globex-only closeout")
+    touchpoint = make.touchpoint("Globex", by=staff, summary="Globex-only summary")
     return {"acme": acme, "globex": globex, "globex_user": globex_user, "question": question,
             "update": update, "globex_closed": closed, "milestone": milestone,
-            "acme_step": acme_step}
+            "acme_step": acme_step, "touchpoint": touchpoint}
 
 
 def _url_for_rule(app, rule, values: dict) -> str:
@@ -71,6 +72,7 @@ def test_a_client_of_acme_gets_404_for_every_globex_url(app, signed_in, two_clie
         "template_id": 1,
         "alert_id": 1,
         "milestone_id": two_clients["milestone"].id,
+        "touchpoint_id": two_clients["touchpoint"].id,
     }
     closed_out = {**values, "project_id": two_clients["globex_closed"].id}
     for rule in _object_routes(app):
@@ -128,7 +130,7 @@ def test_admins_manage_users(signed_in, two_clients):
 def test_anonymous_visitors_are_sent_to_sign_in_from_every_page(app, client, two_clients):
     values = {"project_id": 1, "organization_id": 1, "user_id": 1, "question_id": 1, "item_id": 1,
               "update_id": 1, "follow_up_id": 1, "template_id": 1, "alert_id": 1,
-              "milestone_id": 1}
+              "milestone_id": 1, "touchpoint_id": 1}
     # /login/two-factor is the second step of signing in: without a password step just taken
     # it sends the visitor back to /login (tests/auth/test_two_factor.py).
     public = {"/login", "/login/two-factor", "/healthz", "/static/<path:filename>", "/values",
