@@ -80,7 +80,8 @@ def show_organization(organization_id: int):
     """An account: its projects and its client users."""
     organization = get_organization_or_404(organization_id)
     return render_template("accounts/show.html", organization=organization,
-                           touchpoints=touchpoint_services.recent_touchpoints(organization))
+                           touchpoints=touchpoint_services.recent_touchpoints(organization),
+                           contact_days=touchpoint_services.contact_days())
 
 
 def _edit_page(organization: Organization, form, status: int = 200, changed=None):
