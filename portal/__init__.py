@@ -219,11 +219,13 @@ def register_blueprints(app: Flask) -> None:
     from portal.pulses.views import bp as pulses
     from portal.selection.placement_views import bp as placements
     from portal.selection.views import bp as selection
+    from portal.touchpoints.views import bp as touchpoints
     from portal.webhooks.views import bp as webhooks
 
     for blueprint in (auth, home, staff_home, accounts, audit, projects, content, pulses,
                       closeout, notifications, health, imports, project_templates,
-                      project_editing, feeds, api_pages, webhooks, selection, placements):
+                      project_editing, feeds, api_pages, webhooks, selection, placements,
+                      touchpoints):
         app.register_blueprint(blueprint)
     from portal.api import openapi
 

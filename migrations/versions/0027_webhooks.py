@@ -10,14 +10,13 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0027_webhooks'
-down_revision = '0025_people'
+down_revision = '0026_api_keys'
 branch_labels = None
 depends_on = None
 
 OLD_KINDS = ('update_published', 'question_asked', 'question_answered', 'weekly_digest',
              'pulse_request', 'closeout_published', 'follow_up_opened', 'health_alert',
-             'invitation', 'password_reset', 'sign_in_link', 'email_change',
-             'email_change_notice')
+             'invitation', 'password_reset', 'sign_in_link', 'email_change', 'email_change_notice')
 NEW_KINDS = OLD_KINDS + ('webhook_disabled',)
 
 

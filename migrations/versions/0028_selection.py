@@ -12,14 +12,14 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0028_selection'
-down_revision = '0025_people'
+down_revision = '0027_webhooks'
 branch_labels = None
 depends_on = None
 
 OLD_KINDS = ('update_published', 'question_asked', 'question_answered', 'weekly_digest',
              'pulse_request', 'closeout_published', 'follow_up_opened', 'health_alert',
              'invitation', 'password_reset', 'sign_in_link', 'email_change',
-             'email_change_notice')
+             'email_change_notice', 'webhook_disabled')
 NEW_KINDS = OLD_KINDS + ('shortlist_presented',)
 REASONS = ('Skills', 'Experience', 'Salary', 'Location', 'Culture', 'Other')
 

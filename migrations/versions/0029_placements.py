@@ -17,12 +17,12 @@ depends_on = None
 OLD_KINDS = ('update_published', 'question_asked', 'question_answered', 'weekly_digest',
              'pulse_request', 'closeout_published', 'follow_up_opened', 'health_alert',
              'invitation', 'password_reset', 'sign_in_link', 'email_change',
-             'email_change_notice', 'shortlist_presented')
+             'email_change_notice', 'webhook_disabled', 'shortlist_presented')
 NEW_KINDS = OLD_KINDS + ('interview_proposed', 'interview_booked')
 OLD_TRIGGERS = ('update', 'milestone', 'closeout', 'periodic')
 NEW_TRIGGERS = OLD_TRIGGERS + ('check_in',)
-OLD_METRICS = ('satisfaction', 'loyalty', 'promises', 'communication', 'recovery',
-               'engagement', 'effort', 'responsiveness')
+OLD_METRICS = ('satisfaction', 'loyalty', 'promises', 'communication', 'recovery', 'engagement',
+               'effort', 'responsiveness')
 NEW_METRICS = OLD_METRICS + ('selection_fit',)
 
 

@@ -10,17 +10,18 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0030_loop'
-down_revision = '0025_people'
+down_revision = '0029_placements'
 branch_labels = None
 depends_on = None
 
 OLD_KINDS = ('update_published', 'question_asked', 'question_answered', 'weekly_digest',
              'pulse_request', 'closeout_published', 'follow_up_opened', 'health_alert',
              'invitation', 'password_reset', 'sign_in_link', 'email_change',
-             'email_change_notice')
+             'email_change_notice', 'webhook_disabled', 'shortlist_presented',
+             'interview_proposed', 'interview_booked')
 NEW_KINDS = OLD_KINDS + ('follow_up_resolved', 'follow_up_reopened', 'follow_up_overdue',
                          'care_handoff')
-OLD_TRIGGERS = ('update', 'milestone', 'closeout', 'periodic')
+OLD_TRIGGERS = ('update', 'milestone', 'closeout', 'periodic', 'check_in')
 NEW_TRIGGERS = OLD_TRIGGERS + ('care',)
 
 

@@ -9,14 +9,16 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0031_asks'
-down_revision = '0025_people'
+down_revision = '0030_loop'
 branch_labels = None
 depends_on = None
 
 OLD_KINDS = ('update_published', 'question_asked', 'question_answered', 'weekly_digest',
              'pulse_request', 'closeout_published', 'follow_up_opened', 'health_alert',
              'invitation', 'password_reset', 'sign_in_link', 'email_change',
-             'email_change_notice')
+             'email_change_notice', 'webhook_disabled', 'shortlist_presented',
+             'interview_proposed', 'interview_booked', 'follow_up_resolved',
+             'follow_up_reopened', 'follow_up_overdue', 'care_handoff')
 NEW_KINDS = OLD_KINDS + ('pulse_reminder',)
 
 

@@ -8,7 +8,7 @@ from alembic import op
 import sqlalchemy as sa
 
 revision = '0033_feeds'
-down_revision = '0025_people'
+down_revision = '0032_touchpoints'
 branch_labels = None
 depends_on = None
 

@@ -19,7 +19,14 @@ from portal.extensions import db
 from portal.feeds.models import FeedLink
 from portal.notifications.models import OutboxMessage
 from portal.projects.models import Project, Question, Reply
-from portal.pulses.models import AnswerRevision, FollowUp, PulseAnswer, PulseRequest
+from portal.pulses.models import (
+    AnswerRevision,
+    FollowUp,
+    PulseAnswer,
+    PulseRequest,
+    ValueAnswer,
+)
+from portal.touchpoints.models import Touchpoint
 
 REMOVED = "[removed at the client's request]"
 # People are anonymised in place, not deleted: their pulse requests, questions and audit rows
@@ -49,6 +56,7 @@ class Erasure:
     emails: int
     links: int
     audit_entries: int
+    touchpoints: int
 
     @property
     def total(self) -> int:
@@ -61,6 +69,7 @@ class Erasure:
                 ("replies", self.replies),
                 ("follow-up notes about them", self.notes), ("emails to them", self.emails),
                 ("sign-in and invitation links", self.links),
+                ("touchpoints' names and notes", self.touchpoints),
                 ("audit entries naming them (kept, with a pseudonym)", self.audit_entries)]
 
     def summary(self) -> str:
@@ -155,6 +164,18 @@ def _anonymous_address(person_id: int) -> str:
     return f"removed-{person_id}@{ERASED_DOMAIN}"
 
 
+def _value_comments(organization: Organization):
+    requests = select(PulseRequest.id).where(PulseRequest.organization_id == organization.id)
+    return select(ValueAnswer.id).where(ValueAnswer.request_id.in_(requests),
+                                        ValueAnswer.comment.is_not(None))
+
+
+def _touchpoints(organization: Organization):
+    """The account's touchpoints still naming its people or noting about them."""
+    return select(Touchpoint.id).where(Touchpoint.organization_id == organization.id,
+                                       Touchpoint.client_people != REMOVED)
+
+
 def _count(ids) -> int:
     return db.session.scalar(select(func.count()).select_from(ids.subquery()))
 
@@ -163,12 +184,13 @@ def preview(organization: Organization) -> Erasure:
     """What erasing the organisation's client data would remove now."""
     comments = _answers(organization).where(PulseAnswer.comment.is_not(None))
     links = select(EmailToken.id).where(EmailToken.user_id.in_(_all_people(organization)))
-    return Erasure(people=_count(_people(organization)), comments=_count(comments),
+    return Erasure(people=_count(_people(organization)),
+                   comments=_count(comments) + _count(_value_comments(organization)),
                    questions=_count(_questions(organization)),
                    replies=_count(_replies(organization)), notes=_count(_notes(organization)),
                    emails=_count(_emails(organization)),
-                   links=_count(links),
-                   audit_entries=_audit_entries(organization))
+                   links=_count(links), audit_entries=_audit_entries(organization),
+                   touchpoints=_count(_touchpoints(organization)))
 
 
 def erase(organization: Organization, *, typed_name: str, by: User) -> Erasure:
@@ -204,6 +226,12 @@ def erase(organization: Organization, *, typed_name: str, by: User) -> Erasure:
                        .values(comment=None), execution_options={"synchronize_session": False})
     db.session.execute(update(AnswerRevision).where(AnswerRevision.answer_id.in_(answers))
                        .values(old_comment=None, new_comment=None),
+                       execution_options={"synchronize_session": False})
+    db.session.execute(update(ValueAnswer).where(ValueAnswer.id.in_(
+        _value_comments(organization))).values(comment=None),
+        execution_options={"synchronize_session": False})
+    db.session.execute(update(Touchpoint).where(Touchpoint.id.in_(_touchpoints(organization)))
+                       .values(client_people=REMOVED, note="", client_summary=None),
                        execution_options={"synchronize_session": False})
     # Through the session: clients' open pages of these projects refresh (web/changes.py).
     for model, ids in ((Question, _questions(organization)), (Reply, _replies(organization))):

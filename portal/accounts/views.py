@@ -39,6 +39,7 @@ from portal.auth.models import Role, User
 from portal.concurrency import ChangedMeanwhile
 from portal.extensions import db
 from portal.plain_text import counted
+from portal.touchpoints import services as touchpoint_services
 from portal.web.paging import page_number, page_of
 
 bp = Blueprint("accounts", __name__)
@@ -80,7 +81,9 @@ def new_organization():
 def show_organization(organization_id: int):
     """An account: its projects and its client users."""
     organization = get_organization_or_404(organization_id)
-    return render_template("accounts/show.html", organization=organization)
+    return render_template("accounts/show.html", organization=organization,
+                           touchpoints=touchpoint_services.recent_touchpoints(organization),
+                           contact_days=touchpoint_services.contact_days())
 
 
 def _edit_page(organization: Organization, form, status: int = 200, changed=None):

@@ -8,7 +8,7 @@ is deferred so the pages that only need the name and colour never load the bytes
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, LargeBinary, String, Text
+from sqlalchemy import CheckConstraint, LargeBinary, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.db import UTCDateTime, utcnow
@@ -73,6 +73,8 @@ class ValueItem(db.Model):
     title: Mapped[str] = mapped_column(String(120))
     body: Mapped[str] = mapped_column(Text, default="")
     example: Mapped[str] = mapped_column(Text, default="")
+    # Whether periodic pulses ask clients about it (portal.pulses.values): staff only.
+    asked_in_pulses: Mapped[bool] = mapped_column(default=False, server_default=false())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

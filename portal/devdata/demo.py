@@ -16,7 +16,7 @@ from portal.accounts.models import Organization
 from portal.auth import services as auth_services
 from portal.auth.models import Role, User
 from portal.closeout import services as closeout_services
-from portal.devdata import demo_history
+from portal.devdata import demo_history, demo_relationship
 from portal.devdata.demo_content import seed_demo_content, seed_demo_templates
 from portal.devdata.demo_placements import seed_demo_placements
 from portal.devdata.demo_selection import seed_demo_shortlist
@@ -373,8 +373,12 @@ def load_demo(*, password: str = DEFAULT_PASSWORD) -> bool:
         demo_history.answer_pulses(random.Random(2026))
         demo_history.ask_questions()
         demo_history.backdate_people_and_sign_ins()
+    # Touchpoints and values answers: added to a demo loaded before they existed, too.
+    related = demo_relationship.seed_touchpoints()
+    related = demo_relationship.seed_values_answers(random.Random(18)) or related
+    if created:
         demo_history.forget_demo_emails([email for email, *_ in PEOPLE])
         # A few weeks of health snapshots, computed from the history above.
         db.session.flush()
         health_snapshots.backfill(DEMO_HEALTH_WEEKS)
-    return seeded or created
+    return seeded or created or related

@@ -1,5 +1,5 @@
-"""The nine connection metrics, each a plain function of the data as of a moment (selection
-fit in portal.health.selection_fit).
+"""The connection metrics, each a plain function of the data as of a moment (selection fit in
+portal.health.selection_fit).
 
 Every function takes the accounts' ids and `as_of` (an aware datetime) and counts only what
 had happened before it, so a backfill recomputes a past week exactly. Each returns, per
@@ -24,7 +24,7 @@ from portal.auth.models import Role, User
 from portal.auth.services import active_at
 from portal.db import zone_or_utc
 from portal.extensions import db
-from portal.health import deliveries
+from portal.health import contact_metrics, deliveries
 from portal.health.models import Metric
 from portal.health.scoring import (
     HealthConfig,
@@ -487,6 +487,13 @@ def compute(organization_ids: list[int], as_of: datetime,
     if Metric.RESPONSIVENESS in active:
         per_metric[Metric.RESPONSIVENESS] = responsiveness(
             organization_ids, as_of, target_days=config.response_target_days)
+    # --- touchpoints and values pulses (#18) ---
+    if Metric.CONTACT_RECENCY in active:
+        per_metric[Metric.CONTACT_RECENCY] = contact_metrics.contact_recency(
+            organization_ids, as_of, target_days=config.contact_target_days)
+    if Metric.VALUES_LIVED in active:
+        per_metric[Metric.VALUES_LIVED] = contact_metrics.values_lived(organization_ids, as_of)
+    # --- end #18 ---
     return {
         org: combine([per_metric[m][org] for m in config.active], config.weights)
         for org in organization_ids

@@ -26,10 +26,13 @@ class Metric(enum.StrEnum):
     EFFORT = "effort"
     RESPONSIVENESS = "responsiveness"
     SELECTION_FIT = "selection_fit"
+    CONTACT_RECENCY = "contact_recency"
+    VALUES_LIVED = "values_lived"
 
     @property
     def label(self) -> str:
-        return {"promises": "Promises kept", "selection_fit": "Selection fit"}.get(
+        return {"promises": "Promises kept", "selection_fit": "Selection fit",
+                "contact_recency": "Contact recency", "values_lived": "Values lived"}.get(
             self.value, self.value.capitalize())
 
 

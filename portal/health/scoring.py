@@ -118,6 +118,7 @@ DEFAULT_WEIGHTS = {
     Metric.SATISFACTION: 25, Metric.LOYALTY: 10, Metric.PROMISES: 20,
     Metric.COMMUNICATION: 20, Metric.RECOVERY: 10, Metric.ENGAGEMENT: 10, Metric.EFFORT: 10,
     Metric.RESPONSIVENESS: 15, Metric.SELECTION_FIT: 15,
+    Metric.CONTACT_RECENCY: 10, Metric.VALUES_LIVED: 10,
 }
 DEFAULT_ACTIVE = (Metric.SATISFACTION, Metric.LOYALTY, Metric.PROMISES, Metric.COMMUNICATION,
                   Metric.ENGAGEMENT, Metric.RESPONSIVENESS)
@@ -134,6 +135,7 @@ class HealthConfig:
     amber_from: int = 50
     response_target_days: int = 1
     min_coverage: int = 50
+    contact_target_days: int = 21  # the firm's contact rhythm (portal.touchpoints.models)
 
     def band(self, score: int | None) -> Band | None:
         return band_of(score, green_from=self.green_from, amber_from=self.amber_from)

@@ -19,6 +19,7 @@ from portal.health.scoring import (
     MIN_ACTIVE,
     HealthConfig,
 )
+from portal.touchpoints.models import DEFAULT_CONTACT_DAYS, TouchpointSettings
 
 
 class HealthError(ValueError):
@@ -39,12 +40,14 @@ def current_config() -> HealthConfig:
     rows = {w.metric: w for w in db.session.scalars(select(MetricWeight))}
     weights = {m: rows[m].weight if m in rows else DEFAULT_WEIGHTS[m] for m in Metric}
     active = tuple(m for m in Metric if (rows[m].active if m in rows else m in DEFAULT_ACTIVE))
+    contact = db.session.get(TouchpointSettings, 1)
+    contact_days = contact.contact_days if contact else DEFAULT_CONTACT_DAYS
     if settings is None:
-        return HealthConfig(weights=weights, active=active)
+        return HealthConfig(weights=weights, active=active, contact_target_days=contact_days)
     return HealthConfig(weights=weights, active=active, green_from=settings.green_from,
                         amber_from=settings.amber_from,
                         response_target_days=settings.response_target_days,
-                        min_coverage=settings.min_coverage)
+                        min_coverage=settings.min_coverage, contact_target_days=contact_days)
 
 
 def config_version(config: HealthConfig) -> str:

@@ -25,6 +25,7 @@ from portal.health.settings import HealthError, config_version, current_config, 
 from portal.health.snapshots import account_health, rescore_this_week
 from portal.health.weeks import TREND_WEEKS, week_label, week_start
 from portal.projects.finding import paginate
+from portal.pulses import values as values_pulses
 from portal.web.paging import page_number
 
 bp = Blueprint("health", __name__)
@@ -81,12 +82,16 @@ def _show(organization, review_form: ReviewForm | None = None, status: int = 200
     bands = health.snapshot or health.config  # the chart's lines: the bands the score shows
     chart = charts.trend_figure(points, green_from=bands.green_from, amber_from=bands.amber_from)
     trends = health.metric_trends()
+    value_labels, value_rows = values_pulses.results_by_value(
+        organization_id=organization.id, zone=organization.timezone)
     return render_template(
         "health/show.html", organization=organization, health=health, reviews=reviews,
         reviewed=reviewed, alerts=alerts, chart=chart, week_label=week_label,
         review_form=review_form or ReviewForm(), acknowledge_form=AcknowledgeForm(),
         rescore_form=RescoreForm(), trends=trends, trends_weeks=TREND_WEEKS,
         sparklines={t.result.metric: charts.sparkline(t.trend) for t in trends},
+        value_labels=value_labels, value_rows=value_rows,
+        timeline_url=url_for("touchpoints.account_timeline", organization_id=organization.id),
     ), status
 
 

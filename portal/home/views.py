@@ -16,6 +16,7 @@ from portal.content.client_figures import client_figures
 from portal.extensions import db
 from portal.home import client
 from portal.projects.track_record import PROMISE_NOTICE_DAYS
+from portal.touchpoints import services as touchpoints
 from portal.web import facts
 from portal.web.fragments import client_fragment
 from portal.web.live import live_fragment, polling
@@ -38,7 +39,8 @@ def index():
     if current_user.is_staff:
         return current_app.view_functions["staff_home.index"]()
     version = client.dashboard_version(current_user)
-    return render_template("home/client.html", version=version, live=_live_part(version))
+    return render_template("home/client.html", version=version, live=_live_part(version),
+                           recent_contact=touchpoints.recent_for_client(current_user))
 
 
 def _live_part(version: str) -> Markup:

@@ -45,6 +45,7 @@ class MessageKind(enum.StrEnum):
     FOLLOW_UP_REOPENED = "follow_up_reopened"  # to the owner: the client said "not yet"
     FOLLOW_UP_OVERDUE = "follow_up_overdue"  # to the owner's manager, once a round
     CARE_HANDOFF = "care_handoff"  # to the client-care owner: the account's health as it stood
+    TOUCHPOINT_REMINDER = "touchpoint_reminder"  # to staff only: an account out of touch
 
 
 class OutboxStatus(enum.StrEnum):

@@ -8,6 +8,7 @@ from wtforms import (
     IntegerField,
     RadioField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -20,17 +21,20 @@ from wtforms.validators import (
     Optional,
     StopValidation,
 )
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal.accounts.services import all_organizations
 from portal.concurrency import VersionedForm
 from portal.forms import FieldList, PortalForm, PortalSubform
 from portal.pulses.models import PulseTemplate
 from portal.pulses.services import MAX_COMMENT
+from portal.pulses.values import question_for
 
 SCALE_WORDS = {
     "csat": ("Very dissatisfied", "Very satisfied"),
     "nps": ("Not at all likely", "Extremely likely"),
     "ces": ("Very difficult", "Very easy"),
+    "value": ("Not at all", "Completely"),
 }
 
 
@@ -46,11 +50,22 @@ class AnswerForm(PortalForm):
         return {q.id: self[f"c{q.id}"].data or "" for q in template.questions}
 
 
-def answer_form_for(template: PulseTemplate, **kwargs) -> AnswerForm:
-    """A form with one scale and one optional comment per question of the template."""
+def answer_form_for(template: PulseTemplate, value_title: str | None = None,
+                    **kwargs) -> AnswerForm:
+    """A form with one scale and one optional comment per question of the template, and the
+    question about a firm value when the pulse asks one."""
 
     class PulseForm(AnswerForm):
         pass
+
+    if value_title is not None:
+        PulseForm.value_score = RadioField(
+            question_for(value_title), coerce=int,
+            choices=[SelectChoice(n, str(n)) for n in range(1, 6)],
+            validators=[InputRequired("Choose a score from 1 to 5.")])
+        PulseForm.value_comment = TextAreaField(
+            "Anything you would like to add? (optional)",
+            validators=[Optional(), Length(max=MAX_COMMENT)])
 
     for question in template.questions:
         low, high = question.scale.bounds
@@ -168,3 +183,17 @@ class AskSettingsForm(VersionedForm):
         return {name: getattr(self, name).data for name in (
             "first_reminder_day", "second_reminder_day", "quiet_start", "quiet_end",
             "quiet_weekends")}
+
+
+class ValuesSettingsForm(PortalForm):
+    """Which values periodic pulses ask about, and how often; a box per value is added by
+    the view."""
+
+    every_nth = SelectField("Ask about a value", coerce=int, choices=[
+        SelectChoice(0, "Never"), SelectChoice(1, "In every periodic pulse"),
+        SelectChoice(2, "In every 2nd periodic pulse"),
+        SelectChoice(3, "In every 3rd periodic pulse"),
+        SelectChoice(6, "In every 6th periodic pulse")])
+    asked = SelectMultipleField("Values asked about, in turn", coerce=int,
+                                option_widget=CheckboxInput(),
+                                widget=ListWidget(prefix_label=False))

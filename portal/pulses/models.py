@@ -119,6 +119,7 @@ class PulseRequest(db.Model):
         # The few held requests (release_held), found without scanning the answered ones.
         Index("ix_pulse_request_held", "created_at", postgresql_where=text("state = 'held'"),
               sqlite_where=text("state = 'held'")),
+        CheckConstraint("value_id IS NULL OR value_title IS NOT NULL", name="value_titled"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -141,6 +142,12 @@ class PulseRequest(db.Model):
     hold_reason: Mapped[str | None] = mapped_column(String(300))
     # Who a check-in asks about ("Maria Lopez"): put for {person} in the questions.
     about: Mapped[str | None] = mapped_column(String(120))
+    # The firm value this (periodic) pulse also asks about, and its title as asked: the title
+    # stays when the value is later reworded or deleted.
+    value_id: Mapped[int | None] = mapped_column(
+        ForeignKey("value_item.id", ondelete="SET NULL"), index=True
+    )
+    value_title: Mapped[str | None] = mapped_column(String(120))
     # The client ticked "get in touch with me" with their latest answer.
     contact_requested: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -156,6 +163,15 @@ class PulseRequest(db.Model):
     answers: Mapped[list[PulseAnswer]] = relationship(
         back_populates="request", cascade="all, delete-orphan"
     )
+    value_answers: Mapped[list[ValueAnswer]] = relationship(
+        back_populates="request", order_by="ValueAnswer.id", cascade="all, delete-orphan",
+        passive_deletes=True,
+    )
+
+    @property
+    def value_answer(self) -> ValueAnswer | None:
+        """The client's answer about the value as it stands (the latest given)."""
+        return self.value_answers[-1] if self.value_answers else None
 
     def prompt(self, question: PulseQuestion) -> str:
         """The question as this person reads it: a check-in names the placed person."""
@@ -296,3 +312,43 @@ class PulseReminder(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
 
     request: Mapped[PulseRequest] = relationship()
+
+
+VALUE_SCALE = (1, 5)
+
+
+class ValueAnswer(db.Model):
+    """The client's 1-5 on "did we live this value?", with a comment. Rows are only added: a
+    changed answer is a new row, so what the answer said at any past moment is the latest row
+    given before it (the Values lived metric reads it so)."""
+
+    __tablename__ = "pulse_value_answer"
+    __table_args__ = (
+        CheckConstraint("score BETWEEN 1 AND 5", name="score_range"),
+        CheckConstraint("comment IS NULL OR length(comment) <= 2000", name="comment_length"),
+        Index("ix_pulse_value_answer_request_given", "request_id", "given_at"),
+        Index("ix_pulse_value_answer_given", "given_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[int] = mapped_column(ForeignKey("pulse_request.id", ondelete="CASCADE"))
+    score: Mapped[int]
+    comment: Mapped[str | None] = mapped_column(Text)
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    request: Mapped[PulseRequest] = relationship(back_populates="value_answers")
+
+
+class ValuesPulseSettings(db.Model):
+    """How often periodic pulses ask about a value: every `every_nth` periodic pulse a person
+    gets (0: never), rotating through the values marked `asked_in_pulses`. One row."""
+
+    __tablename__ = "values_pulse_settings"
+    __table_args__ = (
+        CheckConstraint("id = 1", name="single_row"),
+        CheckConstraint("every_nth BETWEEN 0 AND 12", name="every_nth_range"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    every_nth: Mapped[int] = mapped_column(default=1)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

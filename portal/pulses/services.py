@@ -20,7 +20,7 @@ from portal.notifications import asks
 from portal.notifications import services as notifications
 from portal.notifications.models import Ask, AskKind, AskState
 from portal.projects.models import Milestone, Project, StatusUpdate
-from portal.pulses import history
+from portal.pulses import history, values
 from portal.pulses.defaults import ensure_default_templates
 from portal.pulses.models import (
     FollowUp,
@@ -109,7 +109,9 @@ def request_pulse(
     last = _last_sent(user, now)
     held = trigger != Trigger.CLOSEOUT and last is not None and now - last < _days(
         "PULSE_MIN_DAYS_BETWEEN")
+    value = values.value_for_periodic(user) if trigger == Trigger.PERIODIC else None
     request = PulseRequest(
+        value_id=value.id if value else None, value_title=value.title if value else None,
         organization_id=user.organization_id, user=user, template=template_for(trigger),
         trigger=trigger, project=project, update=update, milestone=milestone, created_at=now,
         about=about,
@@ -334,6 +336,7 @@ def _check_answer(question: PulseQuestion, score: int | None, comment: str | Non
 def record_answers(
     request: PulseRequest, *, scores: dict[int, int | None], comments: dict[int, str],
     contact_me: bool = False, now: datetime | None = None, by: User | None = None,
+    value_score: int | None = None, value_comment: str | None = None,
 ) -> list[PulseAnswer]:
     """Keep the answers; answering again changes them, keeping the time each was first given
     and every change as a revision (by the request's user unless `by`); follow up if unhappy.
@@ -345,6 +348,12 @@ def record_answers(
     questions = request.template.questions
     for question in questions:
         _check_answer(question, scores.get(question.id), comments.get(question.id))
+    if request.value_title is not None:
+        if value_score is None or not 1 <= value_score <= 5:
+            raise PulseError(f"Choose a score from 1 to 5 for: "
+                             f"{values.question_for(request.value_title)}")
+        if value_comment and len(value_comment) > MAX_COMMENT:
+            raise PulseError(f"Comments can be at most {MAX_COMMENT} characters.")
     lock(request)
     existing = {a.question_id: a for a in db.session.scalars(
         select(PulseAnswer).where(PulseAnswer.request_id == request.id)
@@ -367,6 +376,8 @@ def record_answers(
         request.state, request.answered_at = RequestState.ANSWERED, now
     request.contact_requested = contact_me
     db.session.flush()
+    if request.value_title is not None:
+        values.record_value_answer(request, score=value_score, comment=value_comment, now=now)
     _follow_up(request, answers, contact_me=contact_me, was_low=was_low, was_asked=was_asked,
                now=now)
     webhooks.pulse_answered(request, answers)

@@ -7,6 +7,7 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask.blueprints import BlueprintSetupState
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
+from wtforms.fields.choices import SelectChoice
 
 from portal.access import admin_required, staff_required
 from portal.audit import services as audit
@@ -15,7 +16,7 @@ from portal.concurrency import ChangedMeanwhile
 from portal.db import database_id, utcnow
 from portal.extensions import db
 from portal.notifications import quiet_hours
-from portal.pulses import history, loop, loop_figures, reports, services
+from portal.pulses import history, loop, loop_figures, reports, services, values
 from portal.pulses.charts import trend_figure
 from portal.pulses.forms import (
     SCALE_WORDS,
@@ -25,6 +26,7 @@ from portal.pulses.forms import (
     ReportForm,
     ResolveForm,
     TemplateForm,
+    ValuesSettingsForm,
     answer_form_for,
 )
 from portal.pulses.models import FollowUp, PulseTemplate
@@ -131,7 +133,10 @@ def answer(token: str):
         preset[f"c{answer.question_id}"] = answer.comment or ""
     if request.method == "GET":
         preset["contact_me"] = pulse.contact_requested
-    form = answer_form_for(template, **preset)
+        if pulse.value_answer is not None:
+            preset["value_score"] = pulse.value_answer.score
+            preset["value_comment"] = pulse.value_answer.comment or ""
+    form = answer_form_for(template, pulse.value_title, **preset)
     if not form.validate_on_submit():
         return _answer_page(token, 422 if form.is_submitted() else 200, pulse=pulse, form=form)
     try:
@@ -149,7 +154,11 @@ def _record(pulse, form) -> None:
         try:
             services.record_answers(pulse, scores=form.scores(pulse.template),
                                     comments=form.comments(pulse.template),
-                                    contact_me=form.contact_me.data)
+                                    contact_me=form.contact_me.data,
+                                    value_score=getattr(form, "value_score", None) and
+                                    form.value_score.data,
+                                    value_comment=getattr(form, "value_comment", None) and
+                                    form.value_comment.data)
             db.session.commit()
             return
         except IntegrityError:
@@ -194,7 +203,15 @@ def report():
         follow_ups=services.open_follow_ups(), waiting=waiting_for_whom(now), now=now,
         rates=quarterly_rates(organization_id=scope.organization_id, zone_name=scope.zone,
                               now=now), bar=AWARD_RESPONSE_RATE_BAR, resolve_form=ResolveForm(),
+        **_values_lived(scope),
     ), 200 if valid else 422
+
+
+def _values_lived(scope: reports.Scope) -> dict:
+    """The per-value table's rows for the report's account (or the firm), in its timezone."""
+    labels, rows = values.results_by_value(organization_id=scope.organization_id,
+                                           zone=scope.zone)
+    return {"value_labels": labels, "value_rows": rows}
 
 
 @bp.get("/staff/pulses.csv")
@@ -330,3 +347,19 @@ def edit_ask_settings():
     db.session.commit()
     flash("Saved. Reminders and client emails from now on follow these settings.", "success")
     return redirect(url_for("content.admin_index"))
+
+
+@bp.route("/admin/pulses/values", methods=["GET", "POST"])
+@admin_required
+def values_settings():
+    """Which of the firm's values periodic pulses ask about, and how often."""
+    form = ValuesSettingsForm(every_nth=values.every_nth(),
+                              asked=[v.id for v in values.asked_values()])
+    form.asked.choices = [SelectChoice(v.id, v.title) for v in values.all_values()]
+    if not form.validate_on_submit():
+        return render_template("pulses/values_settings.html", form=form), (
+            422 if form.is_submitted() else 200)
+    values.save_settings(every=form.every_nth.data, asked=set(form.asked.data or []))
+    db.session.commit()
+    flash("Values pulses saved: the next periodic pulses ask accordingly.", "success")
+    return redirect(url_for("pulses.values_settings"))

@@ -11,6 +11,7 @@ from types import SimpleNamespace
 
 import pytest
 
+from portal.accounts.models import Organization
 from portal.auth.models import Role, User
 from portal.content.models import ValueItem
 from portal.devdata.demo_content import seed_demo_content, seed_demo_templates
@@ -24,6 +25,8 @@ from portal.pulses.models import FollowUp, PulseRequest
 from portal.selection import interviews
 from portal.selection import services as selection
 from portal.selection.models import DecisionKind
+from portal.touchpoints.models import TouchpointKind
+from portal.touchpoints.services import log_touchpoint
 from portal.webhooks import events as webhook_events
 from portal.webhooks import services as webhooks
 from portal.webhooks.models import EndpointKind
@@ -92,6 +95,14 @@ def rows(app, make, portal_data) -> SimpleNamespace:
         db.session.commit()
         endpoint_id = endpoint.id
         candidate_id = _presented_candidate(portal_data)
+        staff = db.session.get(User, portal_data.staff.id)
+        log_touchpoint(db.session.get(Organization, portal_data.project.organization_id),
+                       by=staff, kind=TouchpointKind.SITE_VISIT, occurred_on=date.today(),
+                       staff=staff, client_people="Jordan and the operations team",
+                       note="Internal: renewal talk next month.",
+                       client_summary="We walked the warehouse floor and agreed the next "
+                                      "two milestones.")
+        db.session.commit()
     arguments = {
         "project_id": portal_data.project.id,
         "organization_id": portal_data.project.organization_id,

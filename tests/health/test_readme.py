@@ -6,13 +6,14 @@ from pathlib import Path
 
 import pytest
 
-from portal.health import metrics, selection_fit
+from portal.health import contact_metrics, metrics, selection_fit
 from portal.health.models import Metric
 from portal.health.scoring import DEFAULT_CONFIG
 from portal.projects.track_record import PROMISE_NOTICE_DAYS
 
 README = Path(__file__).resolve().parents[2] / "README.md"
-NUMBER_WORDS = {3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine"}
+NUMBER_WORDS = {3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine",
+                10: "ten", 11: "eleven", 12: "twelve"}
 
 
 def _section() -> str:
@@ -46,6 +47,8 @@ WINDOWS = {
     Metric.PROMISES: "all delivered before",
     Metric.COMMUNICATION: "the moment",
     Metric.SELECTION_FIT: f"last {selection_fit.WINDOW_DAYS} days",
+    Metric.CONTACT_RECENCY: "the latest before",
+    Metric.VALUES_LIVED: f"last {contact_metrics.VALUES_DAYS} days",
 }
 
 

@@ -53,6 +53,8 @@ def test_an_internal_note_reaches_no_client_page_email_or_pdf(app, make, signed_
     })
     make.closeout(project, contact=staff, summary="Delivered the portal.")
     assert MARKER in staff_browser.get(f"/projects/{project.id}").get_data(as_text=True)
+    make.touchpoint("Acme Corp", by=staff, note=f"renewal at risk {MARKER}",
+                    summary="We agreed the launch plan on a call.")
 
     client = signed_in("jordan@acme.example")
     with app.app_context():
@@ -61,6 +63,7 @@ def test_an_internal_note_reaches_no_client_page_email_or_pdf(app, make, signed_
     values = {"project_id": project.id, "update_id": update.id, "token": token,
               "organization_id": project.organization_id, "user_id": jordan.id}
     urls = _client_urls(app, values) + [f"/projects/{project.id}/live", "/live"]
+    assert "We agreed the launch plan" in client.get("/").get_data(as_text=True)
     for page in ("/", f"/projects/{project.id}", f"/projects/{project.id}/closeout",
                  f"/projects/{project.id}/closeout.pdf", f"/pulses/{token}", "/account"):
         assert page in urls, page

@@ -16,6 +16,7 @@ OBJECT_ARGUMENTS = {
     "follow_up_id", "template_id", "alert_id", "milestone_id", "candidate_id", "decision_id",
     "reason_id",
     "endpoint_id", "delivery_id",  # webhook endpoints and their deliveries: admins only
+    "touchpoint_id",
 }
 # Arguments that pick a page rather than an object, with the value the checks use.
 # token: a signed pulse or unsubscribe token, its own proof of access; a bad one is refused.
@@ -39,9 +40,10 @@ def two_clients(make):
     closed = make.project("Globex", name="Globex data centre move", status=ProjectStatus.DONE)
     make.closeout(closed, contact=staff, summary="Globex-only closeout")
     candidate = _presented_candidate(make, globex, staff)
+    touchpoint = make.touchpoint("Globex", by=staff, summary="Globex-only summary")
     return {"acme": acme, "globex": globex, "globex_user": globex_user, "question": question,
             "update": update, "globex_closed": closed, "milestone": milestone,
-            "acme_step": acme_step, "candidate_id": candidate}
+            "acme_step": acme_step, "candidate_id": candidate, "touchpoint": touchpoint}
 
 
 def _presented_candidate(make, project, staff) -> int:
@@ -99,6 +101,7 @@ def test_a_client_of_acme_gets_404_for_every_globex_url(app, signed_in, two_clie
         "candidate_id": two_clients["candidate_id"],
         "decision_id": 1,
         "reason_id": 1,
+        "touchpoint_id": two_clients["touchpoint"].id,
     }
     closed_out = {**values, "project_id": two_clients["globex_closed"].id}
     for rule in _object_routes(app):
@@ -157,7 +160,7 @@ def test_anonymous_visitors_are_sent_to_sign_in_from_every_page(app, client, two
     values = {"project_id": 1, "organization_id": 1, "user_id": 1, "question_id": 1, "item_id": 1,
               "update_id": 1, "follow_up_id": 1, "template_id": 1, "alert_id": 1,
               "milestone_id": 1, "endpoint_id": 1, "delivery_id": 1, "candidate_id": 1,
-              "decision_id": 1, "reason_id": 1}
+              "decision_id": 1, "reason_id": 1, "touchpoint_id": 1}
     # /login/two-factor is the second step of signing in: without a password step just taken
     # it sends the visitor back to /login (tests/auth/test_two_factor.py).
     public = {"/login", "/login/two-factor", "/healthz", "/static/<path:filename>", "/values",

@@ -159,6 +159,10 @@ FORMS = [
              "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/placement/left",
              url_values={"candidate_id": "placed_candidate_id"}),
     FormSpec("admin", "/admin/check-ins", "/admin/check-ins"),
+    FormSpec("staff", "/staff/accounts/<int:organization_id>/touchpoints/new",
+             "/staff/accounts/<int:organization_id>/touchpoints/new",
+             {"kind": "call", "client_people": "Jordan Lee"}),
+    FormSpec("admin", "/admin/touchpoints", "/admin/touchpoints"),
 ]
 # POST routes with no field a person types into: buttons, choices and checkboxes.
 NO_TEXT_FIELDS = {
@@ -194,6 +198,8 @@ NO_TEXT_FIELDS = {
     "<int:decision_id>/act",
     "/admin/candidates/reasons/<int:reason_id>/retire",
     "/projects/<int:project_id>/candidates/<int:candidate_id>/interview/book",
+    "/staff/accounts/<int:organization_id>/touchpoints/<int:touchpoint_id>/remove",
+    "/admin/pulses/values",
 }
 # JSON, not forms: Schemathesis feeds every API operation generated input (tests/api).
 API_PREFIX = "/api/v1/"

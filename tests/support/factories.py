@@ -22,6 +22,8 @@ from portal.projects import services as project_services
 from portal.projects.models import Milestone, Project, ProjectStatus, StatusUpdate
 from portal.pulses import services as pulses
 from portal.pulses.models import Trigger
+from portal.touchpoints import services as touchpoint_services
+from portal.touchpoints.models import Touchpoint, TouchpointKind
 
 PASSWORD = "correct horse battery staple"
 PASSWORD_HASH = generate_password_hash(PASSWORD)  # hashed once: scrypt is slow on purpose
@@ -146,5 +148,18 @@ class Factories:
                 summary=summary, outcomes=text.pop("outcomes", "As planned."),
                 care_next_steps=text.pop("care_next_steps", "A call in a month."), **text,
             )
+
+        return self._commit(build)
+
+    def touchpoint(self, organization: str, *, by: User, summary: str | None = None,
+                   note: str = "Internal note.", days_ago: int = 0) -> Touchpoint:
+        """A call logged on the named account by a member of staff."""
+
+        def build():
+            staff = db.session.get(User, by.id)
+            return touchpoint_services.log_touchpoint(
+                account_services.find_organization_by_name(organization), by=staff,
+                kind=TouchpointKind.CALL, occurred_on=date.today() - timedelta(days=days_ago),
+                staff=staff, client_people="Their team", note=note, client_summary=summary)
 
         return self._commit(build)
