@@ -137,7 +137,16 @@ def upgrade():
 def downgrade():
     op.execute("DELETE FROM health_metric_weight WHERE metric = 'selection_fit'")
     _set_metrics(OLD_METRICS)
+    # SQLite's batch moves do not cascade: the check-ins' answers, revisions, follow-ups and
+    # questions go first, so nothing is left pointing at a removed row.
+    check_ins = "SELECT id FROM pulse_request WHERE trigger = 'check_in'"
+    op.execute("DELETE FROM pulse_answer_revision WHERE answer_id IN "
+               f"(SELECT id FROM pulse_answer WHERE request_id IN ({check_ins}))")
+    op.execute(f"DELETE FROM pulse_answer WHERE request_id IN ({check_ins})")
+    op.execute(f"DELETE FROM pulse_follow_up WHERE request_id IN ({check_ins})")
     op.execute("DELETE FROM pulse_request WHERE trigger = 'check_in'")
+    op.execute("DELETE FROM pulse_question WHERE template_id IN "
+               "(SELECT id FROM pulse_template WHERE trigger = 'check_in')")
     op.execute("DELETE FROM pulse_template WHERE trigger = 'check_in'")
     _set_triggers(OLD_TRIGGERS)
     with op.batch_alter_table('pulse_request', schema=None) as batch_op:
