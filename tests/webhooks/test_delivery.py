@@ -5,6 +5,7 @@ signing beside the new one for a day; an endpoint failing for a day is disabled 
 emailed."""
 
 import json
+import threading
 import time
 from datetime import timedelta
 
@@ -241,3 +242,19 @@ def test_nothing_is_recorded_when_the_change_is_rolled_back(app, make, receiver,
                                 status=ProjectStatus.ON_TRACK)
         db.session.rollback()
     assert deliveries(app) == []
+
+
+def test_two_workers_at_once_send_each_delivery_once(app, make, receiver, acme, deliver):
+    staff, project = acme
+    register(app, make, receiver.url())
+    receiver.delay = 0.05  # slow enough for the two workers to interleave
+    for n in range(6):
+        make.update(project, author=staff, body=f"Update {n}.")
+    workers = [threading.Thread(target=deliver) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    ids = [r.headers["webhook-id"] for r in receiver.received]
+    assert len(ids) == 6 and len(set(ids)) == 6
+    assert {d.status for d in deliveries(app)} == {DeliveryStatus.DELIVERED}
