@@ -135,7 +135,8 @@ def resolve_follow_up(follow_up: FollowUp, *, by: User, summary: str, note: str 
     first = follow_up.resolved_at is None
     if first:
         earlier = follow_up.resolution
-        follow_up.resolution = f"{earlier}\n\n{by.name}: {note}" if earlier else note
+        follow_up.resolution = (f"{earlier}\n\n{by.name}: {note}" if earlier and note
+                                else earlier or note)
         follow_up.client_summary, follow_up.resolved_by, follow_up.resolved_at = summary, by, now
         follow_up.fix_answer = follow_up.fix_answered_at = None
         db.session.flush()
