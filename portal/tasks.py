@@ -168,15 +168,12 @@ def _forget_rolled_back_emails(session: Session) -> None:
 
 
 def run_pulse_schedule() -> tuple[int, int]:
-    """Release pulses the fatigue rule held, then ask the placements' check-ins that are due and
-    send the periodic pulses (a check-in, asked first, is counted in the same limit)."""
+    """Release pulses the fatigue rule held and send the periodic ones that are due."""
     from portal.pulses import services as pulses
-    from portal.selection import placements
 
     with worker_app().app_context():
         now = utcnow()
         released = pulses.release_held(now)
-        placements.ask_due(now)
         periodic = pulses.periodic_pulses(now)
         db.session.commit()
     deliver_all()

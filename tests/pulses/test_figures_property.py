@@ -105,13 +105,16 @@ def test_report_figures_metrics_and_score_match_the_plain_definitions(app, make,
     assert combine(list(found.values()), DEFAULT_WEIGHTS).score == expected["score"]
 
 
-metric_scores = st.lists(st.one_of(st.none(), st.integers(0, 100)), min_size=8, max_size=8)
-weights = st.lists(st.integers(1, 50), min_size=8, max_size=8)
+metric_scores = st.lists(st.one_of(st.none(), st.integers(0, 100)), min_size=len(Metric),
+                         max_size=len(Metric))
+weights = st.lists(st.integers(1, 50), min_size=len(Metric), max_size=len(Metric))
+EXTRA = len(Metric) - 8  # metrics added after the example was written: no data, weight 10
 
 
 @settings(max_examples=300)
 @given(metric_scores, weights)
-@example([100, 75, 75, 31, None, None, None, None], [25, 20, 10, 15, 10, 10, 10, 10])
+@example([100, 75, 75, 31, None, None, None, None] + [None] * EXTRA,
+         [25, 20, 10, 15, 10, 10, 10, 10] + [10] * EXTRA)
 def test_the_health_score_is_the_weighted_mean_rounded_half_up_once(scores, raw_weights):
     by_metric = dict(zip(Metric, raw_weights, strict=True))
     results = [MetricResult(m, s, "") for m, s in zip(Metric, scores, strict=True)]
