@@ -132,28 +132,35 @@ FORMS = [
     FormSpec("admin", "/admin/project-templates/new", "/admin/project-templates/new",
              {"milestones-0-title": "Discovery", "milestones-0-duration_days": "5"}),
     FormSpec("staff", "/staff/projects/<int:project_id>/candidates/new",
-             "/staff/projects/<int:project_id>/candidates/new"),
+             "/staff/projects/<int:project_id>/candidates/new",
+             url_values={"project_id": "placement_id"}),
     FormSpec("staff", "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/edit",
-             "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/edit"),
+             "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/edit",
+             url_values={"project_id": "placement_id"}),
     FormSpec("staff", "/projects/<int:project_id>/candidates/<int:candidate_id>",
-             "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/screening"),
+             "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/screening",
+             url_values={"project_id": "placement_id"}),
     FormSpec("client", "/projects/<int:project_id>/candidates/<int:candidate_id>",
              "/projects/<int:project_id>/candidates/<int:candidate_id>/decision",
-             {"kind": "invite"}),
+             {"kind": "invite"}, url_values={"project_id": "placement_id"}),
     FormSpec("admin", "/admin/candidates/settings", "/admin/candidates/settings"),
     FormSpec("admin", "/admin/candidates/settings", "/admin/candidates/reasons"),
     FormSpec("admin", "/admin/projects/<int:project_id>/candidates/<int:candidate_id>/erase",
-             "/admin/projects/<int:project_id>/candidates/<int:candidate_id>/erase"),
+             "/admin/projects/<int:project_id>/candidates/<int:candidate_id>/erase",
+             url_values={"project_id": "placement_id"}),
     FormSpec("staff", "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/interview",
              "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/interview",
-             {"slot_1": "2099-06-01T10:00", "minutes": "45"}),
+             {"slot_1": "2099-06-01T10:00", "minutes": "45"},
+             url_values={"project_id": "placement_id"}),
     FormSpec("client", "/projects/<int:project_id>/candidates/<int:candidate_id>/interview",
-             "/projects/<int:project_id>/candidates/<int:candidate_id>/interview/other-times"),
+             "/projects/<int:project_id>/candidates/<int:candidate_id>/interview/other-times",
+             url_values={"project_id": "placement_id"}),
     FormSpec("staff", "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/placement",
-             "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/placement"),
+             "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/placement",
+             url_values={"project_id": "placement_id"}),
     FormSpec("staff", "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/placement",
              "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/placement/left",
-             url_values={"candidate_id": "placed_candidate_id"}),
+             url_values={"project_id": "placement_id", "candidate_id": "placed_candidate_id"}),
     FormSpec("admin", "/admin/check-ins", "/admin/check-ins"),
 ]
 # POST routes with no field a person types into: buttons, choices and checkboxes.
@@ -215,9 +222,13 @@ def odd_portal(app, make) -> dict[str, object]:
     question = make.question(project, author=client)
     finished = make.project("Acme Corp", name="Data move", status=ProjectStatus.DONE)
     token, follow_up = _unhappy_pulse(app, make, client)
-    candidate_id = _presented_candidate(app, project.id, staff.id)
-    placed = _interview_and_placement(app, candidate_id, project, staff, client)
+    # Candidates on a placement of their own: a project with candidates computes its funnel,
+    # and the typed-funnel form the sweep posts to shows only on a project without them.
+    placement = make.project("Acme Corp", name="Data engineer placement")
+    candidate_id = _presented_candidate(app, placement.id, staff.id)
+    placed = _interview_and_placement(app, candidate_id, placement, staff, client)
     return {"candidate_id": candidate_id, "placed_candidate_id": placed,
+            "placement_id": placement.id,
             "project_id": project.id, "finished_id": finished.id,
             "update_id": update.id, "question_id": question.id,
             "organization_id": project.organization_id, "token": token,
