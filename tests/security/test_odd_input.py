@@ -63,6 +63,7 @@ class FormSpec:
     fill: dict[str, str] = field(default_factory=dict)
     refused_by_redirect: bool = False  # an inline form: refused back to its page, flashed
     finished_project: bool = False  # the project in its URL is done (closeouts)
+    placement: bool = False  # the project in its URL has candidates (so no typed funnel)
     url_values: dict[str, str] = field(default_factory=dict)
 
     def __str__(self) -> str:
@@ -128,18 +129,20 @@ FORMS = [
     FormSpec("admin", "/admin/project-templates/new", "/admin/project-templates/new",
              {"milestones-0-title": "Discovery", "milestones-0-duration_days": "5"}),
     FormSpec("staff", "/staff/projects/<int:project_id>/candidates/new",
-             "/staff/projects/<int:project_id>/candidates/new"),
+             "/staff/projects/<int:project_id>/candidates/new", placement=True),
     FormSpec("staff", "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/edit",
-             "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/edit"),
+             "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/edit", placement=True),
     FormSpec("staff", "/projects/<int:project_id>/candidates/<int:candidate_id>",
-             "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/screening"),
+             "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/screening",
+             placement=True),
     FormSpec("client", "/projects/<int:project_id>/candidates/<int:candidate_id>",
              "/projects/<int:project_id>/candidates/<int:candidate_id>/decision",
-             {"kind": "invite"}),
+             {"kind": "invite"}, placement=True),
     FormSpec("admin", "/admin/candidates/settings", "/admin/candidates/settings"),
     FormSpec("admin", "/admin/candidates/settings", "/admin/candidates/reasons"),
     FormSpec("admin", "/admin/projects/<int:project_id>/candidates/<int:candidate_id>/erase",
-             "/admin/projects/<int:project_id>/candidates/<int:candidate_id>/erase"),
+             "/admin/projects/<int:project_id>/candidates/<int:candidate_id>/erase",
+             placement=True),
 ]
 # POST routes with no field a person types into: buttons, choices and checkboxes.
 NO_TEXT_FIELDS = {
@@ -199,8 +202,10 @@ def odd_portal(app, make) -> dict[str, object]:
     question = make.question(project, author=client)
     finished = make.project("Acme Corp", name="Data move", status=ProjectStatus.DONE)
     token, follow_up = _unhappy_pulse(app, make, client)
-    candidate_id = _presented_candidate(app, project.id, staff.id)
-    return {"candidate_id": candidate_id, "project_id": project.id, "finished_id": finished.id,
+    placement = make.project("Acme Corp", name="Senior Data Engineer")
+    candidate_id = _presented_candidate(app, placement.id, staff.id)
+    return {"candidate_id": candidate_id, "placement_id": placement.id,
+            "project_id": project.id, "finished_id": finished.id,
             "update_id": update.id, "question_id": question.id,
             "organization_id": project.organization_id, "token": token,
             "follow_up_id": follow_up, "template_id": 1, "staff_id": staff.id,
@@ -217,6 +222,8 @@ def _filled(spec: FormSpec, values: dict[str, object]) -> FormSpec:
     values = {**values, **spec.url_values}
     if spec.finished_project:
         values = {**values, "project_id": values["finished_id"]}
+    if spec.placement:
+        values = {**values, "project_id": values["placement_id"]}
     fill = {**spec.fill, "care_contact_id": str(values["staff_id"])} \
         if spec.finished_project else spec.fill
     return replace(spec, page=_url(spec.page, values), action=_url(spec.action, values),
