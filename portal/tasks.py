@@ -169,20 +169,18 @@ def _forget_rolled_back_emails(session: Session) -> None:
 
 def run_pulse_schedule() -> tuple[int, int, int, int]:
     """Send each person's next waiting ask their budget allows (those waited longest), release
-    pulses the fatigue rule held, ask the placements' check-ins that are due (counted in the same
-    limit), send the periodic pulses and the reminders that are due (the 90-day care pulses go
-    on the same schedule, from portal/closeout/jobs.py). Every step is idempotent: running it
-    twice (or two workers at once) sends nothing twice."""
+    pulses the fatigue rule held, send the periodic pulses and the reminders that are due (the
+    90-day care pulses and the placements' check-ins have their own jobs, in
+    portal/closeout/jobs.py and portal/selection/check_in_jobs.py). Every step is idempotent:
+    running it twice (or two workers at once) sends nothing twice."""
     from portal.notifications import asks
     from portal.pulses import reminders
     from portal.pulses import services as pulses
-    from portal.selection import placements
 
     with worker_app().app_context():
         now = utcnow()
         waited = asks.release_waiting(now)
         released = pulses.release_held(now)
-        placements.ask_due(now)
         periodic = pulses.periodic_pulses(now)
         reminded = reminders.send_due_reminders(now)
         db.session.commit()

@@ -367,7 +367,6 @@ def load_demo(*, password: str = DEFAULT_PASSWORD) -> bool:
     seeded = seed_demo_content()
     seeded = seed_demo_templates() or seeded
     seeded = seed_demo_shortlist(people) or seeded  # after the process steps it refers to
-    seeded = seed_demo_placements(people) or seeded  # after the shortlist it books from
     created = _footprint() != before
     if created:
         demo_history.answer_pulses(random.Random(2026))
@@ -381,4 +380,6 @@ def load_demo(*, password: str = DEFAULT_PASSWORD) -> bool:
         # A few weeks of health snapshots, computed from the history above.
         db.session.flush()
         health_snapshots.backfill(DEMO_HEALTH_WEEKS)
+    # After the shortlist it books from and the pulses' history its check-in fits into.
+    seeded = seed_demo_placements(people) or seeded
     return seeded or created or related

@@ -1,5 +1,5 @@
 """The demo placement project's interview and placement: Hannah Webb, from an earlier shortlist,
-placed six weeks ago, her 30-day check-in answered by the hiring manager; an interview booked
+placed ten weeks ago, her 30-day check-in answered by the hiring manager; an interview booked
 for next week with the candidate the client invited from the current shortlist
 (portal.devdata.demo_selection, seeded first).
 
@@ -9,9 +9,11 @@ creates nothing twice.
 
 from datetime import UTC, date, datetime, time, timedelta
 
+from flask import current_app
 from sqlalchemy import select
 
 from portal.auth.models import User
+from portal.db import utcnow
 from portal.devdata.demo_history import forget_demo_emails
 from portal.extensions import db
 from portal.projects.models import Project
@@ -24,7 +26,7 @@ from portal.selection.placement_models import CheckIn
 
 PROJECT = "Senior Data Engineer placement"
 PLACED, INVITED = "Hannah Webb", "Maria Santos"
-STARTED_DAYS_AGO = 42
+STARTED_DAYS_AGO = 75  # the 30-day check-in falls in the pulses' history
 # The earlier shortlist: name, headline, location, why chosen.
 CANDIDATES = [
     (PLACED, "Data engineer, 7 years: Spark, dbt, Airflow", "Manchester",
@@ -59,16 +61,17 @@ def seed_demo_placements(people: dict[str, User]) -> bool:
 
 
 def _presented(project: Project, staff: User, manager: User) -> list[Candidate]:
-    """The earlier shortlist, presented 80 days ago; the client invited its candidate to
+    """The earlier shortlist, presented 115 days ago; the client invited its candidate to
     interview the next day (made now by the services, then dated when it happened)."""
     found = [selection.add_candidate(
         project, by=staff, display_name=name, headline=headline, location=location,
-        why_chosen_md=why, availability="4 weeks", sourced_on=date.today() - timedelta(days=95))
+        why_chosen_md=why, availability="4 weeks",
+        sourced_on=date.today() - timedelta(days=STARTED_DAYS_AGO + 55))
         for name, headline, location, why in CANDIDATES]
     shortlist = selection.present_shortlist(project, found, by=staff)
     for candidate in found:
         selection.decide(candidate, selection.DecisionInput(DecisionKind.INVITE), by=manager)
-    presented_at = _moment(80)
+    presented_at = _moment(STARTED_DAYS_AGO + 40)
     shortlist.presented_at, shortlist.expires_at = presented_at, presented_at + (
         shortlist.expires_at - shortlist.presented_at)
     for candidate in found:
@@ -86,16 +89,18 @@ def _dated(candidate: Candidate, status: CandidateStatus, at: datetime) -> None:
 
 
 def _place(candidate: Candidate, staff: User, manager: User) -> None:
-    """Placed six weeks ago; the hiring manager answered the 30-day check-in."""
+    """Placed ten weeks ago; the hiring manager answered the 30-day check-in."""
     placement = placements.place(candidate, by=staff, hiring_manager=manager,
                                  starts_on=date.today() - timedelta(days=STARTED_DAYS_AGO),
                                  now=_moment(STARTED_DAYS_AGO + 10))
     _dated(candidate, CandidateStatus.PLACED, placement.placed_at)
     check_in = db.session.scalars(select(CheckIn).where(
         CheckIn.placement_id == placement.id).order_by(CheckIn.day)).first()
-    asked_at = datetime.combine(check_in.due_on, time(9), tzinfo=UTC)
-    # What happened then: the check-in went out that morning (written as history, not through
-    # request_pulse: the demo's other pulses are dated around it afterwards).
+    asked_at = _quiet_moment(manager, check_in.due_on)
+    if asked_at is None:
+        return
+    # What happened then: the check-in went out that morning, the manager's first pulse in the
+    # fatigue rule's days (written as history, after the pulses' own).
     request = PulseRequest(organization_id=manager.organization_id, user=manager,
                            template=pulses.template_for(Trigger.CHECK_IN),
                            trigger=Trigger.CHECK_IN, project=candidate.project, about="Hannah",
@@ -106,6 +111,22 @@ def _place(candidate: Candidate, staff: User, manager: User) -> None:
     pulses.record_answers(request, scores={question.id: 4}, now=asked_at + timedelta(hours=5),
                           comments={question.id: "Settling in well: she already owns the "
                                                  "nightly pipeline. A bit quiet in meetings."})
+
+
+def _quiet_moment(manager: User, due: date) -> datetime | None:
+    """The first morning from `due` on when the manager had no pulse in the fatigue rule's
+    days before, and a later pulse was sent (so no pulse held since waits on this one)."""
+    gap = timedelta(days=int(current_app.config["PULSE_MIN_DAYS_BETWEEN"]))
+    sent = list(db.session.scalars(select(PulseRequest.sent_at).where(
+        PulseRequest.user_id == manager.id, PulseRequest.sent_at.is_not(None),
+        PulseRequest.trigger != Trigger.CLOSEOUT)))
+    moment = datetime.combine(due, time(9), tzinfo=UTC)
+    while moment + gap <= utcnow():
+        if any(at > moment for at in sent) and not any(
+                moment - gap < at <= moment for at in sent):
+            return moment
+        moment += timedelta(days=1)
+    return None
 
 
 def _book(candidate: Candidate, staff: User, manager: User) -> None:

@@ -77,8 +77,7 @@ def record_funnel(project: Project, *, counts: dict[FunnelStage, int | None], on
 
 def has_candidates(project: Project) -> bool:
     """Whether candidates are recorded on the project: then the funnel is computed from them."""
-    return db.session.scalar(select(Candidate.id).where(Candidate.project_id == project.id)
-                             .limit(1)) is not None
+    return bool(project.has_candidates)
 
 
 def funnel_rows(project: Project) -> list[FunnelRow]:

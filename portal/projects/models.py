@@ -6,11 +6,20 @@ import enum
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    exists,
+)
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from portal.db import UTCDateTime, str_enum, utcnow
 from portal.extensions import db
+from portal.selection.models import Candidate
 from portal.web.changes import ClientVisible
 
 if TYPE_CHECKING:
@@ -111,6 +120,10 @@ class Project(ClientVisible, db.Model):
     closeout: Mapped[Closeout | None] = relationship(
         back_populates="project", cascade="all, delete-orphan"
     )
+    # Whether candidates are recorded (then its funnel is computed from them): deferred, and
+    # read with the project itself where a page shows the funnel (projects/pages.py).
+    has_candidates: Mapped[bool] = column_property(
+        exists().where(Candidate.project_id == id), deferred=True)
 
     def shown_on(self) -> Project:
         """A project's own pages show it."""

@@ -4,7 +4,7 @@ from flask import render_template
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import inspect, select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload, undefer
 
 from portal.access import get_project_or_404, sees_internal_notes
 from portal.content.client_figures import client_figures
@@ -25,7 +25,8 @@ from portal.web.fragments import client_fragment
 # them: the page shows the newest UPDATES_SHOWN unless asked for all (recent_updates).
 # SHOW_LOADS are for the page around its live part and questions; LIVE_LOADS and
 # QUESTION_LOADS only for rendering those, which a client's visit usually finds cached.
-SHOW_LOADS = (joinedload(Project.organization), joinedload(Project.closeout))
+SHOW_LOADS = (joinedload(Project.organization), joinedload(Project.closeout),
+              undefer(Project.has_candidates))
 QUESTION_LOADS = (
     selectinload(Project.questions).joinedload(Question.author),
     selectinload(Project.questions).selectinload(Question.replies).joinedload(Reply.author),

@@ -90,6 +90,8 @@ def propose(candidate: Candidate, *, by: User, starts: list[datetime], minutes: 
     """Propose one to three times (aware datetimes) for an interview; proposing again replaces
     the open proposal's times. A booked interview is not re-proposed."""
     now = now or utcnow()
+    if candidate.is_erased or not candidate.entries:
+        raise InterviewError("Present the candidate to the client before proposing times.")
     starts = sorted({s.astimezone(ZoneInfo("UTC")) for s in starts})
     if not 1 <= len(starts) <= MAX_SLOTS:
         raise InterviewError(f"Propose between 1 and {MAX_SLOTS} different times.")

@@ -14,7 +14,11 @@ from portal.access import (
 )
 from portal.auth.models import User
 from portal.extensions import db
-from portal.selection import interviews, placements
+from portal.selection import (
+    check_in_jobs,  # noqa: F401 (the job joins the worker's list)
+    interviews,
+    placements,
+)
 from portal.selection.interviews import InterviewError
 from portal.selection.models import Candidate
 from portal.selection.placement_forms import (

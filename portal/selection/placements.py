@@ -73,6 +73,8 @@ def hiring_managers(candidate: Candidate) -> list[User]:
 def place(candidate: Candidate, *, by: User, starts_on: date, hiring_manager: User,
           now: datetime | None = None) -> Placement:
     """Mark the candidate placed, scheduling a check-in on each of the admin's days."""
+    if candidate.is_erased or not candidate.entries:
+        raise PlacementError("Present the candidate to the client before placing them.")
     if hiring_manager not in hiring_managers(candidate):
         raise PlacementError("Choose the hiring manager from the account's client users.")
     if db.session.scalar(select(Placement.id).where(Placement.candidate_id == candidate.id)):

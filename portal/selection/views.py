@@ -148,7 +148,6 @@ def download_cv(project_id: int, candidate_id: int):
     response.headers.set("Content-Disposition", "attachment", filename=candidate.cv_filename)
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

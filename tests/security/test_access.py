@@ -4,13 +4,14 @@ from datetime import date
 
 import pytest
 
-from portal.auth.models import Role
-from portal.projects.models import ProjectStatus
+from portal.auth.models import Role, User
+from portal.extensions import db
+from portal.projects.models import Project, ProjectStatus
+from portal.selection import services as selection
+from portal.selection.models import DecisionKind
 from tests.conftest import csrf_token
 
 # item_id: a firm value or process step; only admins edit them (everyone reads the public pages).
-# candidate_id, decision_id: a candidate (and a client's decision on it) on a placement project;
-# reason_id: one of the admin's reasons for "not a fit".
 OBJECT_ARGUMENTS = {
     "project_id", "organization_id", "user_id", "question_id", "item_id", "update_id",
     "follow_up_id", "template_id", "alert_id", "milestone_id", "candidate_id", "decision_id",
@@ -24,8 +25,23 @@ OTHER_ARGUMENTS = {"action": "deactivate", "filename": "css/portal.css", "kind":
                    "token": "not-a-valid-token"}
 
 
+def _globex_candidate(app, project_id: int, staff_id: int, client_id: int) -> tuple[int, int]:
+    """A candidate presented to Globex, with a Globex decision on it."""
+    with app.app_context():
+        selection.seed_defaults()
+        by = db.session.get(User, staff_id)
+        candidate = selection.add_candidate(
+            db.session.get(Project, project_id), by=by, display_name="Globex-only candidate",
+            sourced_on=date.today())
+        selection.present_shortlist(candidate.project, [candidate], by=by)
+        decision = selection.decide(candidate, selection.DecisionInput(DecisionKind.INVITE),
+                                    by=db.session.get(User, client_id))
+        db.session.commit()
+        return candidate.id, decision.id
+
+
 @pytest.fixture
-def two_clients(make):
+def two_clients(app, make):
     """Acme and Globex, each with a client user and projects; staff and an admin."""
     staff = make.user("staff@firm.example", role=Role.STAFF, name="Priya Nair")
     make.user("admin@firm.example", role=Role.ADMIN)
@@ -39,28 +55,12 @@ def two_clients(make):
     question = make.question(globex, author=globex_user, body="Globex-only question")
     closed = make.project("Globex", name="Globex data centre move", status=ProjectStatus.DONE)
     make.closeout(closed, contact=staff, summary="Globex-only closeout")
-    candidate = _presented_candidate(make, globex, staff)
+    candidate, decision = _globex_candidate(app, globex.id, staff.id, globex_user.id)
     touchpoint = make.touchpoint("Globex", by=staff, summary="Globex-only summary")
-    return {"acme": acme, "globex": globex, "globex_user": globex_user, "question": question,
+    return {"candidate": candidate, "decision": decision,
+            "acme": acme, "globex": globex, "globex_user": globex_user, "question": question,
             "update": update, "globex_closed": closed, "milestone": milestone,
-            "acme_step": acme_step, "candidate_id": candidate, "touchpoint": touchpoint}
-
-
-def _presented_candidate(make, project, staff) -> int:
-    """A candidate presented to Globex on its project."""
-    from portal.auth.models import User
-    from portal.extensions import db
-    from portal.projects.models import Project
-    from portal.selection import services as selection
-
-    with make.app.app_context():
-        by = db.session.get(User, staff.id)
-        candidate = selection.add_candidate(db.session.get(Project, project.id), by=by,
-                                            display_name="Globex-only candidate",
-                                            sourced_on=date.today())
-        selection.present_shortlist(candidate.project, [candidate], by=by)
-        db.session.commit()
-        return candidate.id
+            "acme_step": acme_step, "touchpoint": touchpoint}
 
 
 def _url_for_rule(app, rule, values: dict) -> str:
@@ -98,8 +98,7 @@ def test_a_client_of_acme_gets_404_for_every_globex_url(app, signed_in, two_clie
         "alert_id": 1,
         "milestone_id": two_clients["milestone"].id,
         "endpoint_id": 1, "delivery_id": 1,
-        "candidate_id": two_clients["candidate_id"],
-        "decision_id": 1,
+        "candidate_id": two_clients["candidate"], "decision_id": two_clients["decision"],
         "reason_id": 1,
         "touchpoint_id": two_clients["touchpoint"].id,
     }

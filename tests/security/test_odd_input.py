@@ -66,6 +66,7 @@ class FormSpec:
     fill: dict[str, str] = field(default_factory=dict)
     refused_by_redirect: bool = False  # an inline form: refused back to its page, flashed
     finished_project: bool = False  # the project in its URL is done (closeouts)
+    placement: bool = False  # the project in its URL has candidates (so no typed funnel)
     # URL values for this form alone: a literal, or the name of another fixture value.
     url_values: dict[str, str] = field(default_factory=dict)
 
@@ -136,28 +137,32 @@ FORMS = [
     FormSpec("admin", "/admin/webhooks", "/admin/webhooks",
              {"url": "https://93.184.215.14/hooks", "kind": "json", "events": "eta.changed"}),
     FormSpec("staff", "/staff/projects/<int:project_id>/candidates/new",
-             "/staff/projects/<int:project_id>/candidates/new"),
+             "/staff/projects/<int:project_id>/candidates/new", placement=True),
     FormSpec("staff", "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/edit",
-             "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/edit"),
+             "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/edit", placement=True),
     FormSpec("staff", "/projects/<int:project_id>/candidates/<int:candidate_id>",
-             "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/screening"),
+             "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/screening",
+             placement=True),
     FormSpec("client", "/projects/<int:project_id>/candidates/<int:candidate_id>",
              "/projects/<int:project_id>/candidates/<int:candidate_id>/decision",
-             {"kind": "invite"}),
+             {"kind": "invite"}, placement=True),
     FormSpec("admin", "/admin/candidates/settings", "/admin/candidates/settings"),
     FormSpec("admin", "/admin/candidates/settings", "/admin/candidates/reasons"),
     FormSpec("admin", "/admin/projects/<int:project_id>/candidates/<int:candidate_id>/erase",
-             "/admin/projects/<int:project_id>/candidates/<int:candidate_id>/erase"),
+             "/admin/projects/<int:project_id>/candidates/<int:candidate_id>/erase",
+             placement=True),
     FormSpec("staff", "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/interview",
              "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/interview",
-             {"slot_1": "2099-06-01T10:00", "minutes": "45"}),
+             {"slot_1": "2099-06-01T10:00", "minutes": "45"}, placement=True),
     FormSpec("client", "/projects/<int:project_id>/candidates/<int:candidate_id>/interview",
-             "/projects/<int:project_id>/candidates/<int:candidate_id>/interview/other-times"),
+             "/projects/<int:project_id>/candidates/<int:candidate_id>/interview/other-times",
+             placement=True),
     FormSpec("staff", "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/placement",
-             "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/placement"),
+             "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/placement",
+             placement=True),
     FormSpec("staff", "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/placement",
              "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/placement/left",
-             url_values={"candidate_id": "placed_candidate_id"}),
+             placement=True, url_values={"candidate_id": "placed_candidate_id"}),
     FormSpec("admin", "/admin/check-ins", "/admin/check-ins"),
     FormSpec("staff", "/staff/accounts/<int:organization_id>/touchpoints/new",
              "/staff/accounts/<int:organization_id>/touchpoints/new",
@@ -233,9 +238,11 @@ def odd_portal(app, make) -> dict[str, object]:
     question = make.question(project, author=client)
     finished = make.project("Acme Corp", name="Data move", status=ProjectStatus.DONE)
     token, follow_up = _unhappy_pulse(app, make, client)
-    candidate_id = _presented_candidate(app, project.id, staff.id)
-    placed = _interview_and_placement(app, candidate_id, project, staff, client)
-    return {"candidate_id": candidate_id, "placed_candidate_id": placed,
+    placement = make.project("Acme Corp", name="Senior Data Engineer")
+    candidate_id = _presented_candidate(app, placement.id, staff.id)
+    placed = _interview_and_placement(app, candidate_id, placement, staff, client)
+    return {"candidate_id": candidate_id, "placement_id": placement.id,
+            "placed_candidate_id": placed,
             "project_id": project.id, "finished_id": finished.id,
             "update_id": update.id, "question_id": question.id,
             "organization_id": project.organization_id, "token": token,
@@ -254,6 +261,8 @@ def _filled(spec: FormSpec, values: dict[str, object]) -> FormSpec:
                            for key, value in spec.url_values.items()}}
     if spec.finished_project:
         values = {**values, "project_id": values["finished_id"]}
+    if spec.placement:
+        values = {**values, "project_id": values["placement_id"]}
     fill = {**spec.fill, "care_contact_id": str(values["staff_id"])} \
         if spec.finished_project else spec.fill
     return replace(spec, page=_url(spec.page, values), action=_url(spec.action, values),

@@ -3,13 +3,19 @@ walked as a client and as staff and must say `Cache-Control: no-store`; the PDF 
 polls say `private, no-cache` so their ETags still answer 304; public pages and static files
 keep their caching."""
 
+from datetime import date
+
 import pytest
 
-from portal.auth.models import Role
-from portal.projects.models import ProjectStatus
+from portal.auth.models import Role, User
+from portal.extensions import db
+from portal.projects.models import Project, ProjectStatus
 from portal.pulses import services as pulses
+from portal.selection import services as selection
+from portal.selection.models import DecisionKind
 from portal.web.live import polling_endpoints
 from tests.conftest import sign_in
+from tests.selection.conftest import pdf_bytes
 
 OTHER_VALUES = {"action": "deactivate", "kind": "values", "token": "not-a-valid-token",
                 "filename": "css/portal.css"}
@@ -24,8 +30,23 @@ NAMED = {
 }
 
 
+def _presented_candidate(app, project_id: int, staff_id: int, client_id: int) -> dict:
+    """A candidate with a CV presented to the client, and the client's decision on it."""
+    with app.app_context():
+        selection.seed_defaults()
+        by = db.session.get(User, staff_id)
+        candidate = selection.add_candidate(
+            db.session.get(Project, project_id), by=by, display_name="Maria Silva",
+            sourced_on=date.today(), cv=pdf_bytes(), cv_name="cv.pdf")
+        selection.present_shortlist(candidate.project, [candidate], by=by)
+        decision = selection.decide(candidate, selection.DecisionInput(DecisionKind.INVITE),
+                                    by=db.session.get(User, client_id))
+        db.session.commit()
+        return {"candidate_id": candidate.id, "decision_id": decision.id, "reason_id": 1}
+
+
 @pytest.fixture
-def firm(make):
+def firm(app, make):
     """An admin (staff), a client of Acme, an open project with its story, a closed one."""
     admin = make.user("priya@firm.example", role=Role.ADMIN, name="Priya Nair")
     client = make.user("jordan@acme.example", organization="Acme Corp")
@@ -39,7 +60,7 @@ def firm(make):
             "organization_id": project.organization_id, "user_id": client.id,
             "question_id": question.id, "milestone_id": milestone.id, "update_id": update.id,
             "item_id": 1, "follow_up_id": 1, "template_id": 1, "alert_id": 1, "endpoint_id": 1,
-            "delivery_id": 1}
+            "delivery_id": 1, **_presented_candidate(app, project.id, admin.id, client.id)}
 
 
 def _get_urls(app, firm) -> list[tuple[str, str]]:

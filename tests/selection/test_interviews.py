@@ -207,3 +207,19 @@ def test_in_a_browser_the_client_picks_an_interview_time(
         assert interview.starts_at == _next_monday_at(11).astimezone(UTC)
     page.goto(f"/projects/{people['project'].id}")
     assert "Booked" in page.locator("#interviews").inner_text()
+
+
+def test_no_times_for_a_candidate_never_presented(app, people, signed_in, post_form):
+    from portal.selection.models import Candidate
+
+    with app.app_context():
+        hidden = Candidate(project_id=people["project"].id, display_name="Not Yet",
+                           sourced_on=datetime(2026, 1, 5).date())
+        db.session.add(hidden)
+        db.session.commit()
+        db.session.refresh(hidden)
+        db.session.expunge(hidden)
+    response = _propose(post_form, signed_in("priya@firm.example"), hidden, 9)
+    assert response.status_code == 422 and "Present the candidate" in response.get_data(
+        as_text=True)
+    assert count_rows(app, Interview) == 0
