@@ -11,7 +11,9 @@ from fractions import Fraction
 
 from sqlalchemy import func, select
 
+from portal.audit import services as audit
 from portal.auth.models import User
+from portal.concurrency import lock_table
 from portal.content.models import ValueItem
 from portal.db import utcnow, zone_or_utc
 from portal.extensions import db
@@ -42,15 +44,21 @@ def asked_values() -> list[ValueItem]:
                                    .order_by(ValueItem.position)))
 
 
-def save_settings(*, every: int, asked: set[int]) -> None:
-    """Which values are asked about, and every how many periodic pulses."""
+def save_settings(*, every: int, asked: set[int], by: User | None = None) -> None:
+    """Which values are asked about, and every how many periodic pulses; audited."""
     if not 0 <= every <= 12:
         raise ValueError("Choose how often from the list.")
+    lock_table(ValuesPulseSettings)  # one row, perhaps not there yet: two first saves at once
     settings = db.session.get(ValuesPulseSettings, 1) or ValuesPulseSettings(id=1)
     settings.every_nth, settings.updated_at = every, utcnow()
     db.session.add(settings)
-    for value in db.session.scalars(select(ValueItem)):
+    titles = []
+    for value in db.session.scalars(select(ValueItem).order_by(ValueItem.position)):
         value.asked_in_pulses = value.id in asked
+        titles += [value.title] if value.asked_in_pulses else []
+    audit.record("pulses.values_settings_changed", actor=by, summary=(
+        f"every {every} periodic pulse(s) asks about one of: {', '.join(titles) or 'none'}"
+        if every else "periodic pulses ask about no value"))
     db.session.flush()
 
 

@@ -359,7 +359,8 @@ def values_settings():
     if not form.validate_on_submit():
         return render_template("pulses/values_settings.html", form=form), (
             422 if form.is_submitted() else 200)
-    values.save_settings(every=form.every_nth.data, asked=set(form.asked.data or []))
+    values.save_settings(every=form.every_nth.data, asked=set(form.asked.data or []),
+                         by=current_user)
     db.session.commit()
     flash("Values pulses saved: the next periodic pulses ask accordingly.", "success")
     return redirect(url_for("pulses.values_settings"))
