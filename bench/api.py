@@ -23,6 +23,9 @@ TARGET = 0.5
 # Per-key counts in Redis, as production keeps them (memory:// is the development fallback).
 REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
 CASES = ("API: 50 projects", "API: one project")
+INTRO = ("`GET /api/v1/projects?limit=50` and `GET /api/v1/projects/<id>` with a read key, "
+         "against `GET /bench/bare` asked without a cookie, as API calls are; per-key counts "
+         "in Redis; the CPU ratio is the figure to trust (see Pages).")
 
 
 def make_key(url: str) -> str:

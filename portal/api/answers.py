@@ -17,16 +17,17 @@ from flask import Response, json
 from portal.api.guard import resources
 
 
-def _convert(field: ma.fields.Field) -> Callable[[object], object]:
+def _convert(field: ma.fields.Field) -> Callable[[object], object] | None:
+    """How to turn a value into JSON; None when it already is (ints, strings, booleans)."""
     if isinstance(field, ma.fields.Nested):
         nested = dumper(type(field.schema))
         return lambda value: nested(value) if value is not None else None
     if isinstance(field, ma.fields.List):
         inner = _convert(field.inner)
-        return lambda values: [inner(v) for v in values]
+        return list if inner is None else lambda values: [inner(v) for v in values]
     if isinstance(field, ma.fields.Enum | ma.fields.DateTime | ma.fields.Date):
         return _scalar
-    return lambda value: value
+    return None
 
 
 def _scalar(value: object) -> object:
@@ -41,9 +42,14 @@ def dumper(schema: type[ma.Schema]) -> Callable[[object], dict]:
     """A function dumping an object as the schema would."""
     fields = [(name, field.attribute or name, _convert(field))
               for name, field in schema().dump_fields.items()]
+    plain = [(name, attribute) for name, attribute, convert in fields if convert is None]
+    converted = [field for field in fields if field[2] is not None]
 
     def dump(obj: object) -> dict:
-        return {name: convert(getattr(obj, attribute)) for name, attribute, convert in fields}
+        answer = {name: getattr(obj, attribute) for name, attribute in plain}
+        for name, attribute, convert in converted:
+            answer[name] = convert(getattr(obj, attribute))
+        return answer
 
     return dump
 
