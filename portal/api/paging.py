@@ -16,7 +16,8 @@ MAX_LIMIT = 100
 class PageArgs(ma.Schema):
     """The query string of every list."""
 
-    cursor = ma.fields.String(load_default=None, validate=ma.validate.Length(max=100),
+    cursor = ma.fields.String(load_default=None, validate=[
+        ma.validate.Length(max=100), ma.validate.Regexp(r"^[A-Za-z0-9_-]*$")],
                               metadata={"description": "next_cursor from the previous page"})
     limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(1, MAX_LIMIT),
                               metadata={"description": "items per page, at most 100"})

@@ -42,7 +42,7 @@ def _page_schema(name: str, item: type[ma.Schema]) -> type[ma.Schema]:
 
 def _query_schema(name: str, filters: dict[str, object]) -> type[ma.Schema]:
     fields = {
-        key: (ma.fields.String(validate=ma.validate.Length(min=1, max=64))
+        key: (ma.fields.String(validate=schemas.one_line(1, 64))
               if key == "external_id" else ma.fields.Integer(validate=ma.validate.Range(1, MAX_ID)))
         for key in filters
     }
