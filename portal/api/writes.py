@@ -51,7 +51,7 @@ def refusals(location: str = "json") -> Iterator[None]:
 
 
 def _load(model, item_id: int, what: str):
-    return db.session.get(model, item_id) or abort(404, message=f"No {what} with id {item_id}.")
+    return db.get_or_404(model, item_id, description=f"No {what} with id {item_id}.")
 
 
 def _staff(user_id: int | None, field: str) -> User | None:

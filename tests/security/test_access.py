@@ -9,8 +9,11 @@ from tests.conftest import csrf_token
 # item_id: a firm value or process step; only admins edit them (everyone reads the public pages).
 OBJECT_ARGUMENTS = {
     "project_id", "organization_id", "user_id", "question_id", "item_id", "update_id",
-    "follow_up_id", "template_id", "alert_id", "milestone_id",
+    "follow_up_id", "template_id", "alert_id", "milestone_id", "key_id",
 }
+# The JSON API reads no session: a signed-in client there gets 401 whatever the id
+# (tests/api/test_keys.py); API keys are firm-wide, created by admins.
+API_PREFIX = "/api/v1/"
 # Arguments that pick a page rather than an object, with the value the checks use.
 # token: a signed pulse or unsubscribe token, its own proof of access; a bad one is refused.
 OTHER_ARGUMENTS = {"action": "deactivate", "filename": "css/portal.css", "kind": "values",
@@ -71,9 +74,13 @@ def test_a_client_of_acme_gets_404_for_every_globex_url(app, signed_in, two_clie
         "template_id": 1,
         "alert_id": 1,
         "milestone_id": two_clients["milestone"].id,
+        "key_id": 1,
     }
     closed_out = {**values, "project_id": two_clients["globex_closed"].id}
     for rule in _object_routes(app):
+        if rule.rule.startswith(API_PREFIX):
+            assert browser.get(_url_for_rule(app, rule, values)).status_code in (401, 405)
+            continue
         for url in {_url_for_rule(app, rule, values), _url_for_rule(app, rule, closed_out)}:
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 response = browser.open(url, method=method, data={"csrf_token": token})
@@ -128,10 +135,12 @@ def test_admins_manage_users(signed_in, two_clients):
 def test_anonymous_visitors_are_sent_to_sign_in_from_every_page(app, client, two_clients):
     values = {"project_id": 1, "organization_id": 1, "user_id": 1, "question_id": 1, "item_id": 1,
               "update_id": 1, "follow_up_id": 1, "template_id": 1, "alert_id": 1,
-              "milestone_id": 1}
+              "milestone_id": 1, "key_id": 1}
     # /login/two-factor is the second step of signing in: without a password step just taken
     # it sends the visitor back to /login (tests/auth/test_two_factor.py).
-    public = {"/login", "/login/two-factor", "/healthz", "/static/<path:filename>", "/values",
+    # The API's description and its docs page hold no data (the API itself needs a key).
+    public = {"/api/docs", "/api/v1/openapi.json",
+              "/login", "/login/two-factor", "/healthz", "/static/<path:filename>", "/values",
               "/process", "/branding/logo", "/favicon.ico", "/pulses/<token>",
               "/unsubscribe/<token>",
               # Email links and the forms that ask for them: for people not signed in
@@ -145,6 +154,9 @@ def test_anonymous_visitors_are_sent_to_sign_in_from_every_page(app, client, two
         url = _url_for_rule(app, rule, values)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             response = client.open(url, method=method)
+            if rule.rule.startswith(API_PREFIX):  # a program without a key: 401, no redirect
+                assert response.status_code == 401, f"{method} {url}"
+                continue
             assert response.status_code == 302, f"{method} {url}"
             assert response.headers["Location"].startswith("/login")
 
