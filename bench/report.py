@@ -199,6 +199,12 @@ def render(results: dict) -> str:
     for name in ("SQLite", "PostgreSQL"):
         lines += pages_table(name, results[name]["pages"])
     lines += _memory(results["PostgreSQL"]["pages"]["memory"])
+    if "api" in results["SQLite"]:  # results kept before the API benchmark existed
+        from bench import api
+
+        lines += ["## JSON API", "", api.INTRO, ""]
+        for name in ("SQLite", "PostgreSQL"):
+            lines += api.section(name, results[name]["api"])
     lines += ["## Writes", ""]
     for name in ("SQLite", "PostgreSQL"):
         lines += _pulses(name, results[name]["pulses"])

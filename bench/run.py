@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, make_url, text
 
-from bench import cpu, health, imports, load, pdf, pulses, report
+from bench import api, cpu, health, imports, load, pdf, pulses, report
 from bench.server import ROOT, Browser, flask, gunicorn, memory_kb, worker_pids
 
 ACCOUNTS = int(os.environ.get("BENCH_ACCOUNTS", 300))
@@ -152,6 +152,8 @@ def main() -> None:
             results[name] = {"data": prepare(url)}
             step(f"{name}: pages")
             results[name]["pages"] = pages(url, with_memory=name == "PostgreSQL")
+            step(f"{name}: JSON API")
+            results[name]["api"] = api.bench(url, rounds=ROUNDS, seconds=SECONDS)
             step(f"{name}: pulse writers")
             results[name]["pulses"] = pulses.bench(url)
             step(f"{name}: account health")

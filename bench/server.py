@@ -42,11 +42,11 @@ def flask(database_url: str, *args: str) -> str:
 
 
 @contextmanager
-def gunicorn(database_url: str, workers: int = 2):
+def gunicorn(database_url: str, workers: int = 2, **extra: str):
     """gunicorn with the repo's config on a free port; yields (base URL, master process)."""
     port = free_port()
     env = portal_env(database_url, PORTAL_WEB_BIND=f"127.0.0.1:{port}",
-                     PORTAL_WEB_WORKERS=str(workers), PORTAL_WEB_MAX_REQUESTS="0")
+                     PORTAL_WEB_WORKERS=str(workers), PORTAL_WEB_MAX_REQUESTS="0", **extra)
     process = subprocess.Popen(
         [str(BIN / "gunicorn"), "-c", "gunicorn.conf.py", "wsgi:app"], cwd=ROOT, env=env,
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,

@@ -17,7 +17,8 @@ from flask_limiter import RequestLimit
 from flask_smorest import Blueprint
 
 from portal.api import keys
-from portal.api.models import ApiKey, Scope
+from portal.api.keys import KeyInUse
+from portal.api.models import Scope
 from portal.extensions import db, limiter
 from portal.web.problems import problem
 
@@ -70,8 +71,7 @@ def authenticate():
         detail = ("Send an API key as Authorization: Bearer pk_live_..." if secret is None
                   else "This API key is unknown, revoked or expired.")
         return problem(401, detail, headers={"WWW-Authenticate": 'Bearer realm="api"'})
-    if db.session.dirty:  # its last use, noted at most once a minute
-        db.session.commit()
+    db.session.commit()  # its last use, if noted (at most once a minute)
     g.api_key = key
     g.audit_actor_label = f"API key {key.name}"
     return None
@@ -93,7 +93,7 @@ def rate_headers(response):
     return response
 
 
-def current_key() -> ApiKey:
+def current_key() -> KeyInUse:
     """The key this request was made with."""
     return g.api_key
 
@@ -104,7 +104,7 @@ def requires(scope: Scope) -> Callable:
     def decorate(view: Callable) -> Callable:
         @wraps(view)
         def checked(*args, **kwargs):
-            if scope not in current_key().scope_set:
+            if scope not in current_key().scopes:
                 abort(403, f"This API key lacks the {scope.value} scope.")
             return view(*args, **kwargs)
 

@@ -8,9 +8,10 @@ lookup is by that hash with a constant-time comparison after it.
 import hashlib
 import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portal.api.models import ApiKey, Scope
 from portal.audit import services as audit
@@ -60,20 +61,35 @@ def revoke_key(key: ApiKey, *, by: User) -> None:
         audit.record("api_key.revoked", actor=by, target=key, summary=key.name)
 
 
-def key_for_secret(secret: str) -> ApiKey | None:
-    """The usable key with this secret, or None (unknown, revoked or expired)."""
+@dataclass(frozen=True)
+class KeyInUse:
+    """The key a request was made with, read as one row (no ORM object on the hot path)."""
+
+    id: int
+    name: str
+    scopes: frozenset[Scope]
+    created_by_id: int | None
+
+
+def key_for_secret(secret: str) -> KeyInUse | None:
+    """The usable key with this secret, or None (unknown, revoked or expired); its last use is
+    noted (at most once a minute, flushed: the caller commits)."""
     if not secret.startswith(SECRET_PREFIX) or len(secret) > 200:
         return None
     digest = hash_secret(secret)
-    key = db.session.scalars(select(ApiKey).where(ApiKey.secret_hash == digest)).one_or_none()
-    if key is None or not hmac.compare_digest(key.secret_hash, digest):
+    row = db.session.execute(select(
+        ApiKey.id, ApiKey.name, ApiKey.scopes, ApiKey.created_by_id, ApiKey.secret_hash,
+        ApiKey.revoked_at, ApiKey.expires_at, ApiKey.last_used_at,
+    ).where(ApiKey.secret_hash == digest)).one_or_none()
+    if row is None or not hmac.compare_digest(row.secret_hash, digest):
         return None
     now = utcnow()
-    if not key.usable_at(now):
+    if row.revoked_at is not None or (row.expires_at is not None and now >= row.expires_at):
         return None
-    if key.last_used_at is None or now - key.last_used_at >= LAST_USED_STEP:
-        key.last_used_at = now
-    return key
+    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_STEP:
+        db.session.execute(update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=now))
+    return KeyInUse(id=row.id, name=row.name, created_by_id=row.created_by_id,
+                    scopes=frozenset(Scope(value) for value in row.scopes.split()))
 
 
 def all_keys() -> list[ApiKey]:

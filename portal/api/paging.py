@@ -16,7 +16,8 @@ MAX_LIMIT = 100
 class PageArgs(ma.Schema):
     """The query string of every list."""
 
-    cursor = ma.fields.String(load_default=None, validate=ma.validate.Length(max=100),
+    cursor = ma.fields.String(load_default=None, validate=[
+        ma.validate.Length(max=100), ma.validate.Regexp(r"^[A-Za-z0-9_-]*$")],
                               metadata={"description": "next_cursor from the previous page"})
     limit = ma.fields.Integer(load_default=50, validate=ma.validate.Range(1, MAX_LIMIT),
                               metadata={"description": "items per page, at most 100"})
@@ -42,11 +43,14 @@ def decode_cursor(cursor: str) -> int:
 
 
 def page_of(stmt: Select, model, args: dict) -> dict:
-    """One page of a select's rows, in id order, and the cursor to the next page if any."""
+    """One page of a select's rows, in id order, and the cursor to the next page if any: ORM
+    objects when the select is of a model, plain rows when it is of columns."""
     if args.get("cursor"):
         stmt = stmt.where(model.id > decode_cursor(args["cursor"]))
     limit = args["limit"]
-    rows = list(db.session.scalars(stmt.order_by(model.id).limit(limit + 1)).unique())
+    result = db.session.execute(stmt.order_by(model.id).limit(limit + 1))
+    rows = list(result.scalars().unique() if stmt.column_descriptions[0]["type"] is model
+                else result)
     more = len(rows) > limit
     rows = rows[:limit]
     return {"data": rows, "next_cursor": encode_cursor(rows[-1].id) if more else None}

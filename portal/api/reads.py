@@ -13,18 +13,23 @@ from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import Organization
 from portal.api import schemas
+from portal.api.answers import dumper, json_answer
 from portal.api.guard import requires, resources
 from portal.api.models import Scope
 from portal.api.paging import PageArgs, page_of
 from portal.auth.models import Role, User
 from portal.closeout.models import Closeout
 from portal.db import MAX_ID
-from portal.extensions import db
 from portal.health.models import HealthSnapshot
 from portal.projects.models import Milestone, Project, Question, StatusUpdate
 from portal.pulses.models import FollowUp, PulseAnswer
 
 STAFF_ROLES = (Role.STAFF, Role.ADMIN)
+
+
+def columns_of(model) -> Select:
+    """A select of the model's columns: plain rows, dumped without building ORM objects."""
+    return select(*model.__table__.c)
 
 
 def _page_schema(name: str, item: type[ma.Schema]) -> type[ma.Schema]:
@@ -37,7 +42,7 @@ def _page_schema(name: str, item: type[ma.Schema]) -> type[ma.Schema]:
 
 def _query_schema(name: str, filters: dict[str, object]) -> type[ma.Schema]:
     fields = {
-        key: (ma.fields.String(validate=ma.validate.Length(min=1, max=64))
+        key: (ma.fields.String(validate=schemas.one_line(1, 64))
               if key == "external_id" else ma.fields.Integer(validate=ma.validate.Range(1, MAX_ID)))
         for key in filters
     }
@@ -49,17 +54,22 @@ def expose(path: str, name: str, model, schema: type[ma.Schema], *,
            scope: Scope = Scope.READ) -> None:
     """GET /<path> (a page, filtered) and GET /<path>/<id> for one resource."""
     query = _query_schema(name, filters)
+    dump = dumper(schema)
 
-    def list_items(args: dict) -> dict:
+    def list_items(args: dict):
         stmt = base()
         for key, column in filters.items():
             if args.get(key) is not None:
                 stmt = stmt.where(column == args[key])
-        return page_of(stmt, model, args)
+        page = page_of(stmt, model, args)
+        return json_answer({"data": [dump(item) for item in page["data"]],
+                            "next_cursor": page["next_cursor"]})
 
     def get_item(item_id: int):
-        found = db.session.scalars(base().where(model.id == item_id)).unique().one_or_none()
-        return found or abort(404, message=f"No {name.lower()} with id {item_id}.")
+        found = page_of(base().where(model.id == item_id), model, {"limit": 1})["data"]
+        found = found[0] if found else None
+        return json_answer(dump(found or abort(404, message=f"No {name.lower()} with id "
+                                                            f"{item_id}.")))
 
     list_items.__doc__ = f"List {path.replace('-', ' ')}, oldest first (by id)."
     get_item.__doc__ = f"One {name.lower()}, by id."
@@ -73,32 +83,32 @@ def expose(path: str, name: str, model, schema: type[ma.Schema], *,
 
 
 expose("accounts", "Account", Organization, schemas.Account,
-       base=lambda: select(Organization),
+       base=lambda: columns_of(Organization),
        filters={"external_id": Organization.external_id})
 expose("contacts", "Contact", User, schemas.Contact,
-       base=lambda: select(User).where(User.role == Role.CLIENT),
+       base=lambda: columns_of(User).where(User.role == Role.CLIENT),
        filters={"external_id": User.external_id, "account_id": User.organization_id})
 expose("staff", "Staff", User, schemas.Staff,
-       base=lambda: select(User).where(User.role.in_(STAFF_ROLES)),
+       base=lambda: columns_of(User).where(User.role.in_(STAFF_ROLES)),
        filters={"external_id": User.external_id})
 expose("projects", "Project", Project, schemas.Project,
-       base=lambda: select(Project),
+       base=lambda: columns_of(Project),
        filters={"external_id": Project.external_id, "account_id": Project.organization_id})
 expose("milestones", "Milestone", Milestone, schemas.Milestone,
-       base=lambda: select(Milestone),
+       base=lambda: columns_of(Milestone),
        filters={"external_id": Milestone.external_id, "project_id": Milestone.project_id})
 expose("updates", "Update", StatusUpdate, schemas.Update,
-       base=lambda: select(StatusUpdate),
+       base=lambda: columns_of(StatusUpdate),
        filters={"project_id": StatusUpdate.project_id})
 expose("questions", "Question", Question, schemas.Question,
        base=lambda: select(Question).options(selectinload(Question.replies)),
        filters={"project_id": Question.project_id})
 expose("pulse-answers", "PulseAnswer", PulseAnswer, schemas.PulseAnswer,
-       base=lambda: select(PulseAnswer), filters={"request_id": PulseAnswer.request_id})
+       base=lambda: columns_of(PulseAnswer), filters={"request_id": PulseAnswer.request_id})
 expose("follow-ups", "FollowUp", FollowUp, schemas.FollowUp,
-       base=lambda: select(FollowUp), filters={"request_id": FollowUp.request_id})
+       base=lambda: columns_of(FollowUp), filters={"request_id": FollowUp.request_id})
 expose("closeouts", "Closeout", Closeout, schemas.Closeout,
-       base=lambda: select(Closeout), filters={"project_id": Closeout.project_id})
+       base=lambda: columns_of(Closeout), filters={"project_id": Closeout.project_id})
 expose("health-snapshots", "HealthSnapshot", HealthSnapshot, schemas.HealthSnapshot,
-       base=lambda: select(HealthSnapshot),
+       base=lambda: columns_of(HealthSnapshot),
        filters={"account_id": HealthSnapshot.organization_id}, scope=Scope.HEALTH_READ)

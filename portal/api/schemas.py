@@ -12,7 +12,24 @@ from portal.projects.models import Confidence, ProjectStatus, QuestionKind
 from portal.pulses.models import Scale
 
 ID_RANGE = v.Range(min=1, max=MAX_ID)  # what an id column holds
-EXTERNAL_ID = {"validate": v.Length(min=1, max=64),
+# Typed text has no control characters (PostgreSQL refuses NUL; the forms refuse them all);
+# a multi-line text keeps its line breaks and tabs.
+ONE_LINE = v.Regexp(r"^[^\u0000-\u001f\u007f]*$", error="No control characters.")
+MULTI_LINE = v.Regexp(r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$",
+                      error="No control characters.")
+
+
+def one_line(low: int, high: int) -> list:
+    """Length and no control characters, for names and ids."""
+    return [v.Length(min=low, max=high), ONE_LINE]
+
+
+def multi_line(low: int, high: int) -> list:
+    """Length and no control characters but line breaks, for bodies and summaries."""
+    return [v.Length(min=low, max=high), MULTI_LINE]
+
+
+EXTERNAL_ID = {"validate": one_line(1, 64),
                "metadata": {"description": "The id of this record in the firm's other tool"}}
 
 
@@ -190,8 +207,8 @@ class ProjectCreate(ma.Schema):
     """A new project for an account; an external_id lets a sync find it again."""
 
     account_id = f.Integer(required=True, validate=ID_RANGE)
-    name = f.String(required=True, validate=v.Length(min=1, max=160))
-    summary = f.String(load_default="", validate=v.Length(max=5000))
+    name = f.String(required=True, validate=one_line(1, 160))
+    summary = f.String(load_default="", validate=multi_line(0, 5000))
     external_id = _nullable(f.String, **EXTERNAL_ID)
     contact_id = _nullable(f.Integer, validate=ID_RANGE)
     eta = _nullable(f.Date)
@@ -203,8 +220,8 @@ class ProjectCreate(ma.Schema):
 class ProjectChange(ma.Schema):
     """The details of a project to change (status and ETA change by publishing an update)."""
 
-    name = f.String(validate=v.Length(min=1, max=160))
-    summary = f.String(validate=v.Length(max=5000))
+    name = f.String(validate=one_line(1, 160))
+    summary = f.String(validate=multi_line(0, 5000))
     external_id = _nullable(f.String, **EXTERNAL_ID)
     contact_id = _nullable(f.Integer, validate=ID_RANGE)
     update_cadence_days = f.Integer(validate=v.Range(1, 90))
@@ -213,7 +230,7 @@ class ProjectChange(ma.Schema):
 class MilestoneCreate(ma.Schema):
     """A new milestone at the end of a project's plan."""
 
-    title = f.String(required=True, validate=v.Length(min=1, max=160))
+    title = f.String(required=True, validate=one_line(1, 160))
     owner_id = _nullable(f.Integer, validate=ID_RANGE)
     planned_on = _nullable(f.Date)
     external_id = _nullable(f.String, **EXTERNAL_ID)
@@ -223,30 +240,30 @@ class ContactCreate(ma.Schema):
     """A client contact to invite."""
 
     account_id = f.Integer(required=True, validate=ID_RANGE)
-    email = f.Email(required=True, validate=v.Length(max=254))
-    name = f.String(required=True, validate=v.Length(min=1, max=120))
+    email = f.Email(required=True, validate=one_line(3, 254))
+    name = f.String(required=True, validate=one_line(1, 120))
 
 
 class UpdateCreate(ma.Schema):
     """An update to publish, as the staff form does: a later ETA needs a reason."""
 
-    body = f.String(required=True, validate=v.Length(min=1, max=20000))
+    body = f.String(required=True, validate=multi_line(1, 20000))
     status = f.Enum(ProjectStatus, by_value=True, required=True)
     eta = _nullable(f.Date)
     eta_confidence = _nullable(f.Enum, enum=Confidence, by_value=True)
-    reason = _nullable(f.String, validate=v.Length(max=2000))
-    internal_note = _nullable(f.String, validate=v.Length(max=5000))
+    reason = _nullable(f.String, validate=multi_line(0, 2000))
+    internal_note = _nullable(f.String, validate=multi_line(0, 5000))
     ask_feedback = f.Boolean(load_default=False)
 
 
 class QuestionCreate(ma.Schema):
     """A question or request on a project, asked on the client's behalf."""
 
-    body = f.String(required=True, validate=v.Length(min=1, max=10000))
+    body = f.String(required=True, validate=multi_line(1, 10000))
     kind = f.Enum(QuestionKind, by_value=True, load_default=QuestionKind.QUESTION)
 
 
 class ReplyCreate(ma.Schema):
     """A reply from staff in a question's thread."""
 
-    body = f.String(required=True, validate=v.Length(min=1, max=10000))
+    body = f.String(required=True, validate=multi_line(1, 10000))

@@ -47,7 +47,7 @@ def create_key():
 @changes_access
 def revoke_key(key_id: int):
     """Stop a key working at once."""
-    key = db.session.get(ApiKey, key_id) or abort(404)
+    key = db.get_or_404(ApiKey, key_id)
     if not ButtonForm().validate_on_submit():
         abort(400)
     keys.revoke_key(key, by=current_user)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from portal.accounts import services as accounts
 from portal.accounts.models import Organization
 from portal.api import schemas
+from portal.api.answers import check_unchanged, dumper, json_answer
 from portal.api.guard import current_key, requires, resources
 from portal.api.idempotency import committed
 from portal.api.models import Scope
@@ -23,10 +24,14 @@ from portal.projects import services as projects
 from portal.projects.models import Project, Question
 from portal.projects.services import ProjectError
 
+DUMP = {name: dumper(getattr(schemas, name))
+        for name in ("Project", "Milestone", "Update", "Question", "Contact")}
+
 
 def author() -> User:
     """Who a key's writes are made as: the admin who created it (the audit names the key)."""
-    creator = current_key().created_by
+    created_by_id = current_key().created_by_id
+    creator = db.session.get(User, created_by_id) if created_by_id else None
     if creator is None or not creator.active:
         abort(403, message="The admin who created this key is gone; create a new key.")
     return creator
@@ -46,7 +51,7 @@ def refusals(location: str = "json") -> Iterator[None]:
 
 
 def _load(model, item_id: int, what: str):
-    return db.session.get(model, item_id) or abort(404, message=f"No {what} with id {item_id}.")
+    return db.get_or_404(model, item_id, description=f"No {what} with id {item_id}.")
 
 
 def _staff(user_id: int | None, field: str) -> User | None:
@@ -86,7 +91,8 @@ def create_project(data: dict):
             by=author())
         project.external_id = data.get("external_id")
         db.session.flush()
-    return project, 201, {"Location": url_for(".get_project", item_id=project.id)}
+    return json_answer(DUMP["Project"](project), 201,
+                       {"Location": url_for(".get_project", item_id=project.id)})
 
 
 @resources.route("/projects/<int:item_id>", methods=["PATCH"], endpoint="change_project")
@@ -99,7 +105,7 @@ def create_project(data: dict):
 def change_project(data: dict, item_id: int):
     """Change a project's details; send the ETag you read as If-Match."""
     project = _load(Project, item_id, "project")
-    resources.check_etag(project, schemas.Project)
+    check_unchanged(DUMP["Project"](project))
     if "external_id" in data:
         _unique_external_id(Project, data["external_id"], project.id)
         project.external_id = data["external_id"]
@@ -111,7 +117,7 @@ def change_project(data: dict, item_id: int):
             summary=data.get("summary", project.summary), contact=contact,
             update_cadence_days=data.get("update_cadence_days", project.update_cadence_days),
             by=author())
-    return project
+    return json_answer(DUMP["Project"](project))
 
 
 @resources.route("/projects/<int:item_id>/milestones", methods=["POST"],
@@ -133,7 +139,8 @@ def create_milestone(data: dict, item_id: int):
             planned_on=data.get("planned_on"))
         milestone.external_id = data.get("external_id")
         db.session.flush()
-    return milestone, 201, {"Location": url_for(".get_milestone", item_id=milestone.id)}
+    return json_answer(DUMP["Milestone"](milestone), 201,
+                       {"Location": url_for(".get_milestone", item_id=milestone.id)})
 
 
 @resources.route("/projects/<int:item_id>/updates", methods=["POST"], endpoint="publish_update")
@@ -151,7 +158,8 @@ def publish_update(data: dict, item_id: int):
             eta=data.get("eta"), eta_confidence=data.get("eta_confidence"),
             reason=data.get("reason"), internal_note=data.get("internal_note"),
             ask_feedback=data["ask_feedback"])
-    return update, 201, {"Location": url_for(".get_update", item_id=update.id)}
+    return json_answer(DUMP["Update"](update), 201,
+                       {"Location": url_for(".get_update", item_id=update.id)})
 
 
 @resources.route("/projects/<int:item_id>/questions", methods=["POST"], endpoint="ask_question")
@@ -165,7 +173,8 @@ def ask_question(data: dict, item_id: int):
     with refusals():
         question = questions.ask_question(project, author=author(), body=data["body"],
                                           kind=data["kind"])
-    return question, 201, {"Location": url_for(".get_question", item_id=question.id)}
+    return json_answer(DUMP["Question"](question), 201,
+                       {"Location": url_for(".get_question", item_id=question.id)})
 
 
 @resources.route("/questions/<int:item_id>/replies", methods=["POST"], endpoint="reply")
@@ -178,7 +187,8 @@ def reply(data: dict, item_id: int):
     question = _load(Question, item_id, "question")
     with refusals():
         questions.reply_to(question, author=author(), body=data["body"])
-    return question, 201, {"Location": url_for(".get_question", item_id=question.id)}
+    return json_answer(DUMP["Question"](question), 201,
+                       {"Location": url_for(".get_question", item_id=question.id)})
 
 
 @resources.route("/contacts", methods=["POST"], endpoint="invite_contact")
@@ -192,4 +202,5 @@ def invite_contact(data: dict):
     with refusals():
         user, _ = accounts.invite_client(organization, email=data["email"], name=data["name"],
                                          by=author())
-    return user, 201, {"Location": url_for(".get_contact", item_id=user.id)}
+    return json_answer(DUMP["Contact"](user), 201,
+                       {"Location": url_for(".get_contact", item_id=user.id)})

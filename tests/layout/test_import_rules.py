@@ -204,9 +204,11 @@ CLIENT_PAGES = ["/", "/live", "/projects/<int:project_id>", "/projects/<int:proj
 
 def _client_request_modules(app) -> set[str]:
     """The modules whose functions a client's request runs: the views of every URL outside
-    /staff/ and /admin/, and the hooks, error handlers and context processors of every page."""
+    /staff/, /admin/ and the JSON API (which answers only the admin-created, firm-wide keys,
+    never a client's session: tests/api), and the hooks, error handlers and context
+    processors of every page."""
     views = {rule.endpoint for rule in app.url_map.iter_rules()
-             if not rule.rule.startswith(("/staff/", "/admin/"))}
+             if not rule.rule.startswith(("/staff/", "/admin/", "/api/v1/"))}
     functions = [app.view_functions[endpoint] for endpoint in views]
     for registry in (app.before_request_funcs, app.after_request_funcs,
                      app.teardown_request_funcs, app.template_context_processors,

@@ -18,7 +18,11 @@ OBJECT_ARGUMENTS = {
     "reason_id",
     "endpoint_id", "delivery_id",  # webhook endpoints and their deliveries: admins only
     "touchpoint_id",
+    "key_id",
 }
+# The JSON API reads no session: a signed-in client there gets 401 whatever the id
+# (tests/api/test_keys.py); API keys are firm-wide, created by admins.
+API_PREFIX = "/api/v1/"
 # Arguments that pick a page rather than an object, with the value the checks use.
 # token: a signed pulse or unsubscribe token, its own proof of access; a bad one is refused.
 OTHER_ARGUMENTS = {"action": "deactivate", "filename": "css/portal.css", "kind": "values",
@@ -101,9 +105,13 @@ def test_a_client_of_acme_gets_404_for_every_globex_url(app, signed_in, two_clie
         "candidate_id": two_clients["candidate"], "decision_id": two_clients["decision"],
         "reason_id": 1,
         "touchpoint_id": two_clients["touchpoint"].id,
+        "key_id": 1,
     }
     closed_out = {**values, "project_id": two_clients["globex_closed"].id}
     for rule in _object_routes(app):
+        if rule.rule.startswith(API_PREFIX):
+            assert browser.get(_url_for_rule(app, rule, values)).status_code in (401, 405)
+            continue
         for url in {_url_for_rule(app, rule, values), _url_for_rule(app, rule, closed_out)}:
             for method in rule.methods - {"HEAD", "OPTIONS"}:
                 response = browser.open(url, method=method, data={"csrf_token": token})
@@ -159,10 +167,12 @@ def test_anonymous_visitors_are_sent_to_sign_in_from_every_page(app, client, two
     values = {"project_id": 1, "organization_id": 1, "user_id": 1, "question_id": 1, "item_id": 1,
               "update_id": 1, "follow_up_id": 1, "template_id": 1, "alert_id": 1,
               "milestone_id": 1, "endpoint_id": 1, "delivery_id": 1, "candidate_id": 1,
-              "decision_id": 1, "reason_id": 1, "touchpoint_id": 1}
+              "decision_id": 1, "reason_id": 1, "touchpoint_id": 1, "key_id": 1}
     # /login/two-factor is the second step of signing in: without a password step just taken
     # it sends the visitor back to /login (tests/auth/test_two_factor.py).
-    public = {"/login", "/login/two-factor", "/healthz", "/static/<path:filename>", "/values",
+    # The API's description and its docs page hold no data (the API itself needs a key).
+    public = {"/api/docs", "/api/v1/openapi.json",
+              "/login", "/login/two-factor", "/healthz", "/static/<path:filename>", "/values",
               "/process", "/branding/logo", "/favicon.ico", "/pulses/<token>",
               "/unsubscribe/<token>", "/follow-ups/<token>",  # "Did this fix it?", like pulses
               # Email links and the forms that ask for them: for people not signed in
@@ -179,6 +189,9 @@ def test_anonymous_visitors_are_sent_to_sign_in_from_every_page(app, client, two
         url = _url_for_rule(app, rule, values)
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             response = client.open(url, method=method)
+            if rule.rule.startswith(API_PREFIX):  # a program without a key: 401, no redirect
+                assert response.status_code == 401, f"{method} {url}"
+                continue
             assert response.status_code == 302, f"{method} {url}"
             assert response.headers["Location"].startswith("/login")
 

@@ -68,7 +68,7 @@ def test_every_route_with_a_token_in_its_path_is_redacted(app):
 
 def test_paths_without_a_token_are_logged_as_they_are(app):
     values = {"project_id": 7, "organization_id": 7, "user_id": 7, "question_id": 7,
-              "item_id": 7, "update_id": 7, "milestone_id": 7, "follow_up_id": 7,
+              "item_id": 7, "update_id": 7, "milestone_id": 7, "follow_up_id": 7, "key_id": 7,
               "template_id": 7, "alert_id": 7, "touchpoint_id": 7, "action": "deactivate",
               "kind": "values", "filename": "css/portal.css", "candidate_id": 7,
               "decision_id": 7, "reason_id": 7}
