@@ -76,6 +76,22 @@ SETTINGS = {
 }
 
 
+def webhooks_section() -> dict:
+    """The OpenAPI 3.1 `webhooks` object: each event the portal POSTs to a registered endpoint,
+    signed as Standard Webhooks (the README shows how to verify)."""
+    from portal.webhooks.payloads import webhook_schemas
+
+    signed = [{"name": name, "in": "header", "required": True, "schema": {"type": "string"}}
+              for name in ("webhook-id", "webhook-timestamp", "webhook-signature")]
+    return {event: {"post": {
+        "summary": f"{event}, sent to endpoints registered at /admin/webhooks",
+        "parameters": signed,
+        "requestBody": {"required": True,
+                        "content": {"application/json": {"schema": schema}}},
+        "responses": {"2XX": {"description": "Received; any other answer is retried"}},
+    }} for event, schema in webhook_schemas().items()}
+
+
 def register(app: Flask) -> PortalApi:
     """Bind an API (and its document) to the app and register its resources."""
     from portal.api import reads, writes  # noqa: F401 (routes on the resources blueprint)
@@ -84,6 +100,8 @@ def register(app: Flask) -> PortalApi:
 
     for name, value in SETTINGS.items():
         app.config.setdefault(name, value)
+    options = app.config["API_SPEC_OPTIONS"]
+    app.config["API_SPEC_OPTIONS"] = {**options, "webhooks": webhooks_section()}
     api = PortalApi(app)
     csrf.exempt(resources)  # no cookies are read there: a bearer key is the only credential
     api.register_blueprint(resources)

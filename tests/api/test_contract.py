@@ -69,3 +69,18 @@ def test_every_route_under_api_v1_is_in_the_document(app):
         path = rule.rule.replace("<int:", "{").replace(">", "}")
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert (path, method) in documented, f"{method} {rule.rule} is not documented"
+
+
+def test_the_document_describes_every_webhook_event_a_receiver_can_get(client):
+    """A receiver reads each event's payload in the document's `webhooks` section, signed as
+    Standard Webhooks; the schemas are the ones deliveries are checked against."""
+    from portal.webhooks.models import EventType
+    from portal.webhooks.payloads import webhook_schemas
+
+    webhooks = client.get("/api/v1/openapi.json").json["webhooks"]
+    assert set(webhooks) == {event.value for event in EventType}
+    for event, schema in webhook_schemas().items():
+        post = webhooks[event]["post"]
+        assert post["requestBody"]["content"]["application/json"]["schema"] == schema
+        assert {p["name"] for p in post["parameters"]} == {
+            "webhook-id", "webhook-timestamp", "webhook-signature"}
