@@ -19,11 +19,13 @@ from wtforms import (
     Field,
     Form,
     FormField,
+    IntegerField,
     PasswordField,
     StringField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
+from wtforms.validators import StopValidation
 
 from portal.plain_text import (
     CONTROL_CHARACTER_MESSAGE,
@@ -58,6 +60,13 @@ def refuse_far_dates(value: Any) -> Any:
     return value
 
 
+def refuse_long_numbers(form: Form, field: Field) -> None:
+    """A whole-number field's first check: more than 9 digits is refused before any range check
+    compares it (WTForms' NumberRange turns it into a float, which overflows)."""
+    if field.raw_data and len(str(field.raw_data[0]).strip().lstrip("+-")) > 9:
+        raise StopValidation("Give a whole number of at most 9 digits.")
+
+
 def _filters_for(field_class: type) -> list:
     """The portal's filters for a kind of field, run before the field's own."""
     if issubclass(field_class, DateField):
@@ -76,6 +85,9 @@ class PlainTextMeta:
         if not issubclass(unbound_field.field_class, (FormField, wtforms.FieldList)):
             own = unbound_field.kwargs.get("filters", ())
             options = {**options, "filters": [*_filters_for(unbound_field.field_class), *own]}
+        if issubclass(unbound_field.field_class, IntegerField):
+            checks = unbound_field.kwargs.get("validators", ())
+            options = {**options, "validators": [refuse_long_numbers, *checks]}
         return super().bind_field(form, unbound_field, options)
 
 

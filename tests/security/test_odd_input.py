@@ -36,10 +36,12 @@ REFUSED = {
     "100,000 characters": "x" * 100_000,
 }
 # One-line fields take no line break (a name in an email header would end the header there),
-# and a date must be one the portal can count with (9999-12-31 plus a day overflows).
+# and a date must be one the portal can count with (9999-12-31 plus a day overflows); a whole
+# number of 400 digits is refused before a range check turns it into a float (which overflows).
 ONE_LINE = {"a line break": "Elena\r\nBcc: x@evil.example", "a Unicode line break": "a\u2028b"}
 REFUSED_BY_KIND = {"text": ONE_LINE, "email": ONE_LINE, "tel": ONE_LINE, "search": ONE_LINE,
-                   "url": ONE_LINE, "date": {"a far date": "9999-12-31"}}
+                   "url": ONE_LINE, "date": {"a far date": "9999-12-31"},
+                   "number": {"400 digits": "9" * 400}}
 # Odd but real text: stored and shown as typed, or explained (too long, not an email ...).
 ODD = ("Jo \u202eevil.exe\u202c 👨\u200d👩\u200d👧 👍🏽 顧客ポータル \uffff 𝔘𝔫𝔦𝔠𝔬𝔡𝔢 𓀀 "
        "Ame\u0301lie")
