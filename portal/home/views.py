@@ -30,6 +30,9 @@ def read_the_dashboard_version_with_the_user(state: BlueprintSetupState) -> None
     facts.add_fact(state.app, facts.Fact(
         client.DASHBOARD_VERSION, signed_in_client_project_versions,
         endpoints=frozenset({"home.index", "home.live"})))
+    facts.add_fact(state.app, facts.Fact(
+        touchpoints.RECENT_CONTACT, touchpoints.signed_in_recent_contact,
+        endpoints=frozenset({"home.index"})))
 
 
 @bp.get("/")
@@ -40,7 +43,18 @@ def index():
         return current_app.view_functions["staff_home.index"]()
     version = client.dashboard_version(current_user)
     return render_template("home/client.html", version=version, live=_live_part(version),
-                           recent_contact=touchpoints.recent_for_client(current_user))
+                           recent_contact=_recent_contact())
+
+
+def _recent_contact() -> Markup:
+    """The "Recent contact" panel, rendered again only when its touchpoints change."""
+    count, latest = touchpoints.recent_contact_version(current_user)
+    if not count:
+        return Markup("")
+    return client_fragment(
+        ("recent_contact", current_user.organization_id, count, latest),
+        lambda: render_template("touchpoints/_recent_contact.html",
+                                recent_contact=touchpoints.recent_for_client(current_user)))
 
 
 def _live_part(version: str) -> Markup:

@@ -44,6 +44,8 @@ def selection_on_pages() -> dict:
 
 
 def _project_interviews(project) -> list[interviews.InterviewRow]:
+    if not project.has_candidates:  # read with the project: other projects' pages pay nothing
+        return []
     return interviews.interviews_on(visible_candidates(current_user, project), current_user)
 
 

@@ -7,7 +7,7 @@ Functions flush, never commit; views, the CLI and the daily job commit once.
 
 from datetime import date, datetime, time
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import Organization
@@ -28,6 +28,7 @@ from portal.touchpoints.models import (
     TouchpointKind,
     TouchpointSettings,
 )
+from portal.web import facts
 
 RECENT_FOR_CLIENT = 5
 NOON = time(12)
@@ -95,15 +96,41 @@ def recent_touchpoints(organization: Organization, limit: int = 3) -> list[Touch
         .order_by(Touchpoint.occurred_on.desc(), Touchpoint.id.desc()).limit(limit)))
 
 
+RECENT_CONTACT = "touchpoints.recent_contact"  # the fact: (how many, the latest id)
+
+
+def _shown_to_clients(organization_id):
+    return and_(Touchpoint.organization_id == organization_id, Touchpoint.removed_at.is_(None),
+                Touchpoint.client_summary.is_not(None))
+
+
+def signed_in_recent_contact() -> list:
+    """How many touchpoints with a summary the signed-in client's account has, and the latest
+    id, as columns read with the user (portal/web/facts.py): the dashboard's "Recent contact"
+    is rendered again only when they change, so a cached dashboard costs no statement more."""
+    organization = select(User.organization_id).where(User.id == bindparam("user_id"))
+    shown = _shown_to_clients(organization.scalar_subquery())
+    return [select(func.count(Touchpoint.id)).where(shown).scalar_subquery(),
+            select(func.coalesce(func.max(Touchpoint.id), 0)).where(shown).scalar_subquery()]
+
+
+def recent_contact_version(user: User) -> tuple[int, int]:
+    """(how many, the latest id) of the touchpoints the client's "Recent contact" shows."""
+    known = facts.known(RECENT_CONTACT)
+    if known is not None:
+        return tuple(known)
+    return tuple(db.session.execute(select(func.count(Touchpoint.id),
+                                           func.coalesce(func.max(Touchpoint.id), 0))
+                                    .where(_shown_to_clients(user.organization_id))).one())
+
+
 def recent_for_client(user: User, limit: int = RECENT_FOR_CLIENT) -> list[Touchpoint]:
     """The touchpoints of the client's own account that carry a summary for them, latest
     first: what the client sees is the summary, the kind, the day and who from the firm."""
     if user.is_staff or user.organization_id is None:
         return []
     return list(db.session.scalars(
-        select(Touchpoint).where(Touchpoint.organization_id == user.organization_id,
-                                 Touchpoint.removed_at.is_(None),
-                                 Touchpoint.client_summary.is_not(None))
+        select(Touchpoint).where(_shown_to_clients(user.organization_id))
         .options(selectinload(Touchpoint.staff))
         .order_by(Touchpoint.occurred_on.desc(), Touchpoint.id.desc()).limit(limit)))
 

@@ -49,7 +49,9 @@ NOT_PAGES = {  # endpoint: why the browser checks skip it
     "selection.live": "a fragment of the candidates page", "selection.download_cv": "a PDF",
 }
 API_PREFIX = "/api/v1/"  # JSON for programs with a key: tests/api
-STAFF_ONLY = {"auth.change_password", "auth.two_factor"}  # outside /staff/ but 404 for clients
+# Outside /staff/ but looked at as the admin: two-factor is for staff only (404 for clients);
+# clients change their password on the same page, which tests/auth tries as a client.
+STAFF_ONLY = {"auth.change_password", "auth.two_factor"}
 CLIENT_ONLY = {"feeds.links"}  # a client's own feed links: 404 for staff
 SIGNED_OUT = {"auth.login", "auth.request_sign_in_link", "auth.forgot_password",
               "auth.reset_password", "auth.accept_invitation", "auth.sign_in_link",
