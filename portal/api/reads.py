@@ -23,6 +23,7 @@ from portal.db import MAX_ID
 from portal.health.models import HealthSnapshot
 from portal.projects.models import Milestone, Project, Question, StatusUpdate
 from portal.pulses.models import FollowUp, PulseAnswer
+from portal.touchpoints.models import Touchpoint
 
 STAFF_ROLES = (Role.STAFF, Role.ADMIN)
 
@@ -112,3 +113,6 @@ expose("closeouts", "Closeout", Closeout, schemas.Closeout,
 expose("health-snapshots", "HealthSnapshot", HealthSnapshot, schemas.HealthSnapshot,
        base=lambda: columns_of(HealthSnapshot),
        filters={"account_id": HealthSnapshot.organization_id}, scope=Scope.HEALTH_READ)
+expose("touchpoints", "Touchpoint", Touchpoint, schemas.Touchpoint,
+       base=lambda: columns_of(Touchpoint).where(Touchpoint.removed_at.is_(None)),
+       filters={"account_id": Touchpoint.organization_id})
