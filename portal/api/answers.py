@@ -8,6 +8,7 @@ value), dates and UTC timestamps (ISO 8601, as marshmallow does) itself, in C.
 """
 
 import hashlib
+import operator
 from collections.abc import Callable
 
 import marshmallow as ma
@@ -32,13 +33,14 @@ def dumper(schema: type[ma.Schema]) -> Callable[[object], dict]:
     """A function dumping an object as the schema would."""
     fields = [(name, field.attribute or name, _convert(field))
               for name, field in schema().dump_fields.items()]
-    plain = [(name, attribute) for name, attribute, convert in fields if convert is None]
-    converted = [field for field in fields if field[2] is not None]
+    names = [name for name, _, _ in fields]
+    values = operator.attrgetter(*(attribute for _, attribute, _ in fields), "__class__")
+    converted = [(name, convert) for name, _, convert in fields if convert is not None]
 
     def dump(obj: object) -> dict:
-        answer = {name: getattr(obj, attribute) for name, attribute in plain}
-        for name, attribute, convert in converted:
-            answer[name] = convert(getattr(obj, attribute))
+        answer = dict(zip(names, values(obj), strict=False))  # without the trailing __class__
+        for name, convert in converted:
+            answer[name] = convert(answer[name])
         return answer
 
     return dump

@@ -5,10 +5,11 @@ statements per request stay constant (tests/api/test_reads.py counts them).
 """
 
 from collections.abc import Callable
+from functools import cache
 
 import marshmallow as ma
 from flask_smorest import abort
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import Organization
@@ -16,7 +17,7 @@ from portal.api import schemas
 from portal.api.answers import dumper, json_answer
 from portal.api.guard import requires, resources
 from portal.api.models import Scope
-from portal.api.paging import PageArgs, page_of
+from portal.api.paging import PageArgs, first_of, page_of
 from portal.auth.models import Role, User
 from portal.closeout.models import Closeout
 from portal.db import MAX_ID
@@ -57,8 +58,13 @@ def expose(path: str, name: str, model, schema: type[ma.Schema], *,
     query = _query_schema(name, filters)
     dump = dumper(schema)
 
+    @cache  # built at the first request (the mappers are all configured by then), then kept
+    def statements() -> tuple[Select, Select]:
+        every = base()
+        return every, every.where(model.id == bindparam("item_id"))
+
     def list_items(args: dict):
-        stmt = base()
+        stmt = statements()[0]
         for key, column in filters.items():
             if args.get(key) is not None:
                 stmt = stmt.where(column == args[key])
@@ -67,8 +73,7 @@ def expose(path: str, name: str, model, schema: type[ma.Schema], *,
                             "next_cursor": page["next_cursor"]})
 
     def get_item(item_id: int):
-        found = page_of(base().where(model.id == item_id), model, {"limit": 1})["data"]
-        found = found[0] if found else None
+        found = first_of(statements()[1], model, item_id=item_id)
         return json_answer(dump(found or abort(404, message=f"No {name.lower()} with id "
                                                             f"{item_id}.")))
 
