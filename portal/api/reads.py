@@ -17,7 +17,7 @@ from portal.api import schemas
 from portal.api.answers import dumper, json_answer
 from portal.api.guard import requires, resources
 from portal.api.models import Scope
-from portal.api.paging import PageArgs, first_of, page_of
+from portal.api.paging import PageArgs, first_of, of_objects, page_of
 from portal.auth.models import Role, User
 from portal.closeout.models import Closeout
 from portal.db import MAX_ID
@@ -59,21 +59,22 @@ def expose(path: str, name: str, model, schema: type[ma.Schema], *,
     dump = dumper(schema)
 
     @cache  # built at the first request (the mappers are all configured by then), then kept
-    def statements() -> tuple[Select, Select]:
+    def statements() -> tuple[Select, Select, bool]:
         every = base()
-        return every, every.where(model.id == bindparam("item_id"))
+        return every, every.where(model.id == bindparam("item_id")), of_objects(every, model)
 
     def list_items(args: dict):
-        stmt = statements()[0]
+        stmt, _, objects = statements()
         for key, column in filters.items():
             if args.get(key) is not None:
                 stmt = stmt.where(column == args[key])
-        page = page_of(stmt, model, args)
+        page = page_of(stmt, model, args, objects)
         return json_answer({"data": [dump(item) for item in page["data"]],
                             "next_cursor": page["next_cursor"]})
 
     def get_item(item_id: int):
-        found = first_of(statements()[1], model, item_id=item_id)
+        _, one, objects = statements()
+        found = first_of(one, objects, item_id=item_id)
         return json_answer(dump(found or abort(404, message=f"No {name.lower()} with id "
                                                             f"{item_id}.")))
 
