@@ -2,71 +2,75 @@
 
 marshmallow builds the OpenAPI document and validates what the API accepts; dumping a page of
 50 rows through it costs about 0.2 ms a row, most of a list's time. The plan reads the same
-schema's fields (attribute, kind, nesting) once, so the document and the answer cannot drift
-apart (tests/api/test_reads.py compares both dumps on the demo data), at a tenth of the cost.
+schema's fields (attribute, nesting) once, so the document and the answer cannot drift apart
+(tests/api/test_reads.py compares both dumps on the demo data), and orjson writes enums (by
+value), dates and UTC timestamps (ISO 8601, as marshmallow does) itself, in C.
 """
 
-import enum
 import hashlib
+import operator
 from collections.abc import Callable
-from datetime import date
 
 import marshmallow as ma
-from flask import Response, json
+import orjson
+from flask import Response
 
 from portal.api.guard import resources
 
 
 def _convert(field: ma.fields.Field) -> Callable[[object], object] | None:
-    """How to turn a value into JSON; None when it already is (ints, strings, booleans)."""
+    """How to turn a value into what orjson writes as the schema would; None when as it is."""
     if isinstance(field, ma.fields.Nested):
         nested = dumper(type(field.schema))
         return lambda value: nested(value) if value is not None else None
     if isinstance(field, ma.fields.List):
         inner = _convert(field.inner)
         return list if inner is None else lambda values: [inner(v) for v in values]
-    if isinstance(field, ma.fields.Enum | ma.fields.DateTime | ma.fields.Date):
-        return _scalar
     return None
-
-
-def _scalar(value: object) -> object:
-    if isinstance(value, enum.Enum):
-        return value.value
-    if isinstance(value, date):  # datetimes too: ISO 8601, UTC offset included
-        return value.isoformat()
-    return value
 
 
 def dumper(schema: type[ma.Schema]) -> Callable[[object], dict]:
     """A function dumping an object as the schema would."""
     fields = [(name, field.attribute or name, _convert(field))
               for name, field in schema().dump_fields.items()]
-    plain = [(name, attribute) for name, attribute, convert in fields if convert is None]
-    converted = [field for field in fields if field[2] is not None]
+    names = [name for name, _, _ in fields]
+    attributes = [attribute for _, attribute, _ in fields]
+    # A trailing extra item makes each getter answer a tuple; zip leaves it out.
+    by_name = operator.attrgetter(*attributes, "__class__")
+    by_position: dict[tuple[str, ...], Callable] = {}  # rows of columns, by their columns
+    converted = [(name, convert) for name, _, convert in fields if convert is not None]
+
+    def getter(columns: tuple[str, ...]) -> Callable:
+        found = by_position.get(columns)
+        if found is None:
+            found = by_position[columns] = operator.itemgetter(
+                *(columns.index(attribute) for attribute in attributes), 0)
+        return found
 
     def dump(obj: object) -> dict:
-        answer = {name: getattr(obj, attribute) for name, attribute in plain}
-        for name, attribute, convert in converted:
-            answer[name] = convert(getattr(obj, attribute))
+        columns = getattr(obj, "_fields", None)  # a row: by position, 5 times faster than by name
+        values = by_name(obj) if columns is None else getter(columns)(obj)
+        answer = dict(zip(names, values, strict=False))
+        for name, convert in converted:
+            answer[name] = convert(answer[name])
         return answer
 
     return dump
 
 
-def _encoded(payload: object) -> str:
-    return json.dumps(payload, separators=(",", ":"))
+def _encoded(payload: object) -> bytes:
+    return orjson.dumps(payload)
 
 
 def digest(payload: object) -> str:
     """What a payload's ETag is made from: the hash of its JSON."""
-    return hashlib.sha256(_encoded(payload).encode()).hexdigest()
+    return hashlib.sha256(_encoded(payload)).hexdigest()
 
 
 def json_answer(payload: object, status: int = 200, headers: dict | None = None) -> Response:
     """The payload as JSON with an ETag of its bytes; a matching If-None-Match is a 304."""
     body = _encoded(payload)
-    resources.set_etag(hashlib.sha256(body.encode()).hexdigest())
+    resources.set_etag(hashlib.sha256(body).hexdigest())
     return Response(body, status=status, mimetype="application/json", headers=headers)
 
 

@@ -11,7 +11,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from portal.api.models import ApiKey, Scope
 from portal.audit import services as audit
@@ -71,16 +71,19 @@ class KeyInUse:
     created_by_id: int | None
 
 
+_BY_HASH = select(  # built once; run on the connection, without the ORM's per-row work
+    ApiKey.id, ApiKey.name, ApiKey.scopes, ApiKey.created_by_id, ApiKey.secret_hash,
+    ApiKey.revoked_at, ApiKey.expires_at, ApiKey.last_used_at,
+).where(ApiKey.secret_hash == bindparam("digest"))
+
+
 def key_for_secret(secret: str) -> KeyInUse | None:
     """The usable key with this secret, or None (unknown, revoked or expired); its last use is
     noted (at most once a minute, flushed: the caller commits)."""
     if not secret.startswith(SECRET_PREFIX) or len(secret) > 200:
         return None
     digest = hash_secret(secret)
-    row = db.session.execute(select(
-        ApiKey.id, ApiKey.name, ApiKey.scopes, ApiKey.created_by_id, ApiKey.secret_hash,
-        ApiKey.revoked_at, ApiKey.expires_at, ApiKey.last_used_at,
-    ).where(ApiKey.secret_hash == digest)).one_or_none()
+    row = db.session.connection().execute(_BY_HASH, {"digest": digest}).one_or_none()
     if row is None or not hmac.compare_digest(row.secret_hash, digest):
         return None
     now = utcnow()

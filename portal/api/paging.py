@@ -42,15 +42,31 @@ def decode_cursor(cursor: str) -> int:
     return last_id
 
 
-def page_of(stmt: Select, model, args: dict) -> dict:
-    """One page of a select's rows, in id order, and the cursor to the next page if any: ORM
-    objects when the select is of a model, plain rows when it is of columns."""
+def _rows(stmt: Select, objects: bool, **params) -> list:
+    """ORM objects when the select is of a model; plain rows, straight from the connection
+    (none of the ORM's per-row work), when it is of columns."""
+    if objects:
+        return list(db.session.execute(stmt, params).scalars().unique())
+    return list(db.session.connection().execute(stmt, params))
+
+
+def of_objects(stmt: Select, model) -> bool:
+    """Whether a select is of a model's objects (rather than of its columns)."""
+    return stmt.column_descriptions[0]["type"] is model
+
+
+def first_of(stmt: Select, objects: bool, **params):
+    """The one row of a select by id, or None."""
+    rows = _rows(stmt, objects, **params)
+    return rows[0] if rows else None
+
+
+def page_of(stmt: Select, model, args: dict, objects: bool) -> dict:
+    """One page of a select's rows, in id order, and the cursor to the next page if any."""
     if args.get("cursor"):
         stmt = stmt.where(model.id > decode_cursor(args["cursor"]))
     limit = args["limit"]
-    result = db.session.execute(stmt.order_by(model.id).limit(limit + 1))
-    rows = list(result.scalars().unique() if stmt.column_descriptions[0]["type"] is model
-                else result)
+    rows = _rows(stmt.order_by(model.id).limit(limit + 1), objects)
     more = len(rows) > limit
     rows = rows[:limit]
     return {"data": rows, "next_cursor": encode_cursor(rows[-1].id) if more else None}

@@ -5,10 +5,11 @@ statements per request stay constant (tests/api/test_reads.py counts them).
 """
 
 from collections.abc import Callable
+from functools import cache
 
 import marshmallow as ma
 from flask_smorest import abort
-from sqlalchemy import Select, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import Organization
@@ -16,13 +17,14 @@ from portal.api import schemas
 from portal.api.answers import dumper, json_answer
 from portal.api.guard import requires, resources
 from portal.api.models import Scope
-from portal.api.paging import PageArgs, page_of
+from portal.api.paging import PageArgs, first_of, of_objects, page_of
 from portal.auth.models import Role, User
 from portal.closeout.models import Closeout
 from portal.db import MAX_ID
 from portal.health.models import HealthSnapshot
 from portal.projects.models import Milestone, Project, Question, StatusUpdate
 from portal.pulses.models import FollowUp, PulseAnswer
+from portal.touchpoints.models import Touchpoint
 
 STAFF_ROLES = (Role.STAFF, Role.ADMIN)
 
@@ -56,18 +58,23 @@ def expose(path: str, name: str, model, schema: type[ma.Schema], *,
     query = _query_schema(name, filters)
     dump = dumper(schema)
 
+    @cache  # built at the first request (the mappers are all configured by then), then kept
+    def statements() -> tuple[Select, Select, bool]:
+        every = base()
+        return every, every.where(model.id == bindparam("item_id")), of_objects(every, model)
+
     def list_items(args: dict):
-        stmt = base()
+        stmt, _, objects = statements()
         for key, column in filters.items():
             if args.get(key) is not None:
                 stmt = stmt.where(column == args[key])
-        page = page_of(stmt, model, args)
+        page = page_of(stmt, model, args, objects)
         return json_answer({"data": [dump(item) for item in page["data"]],
                             "next_cursor": page["next_cursor"]})
 
     def get_item(item_id: int):
-        found = page_of(base().where(model.id == item_id), model, {"limit": 1})["data"]
-        found = found[0] if found else None
+        _, one, objects = statements()
+        found = first_of(one, objects, item_id=item_id)
         return json_answer(dump(found or abort(404, message=f"No {name.lower()} with id "
                                                             f"{item_id}.")))
 
@@ -112,3 +119,6 @@ expose("closeouts", "Closeout", Closeout, schemas.Closeout,
 expose("health-snapshots", "HealthSnapshot", HealthSnapshot, schemas.HealthSnapshot,
        base=lambda: columns_of(HealthSnapshot),
        filters={"account_id": HealthSnapshot.organization_id}, scope=Scope.HEALTH_READ)
+expose("touchpoints", "Touchpoint", Touchpoint, schemas.Touchpoint,
+       base=lambda: columns_of(Touchpoint).where(Touchpoint.removed_at.is_(None)),
+       filters={"account_id": Touchpoint.organization_id})

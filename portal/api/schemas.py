@@ -10,6 +10,7 @@ from portal.db import MAX_ID
 from portal.health.models import Band
 from portal.projects.models import Confidence, ProjectStatus, QuestionKind
 from portal.pulses.models import Scale
+from portal.touchpoints.models import MAX_NOTE, MAX_PEOPLE, MAX_SUMMARY, TouchpointKind
 
 ID_RANGE = v.Range(min=1, max=MAX_ID)  # what an id column holds
 # Typed text has no control characters (PostgreSQL refuses NUL; the forms refuse them all);
@@ -201,6 +202,22 @@ class HealthSnapshot(ma.Schema):
     computed_at = f.AwareDateTime(required=True)
 
 
+class Touchpoint(ma.Schema):
+    """A call, meeting or site visit with a client; `note` is internal (never shown to
+    clients), `client_summary` is what the client sees under "Recent contact"."""
+
+    id = f.Integer(required=True)
+    account_id = f.Integer(required=True, attribute="organization_id")
+    kind = f.Enum(TouchpointKind, by_value=True, required=True)
+    occurred_on = f.Date(required=True, metadata={"description": "in the account's timezone"})
+    staff_id = _nullable(f.Integer, metadata={"description": "who from the firm"})
+    client_people = f.String(required=True, metadata={"description": "who from the client"})
+    note = f.String(required=True)
+    client_summary = _nullable(f.String)
+    recorded_at = f.AwareDateTime(required=True)
+    recorded_by_id = _nullable(f.Integer)
+
+
 # What the API accepts --------------------------------------------------------------------
 
 class ProjectCreate(ma.Schema):
@@ -267,3 +284,18 @@ class ReplyCreate(ma.Schema):
     """A reply from staff in a question's thread."""
 
     body = f.String(required=True, validate=multi_line(1, 10000))
+
+
+class TouchpointCreate(ma.Schema):
+    """A call, meeting or site visit that has happened, logged as from the account page."""
+
+    kind = f.Enum(TouchpointKind, by_value=True, required=True)
+    occurred_on = f.Date(required=True, metadata={
+        "description": "on or before today in the account's timezone"})
+    staff_id = _nullable(f.Integer, validate=ID_RANGE, metadata={
+        "description": "who from the firm; the key's creator when left out"})
+    client_people = f.String(required=True, validate=one_line(1, MAX_PEOPLE))
+    note = f.String(load_default="", validate=multi_line(0, MAX_NOTE),
+                    metadata={"description": "internal: never shown to clients"})
+    client_summary = _nullable(f.String, validate=multi_line(0, MAX_SUMMARY), metadata={
+        "description": "shown to the client under Recent contact"})

@@ -23,9 +23,11 @@ from portal.projects import editing, questions
 from portal.projects import services as projects
 from portal.projects.models import Project, Question
 from portal.projects.services import ProjectError
+from portal.touchpoints import services as touchpoints
+from portal.touchpoints.services import TouchpointError
 
 DUMP = {name: dumper(getattr(schemas, name))
-        for name in ("Project", "Milestone", "Update", "Question", "Contact")}
+        for name in ("Project", "Milestone", "Update", "Question", "Contact", "Touchpoint")}
 
 
 def author() -> User:
@@ -48,6 +50,9 @@ def refusals(location: str = "json") -> Iterator[None]:
     except UserError as error:
         db.session.rollback()
         abort(422, message=str(error), errors={location: {"email": [str(error)]}})
+    except TouchpointError as error:
+        db.session.rollback()
+        abort(422, message=str(error), errors={location: {error.field: [str(error)]}})
 
 
 def _load(model, item_id: int, what: str):
@@ -204,3 +209,23 @@ def invite_contact(data: dict):
                                          by=author())
     return json_answer(DUMP["Contact"](user), 201,
                        {"Location": url_for(".get_contact", item_id=user.id)})
+
+
+@resources.route("/accounts/<int:item_id>/touchpoints", methods=["POST"],
+                 endpoint="log_touchpoint")
+@requires(Scope.WRITE)
+@committed
+@resources.arguments(schemas.TouchpointCreate)
+@resources.response(201, schemas.Touchpoint)
+def log_touchpoint(data: dict, item_id: int):
+    """Log a call, meeting or site visit on an account, as the account page does."""
+    organization = _load(Organization, item_id, "account")
+    by = author()
+    staff = _staff(data["staff_id"], "staff_id") if data.get("staff_id") else by
+    with refusals():
+        touchpoint = touchpoints.log_touchpoint(
+            organization, by=by, kind=data["kind"], occurred_on=data["occurred_on"],
+            staff=staff, client_people=data["client_people"], note=data["note"],
+            client_summary=data.get("client_summary"))
+    return json_answer(DUMP["Touchpoint"](touchpoint), 201,
+                       {"Location": url_for(".get_touchpoint", item_id=touchpoint.id)})

@@ -35,7 +35,12 @@ NOON = time(12)
 
 
 class TouchpointError(ValueError):
-    """A touchpoint was refused; the message is for the person at the form."""
+    """A touchpoint was refused; the message is for the person at the form, `field` names the
+    field it is about (the API's 422 points at it)."""
+
+    def __init__(self, message: str, field: str = "_schema") -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def log_touchpoint(organization: Organization, *, by: User, kind: TouchpointKind,
@@ -46,12 +51,12 @@ def log_touchpoint(organization: Organization, *, by: User, kind: TouchpointKind
     today = now.astimezone(zone_or_utc(organization.timezone)).date()
     if occurred_on > today:
         raise TouchpointError(f"A touchpoint is logged once it has happened: give a date on or "
-                              f"before {today:%-d %b %Y}.")
+                              f"before {today:%-d %b %Y}.", "occurred_on")
     if staff is not None and staff.role == Role.CLIENT:
-        raise TouchpointError("Choose someone from the firm.")
+        raise TouchpointError("Choose someone from the firm.", "staff_id")
     people, note, summary = client_people.strip(), note.strip(), (client_summary or "").strip()
     if not people:
-        raise TouchpointError("Say who from the client took part.")
+        raise TouchpointError("Say who from the client took part.", "client_people")
     if len(people) > MAX_PEOPLE or len(note) > MAX_NOTE or len(summary) > MAX_SUMMARY:
         raise TouchpointError(f"Keep it short: who {MAX_PEOPLE}, the note {MAX_NOTE} and the "
                               f"summary {MAX_SUMMARY} characters at most.")

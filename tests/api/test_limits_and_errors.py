@@ -15,11 +15,11 @@ from tests.support.mail import free_port
 
 
 @contextmanager
-def _limited_app(database_url, tmp_path, storage: str) -> Iterator:
+def _limited_app(database_url, tmp_path, storage: str, prefix: str | None = None) -> Iterator:
     """An app allowing 3 requests a minute per key, counting them in `storage`."""
     app = make_app(database_url, str(tmp_path / "limited"), API_LIMIT_PER_KEY="3 per minute",
                    RATELIMIT_STORAGE_URI=storage,
-                   RATELIMIT_KEY_PREFIX=f"api-test-{uuid.uuid4().hex}")
+                   RATELIMIT_KEY_PREFIX=prefix or f"api-test-{uuid.uuid4().hex}")
     try:
         yield app
     finally:
@@ -44,6 +44,21 @@ def test_each_key_gets_its_own_rate_and_is_told_where_it_stands(
     assert refused.mimetype == "application/problem+json"
     assert int(refused.headers["Retry-After"]) > 0
     assert other.status_code == 200
+
+
+def test_two_workers_sharing_redis_tell_the_shared_count_and_window(
+        database_url, tmp_path, new_key):
+    secret, prefix = new_key(Scope.READ), f"api-test-{uuid.uuid4().hex}"
+    redis = "redis://127.0.0.1:6379/13"
+    with (_limited_app(database_url, tmp_path, redis, prefix) as one,
+          _limited_app(database_url, tmp_path, redis, prefix) as two):
+        answers = [app.test_client().get("/api/v1/accounts", headers=bearer(secret))
+                   for app in (one, two, one, two)]
+    assert [a.status_code for a in answers] == [200, 200, 200, 429]
+    left = [dict(part.split("=") for part in a.headers["RateLimit"].split(";")[1:])
+            for a in answers]
+    assert [int(part["r"]) for part in left] == [2, 1, 0, 0]
+    assert all(0 < int(part["t"]) <= 61 for part in left), left  # 60 s, rounded up
 
 
 @pytest.mark.parametrize(("method", "path", "kwargs", "status"), [
