@@ -19,7 +19,6 @@ from wtforms.validators import (
     Length,
     NumberRange,
     Optional,
-    StopValidation,
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -152,15 +151,9 @@ HOURS = [SelectChoice(hour, f"{hour:02d}:00") for hour in range(24)]
 DAYS_MESSAGE = "Give a whole number of days from 1 to 60."
 
 
-def _short(form: PortalForm, field: IntegerField) -> None:
-    """A number of many digits is refused before it is compared (a float cannot hold it)."""
-    if field.raw_data and len(str(field.raw_data[0]).strip()) > 3:
-        raise StopValidation(DAYS_MESSAGE)
-
-
 def _day(label: str, description: str) -> IntegerField:
     return IntegerField(label, description=description, validators=[
-        InputRequired(message="Give a whole number of days."), _short,
+        InputRequired(message="Give a whole number of days."),
         NumberRange(1, 60, message=DAYS_MESSAGE)])
 
 

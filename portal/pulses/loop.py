@@ -145,9 +145,10 @@ def resolve_follow_up(follow_up: FollowUp, *, by: User, summary: str, note: str 
         added = f"{by.name}: {note} (for the client: {summary})" if note else (
             f"{by.name}, for the client: {summary}")
         follow_up.resolution = f"{follow_up.resolution}\n\n{added}".strip()
+    said = f"{note} (for the client: {summary})" if note else f"For the client: {summary}"
     audit.record("follow_up.resolved" if first else "follow_up.note_added", actor=by,
                  target=follow_up, organization=follow_up.request.organization,
-                 summary=summary[:200])
+                 summary=said[:200])
     db.session.flush()
     return first
 

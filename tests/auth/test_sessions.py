@@ -148,7 +148,8 @@ def test_a_live_part_a_feature_marks_as_polling_is_not_activity_either(app, sign
     feature = Blueprint("timeline", __name__)
     feature.add_url_rule("/timeline/live", view_func=login_required(polling(lambda: "ok")))
     app.register_blueprint(feature)
-    assert polling_endpoints(app) == {"home.live", "projects.live", "timeline.<lambda>"}
+    assert polling_endpoints(app) == {"home.live", "projects.live", "selection.live",
+                                      "timeline.<lambda>"}
     make.user("jordan@acme.example", organization="Acme Corp")
     browser = signed_in("jordan@acme.example")
     for _ in range(2):

@@ -378,7 +378,9 @@ def test_all_accounts_at_once_score_exactly_as_each_account_alone(app, varied_ac
     assert together == alone
     if weeks_back == 0:  # the data gives every metric a number somewhere, so the test bites
         scored = {m.metric for s in together.values() for m in s.metrics if m.has_data}
-        assert scored == set(Metric)
+        # Selection fit needs candidates, placements and check-ins, which this data has not:
+        # its hand-computed example is in tests/selection/test_selection_fit.py.
+        assert scored == set(Metric) - {Metric.SELECTION_FIT}
 
 
 def test_scoring_every_account_takes_as_many_statements_as_scoring_one(app, varied_accounts):
@@ -395,9 +397,10 @@ def test_scoring_every_account_takes_as_many_statements_as_scoring_one(app, vari
 
     # One per query group: pulse answers, promises kept, communication, recovery, engagement's
     # three, responsiveness; promises kept is counted by the database, not read row by row;
-    # contact recency's four (timezones, touchpoints, questions, reviews), values lived's one.
+    # contact recency's four (timezones, touchpoints, questions, reviews), values lived's one,
+    # selection fit's three (invited, still in place, check-ins).
     with app.app_context():
-        assert statements(varied_accounts) == statements(varied_accounts[:1]) <= 13
+        assert statements(varied_accounts) == statements(varied_accounts[:1]) <= 16
 
 
 def test_promises_counted_for_the_metric_are_the_client_pages_deliveries(app, varied_accounts):

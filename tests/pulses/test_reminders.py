@@ -171,7 +171,7 @@ def test_admins_set_the_reminder_days_from_firm_content(app, make, signed_in, po
     ("3", "14", "a pulse can be answered for 14 days"),
     ("0", "7", "from 1 to 60"),
     ("", "7", "Give a whole number of days"),
-    ("3" * 400, "7", "from 1 to 60"),
+    ("3" * 400, "7", "at most 9 digits"),
 ])
 def test_refused_reminder_days_change_nothing(app, make, signed_in, post_form, first, second,
                                               message):

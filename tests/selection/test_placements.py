@@ -106,9 +106,12 @@ def test_a_check_in_is_a_one_click_pulse_and_a_low_answer_is_followed_up(
         org_id = db.session.get(PulseRequest, asked[0]).organization_id
     account_page = staff.get(f"/staff/accounts/{org_id}").get_data(as_text=True)
     assert "answered 2 of 5" in account_page
-    # The client sees neither the placements' check-ins nor their answers on the project.
+    # The client sees no placements' check-ins on the project: her own answer only where she
+    # is told who is on it (the visible loop of #18), once.
     client_page = signed_in("maya@acme.example").get(f"/projects/{people['project'].id}")
-    assert "Struggling a bit." not in client_page.get_data(as_text=True)
+    client_html = client_page.get_data(as_text=True)
+    assert "Placements and check-ins" not in client_html and "answered 2 of 5" not in client_html
+    assert client_html.count("Struggling a bit.") == 1 and "You told us" in client_html
 
 
 def test_a_check_in_counts_in_the_per_person_limit(app, people, make, signed_in, post_form):
