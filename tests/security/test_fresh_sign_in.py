@@ -113,6 +113,7 @@ def firm(app, make):
         maria = selection.add_candidate(db.session.get(Project, placement.id),
                                         by=db.session.get(User, priya.id),
                                         display_name="Maria Silva", sourced_on=utcnow().date())
+        db.session.commit()
         maria_id = maria.id
     return {"priya": priya.id, "acme": acme.id, "nia": nia_id, "api_key": api_key,
             "placement": placement.id, "maria": maria_id}
