@@ -312,6 +312,18 @@ def queue_follow_up_opened(follow_up) -> OutboxMessage | None:
     return message
 
 
+def _reminder_subject(request) -> str:
+    """A reminder asks what the pulse asked: a check-in names the placed person ("A reminder:
+    how is Maria settling in?"), the care pulse offers help, any other asks how we are doing."""
+    if request.about:
+        asked = request.prompt(request.template.questions[0])
+        return f"A reminder: {asked[:1].lower()}{asked[1:]}"
+    if request.trigger == "care" and request.organization.care_owner:
+        return "A reminder: anything we can help with?"
+    return "A reminder: how are we doing?" + (
+        f" (about {request.project.name})" if request.project else "")
+
+
 def queue_pulse_reminder(reminder, *, token: str, closes: datetime) -> OutboxMessage | None:
     """Remind a client of a pulse they have not answered, with the same links, and until
     when it can still be answered (`closes`, shown in their timezone)."""
@@ -322,8 +334,7 @@ def queue_pulse_reminder(reminder, *, token: str, closes: datetime) -> OutboxMes
     local = closes.astimezone(zone_or_utc(user.effective_timezone))
     message = queue_message(
         user, MessageKind.PULSE_REMINDER, dedupe_key=f"pulse-reminder:{reminder.id}",
-        subject="A reminder: how are we doing?"
-        + (f" (about {request.project.name})" if request.project else ""),
+        subject=_reminder_subject(request),
         project_name=request.project.name if request.project else None,
         closes=local.strftime("%-d %b %Y"), **pulse_invitation(request, token),
     )

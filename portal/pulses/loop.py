@@ -65,6 +65,11 @@ class ClientFollowUp:
     def is_open(self) -> bool:
         return self.resolved_at is None
 
+    @property
+    def told_stop(self) -> str:
+        """The full stop after their words, unless these already end a sentence."""
+        return "" if self.told.rstrip().endswith((".", "!", "?", "…")) else "."
+
 
 def client_view(follow_up: FollowUp) -> ClientFollowUp:
     """What the client who answered may see of the follow-up."""

@@ -153,10 +153,14 @@ def first_name(display_name: str) -> str:
     return display_name if display_name.startswith("Candidate ") or not parts else parts[0]
 
 
-def placements_of(project_ids: list[int]) -> list[Placement]:
-    """The placements on these projects with their check-ins and answers, newest first."""
+def placements_of(project_ids: list[int], candidate_id: int | None = None) -> list[Placement]:
+    """The placements on these projects (or of one candidate on them) with their check-ins and
+    answers, newest first."""
+    query = select(Placement).join(Candidate).where(Candidate.project_id.in_(project_ids))
+    if candidate_id is not None:
+        query = query.where(Candidate.id == candidate_id)
     return list(db.session.scalars(
-        select(Placement).join(Candidate).where(Candidate.project_id.in_(project_ids))
+        query
         .options(selectinload(Placement.check_ins).selectinload(CheckIn.request)
                  .selectinload(PulseRequest.answers))
         .order_by(Placement.starts_on.desc(), Placement.id.desc())))

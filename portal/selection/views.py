@@ -4,6 +4,7 @@ the admin keeps the settings and erases candidates."""
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
+from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from portal.access import (
@@ -23,8 +24,10 @@ from portal.content.services import ordered_items
 from portal.db import local_today
 from portal.extensions import db
 from portal.selection import (
+    interviews,
     jobs,  # noqa: F401 (a worker learns the nightly erasure here)
     pages,
+    placements,
     services,
 )
 from portal.selection.forms import (
@@ -39,7 +42,7 @@ from portal.selection.forms import (
     SettingsForm,
     ShortlistForm,
 )
-from portal.selection.models import MAX_CV_BYTES, CandidateStatus, DecisionKind
+from portal.selection.models import MAX_CV_BYTES, Candidate, CandidateStatus, DecisionKind
 from portal.web.live import live_fragment, polling
 
 bp = Blueprint("selection", __name__)
@@ -133,6 +136,9 @@ def _staff_forms(candidate, **forms) -> dict:
         formdata=None, steps=ordered_items(ProcessStep), passed_on=today))
     forms.setdefault("move_form", MoveForm(formdata=None, status=candidate.status.value))
     forms.setdefault("act_form", ActForm(formdata=None))
+    forms["interview_rows"] = interviews.interviews_on(
+        select(Candidate).where(Candidate.id == candidate.id), current_user)
+    forms["placements"] = placements.placements_of([candidate.project_id], candidate.id)
     return forms
 
 

@@ -63,10 +63,11 @@ SIGNED_OUT = {"auth.login", "auth.request_sign_in_link", "auth.forgot_password",
 def rows(app, make, portal_data) -> SimpleNamespace:
     """One of everything a page's URL can name, and the values each argument takes."""
     admin = make.user(ADMIN, role=Role.ADMIN, name="Morgan Reyes")
+    # The pulse before the closeout's: the client's one pulse in 14 days is this one, sent.
+    request = make.pulse(portal_data.client, project=portal_data.project)
     done = make.project("Acme Corp", name="Finished work", status=ProjectStatus.DONE)
     make.milestone(done, title="Launch")  # a closeout with a timeline and its drift chart
     make.closeout(done, contact=portal_data.staff, summary="Everything delivered.")
-    request = make.pulse(portal_data.client, project=portal_data.project)
     with app.test_request_context():
         seed_demo_content()
         seed_demo_templates()

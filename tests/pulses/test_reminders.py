@@ -72,6 +72,19 @@ def test_two_reminders_on_days_3_and_7_by_email_then_no_more(app, make, acme, sm
     assert "/pulses/" in body
 
 
+def test_a_care_pulses_reminder_offers_help_as_the_pulse_did(app, make, acme, smtp):
+    carer = make.user("cara@firm.example", role=Role.STAFF, name="Cara Care")
+    with app.app_context():
+        db.session.get(User, acme["jordan"].id).organization.care_owner_id = carer.id
+        db.session.commit()
+    make.pulse(acme["jordan"], trigger=Trigger.CARE, project=acme["project"], now=WED)
+    assert _remind(app, WED + timedelta(days=3)) == [("jordan@acme.example", 1)]
+    deliver(app)
+    subjects = [m["Subject"] for _, m in smtp.messages]
+    assert subjects[0].startswith("Anything we can help with?")
+    assert subjects[1].startswith("A reminder: anything we can help with?")
+
+
 def test_only_people_who_have_not_answered_are_reminded(app, make, acme):
     jordan = make.pulse(acme["jordan"], trigger=Trigger.UPDATE, project=acme["project"], now=WED)
     make.pulse(acme["sam"], trigger=Trigger.UPDATE, project=acme["project"], now=WED)

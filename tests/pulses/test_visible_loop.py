@@ -67,6 +67,19 @@ def test_the_client_who_answered_sees_who_is_on_it_and_by_when_and_nobody_else_d
     assert "the shortlist was slow" not in _client_page_text(signed_in("elena@globex.example"))
 
 
+@pytest.mark.parametrize(("comment", "shown"), [
+    ("Dates keep moving.", "<em>Dates keep moving.</em> Priya Nair"),
+    ("Why so slow?", "<em>Why so slow?</em> Priya Nair"),
+    ("the shortlist was slow", "<em>the shortlist was slow</em>. Priya Nair"),
+])
+def test_their_words_get_one_full_stop_after_them_never_two(app, make, acme, signed_in,
+                                                            comment, shown):
+    _unhappy(app, make, acme, comment=comment)
+    page = " ".join(_client_page_text(signed_in("jordan@acme.example")).split())
+    assert shown in page
+    assert "</em>.." not in page and "</em>. ." not in page
+
+
 def test_the_due_day_is_two_working_days_where_the_client_is():
     # Monday 00:30 in Auckland is still Sunday in UTC: the client's Monday counts.
     monday_auckland = datetime(2026, 12, 6, 11, 30, tzinfo=UTC)

@@ -31,3 +31,27 @@ def test_the_demo_placement_has_a_shortlist_reviewed_in_part(app):
     page = browser.get(f"/projects/{project_id}/candidates").get_data(as_text=True)
     assert "Maria Santos" in page and "Candidate A" in page
     assert "Aisha Khan" not in page and "Lewis Hart" not in page
+
+
+def test_staff_see_a_candidates_interview_and_placement_on_the_candidate_page(app):
+    with app.app_context():
+        demo.load_demo()
+        db.session.commit()
+        ids = {c.display_name: (c.project_id, c.id) for c in db.session.scalars(
+            select(Candidate).where(Candidate.display_name.in_(["Maria Santos", "Hannah Webb"])))}
+    staff = app.test_client()
+    sign_in(staff, "staff@demo.example", demo.DEFAULT_PASSWORD)
+    maria = staff.get("/projects/{}/candidates/{}".format(*ids["Maria Santos"])).get_data(
+        as_text=True)
+    assert "Interview and placement" in maria
+    assert "Interview: " in maria and "Booked" in maria and "contact Sofia Lindqvist" in maria
+    assert "Not placed." in maria
+    hannah = staff.get("/projects/{}/candidates/{}".format(*ids["Hannah Webb"])).get_data(
+        as_text=True)
+    assert "No interview proposed yet." in hannah
+    assert "placed from" in hannah and "Day 30" in hannah and "answered 4 of 5" in hannah
+    client = app.test_client()
+    sign_in(client, "client@acme.example", demo.DEFAULT_PASSWORD)
+    seen = client.get("/projects/{}/candidates/{}".format(*ids["Maria Santos"])).get_data(
+        as_text=True)
+    assert "Maria Santos" in seen and "Interview and placement" not in seen

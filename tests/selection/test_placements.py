@@ -68,7 +68,7 @@ def test_the_admin_sets_the_check_in_days(app, make, people, signed_in, post_for
 
 
 def test_a_check_in_is_a_one_click_pulse_and_a_low_answer_is_followed_up(
-        app, people, signed_in, post_form, client):
+        app, make, people, signed_in, post_form, client):
     candidate = presented(app, people["project"])
     staff = signed_in("priya@firm.example")
     start = date.today() - timedelta(days=31)
@@ -106,12 +106,16 @@ def test_a_check_in_is_a_one_click_pulse_and_a_low_answer_is_followed_up(
         org_id = db.session.get(PulseRequest, asked[0]).organization_id
     account_page = staff.get(f"/staff/accounts/{org_id}").get_data(as_text=True)
     assert "answered 2 of 5" in account_page
-    # The client sees no placements' check-ins on the project: her own answer only where she
-    # is told who is on it (the visible loop of #18), once.
-    client_page = signed_in("maya@acme.example").get(f"/projects/{people['project'].id}")
-    client_html = client_page.get_data(as_text=True)
-    assert "Placements and check-ins" not in client_html and "answered 2 of 5" not in client_html
-    assert client_html.count("Struggling a bit.") == 1 and "You told us" in client_html
+    # The client sees no placements' check-ins on the project; the hiring manager sees their
+    # own words once, in what they told us and who is on it (the visible loop), and a
+    # colleague sees neither.
+    client_page = signed_in("maya@acme.example").get(
+        f"/projects/{people['project'].id}").get_data(as_text=True)
+    assert "Placements and check-ins" not in client_page and "answered 2 of 5" not in client_page
+    assert client_page.count("Struggling a bit.") == 1 and "What you told us" in client_page
+    make.user("kim@acme.example", organization="Acme Corp", name="Kim Lee")
+    colleague_page = signed_in("kim@acme.example").get(f"/projects/{people['project'].id}")
+    assert "Struggling a bit." not in colleague_page.get_data(as_text=True)
 
 
 def test_a_check_in_counts_in_the_per_person_limit(app, people, make, signed_in, post_form):
