@@ -50,6 +50,8 @@ def _project_interviews(project) -> list[interviews.InterviewRow]:
 
 
 def _placements_of(project_or_organization) -> list[Placement]:
+    if getattr(project_or_organization, "has_candidates", True) is False:
+        return []  # a project without candidates has no placements: its page pays nothing
     projects = getattr(project_or_organization, "projects", None)
     ids = [p.id for p in projects] if projects is not None else [project_or_organization.id]
     return placements.placements_of(ids)
