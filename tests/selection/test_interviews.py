@@ -15,13 +15,6 @@ from portal.extensions import db
 from portal.notifications.delivery import build_email
 from portal.notifications.models import MessageKind, OutboxMessage
 from portal.selection.placement_models import Interview, InterviewState
-from tests.browser.conftest import (  # noqa: F401 (the browser tests' fixtures, used here)
-    _live_server,
-    browser,
-    live_server,
-    new_page,
-    sign_in,
-)
 from tests.selection.placement_setup import acme, presented, url
 from tests.support.rows import count_rows
 
@@ -185,28 +178,6 @@ def test_an_anonymous_candidate_stays_anonymous_in_the_clients_email(app, people
         for message in (proposed, booked):
             assert "Maria" not in (message.subject + message.text_body + message.html_body
                                    + (message.calendar or ""))
-
-
-def test_in_a_browser_the_client_picks_an_interview_time(
-        app, people, new_page, sign_in, post_form, signed_in, tmp_path):  # noqa: F811
-    candidate = presented(app, people["project"])
-    _propose(post_form, signed_in("priya@firm.example"), candidate, 9, 11, 15)
-    for viewport in ({"width": 1280, "height": 900}, {"width": 390, "height": 844}):
-        page = new_page(viewport=viewport)
-        sign_in(page, "maya@acme.example")
-        page.goto(url(candidate, "interview"))
-        page.screenshot(path=str(tmp_path / f"interview-{viewport['width']}.png"), full_page=True)
-        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
-    page.get_by_label(re.compile(r"11:00 E")).check()
-    page.get_by_role("button", name="Book this time").click()
-    page.get_by_text("Booked. The invitation is on its way").wait_for()
-    assert "11:00" in page.locator("main").inner_text()
-    with app.app_context():
-        interview = db.session.scalars(select(Interview)).one()
-        assert interview.state == InterviewState.BOOKED
-        assert interview.starts_at == _next_monday_at(11).astimezone(UTC)
-    page.goto(f"/projects/{people['project'].id}")
-    assert "Booked" in page.locator("#interviews").inner_text()
 
 
 def test_no_times_for_a_candidate_never_presented(app, people, signed_in, post_form):
