@@ -86,8 +86,10 @@ graph: install-dev
 
 ## Benchmarks (not part of `make test`): gunicorn + wrk on 127.0.0.1, SQLite and PostgreSQL
 ## (BENCH_POSTGRES_URL, default postgres@127.0.0.1/portal_bench_run, dropped and recreated),
-## written to docs/benchmarks.md. Needs wrk (apt-get install -y wrk). About 13 minutes (18 with other test suites running).
+## written to docs/benchmarks.md. Needs wrk (installed with apt-get as root when missing, else
+## the command to run is printed). About 13 minutes (18 with other test suites running).
 bench: install-dev
+	$(call apt_ensure,wrk)
 	$(BIN)/python -m bench.run
 
 lint: install-dev

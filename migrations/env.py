@@ -8,6 +8,7 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from portal.api import freshness
 from portal.db import UTCDateTime
 
 config = context.config
@@ -85,7 +86,11 @@ def run_migrations_online() -> None:
     options = dict(migrate_ext.configure_args)
     options.setdefault("process_revision_directives", _skip_empty_autogenerate)
     options.setdefault("render_item", _render_item)
-    with engine.connect() as connection, _sqlite_foreign_keys_off(connection):
+    # No table versions while migrating (portal/api/freshness.py): their table may not exist yet,
+    # and after a migration it may be gone (a downgrade), so it is looked for again.
+    freshness.schema_migrated()
+    with (engine.connect().execution_options(portal_table_versions=False) as connection,
+          _sqlite_foreign_keys_off(connection)):
         context.configure(connection=connection, target_metadata=target_metadata, **options)
         with context.begin_transaction():
             context.run_migrations()

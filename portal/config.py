@@ -67,6 +67,8 @@ class Defaults:
     PULSE_ANSWER_LIMIT_PER_ADDRESS = "120 per hour"  # answers from one address (an office)
     PDF_LIMIT_PER_USER = "20 per hour"  # closeout PDF downloads per signed-in user
     API_LIMIT_PER_KEY = "600 per minute"  # JSON API requests per key (portal/api/guard.py)
+    # Bytes of read answers each worker keeps (portal/api/kept.py); 0 keeps none.
+    API_KEPT_ANSWER_BYTES = 32_000_000
     # Questions and replies sent per client user (each emails the account owner).
     MESSAGE_LIMIT_PER_USER = "10 per hour;30 per day"
 

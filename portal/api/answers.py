@@ -77,3 +77,4 @@ def json_answer(payload: object, status: int = 200, headers: dict | None = None)
 def check_unchanged(payload: object) -> None:
     """412 unless If-Match names the payload as it is now (428 without If-Match)."""
     resources.check_etag(digest(payload))
+

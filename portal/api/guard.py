@@ -2,30 +2,26 @@
 
 Only `Authorization: Bearer pk_live_...` is read; cookies never are, so a signed-in browser
 gets 401 here, and the web pages never read this header, so a key opens no page. Requests
-are counted per key (Flask-Limiter, in Redis when configured; in each worker's memory while
-Redis is down) and every answer says how many are left (RateLimit and RateLimit-Policy).
+are counted per key (portal/api/limits.py: in Redis when configured, in each worker's memory
+while Redis is down) and every answer says how many are left (RateLimit and RateLimit-Policy).
+Reads are answered from the worker's kept answers while the tables they read are unchanged
+(portal/api/kept.py, freshness.py): the key's statement tells, so a read costs one statement.
 """
 
-import hashlib
-import math
-import time
 from collections.abc import Callable
 from functools import wraps
 
-from flask import abort, current_app, g, request
-from flask_limiter import RequestLimit
+from flask import abort, g, request
 from flask_smorest import Blueprint
 
-from portal.api import keys
+from portal.api import kept, keys, limits
 from portal.api.keys import KeyInUse
 from portal.api.models import Scope
-from portal.extensions import db, limiter
+from portal.extensions import db
 from portal.web.problems import problem
 
 resources = Blueprint("api_v1", __name__, url_prefix="/api/v1",
                       description="The firm's records, for its other tools.")
-
-POLICY = "per-key"
 
 
 def presented_secret() -> str | None:
@@ -34,46 +30,31 @@ def presented_secret() -> str | None:
     return secret.strip() if scheme.lower() == "bearer" and secret.strip() else None
 
 
-def rate_key() -> str:
-    """Requests are counted per secret presented (hashed), or per address without one."""
-    secret = presented_secret()
-    if secret is None:
-        return f"api-address:{request.remote_addr or 'unknown'}"
-    return "api-key:" + hashlib.sha256(secret.encode()).hexdigest()[:32]
-
-
-def _limit() -> str:
-    return current_app.config["API_LIMIT_PER_KEY"]
-
-
-def _refused(limit: RequestLimit):
-    wait = max(1, math.ceil(limit.reset_at - time.time()))
-    return problem(429, f"Too many requests for this key; try again in {wait} s.",
-                   headers={"Retry-After": str(wait), **_rate_headers(limit)})
-
-
-limiter.shared_limit(_limit, scope="api", key_func=rate_key, on_breach=_refused)(resources)
-
-
-def _rate_headers(limit: RequestLimit) -> dict[str, str]:
-    window = limit.limit.get_expiry()
-    reset = max(0, math.ceil(limit.reset_at - time.time()))
-    return {"RateLimit-Policy": f'"{POLICY}";q={limit.limit.amount};w={window}',
-            "RateLimit": f'"{POLICY}";r={max(0, limit.remaining)};t={reset}'}
-
-
 @resources.before_request
-def authenticate():
-    """Find the key behind the bearer secret; 401 without a usable one."""
+def admit():
+    """Count the request against its caller's rate (429 past it), find the key behind the
+    bearer secret (401 without a usable one), and answer a read from the kept answers when
+    the tables it reads are unchanged since."""
+    standing = limits.count_request()
+    if not standing.allowed:
+        return problem(429, f"Too many requests for this key; try again in {standing.wait} s.",
+                       headers={"Retry-After": str(standing.wait), **standing.headers()})
     secret = presented_secret()
-    key = keys.key_for_secret(secret) if secret else None
+    read = kept.read_of(request.endpoint) if request.method == "GET" else None
+    key, stamp = keys.key_for_secret(secret, read.tables if read else ()) if secret else (None, 0)
     if key is None:
         detail = ("Send an API key as Authorization: Bearer pk_live_..." if secret is None
                   else "This API key is unknown, revoked or expired.")
         return problem(401, detail, headers={"WWW-Authenticate": 'Bearer realm="api"'})
-    db.session.commit()  # its last use, if noted (at most once a minute)
+    if key.use_noted:
+        db.session.commit()
     g.api_key = key
     g.audit_actor_label = f"API key {key.name}"
+    if read is not None and read.scope in key.scopes:
+        answer = kept.kept_answer(request.full_path, stamp)
+        if answer is None:
+            g.api_read_stamp = stamp  # the view reads it afresh; kept after it (below)
+        return answer
     return None
 
 
@@ -86,10 +67,13 @@ def json_only():
 
 @resources.after_request
 def rate_headers(response):
-    """Tell the caller where it stands against its rate limit."""
-    current = limiter.current_limit
-    if current is not None:
-        response.headers.update(_rate_headers(current))
+    """Tell the caller where it stands against its rate limit; keep a read's fresh answer."""
+    standing = limits.standing()
+    if standing is not None:
+        response.headers.update(standing.headers())
+    stamp = g.pop("api_read_stamp", None)
+    if stamp is not None and not response.direct_passthrough:
+        kept.keep_answer(request.full_path, stamp, response)
     return response
 
 

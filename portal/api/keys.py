@@ -10,9 +10,11 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import Select, bindparam, select, update
 
+from portal.api import freshness
 from portal.api.models import ApiKey, Scope
 from portal.audit import services as audit
 from portal.auth.models import User
@@ -69,30 +71,47 @@ class KeyInUse:
     name: str
     scopes: frozenset[Scope]
     created_by_id: int | None
+    use_noted: bool = False  # its last use was written by this request (the caller commits)
 
 
-_BY_HASH = select(  # built once; run on the connection, without the ORM's per-row work
-    ApiKey.id, ApiKey.name, ApiKey.scopes, ApiKey.created_by_id, ApiKey.secret_hash,
-    ApiKey.revoked_at, ApiKey.expires_at, ApiKey.last_used_at,
-).where(ApiKey.secret_hash == bindparam("digest"))
+@cache
+def _by_hash(tables: tuple[str, ...]) -> Select:
+    """The key's row by the hash of its secret, and the stamp of these tables if any; built
+    once per set of tables, run on the connection without the ORM's per-row work."""
+    columns = [ApiKey.id, ApiKey.name, ApiKey.scopes, ApiKey.created_by_id, ApiKey.secret_hash,
+               ApiKey.revoked_at, ApiKey.expires_at, ApiKey.last_used_at]
+    if tables:
+        columns.append(freshness.stamp(tables).label("stamp"))
+    return select(*columns).where(ApiKey.secret_hash == bindparam("digest"))
 
 
-def key_for_secret(secret: str) -> KeyInUse | None:
-    """The usable key with this secret, or None (unknown, revoked or expired); its last use is
-    noted (at most once a minute, flushed: the caller commits)."""
+@cache
+def _scopes(listed: str) -> frozenset[Scope]:
+    return frozenset(Scope(value) for value in listed.split())
+
+
+def key_for_secret(secret: str, tables: tuple[str, ...] = ()) -> tuple[KeyInUse | None, int]:
+    """The usable key with this secret, or None (unknown, revoked or expired), and the stamp
+    of `tables` read in the same statement (0 without tables). Its last use is noted, at most
+    once a minute, flushed: the caller commits."""
     if not secret.startswith(SECRET_PREFIX) or len(secret) > 200:
-        return None
+        return None, 0
     digest = hash_secret(secret)
-    row = db.session.connection().execute(_BY_HASH, {"digest": digest}).one_or_none()
+    # On a connection of its own, not the session's: a read answered from the kept answers
+    # needs nothing else from the database, and a session costs twice as much to set up.
+    with db.engine.connect() as connection:
+        row = connection.execute(_by_hash(tables), {"digest": digest}).one_or_none()
     if row is None or not hmac.compare_digest(row.secret_hash, digest):
-        return None
+        return None, 0
     now = utcnow()
     if row.revoked_at is not None or (row.expires_at is not None and now >= row.expires_at):
-        return None
-    if row.last_used_at is None or now - row.last_used_at >= LAST_USED_STEP:
+        return None, 0
+    noted = row.last_used_at is None or now - row.last_used_at >= LAST_USED_STEP
+    if noted:
         db.session.execute(update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=now))
-    return KeyInUse(id=row.id, name=row.name, created_by_id=row.created_by_id,
-                    scopes=frozenset(Scope(value) for value in row.scopes.split()))
+    key = KeyInUse(id=row.id, name=row.name, created_by_id=row.created_by_id, use_noted=noted,
+                   scopes=_scopes(row.scopes))
+    return key, (int(row.stamp) if tables else 0)
 
 
 def all_keys() -> list[ApiKey]:

@@ -1,11 +1,19 @@
-"""API keys and the answers kept for idempotent retries."""
+"""API keys, the answers kept for idempotent retries, and the versions of what the API reads."""
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.auth.models import User
@@ -85,3 +93,14 @@ class IdempotentAnswer(db.Model):
     body: Mapped[str] = mapped_column(Text)
     location: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+class DataVersion(db.Model):
+    """How many committed transactions have written a table the API reads (portal/api/
+    freshness.py): raised in the writing transaction itself, read with the caller's key."""
+
+    __tablename__ = "data_version"
+    __table_args__ = (CheckConstraint("version > 0", name="version_positive"),)
+
+    table_name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger)

@@ -94,7 +94,7 @@ def webhooks_section() -> dict:
 
 def register(app: Flask) -> PortalApi:
     """Bind an API (and its document) to the app and register its resources."""
-    from portal.api import reads, writes  # noqa: F401 (routes on the resources blueprint)
+    from portal.api import kept, limits, reads, writes  # noqa: F401 (routes on resources)
     from portal.api.guard import resources
     from portal.extensions import csrf
 
@@ -103,6 +103,8 @@ def register(app: Flask) -> PortalApi:
     options = app.config["API_SPEC_OPTIONS"]
     app.config["API_SPEC_OPTIONS"] = {**options, "webhooks": webhooks_section()}
     api = PortalApi(app)
+    kept.register(app)
+    limits.register(app)
     csrf.exempt(resources)  # no cookies are read there: a bearer key is the only credential
     api.register_blueprint(resources)
     return api

@@ -13,16 +13,17 @@ from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import Organization
-from portal.api import schemas
+from portal.api import freshness, schemas
 from portal.api.answers import dumper, json_answer
 from portal.api.guard import requires, resources
+from portal.api.kept import keeps_answers
 from portal.api.models import Scope
 from portal.api.paging import PageArgs, first_of, of_objects, page_of
 from portal.auth.models import Role, User
 from portal.closeout.models import Closeout
 from portal.db import MAX_ID
 from portal.health.models import HealthSnapshot
-from portal.projects.models import Milestone, Project, Question, StatusUpdate
+from portal.projects.models import Milestone, Project, Question, Reply, StatusUpdate
 from portal.pulses.models import FollowUp, PulseAnswer
 from portal.touchpoints.models import Touchpoint
 
@@ -53,10 +54,14 @@ def _query_schema(name: str, filters: dict[str, object]) -> type[ma.Schema]:
 
 def expose(path: str, name: str, model, schema: type[ma.Schema], *,
            base: Callable[[], Select], filters: dict[str, object],
-           scope: Scope = Scope.READ) -> None:
-    """GET /<path> (a page, filtered) and GET /<path>/<id> for one resource."""
+           scope: Scope = Scope.READ, also_reads: tuple = ()) -> None:
+    """GET /<path> (a page, filtered) and GET /<path>/<id> for one resource, whose answers
+    are kept while the model's table (and `also_reads`) are unchanged."""
     query = _query_schema(name, filters)
     dump = dumper(schema)
+    tables = freshness.watch(model.__table__, *also_reads)
+    for endpoint in (f"list_{name.lower()}", f"get_{name.lower()}"):
+        keeps_answers(f"{resources.name}.{endpoint}", tables, scope)
 
     @cache  # built at the first request (the mappers are all configured by then), then kept
     def statements() -> tuple[Select, Select, bool]:
@@ -109,7 +114,7 @@ expose("updates", "Update", StatusUpdate, schemas.Update,
        filters={"project_id": StatusUpdate.project_id})
 expose("questions", "Question", Question, schemas.Question,
        base=lambda: select(Question).options(selectinload(Question.replies)),
-       filters={"project_id": Question.project_id})
+       filters={"project_id": Question.project_id}, also_reads=(Reply.__table__,))
 expose("pulse-answers", "PulseAnswer", PulseAnswer, schemas.PulseAnswer,
        base=lambda: columns_of(PulseAnswer), filters={"request_id": PulseAnswer.request_id})
 expose("follow-ups", "FollowUp", FollowUp, schemas.FollowUp,
