@@ -94,7 +94,7 @@ def webhooks_section() -> dict:
 
 def register(app: Flask) -> PortalApi:
     """Bind an API (and its document) to the app and register its resources."""
-    from portal.api import reads, writes  # noqa: F401 (routes on the resources blueprint)
+    from portal.api import changes, reads, upserts, writes  # noqa: F401 (routes on resources)
     from portal.api.guard import resources
     from portal.extensions import csrf
 
