@@ -43,16 +43,16 @@ def field_error(field: str, message: str, status: int = 422, location: str = "js
 
 
 @contextmanager
-def refusals() -> Iterator[None]:
-    """A service's refusal as a 422 naming the field, as the form would show it; a change
-    that slipped in since If-Match was checked is a 412."""
+def refusals(renamed: dict[str, str] | None = None) -> Iterator[None]:
+    """A service's refusal as a 422 naming the field (the API's name for it where `renamed`
+    says the form's differs); a change that slipped in since If-Match was checked is a 412."""
     try:
         yield
     except MilestoneChanged as error:
         db.session.rollback()
         abort(412, message=str(error))
     except (ProjectError, TouchpointError) as error:
-        field_error(error.field, str(error))
+        field_error((renamed or {}).get(error.field, error.field), str(error))
     except UserError as error:
         field_error(getattr(error, "field", "email"), str(error))
 

@@ -37,6 +37,9 @@ def test_a_milestone_is_renamed_reassigned_and_moved_with_if_match(app, make, ne
     not_staff = client.patch(url, headers=bearer(secret, **{"If-Match": changed.headers["ETag"]}),
                              json={"owner_id": make.user(organization="Acme Corp").id})
     assert not_staff.status_code == 422 and not_staff.json["errors"][0]["field"] == "owner_id"
+    too_far = client.patch(url, headers=bearer(secret, **{"If-Match": changed.headers["ETag"]}),
+                           json={"position": 2})
+    assert too_far.status_code == 422 and too_far.json["errors"][0]["field"] == "position"
     with app.app_context():
         plan = db.session.scalars(select(Milestone.title).where(
             Milestone.project_id == project.id).order_by(Milestone.position)).all()
