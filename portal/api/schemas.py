@@ -337,6 +337,23 @@ class ReplyCreate(ma.Schema):
     body = f.String(required=True, validate=multi_line(1, 10000))
 
 
+class CloseoutCreate(ma.Schema):
+    """A finished project's closeout, as the staff closeout form publishes it (Markdown)."""
+
+    summary = f.String(required=True, validate=multi_line(1, 20000),
+                       metadata={"description": "what was delivered"})
+    outcomes = f.String(required=True, validate=multi_line(1, 20000),
+                        metadata={"description": "outcomes against what was planned"})
+    lessons = f.String(load_default="", validate=multi_line(0, 20000))
+    care_contact_id = f.Integer(required=True, validate=ID_RANGE, metadata={
+        "description": "who on staff takes over the client's care"})
+    care_reach = f.String(load_default="", validate=multi_line(0, 500))
+    care_next_steps = f.String(required=True, validate=multi_line(1, 5000))
+    delivered_on = _nullable(f.Date, metadata={
+        "description": "the day the work was delivered (an open project closes on it); "
+                       "today where the client is when left out"})
+
+
 class TouchpointCreate(ma.Schema):
     """A call, meeting or site visit that has happened, logged as from the account page."""
 

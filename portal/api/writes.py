@@ -4,6 +4,8 @@ committed once (idempotency.committed); a refusal is a 422 naming the field. The
 view shares are in writing.py; changes.py holds the PATCHes, upserts.py the PUTs by
 external_id."""
 
+from flask import Response, after_this_request
+
 from portal.accounts import services as accounts
 from portal.accounts.models import Organization
 from portal.api import schemas
@@ -12,6 +14,8 @@ from portal.api.idempotency import committed
 from portal.api.models import Scope
 from portal.api.writing import answer, author, load, refusals, set_external_id, staff
 from portal.auth.models import User
+from portal.closeout import jobs as closeout_jobs
+from portal.closeout import services as closeouts
 from portal.projects import questions
 from portal.projects import services as projects
 from portal.projects.models import Milestone, Project, Question
@@ -128,6 +132,36 @@ def reply(data: dict, item_id: int):
 def invite_contact(data: dict):
     """Add a client contact to an account and email them an invitation (as staff do)."""
     return answer(invite(data), 201)
+
+
+@resources.route("/projects/<int:item_id>/closeout", methods=["POST"],
+                 endpoint="publish_closeout")
+@requires(Scope.WRITE)
+@committed
+@resources.arguments(schemas.CloseoutCreate)
+@resources.response(201, schemas.Closeout)
+@resources.alt_response(409, description="the project already has a closeout")
+def publish_closeout(data: dict, item_id: int):
+    """Close a finished project out, as the staff closeout page does.
+
+    The project closes on `delivered_on` if still open; the client is emailed the summary
+    and asked how it went, the account goes to the client-care contact, and endpoints get
+    `closeout.published`. Refused (422) while the project is not finished: status done, or
+    every milestone delivered. A project has one closeout (another POST is a 409)."""
+    project = load(Project, item_id, "project")
+    with refusals():
+        closeout = closeouts.publish_closeout(
+            project, care_contact=staff(data.pop("care_contact_id"), "care_contact_id"),
+            delivered_on=data.pop("delivered_on", None), by=author(), **data)
+    after_this_request(_render_pdf)
+    return answer(closeout, 201)
+
+
+def _render_pdf(response: Response) -> Response:
+    """Queue the closeout's PDF once the closeout is committed (as the web page does)."""
+    if response.status_code == 201:
+        closeout_jobs.render_pdf_soon(int(response.headers["Location"].rsplit("/", 1)[1]))
+    return response
 
 
 @resources.route("/accounts/<int:item_id>/touchpoints", methods=["POST"],

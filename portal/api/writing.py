@@ -14,6 +14,9 @@ from portal.api.answers import check_unchanged, dumper, etag_of, json_answer
 from portal.api.guard import current_key
 from portal.auth.models import Role, User
 from portal.auth.services import UserError
+from portal.closeout.models import Closeout
+from portal.closeout.services import CloseoutError
+from portal.concurrency import ChangedMeanwhile
 from portal.extensions import db
 from portal.projects.milestones import MilestoneChanged
 from portal.projects.models import Milestone, Project, Question, StatusUpdate
@@ -23,7 +26,8 @@ from portal.touchpoints.services import TouchpointError
 
 # Each model, the schema it is answered with and the endpoint that reads it.
 SCHEMAS = {Project: "Project", Milestone: "Milestone", StatusUpdate: "Update",
-           Question: "Question", User: "Contact", Touchpoint: "Touchpoint"}
+           Question: "Question", User: "Contact", Touchpoint: "Touchpoint",
+           Closeout: "Closeout"}
 DUMP = {model: dumper(getattr(schemas, name)) for model, name in SCHEMAS.items()}
 
 
@@ -51,8 +55,13 @@ def refusals(renamed: dict[str, str] | None = None) -> Iterator[None]:
     except MilestoneChanged as error:
         db.session.rollback()
         abort(412, message=str(error))
-    except (ProjectError, TouchpointError) as error:
-        field_error((renamed or {}).get(error.field, error.field), str(error))
+    except ChangedMeanwhile:
+        db.session.rollback()
+        abort(409, message="Someone else saved this first; read it again.")
+    except (ProjectError, TouchpointError, CloseoutError) as error:
+        field = error.field or "item_id"
+        field_error((renamed or {}).get(field, field), str(error),
+                    location="json" if error.field else "path")
     except UserError as error:
         field_error(getattr(error, "field", "email"), str(error))
 
