@@ -9,6 +9,7 @@ from portal.api import schemas
 from portal.api.guard import requires, resources
 from portal.api.idempotency import committed
 from portal.api.models import Scope
+from portal.api.writes import TAKEN
 from portal.api.writing import (
     answer,
     author,
@@ -22,8 +23,6 @@ from portal.auth.models import Role, User
 from portal.projects import editing, milestones
 from portal.projects import services as projects
 from portal.projects.models import Milestone, Project
-
-TAKEN = "external_id already used"
 
 
 def patch(kind: str, model, schema: type, answered: type, doc: str,

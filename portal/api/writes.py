@@ -4,6 +4,8 @@ committed once (idempotency.committed); a refusal is a 422 naming the field. The
 view shares are in writing.py; changes.py holds the PATCHes, upserts.py the PUTs by
 external_id."""
 
+from collections.abc import Callable
+
 from flask import Response, after_this_request
 
 from portal.accounts import services as accounts
@@ -20,6 +22,23 @@ from portal.projects import questions
 from portal.projects import services as projects
 from portal.projects.models import Milestone, Project, Question
 from portal.touchpoints import services as touchpoints
+
+TAKEN = "external_id already used"
+
+
+def posted(path: str, endpoint: str, schema: type, answered: type,
+           conflict: str | None = None) -> Callable:
+    """Route a view as a POST that creates something (201, replayed for an Idempotency-Key),
+    for keys with the write scope; `conflict` documents its 409."""
+
+    def decorate(view: Callable) -> Callable:
+        if conflict:
+            view = resources.alt_response(409, description=conflict)(view)
+        documented = resources.arguments(schema)(resources.response(201, answered)(view))
+        return resources.route(path, methods=["POST"], endpoint=endpoint)(
+            requires(Scope.WRITE)(committed(documented)))
+
+    return decorate
 
 
 def open_project(data: dict, external_id: str | None) -> Project:
@@ -55,35 +74,21 @@ def invite(data: dict) -> User:
     return user
 
 
-@resources.route("/projects", methods=["POST"], endpoint="create_project")
-@requires(Scope.WRITE)
-@committed
-@resources.arguments(schemas.ProjectCreate)
-@resources.response(201, schemas.Project)
-@resources.alt_response(409, description="external_id already used")
+@posted("/projects", "create_project", schemas.ProjectCreate, schemas.Project, conflict=TAKEN)
 def create_project(data: dict):
     """Open a project for an account (a sync upserts with PUT /projects/external/{id})."""
     return answer(open_project(data, data.get("external_id")), 201)
 
 
-@resources.route("/projects/<int:item_id>/milestones", methods=["POST"],
-                 endpoint="create_milestone")
-@requires(Scope.WRITE)
-@committed
-@resources.arguments(schemas.MilestoneCreate)
-@resources.response(201, schemas.Milestone)
-@resources.alt_response(409, description="external_id already used")
+@posted("/projects/<int:item_id>/milestones", "create_milestone", schemas.MilestoneCreate,
+        schemas.Milestone, conflict=TAKEN)
 def create_milestone(data: dict, item_id: int):
     """Add a milestone at the end of a project's plan."""
     project = load(Project, item_id, "project")
     return answer(add_milestone(project, data, data.get("external_id")), 201)
 
 
-@resources.route("/projects/<int:item_id>/updates", methods=["POST"], endpoint="publish_update")
-@requires(Scope.WRITE)
-@committed
-@resources.arguments(schemas.UpdateCreate)
-@resources.response(201, schemas.Update)
+@posted("/projects/<int:item_id>/updates", "publish_update", schemas.UpdateCreate, schemas.Update)
 def publish_update(data: dict, item_id: int):
     """Publish an update as the staff form does: a later ETA needs a `reason`; clients are
     emailed, asked for a pulse if `ask_feedback`, and their open pages refresh."""
@@ -97,11 +102,8 @@ def publish_update(data: dict, item_id: int):
     return answer(update, 201)
 
 
-@resources.route("/projects/<int:item_id>/questions", methods=["POST"], endpoint="ask_question")
-@requires(Scope.WRITE)
-@committed
-@resources.arguments(schemas.QuestionCreate)
-@resources.response(201, schemas.Question)
+@posted("/projects/<int:item_id>/questions", "ask_question", schemas.QuestionCreate,
+        schemas.Question)
 def ask_question(data: dict, item_id: int):
     """Open a thread on a project (staff are notified as for a client's question)."""
     project = load(Project, item_id, "project")
@@ -111,11 +113,7 @@ def ask_question(data: dict, item_id: int):
     return answer(question, 201)
 
 
-@resources.route("/questions/<int:item_id>/replies", methods=["POST"], endpoint="reply")
-@requires(Scope.WRITE)
-@committed
-@resources.arguments(schemas.ReplyCreate)
-@resources.response(201, schemas.Question)
+@posted("/questions/<int:item_id>/replies", "reply", schemas.ReplyCreate, schemas.Question)
 def reply(data: dict, item_id: int):
     """Reply in a thread; the first reply from staff is the time to first answer."""
     question = load(Question, item_id, "question")
@@ -124,23 +122,14 @@ def reply(data: dict, item_id: int):
     return answer(question, 201)
 
 
-@resources.route("/contacts", methods=["POST"], endpoint="invite_contact")
-@requires(Scope.WRITE)
-@committed
-@resources.arguments(schemas.ContactCreate)
-@resources.response(201, schemas.Contact)
+@posted("/contacts", "invite_contact", schemas.ContactCreate, schemas.Contact)
 def invite_contact(data: dict):
     """Add a client contact to an account and email them an invitation (as staff do)."""
     return answer(invite(data), 201)
 
 
-@resources.route("/projects/<int:item_id>/closeout", methods=["POST"],
-                 endpoint="publish_closeout")
-@requires(Scope.WRITE)
-@committed
-@resources.arguments(schemas.CloseoutCreate)
-@resources.response(201, schemas.Closeout)
-@resources.alt_response(409, description="the project already has a closeout")
+@posted("/projects/<int:item_id>/closeout", "publish_closeout", schemas.CloseoutCreate,
+        schemas.Closeout, conflict="the project already has a closeout")
 def publish_closeout(data: dict, item_id: int):
     """Close a finished project out, as the staff closeout page does.
 
@@ -164,12 +153,8 @@ def _render_pdf(response: Response) -> Response:
     return response
 
 
-@resources.route("/accounts/<int:item_id>/touchpoints", methods=["POST"],
-                 endpoint="log_touchpoint")
-@requires(Scope.WRITE)
-@committed
-@resources.arguments(schemas.TouchpointCreate)
-@resources.response(201, schemas.Touchpoint)
+@posted("/accounts/<int:item_id>/touchpoints", "log_touchpoint", schemas.TouchpointCreate,
+        schemas.Touchpoint)
 def log_touchpoint(data: dict, item_id: int):
     """Log a call, meeting or site visit on an account, as the account page does."""
     organization = load(Organization, item_id, "account")
