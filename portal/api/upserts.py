@@ -9,6 +9,8 @@ there is nothing yet to match); left out, a sync that is the source of truth ove
 An Idempotency-Key replays the first answer, as for a POST.
 """
 
+from collections.abc import Callable
+
 from flask import request
 from flask_smorest import abort
 
@@ -33,17 +35,17 @@ from portal.projects.models import Milestone, Project
 PATH = {"in": "path", "name": "external_id", "required": True,
         "description": "The record's id in the firm's other tool",
         "schema": {"type": "string", "minLength": 1, "maxLength": 64,
-                   "pattern": r"^[^\u0000-\u001f\u007f]*$"}}
+                   "pattern": schemas.ONE_LINE.regex.pattern}}
 IF_MATCH = {"in": "header", "name": "If-Match", "required": False,
             "description": "The ETag last read: checked when sent (412 if stale); leave it out "
                            "to overwrite, as a sync that is the source of truth may",
             "schema": {"type": "string"}}
 
 
-def upsert(kind: str, schema: type, answered: type):
+def upsert(kind: str, schema: type, answered: type) -> Callable:
     """Route a view as PUT /<kind>/external/<external_id>, documented as an upsert."""
 
-    def decorate(view):
+    def decorate(view: Callable) -> Callable:
         routed = resources.route(
             f"/{kind}/external/<path:external_id>", methods=["PUT"],
             endpoint=f"upsert_{view.__name__}", parameters=[PATH])
@@ -61,7 +63,7 @@ def upsert(kind: str, schema: type, answered: type):
 def _existing(model, external_id: str):
     """The item with this external_id (its If-Match checked if sent), or None; an id that
     cannot be stored is refused."""
-    if not 1 <= len(external_id) <= 64 or any(ord(c) < 32 or ord(c) == 127 for c in external_id):
+    if not 1 <= len(external_id) <= 64 or not schemas.ONE_LINE.regex.match(external_id):
         field_error("external_id", "1 to 64 characters, no control characters.", 422, "path")
     item = by_external_id(model, external_id)
     if item is not None:
@@ -91,7 +93,7 @@ def project(data: dict, external_id: str):
     if found is None:
         return answer(open_project(data, external_id), 201)
     _same("account_id", data["account_id"], found.organization_id)
-    change_project(found, data)
+    change_project(found, {"contact_id": None, **data})  # the whole record: none if left out
     return answer(found)
 
 

@@ -19,10 +19,12 @@ def _count(app, model) -> int:
 
 def test_the_first_put_creates_the_project_and_the_next_changes_it(app, make, new_key):
     acme = make.organization("Acme Corp")
+    priya = make.user("priya@firm.example", role=Role.STAFF)
     client, secret = app.test_client(), new_key()
     body = {"account_id": acme.id, "name": "CRM rollout", "update_cadence_days": 14}
-    created = client.put(URL, headers=bearer(secret), json=body)
+    created = client.put(URL, headers=bearer(secret), json={**body, "contact_id": priya.id})
     assert created.status_code == 201, created.json
+    assert created.json["contact_id"] == priya.id
     assert created.json["external_id"] == "JIRA-42" and created.json["name"] == "CRM rollout"
     assert created.headers["Location"] == f"/api/v1/projects/{created.json['id']}"
     changed = client.put(URL, headers=bearer(secret), json={**body, "name": "CRM, phase 1"})
@@ -32,7 +34,9 @@ def test_the_first_put_creates_the_project_and_the_next_changes_it(app, make, ne
     assert read.headers["ETag"] == changed.headers["ETag"]  # what the sync keeps for If-Match
     with app.app_context():
         project = db.session.scalars(select(Project)).one()
-        assert (project.name, project.update_cadence_days) == ("CRM, phase 1", 14)
+        # the whole record: the contact left out of the second PUT is no longer the contact
+        assert (project.name, project.update_cadence_days, project.contact_id) == (
+            "CRM, phase 1", 14, None)
         actions = db.session.execute(select(AuditEvent.action, AuditEvent.actor_email).where(
             AuditEvent.target_type == "Project").order_by(AuditEvent.id)).all()
     assert actions == [("project.opened", "API key Jira sync"),
