@@ -198,6 +198,25 @@ def invite_client(
     return user, invitations.send_invitation(user, by=by)
 
 
+class ContactNameRefused(auth.UserError):
+    """A contact's new name is empty or not one line."""
+
+    field = "name"
+
+
+def rename_contact(user: User, *, name: str, by: User) -> None:
+    """Correct a client contact's name (as the CSV import does), audited with both names."""
+    problem = one_line_problem({"The name": name}) or ("" if name.strip() else "A name is needed.")
+    if problem:
+        raise ContactNameRefused(problem)
+    if user.name != name.strip():
+        audit.record("user.profile_changed", actor=by, target=user,
+                     organization=user.organization,
+                     summary=f"{user.email}: name {user.name} to {name.strip()}")
+        user.name = name.strip()
+        db.session.flush()
+
+
 # Profiles -----------------------------------------------------------------------------------
 
 def update_profile(

@@ -74,6 +74,11 @@ def json_answer(payload: object, status: int = 200, headers: dict | None = None)
     return Response(body, status=status, mimetype="application/json", headers=headers)
 
 
+def etag_of(payload: object) -> str:
+    """The ETag a read of this payload carries."""
+    return resources._generate_etag(digest(payload))
+
+
 def check_unchanged(payload: object) -> None:
     """412 unless If-Match names the payload as it is now (428 without If-Match)."""
     resources.check_etag(digest(payload))

@@ -61,7 +61,7 @@ def admit():
 @resources.before_request
 def json_only():
     """A write's body is JSON (415 otherwise), so no form post from a browser gets this far."""
-    if request.method in ("POST", "PATCH") and request.mimetype != "application/json":
+    if request.method in ("POST", "PATCH", "PUT") and request.mimetype != "application/json":
         abort(415, "Send the body as JSON, with Content-Type: application/json.")
 
 

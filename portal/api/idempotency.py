@@ -1,8 +1,9 @@
-"""One commit per API write, and the answers kept for POSTs sent with an Idempotency-Key.
+"""One commit per API write, and the answers kept for POSTs and PUTs sent with an
+Idempotency-Key.
 
-A retried POST with the same key and body gets the first answer again for 24 hours (marked
-`Idempotent-Replayed: true`) and changes nothing; the same key with another body is a 422.
-The answer is stored in the same transaction as the change it reports.
+A retried POST (or upsert by PUT) with the same key and body gets the first answer again for
+24 hours (marked `Idempotent-Replayed: true`) and changes nothing; the same key with another
+body is a 422. The answer is stored in the same transaction as the change it reports.
 """
 
 import hashlib
@@ -49,11 +50,12 @@ def _kept(idempotency_key: str) -> IdempotentAnswer | None:
 
 
 def committed(view: Callable) -> Callable:
-    """Run a write, commit it once; a POST with an Idempotency-Key is answered once."""
+    """Run a write, commit it once; a POST or PUT with an Idempotency-Key is answered once."""
 
     @wraps(view)
     def write(*args, **kwargs):
-        idempotency_key = request.headers.get(HEADER) if request.method == "POST" else None
+        idempotency_key = (request.headers.get(HEADER) if request.method in ("POST", "PUT")
+                           else None)
         if idempotency_key is not None:
             if not 1 <= len(idempotency_key) <= 255:
                 abort(400, errors={"header": {HEADER: ["Between 1 and 255 characters."]}})

@@ -94,7 +94,10 @@ def webhooks_section() -> dict:
 
 def register(app: Flask) -> PortalApi:
     """Bind an API (and its document) to the app and register its resources."""
-    from portal.api import kept, limits, reads, writes  # noqa: F401 (routes on resources)
+    # Reads first: of the rules for one path, the first that allows the method is matched,
+    # and a huge id it then refuses is a 404 only if no earlier rule was for another method.
+    from portal.api import reads  # noqa: F401, I001 (routes on the resources blueprint)
+    from portal.api import changes, kept, limits, upserts, writes  # noqa: F401
     from portal.api.guard import resources
     from portal.extensions import csrf
 

@@ -234,6 +234,18 @@ class ProjectCreate(ma.Schema):
     started_on = _nullable(f.Date)
 
 
+class ProjectUpsert(ProjectCreate):
+    """The whole project as the firm's other tool has it (its external_id is in the URL)."""
+
+    class Meta:
+        exclude = ("external_id",)
+
+    eta = _nullable(f.Date, metadata={"description": "set on creation only"})
+    eta_confidence = f.Enum(Confidence, by_value=True, load_default=Confidence.MEDIUM,
+                            metadata={"description": "set on creation only"})
+    started_on = _nullable(f.Date, metadata={"description": "set on creation only"})
+
+
 class ProjectChange(ma.Schema):
     """The details of a project to change (status and ETA change by publishing an update)."""
 
@@ -242,6 +254,8 @@ class ProjectChange(ma.Schema):
     external_id = _nullable(f.String, **EXTERNAL_ID)
     contact_id = _nullable(f.Integer, validate=ID_RANGE)
     update_cadence_days = f.Integer(validate=v.Range(1, 90))
+    archived = f.Boolean(metadata={"description": "true archives it (off its client's "
+                                                  "dashboard, nothing deleted); false restores"})
 
 
 class MilestoneCreate(ma.Schema):
@@ -253,12 +267,49 @@ class MilestoneCreate(ma.Schema):
     external_id = _nullable(f.String, **EXTERNAL_ID)
 
 
+class MilestoneUpsert(MilestoneCreate):
+    """The whole milestone as the firm's other tool has it (its external_id is in the URL)."""
+
+    class Meta:
+        exclude = ("external_id",)
+
+    project_id = f.Integer(required=True, validate=ID_RANGE)
+    planned_on = _nullable(f.Date, metadata={"description": "set on creation only"})
+
+
+class MilestoneChange(ma.Schema):
+    """What to change of a milestone, as its edit page does, or its delivery."""
+
+    title = f.String(validate=one_line(1, 160))
+    owner_id = _nullable(f.Integer, validate=ID_RANGE)
+    position = f.Integer(validate=v.Range(0, 999), metadata={
+        "description": "its place in the plan, 0 first; the others move up or down"})
+    external_id = _nullable(f.String, **EXTERNAL_ID)
+    completed_on = _nullable(f.Date, metadata={
+        "description": "the day it was delivered (not a future day); a delivered milestone "
+                       "is never reopened"})
+
+
 class ContactCreate(ma.Schema):
     """A client contact to invite."""
 
     account_id = f.Integer(required=True, validate=ID_RANGE)
     email = f.Email(required=True, validate=one_line(3, 254))
     name = f.String(required=True, validate=one_line(1, 120))
+
+
+class ContactUpsert(ContactCreate):
+    """The contact as the firm's other tool has it (its external_id is in the URL); an
+    existing contact's email must stay the same."""
+
+
+class ContactChange(ma.Schema):
+    """What to change of a client contact."""
+
+    name = f.String(validate=one_line(1, 120))
+    external_id = _nullable(f.String, **EXTERNAL_ID)
+    active = f.Boolean(metadata={"description": "false stops their sign-in and ends their "
+                                                "sessions; true allows it again"})
 
 
 class UpdateCreate(ma.Schema):
@@ -284,6 +335,23 @@ class ReplyCreate(ma.Schema):
     """A reply from staff in a question's thread."""
 
     body = f.String(required=True, validate=multi_line(1, 10000))
+
+
+class CloseoutCreate(ma.Schema):
+    """A finished project's closeout, as the staff closeout form publishes it (Markdown)."""
+
+    summary = f.String(required=True, validate=multi_line(1, 20000),
+                       metadata={"description": "what was delivered"})
+    outcomes = f.String(required=True, validate=multi_line(1, 20000),
+                        metadata={"description": "outcomes against what was planned"})
+    lessons = f.String(load_default="", validate=multi_line(0, 20000))
+    care_contact_id = f.Integer(required=True, validate=ID_RANGE, metadata={
+        "description": "who on staff takes over the client's care"})
+    care_reach = f.String(load_default="", validate=multi_line(0, 500))
+    care_next_steps = f.String(required=True, validate=multi_line(1, 5000))
+    delivered_on = _nullable(f.Date, metadata={
+        "description": "the day the work was delivered (an open project closes on it); "
+                       "today where the client is when left out"})
 
 
 class TouchpointCreate(ma.Schema):

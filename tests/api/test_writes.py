@@ -136,3 +136,37 @@ def test_a_read_key_cannot_write(app, make, new_key):
                                     json={"account_id": acme.id, "name": "New"})
     assert answer.status_code == 403
     assert Role  # the key's creator is an admin (tests/api/conftest.py)
+
+
+def test_a_finished_project_is_closed_out_as_from_the_staff_page(app, make, new_key, smtp):
+    from portal.closeout.models import Closeout
+    from portal.projects.models import ProjectStatus
+    from tests.support.mail import run_jobs
+    from tests.webhooks.support import event_types, register
+
+    care = make.user("casey@firm.example", role=Role.STAFF, name="Casey Care")
+    make.user("jordan@acme.example", organization="Acme Corp")
+    open_project = make.project("Acme Corp", name="Intranet")
+    done = make.project("Acme Corp", name="Website", status=ProjectStatus.DONE)
+    register(app, make, "https://crm.example/hooks", events=["closeout.published"])
+    client, secret = app.test_client(), new_key()
+    body = {"summary": "We shipped the site.", "outcomes": "Live a week early.",
+            "care_contact_id": care.id, "care_next_steps": "A check-in in a month."}
+    not_finished = client.post(f"/api/v1/projects/{open_project.id}/closeout",
+                               headers=bearer(secret), json=body)
+    assert not_finished.status_code == 422
+    assert "not finished" in not_finished.json["errors"][0]["message"]
+    published = client.post(f"/api/v1/projects/{done.id}/closeout", headers=bearer(secret),
+                            json=body)
+    assert published.status_code == 201, published.json
+    assert published.headers["Location"] == f"/api/v1/closeouts/{published.json['id']}"
+    again = client.post(f"/api/v1/projects/{done.id}/closeout", headers=bearer(secret),
+                        json=body)
+    assert again.status_code == 409
+    run_jobs(app)
+    assert "jordan@acme.example" in smtp.recipients()
+    assert event_types(app) == ["closeout.published"]
+    with app.app_context():
+        assert db.session.get(Project, done.id).closed_on is not None
+        assert db.session.get(Project, open_project.id).closed_on is None
+        assert len(db.session.scalars(select(Closeout)).all()) == 1

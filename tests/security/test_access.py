@@ -25,8 +25,9 @@ OBJECT_ARGUMENTS = {
 API_PREFIX = "/api/v1/"
 # Arguments that pick a page rather than an object, with the value the checks use.
 # token: a signed pulse or unsubscribe token, its own proof of access; a bad one is refused.
+# external_id: the firm's own id for a record, in the API's upsert URLs (a key is needed).
 OTHER_ARGUMENTS = {"action": "deactivate", "filename": "css/portal.css", "kind": "values",
-                   "token": "not-a-valid-token"}
+                   "token": "not-a-valid-token", "external_id": "JIRA-42"}
 
 
 def _globex_candidate(app, project_id: int, staff_id: int, client_id: int) -> tuple[int, int]:
