@@ -1,10 +1,11 @@
-"""Webhook endpoints: register, rotate secrets, re-enable, remove, send again, and the
-bookkeeping of failures that disables an endpoint. Functions flush; the caller commits."""
+"""Webhook endpoints: register, edit, rotate secrets, re-enable, remove, send again, the
+bookkeeping of failures that disables an endpoint, and pruning old history. Functions flush;
+the caller commits."""
 
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 
 from portal.audit import services as audit
 from portal.auth.models import User
@@ -20,6 +21,7 @@ from portal.webhooks.models import (
     EventType,
     WebhookDelivery,
     WebhookEndpoint,
+    WebhookEvent,
 )
 from portal.webhooks.signing import new_secret
 
@@ -162,3 +164,25 @@ def disable_endpoint(endpoint: WebhookEndpoint, *, now: datetime, reason: str) -
             dedupe_key=f"webhook-disabled:{endpoint.id}:{now:%Y%m%d%H%M%S}",
             subject="A webhook endpoint was disabled", endpoint_url=endpoint.url,
             reason=reason, page_url=absolute_url("webhooks.show", endpoint_id=endpoint.id))
+
+
+FINISHED = (DeliveryStatus.DELIVERED, DeliveryStatus.FAILED)
+
+
+def prune_history(now: datetime) -> tuple[int, int]:
+    """Delete finished deliveries whose last activity is older than WEBHOOK_RETENTION_DAYS,
+    then old events no delivery refers to any more: (deliveries, events) deleted. A delivery
+    still pending or being sent, and so its event, is never deleted."""
+    cutoff = now - timedelta(days=float(current_app.config["WEBHOOK_RETENTION_DAYS"]))
+    last_activity = func.coalesce(WebhookDelivery.delivered_at, WebhookDelivery.last_attempt_at,
+                                  WebhookDelivery.created_at)
+    deliveries = db.session.execute(
+        delete(WebhookDelivery)
+        .where(WebhookDelivery.status.in_(FINISHED), last_activity < cutoff)
+        .execution_options(synchronize_session=False)).rowcount
+    referred = select(WebhookDelivery.id).where(WebhookDelivery.event_id == WebhookEvent.id)
+    events = db.session.execute(
+        delete(WebhookEvent)
+        .where(WebhookEvent.created_at < cutoff, ~referred.exists())
+        .execution_options(synchronize_session=False)).rowcount
+    return deliveries, events
