@@ -45,9 +45,8 @@ def check_destination(url: str) -> None:
             raise
 
 
-def register_endpoint(*, url: str, events: list[str], kind: EndpointKind, description: str,
-                      by: User) -> WebhookEndpoint:
-    """A new endpoint with a fresh signing secret, receiving the chosen events."""
+def _checked(url: str, events: list[str]) -> tuple[str, list[str]]:
+    """The URL, checked as the workers will check it, and the chosen events in their order."""
     url = url.strip()
     try:
         check_destination(url)
@@ -58,6 +57,13 @@ def register_endpoint(*, url: str, events: list[str], kind: EndpointKind, descri
         error = WebhookError("Choose at least one event.")
         error.field = "events"
         raise error
+    return url, chosen
+
+
+def register_endpoint(*, url: str, events: list[str], kind: EndpointKind, description: str,
+                      by: User) -> WebhookEndpoint:
+    """A new endpoint with a fresh signing secret, receiving the chosen events."""
+    url, chosen = _checked(url, events)
     endpoint = WebhookEndpoint(url=url, events=chosen, kind=kind,
                                description=description.strip(), secret=new_secret(),
                                created_by=by)
@@ -65,6 +71,29 @@ def register_endpoint(*, url: str, events: list[str], kind: EndpointKind, descri
     db.session.flush()
     audit.record("webhook.registered", actor=by, target=endpoint, summary=url[:200])
     return endpoint
+
+
+def edit_endpoint(endpoint: WebhookEndpoint, *, url: str, events: list[str],
+                  kind: EndpointKind, description: str, by: User) -> list[str]:
+    """Change where, what and in which form an endpoint receives (its secret stays): the names
+    of what changed. A new URL is checked as at registration, clears the failures counted
+    against the old one and turns a disabled endpoint back on; deliveries still waiting go to
+    the endpoint as it now is."""
+    url, chosen = _checked(url, events)
+    changed = [name for name, old, new in (
+        ("url", endpoint.url, url), ("description", endpoint.description, description.strip()),
+        ("events", endpoint.events, chosen), ("kind", endpoint.kind, kind)) if old != new]
+    if "url" in changed:
+        endpoint.failing_since = None
+        if not endpoint.active:
+            endpoint.active, endpoint.disabled_at, endpoint.disabled_reason = True, None, None
+    endpoint.url, endpoint.description, endpoint.events, endpoint.kind = (
+        url, description.strip(), chosen, kind)
+    db.session.flush()
+    if changed:
+        audit.record("webhook.edited", actor=by, target=endpoint,
+                     summary=f"{', '.join(changed)} changed; now {url}"[:2000])
+    return changed
 
 
 def signing_secrets(endpoint: WebhookEndpoint, now: datetime) -> list[str]:

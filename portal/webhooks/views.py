@@ -63,6 +63,47 @@ def show(endpoint_id: int):
         live_secrets=services.signing_secrets(endpoint, utcnow()))
 
 
+def _render_edit(endpoint: WebhookEndpoint, form: EndpointForm, status: int = 200):
+    return render_template("webhooks/edit.html", endpoint=endpoint, form=form), status
+
+
+@bp.get("/admin/webhooks/<int:endpoint_id>/edit")
+@admin_required
+def edit(endpoint_id: int):
+    """The endpoint's form, filled in with what it has now."""
+    endpoint = _endpoint_or_404(endpoint_id)
+    return _render_edit(endpoint, EndpointForm(data={
+        "url": endpoint.url, "description": endpoint.description,
+        "kind": endpoint.kind.value, "events": list(endpoint.events)}))
+
+
+@bp.post("/admin/webhooks/<int:endpoint_id>/edit")
+@admin_required
+def update(endpoint_id: int):
+    """Save the endpoint's URL, description, events and format."""
+    endpoint = _endpoint_or_404(endpoint_id)
+    form = EndpointForm()
+    if not form.validate_on_submit():
+        return _render_edit(endpoint, form, 422)
+    was_active = endpoint.active
+    try:
+        changed = services.edit_endpoint(
+            endpoint, url=form.url.data, events=form.events.data,
+            kind=EndpointKind(form.kind.data), description=form.description.data or "",
+            by=current_user)
+    except services.WebhookError as error:
+        getattr(form, error.field).errors.append(str(error))
+        return _render_edit(endpoint, form, 422)
+    db.session.commit()
+    if not changed:
+        flash("Nothing changed.", "info")
+    elif endpoint.active and not was_active:
+        flash("Endpoint saved and enabled again: new events go to the new URL.", "success")
+    else:
+        flash("Endpoint saved.", "success")
+    return redirect(url_for("webhooks.show", endpoint_id=endpoint.id))
+
+
 @bp.post("/admin/webhooks/<int:endpoint_id>/rotate")
 @admin_required
 def rotate(endpoint_id: int):
