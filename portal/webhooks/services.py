@@ -9,6 +9,7 @@ from sqlalchemy import delete, func, select, update
 
 from portal.audit import services as audit
 from portal.auth.models import User
+from portal.concurrency import check_version, edit_version, lock
 from portal.db import utcnow
 from portal.extensions import db
 from portal.notifications.models import MessageKind
@@ -73,27 +74,42 @@ def register_endpoint(*, url: str, events: list[str], kind: EndpointKind, descri
     return endpoint
 
 
+def _shown(value: object) -> str:
+    """A field's value as the audit log reads it: events as a list, a format by its name."""
+    return ", ".join(value) if isinstance(value, list) else str(value)
+
+
+def endpoint_version(endpoint: WebhookEndpoint) -> str:
+    """The version of what the endpoint's edit form shows."""
+    return edit_version(endpoint.url, endpoint.description, endpoint.kind.value, endpoint.events)
+
+
 def edit_endpoint(endpoint: WebhookEndpoint, *, url: str, events: list[str],
-                  kind: EndpointKind, description: str, by: User) -> list[str]:
-    """Change where, what and in which form an endpoint receives (its secret stays): the names
-    of what changed. A new URL is checked as at registration, clears the failures counted
-    against the old one and turns a disabled endpoint back on; deliveries still waiting go to
-    the endpoint as it now is."""
+                  kind: EndpointKind, description: str, by: User,
+                  seen: str | None = None) -> dict[str, tuple[object, object]]:
+    """Change where, what and in which form an endpoint receives (its secret stays): the
+    changes, by field (old, new). Refused if the form was opened on another state. A new URL
+    is checked as at registration, clears the failures counted against the old one and turns
+    a disabled endpoint back on; deliveries still waiting go to the endpoint as it now is."""
+    lock(endpoint)
+    check_version(seen, endpoint_version(endpoint))
     url, chosen = _checked(url, events)
-    changed = [name for name, old, new in (
-        ("url", endpoint.url, url), ("description", endpoint.description, description.strip()),
-        ("events", endpoint.events, chosen), ("kind", endpoint.kind, kind)) if old != new]
-    if "url" in changed:
+    wanted = {"url": url, "description": description.strip(), "events": chosen,
+              "kind": kind}
+    changes = {field: (getattr(endpoint, field), value) for field, value in wanted.items()
+               if getattr(endpoint, field) != value}
+    if "url" in changes:
         endpoint.failing_since = None
         if not endpoint.active:
             endpoint.active, endpoint.disabled_at, endpoint.disabled_reason = True, None, None
-    endpoint.url, endpoint.description, endpoint.events, endpoint.kind = (
-        url, description.strip(), chosen, kind)
+    for field, (_, value) in changes.items():
+        setattr(endpoint, field, value)
     db.session.flush()
-    if changed:
-        audit.record("webhook.edited", actor=by, target=endpoint,
-                     summary=f"{', '.join(changed)} changed; now {url}"[:2000])
-    return changed
+    if changes:
+        audit.record("webhook.edited", actor=by, target=endpoint, summary="; ".join(
+            f"{field}: {_shown(old)!r} -> {_shown(new)!r}"
+            for field, (old, new) in changes.items()))
+    return changes
 
 
 def signing_secrets(endpoint: WebhookEndpoint, now: datetime) -> list[str]:

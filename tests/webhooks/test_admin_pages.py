@@ -141,8 +141,11 @@ def test_an_admin_edits_an_endpoint_and_its_secret_stays(app, make, admin, post_
     assert (now.url, now.description, now.kind.value, now.events) == (
         "https://93.184.215.14/new", "The new CRM", "chat", ["eta.changed", "question.asked"])
     assert now.secret == endpoint.secret
-    assert _audit_summaries(app, "webhook.edited") == [
-        "url, description, events, kind changed; now https://93.184.215.14/new"]
+    [summary] = _audit_summaries(app, "webhook.edited")
+    assert summary == ("url: 'https://93.184.215.14/old' -> 'https://93.184.215.14/new'; "
+                       "description: 'Our CRM' -> 'The new CRM'; "
+                       "events: 'update.published' -> 'eta.changed, question.asked'; "
+                       "kind: 'json' -> 'chat'")
 
 
 @pytest.mark.parametrize("fill, message", [
@@ -207,3 +210,31 @@ def test_a_new_url_enables_a_disabled_endpoint_and_other_edits_do_not(
     run_jobs(app)
     [got] = receiver.received
     assert got.payload["data"]["body"] == "Heard at the new address."
+
+
+def test_two_admins_editing_at_once_the_second_sees_the_first_change_and_loses_nothing(
+        app, make, admin, signed_in, post_form):
+    make.user("sam@firm.example", role=Role.ADMIN, name="Sam Admin")
+    other = signed_in("sam@firm.example")
+    endpoint = register(app, make, "https://93.184.215.14/x", events=["update.published"])
+    page = f"/admin/webhooks/{endpoint.id}/edit"
+    opened = admin.get(page).get_data(as_text=True)  # Morgan opens the form first
+    version = re.search(r'name="edit_version" type="hidden" value="([0-9a-f]+)"', opened)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', opened)
+    post_form(other, page, {"url": "https://93.184.215.14/sams", "kind": "json",
+                            "events": ["update.published"]})
+    response = admin.post(page, data={
+        "url": "https://93.184.215.14/morgans", "kind": "json", "events": ["eta.changed"],
+        "edit_version": version.group(1), "csrf_token": token.group(1)})
+    assert response.status_code == 409
+    shown = response.get_data(as_text=True)
+    assert "This changed while you were editing" in shown
+    assert "https://93.184.215.14/sams" in shown  # the current state
+    assert 'value="https://93.184.215.14/morgans"' in shown  # what Morgan typed, kept
+    assert endpoint_now(app, endpoint.id).url == "https://93.184.215.14/sams"
+    again = re.search(r'name="edit_version" type="hidden" value="([0-9a-f]+)"', shown)
+    response = admin.post(page, data={
+        "url": "https://93.184.215.14/morgans", "kind": "json", "events": ["eta.changed"],
+        "edit_version": again.group(1), "csrf_token": token.group(1)})
+    assert response.status_code == 302
+    assert endpoint_now(app, endpoint.id).url == "https://93.184.215.14/morgans"
