@@ -83,8 +83,12 @@ class Defaults:
     WEBHOOK_LEASE_SECONDS = 120  # a delivery claimed this long ago by a silent worker is retried
     WEBHOOK_BATCH_SIZE = 50
     WEBHOOK_SECRET_OVERLAP_HOURS = 24  # a rotated secret keeps signing beside the new one
+    # Finished deliveries (delivered or given up) and the events left without any are deleted
+    # nightly once this many days old; nothing still waiting to be sent is ever deleted.
+    WEBHOOK_RETENTION_DAYS = 30
     WEBHOOK_ALLOW_HTTP = False  # development and tests only: production refuses to start with it
-    # Tests only (production refuses it): deliveries may go to 127.0.0.1, the tests' receiver.
+    # Tests only (production refuses it): deliveries may go to 127.0.0.1 (the tests' receiver)
+    # and 127.0.0.2 (where nothing listens: an address that refuses the connection).
     WEBHOOK_TEST_ALLOW_LOOPBACK = False
 
     SQLALCHEMY_TRACK_MODIFICATIONS = False

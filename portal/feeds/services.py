@@ -29,6 +29,15 @@ def may_have_feeds(user: User) -> bool:
     return user.role == Role.CLIENT
 
 
+def works(link: FeedLink) -> bool:
+    """Whether the link opens its feeds: its owner is an active client user whose password
+    has not been changed or reset since it was made (how people lock out what leaked)."""
+    user = link.user
+    changed = user.password_changed_at
+    return (user.active and may_have_feeds(user)
+            and (changed is None or changed <= link.created_at))
+
+
 def feed_link(user: User) -> FeedLink | None:
     """The user's working feed link (without its token, which is not kept), or None."""
     return db.session.get(FeedLink, user.id)
@@ -61,13 +70,13 @@ def turn_off_feeds(user: User) -> bool:
 
 def reading_link(token: str) -> FeedLink | None:
     """The working link that carries this token, noted as read (at most once a minute), if
-    its owner is an active client user; None for anything else (unknown, reset, turned off, a
-    deactivated or erased user, no longer a client)."""
+    it still works; None for anything else (unknown, reset, turned off, made before a password
+    change or reset, a deactivated or erased user, no longer a client)."""
     if not token or len(token) > MAX_TOKEN_LENGTH:
         return None
     link = db.session.scalar(select(FeedLink).options(joinedload(FeedLink.user))
                              .where(FeedLink.token_hash == _hashed(token)))
-    if link is None or not link.user.active or not may_have_feeds(link.user):
+    if link is None or not works(link):
         return None
     now = utcnow()
     if link.last_read_at is None or now - link.last_read_at > READ_NOTED_EVERY:

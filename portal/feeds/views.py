@@ -24,7 +24,9 @@ def _feed_holder_or_404():
 def links():
     """Whether the client has feed links, and buttons to make, reset or turn them off."""
     user = _feed_holder_or_404()
-    return render_template("feeds/links.html", link=services.feed_link(user), form=ButtonForm())
+    link = services.feed_link(user)
+    return render_template("feeds/links.html", link=link, form=ButtonForm(),
+                           stopped=link is not None and not services.works(link))
 
 
 @bp.post("/account/feeds")

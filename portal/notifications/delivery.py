@@ -16,8 +16,9 @@ from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import update
 
+from portal import leases
 from portal.db import utcnow
 from portal.extensions import db
 from portal.notifications import headers
@@ -101,33 +102,11 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def claim_next(now: datetime) -> int | None:
-    """Atomically take one due message: pending and due, or claimed by a worker whose lease
-    expired. PostgreSQL skips rows another worker is claiming; SQLite serialises writers."""
+    """Atomically take one due message that has attempts left (see portal.leases)."""
     config = current_app.config
-    lease_expired = now - timedelta(seconds=int(config["OUTBOX_LEASE_SECONDS"]))
-    due = (
-        select(OutboxMessage.id)
-        .where(OutboxMessage.attempts < int(config["OUTBOX_MAX_ATTEMPTS"]), or_(
-            (OutboxMessage.status == OutboxStatus.PENDING)
-            & (OutboxMessage.next_attempt_at <= now),
-            (OutboxMessage.status == OutboxStatus.SENDING)
-            & (OutboxMessage.claimed_at <= lease_expired),
-        ))
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
-    )
-    claimed = db.session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == due)
-        .values(status=OutboxStatus.SENDING, claimed_at=now,
-                attempts=OutboxMessage.attempts + 1)
-        .returning(OutboxMessage.id)
-        .execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
-    db.session.commit()
-    return claimed
+    return leases.claim_next(
+        OutboxMessage, now=now, lease_seconds=int(config["OUTBOX_LEASE_SECONDS"]),
+        only=(OutboxMessage.attempts < int(config["OUTBOX_MAX_ATTEMPTS"]),))
 
 
 def give_up_abandoned(now: datetime) -> int:

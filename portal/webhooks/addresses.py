@@ -1,7 +1,7 @@
 """Where a webhook may go: https (http only where the settings allow it), and only to public
-addresses, checked after DNS resolution at every attempt. The request then connects to the
-address that was checked, so a name that resolves differently a moment later (DNS rebinding)
-changes nothing.
+addresses, checked after DNS resolution at every attempt: every address a name has must be
+public, or none is used. The request then connects to the addresses that were checked, in
+order, so a name that resolves differently a moment later (DNS rebinding) changes nothing.
 """
 
 import ipaddress
@@ -15,7 +15,9 @@ Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
-TEST_LOOPBACK = ipaddress.ip_address("127.0.0.1")  # only with WEBHOOK_TEST_ALLOW_LOOPBACK
+# Only with WEBHOOK_TEST_ALLOW_LOOPBACK: the tests' receiver, and a loopback address where
+# nothing listens (a host's first address that refuses connections).
+TEST_LOOPBACK = {ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("127.0.0.2")}
 
 
 class RefusedAddress(ValueError):
@@ -24,13 +26,14 @@ class RefusedAddress(ValueError):
 
 @dataclass(frozen=True)
 class Target:
-    """A checked URL: where to connect (an address) and what to ask for (host, path)."""
+    """A checked URL: where to connect (its addresses, tried in order) and what to ask for
+    (host, path)."""
 
     scheme: str
     host: str
     port: int
     path: str
-    address: Address
+    addresses: tuple[Address, ...]
 
 
 def _embedded_ipv4(address: ipaddress.IPv6Address) -> ipaddress.IPv4Address | None:
@@ -54,8 +57,8 @@ def is_public(address: Address) -> bool:
 
 
 def allowed(address: Address) -> bool:
-    """Public, or the one loopback address the tests' receiver listens on, when allowed."""
-    if address == TEST_LOOPBACK and current_app.config["WEBHOOK_TEST_ALLOW_LOOPBACK"]:
+    """Public, or the tests' loopback addresses, when allowed."""
+    if address in TEST_LOOPBACK and current_app.config["WEBHOOK_TEST_ALLOW_LOOPBACK"]:
         return True
     return is_public(address)
 
@@ -79,16 +82,18 @@ def check_url(url: str) -> tuple[str, str, int, str]:
 
 
 def resolve(url: str) -> Target:
-    """Resolve the URL's host now and check every address it has; the first one is used."""
+    """Resolve the URL's host now and check every address it has; all are kept, in the
+    resolver's order, for the connection to try one after another."""
     scheme, host, port, path = check_url(url)
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as error:
         raise RefusedAddress(f"{host} could not be resolved ({error}).") from None
-    addresses = [ipaddress.ip_address(info[4][0].partition("%")[0]) for info in infos]
+    addresses = list(dict.fromkeys(
+        ipaddress.ip_address(info[4][0].partition("%")[0]) for info in infos))
     refused = [str(a) for a in addresses if not allowed(a)]
     if not addresses or refused:
         raise RefusedAddress(
             f"{host} resolves to {', '.join(refused) or 'nothing'}: webhooks go only to public "
             "internet addresses, never to loopback, private, link-local or metadata ones.")
-    return Target(scheme, host, port, path, addresses[0])
+    return Target(scheme, host, port, path, tuple(addresses))

@@ -15,8 +15,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import or_, select, update
+from sqlalchemy import update
 
+from portal import leases
 from portal.db import utcnow
 from portal.extensions import db
 from portal.webhooks import services
@@ -65,32 +66,10 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 def claim_next(now: datetime) -> int | None:
-    """Atomically take one due delivery: pending and due, or claimed by a worker whose lease
-    expired. PostgreSQL skips rows another worker is claiming; SQLite serialises writers."""
-    lease_expired = now - timedelta(seconds=int(current_app.config["WEBHOOK_LEASE_SECONDS"]))
-    due = (
-        select(WebhookDelivery.id)
-        .where(or_(
-            (WebhookDelivery.status == DeliveryStatus.PENDING)
-            & (WebhookDelivery.next_attempt_at <= now),
-            (WebhookDelivery.status == DeliveryStatus.SENDING)
-            & (WebhookDelivery.claimed_at <= lease_expired),
-        ))
-        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
-        .limit(1)
-        .with_for_update(skip_locked=True)
-        .scalar_subquery()
-    )
-    claimed = db.session.execute(
-        update(WebhookDelivery)
-        .where(WebhookDelivery.id == due)
-        .values(status=DeliveryStatus.SENDING, claimed_at=now,
-                attempts=WebhookDelivery.attempts + 1)
-        .returning(WebhookDelivery.id)
-        .execution_options(synchronize_session=False)
-    ).scalar_one_or_none()
-    db.session.commit()
-    return claimed
+    """Atomically take one due delivery (see portal.leases)."""
+    return leases.claim_next(
+        WebhookDelivery, now=now,
+        lease_seconds=int(current_app.config["WEBHOOK_LEASE_SECONDS"]))
 
 
 def body_for(endpoint: WebhookEndpoint, payload: dict) -> bytes:

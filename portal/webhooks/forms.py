@@ -5,6 +5,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from portal.concurrency import VersionedForm
 from portal.forms import PortalForm
 from portal.webhooks.models import EndpointKind, EventType
 
@@ -46,6 +47,10 @@ class EndpointForm(PortalForm):
     events = CheckboxesField("Events", choices=[
         SelectChoice(e.value, f"{e.value}: {hint}") for e, hint in EVENT_HINTS.items()],
         validators=[DataRequired("Choose at least one event.")])
+
+
+class EditEndpointForm(EndpointForm, VersionedForm):
+    """The same form on an endpoint's edit page, carrying the version it was opened on."""
 
 
 class ButtonForm(PortalForm):

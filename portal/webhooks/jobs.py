@@ -1,5 +1,6 @@
 """The webhooks' background jobs: deliver what is due now (queued after a commit that emitted
-events) and every minute (retries, and events whose quick job never ran).
+events) and every minute (retries, and events whose quick job never ran); nightly, delete the
+history older than the retention.
 
 They live here, not in portal/tasks.py, so that tasks imports no feature that imports it back;
 a worker knows them from the app it builds on start-up (portal.tasks.load_jobs).
@@ -12,6 +13,7 @@ from huey import crontab
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from portal.db import utcnow
 from portal.extensions import db
 from portal.tasks import huey, worker_app
 from portal.webhooks.models import WebhookDelivery
@@ -44,6 +46,23 @@ def deliver_webhooks() -> int:
 def deliver_webhooks_every_minute() -> int:
     """Catch up on whatever is due: retries, and deliveries whose quick job never ran."""
     return deliver_all()
+
+
+def prune_history() -> tuple[int, int]:
+    """Delete finished deliveries and events past WEBHOOK_RETENTION_DAYS: (deliveries, events)."""
+    from portal.webhooks.services import prune_history as prune
+
+    with worker_app().app_context():
+        pruned = prune(utcnow())
+        db.session.commit()
+    log.info("webhook history pruned: %s deliveries, %s events", *pruned)
+    return pruned
+
+
+@huey.periodic_task(crontab(hour="3", minute="50"))
+def prune_history_nightly() -> tuple[int, int]:
+    """Nightly at 03:50 UTC: the retention rule for webhook events and deliveries."""
+    return prune_history()
 
 
 def deliver_soon() -> bool:

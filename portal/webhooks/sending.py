@@ -1,6 +1,10 @@
-"""One HTTP POST to a checked address: connect to the IP that was checked (not the name
-again), TLS verified against the host name, a time limit, redirects never followed, and only
-the first 1 KB of the answer read."""
+"""One HTTP POST to a checked host: connect to the IPs that were checked (not the name
+again), one after another until one accepts the connection, TLS verified against the host
+name, a time limit, redirects never followed, and only the first 1 KB of the answer read.
+
+Only a failed connect moves on to the next address: once one has accepted, whatever happens
+(an HTTP answer, a TLS error, a timeout) ends the attempt, so the receiver never gets the same
+delivery twice in one attempt."""
 
 import http.client
 import socket
@@ -21,19 +25,30 @@ class Answer:
     body: str
 
 
+def connect_first(target: Target, timeout: float) -> socket.socket:
+    """A socket to the first checked address that accepts; the last refusal if none does."""
+    refused: OSError | None = None
+    for address in target.addresses:
+        try:
+            return socket.create_connection((str(address), target.port), timeout)
+        except OSError as error:
+            refused = error
+    raise refused or OSError(f"{target.host} has no address to connect to")
+
+
 class _PinnedHTTPConnection(http.client.HTTPConnection):
-    """Plain HTTP to the checked address (allowed only by WEBHOOK_ALLOW_HTTP)."""
+    """Plain HTTP to a checked address (allowed only by WEBHOOK_ALLOW_HTTP)."""
 
     def __init__(self, target: Target, timeout: float) -> None:
         super().__init__(target.host, target.port, timeout=timeout)
         self.target = target
 
     def connect(self) -> None:
-        self.sock = socket.create_connection((str(self.target.address), self.port), self.timeout)
+        self.sock = connect_first(self.target, self.timeout)
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
-    """HTTPS to the checked address, the certificate checked for the URL's host name."""
+    """HTTPS to a checked address, the certificate checked for the URL's host name."""
 
     def __init__(self, target: Target, timeout: float) -> None:
         super().__init__(target.host, target.port, timeout=timeout,
@@ -41,7 +56,7 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
         self.target = target
 
     def connect(self) -> None:
-        raw = socket.create_connection((str(self.target.address), self.port), self.timeout)
+        raw = connect_first(self.target, self.timeout)
         self.sock = self._context.wrap_socket(raw, server_hostname=self.target.host)
 
 

@@ -1,13 +1,15 @@
-"""Webhook endpoints: register, rotate secrets, re-enable, remove, send again, and the
-bookkeeping of failures that disables an endpoint. Functions flush; the caller commits."""
+"""Webhook endpoints: register, edit, rotate secrets, re-enable, remove, send again, the
+bookkeeping of failures that disables an endpoint, and pruning old history. Functions flush;
+the caller commits."""
 
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 
 from portal.audit import services as audit
 from portal.auth.models import User
+from portal.concurrency import check_version, edit_version, lock
 from portal.db import utcnow
 from portal.extensions import db
 from portal.notifications.models import MessageKind
@@ -20,6 +22,7 @@ from portal.webhooks.models import (
     EventType,
     WebhookDelivery,
     WebhookEndpoint,
+    WebhookEvent,
 )
 from portal.webhooks.signing import new_secret
 
@@ -43,9 +46,8 @@ def check_destination(url: str) -> None:
             raise
 
 
-def register_endpoint(*, url: str, events: list[str], kind: EndpointKind, description: str,
-                      by: User) -> WebhookEndpoint:
-    """A new endpoint with a fresh signing secret, receiving the chosen events."""
+def _checked(url: str, events: list[str]) -> tuple[str, list[str]]:
+    """The URL, checked as the workers will check it, and the chosen events in their order."""
     url = url.strip()
     try:
         check_destination(url)
@@ -56,6 +58,13 @@ def register_endpoint(*, url: str, events: list[str], kind: EndpointKind, descri
         error = WebhookError("Choose at least one event.")
         error.field = "events"
         raise error
+    return url, chosen
+
+
+def register_endpoint(*, url: str, events: list[str], kind: EndpointKind, description: str,
+                      by: User) -> WebhookEndpoint:
+    """A new endpoint with a fresh signing secret, receiving the chosen events."""
+    url, chosen = _checked(url, events)
     endpoint = WebhookEndpoint(url=url, events=chosen, kind=kind,
                                description=description.strip(), secret=new_secret(),
                                created_by=by)
@@ -63,6 +72,44 @@ def register_endpoint(*, url: str, events: list[str], kind: EndpointKind, descri
     db.session.flush()
     audit.record("webhook.registered", actor=by, target=endpoint, summary=url[:200])
     return endpoint
+
+
+def _shown(value: object) -> str:
+    """A field's value as the audit log reads it: events as a list, a format by its name."""
+    return ", ".join(value) if isinstance(value, list) else str(value)
+
+
+def endpoint_version(endpoint: WebhookEndpoint) -> str:
+    """The version of what the endpoint's edit form shows."""
+    return edit_version(endpoint.url, endpoint.description, endpoint.kind.value, endpoint.events)
+
+
+def edit_endpoint(endpoint: WebhookEndpoint, *, url: str, events: list[str],
+                  kind: EndpointKind, description: str, by: User,
+                  seen: str | None = None) -> dict[str, tuple[object, object]]:
+    """Change where, what and in which form an endpoint receives (its secret stays): the
+    changes, by field (old, new). Refused if the form was opened on another state. A new URL
+    is checked as at registration, clears the failures counted against the old one and turns
+    a disabled endpoint back on; deliveries still waiting go to the endpoint as it now is."""
+    lock(endpoint)
+    check_version(seen, endpoint_version(endpoint))
+    url, chosen = _checked(url, events)
+    wanted = {"url": url, "description": description.strip(), "events": chosen,
+              "kind": kind}
+    changes = {field: (getattr(endpoint, field), value) for field, value in wanted.items()
+               if getattr(endpoint, field) != value}
+    if "url" in changes:
+        endpoint.failing_since = None
+        if not endpoint.active:
+            endpoint.active, endpoint.disabled_at, endpoint.disabled_reason = True, None, None
+    for field, (_, value) in changes.items():
+        setattr(endpoint, field, value)
+    db.session.flush()
+    if changes:
+        audit.record("webhook.edited", actor=by, target=endpoint, summary="; ".join(
+            f"{field}: {_shown(old)!r} -> {_shown(new)!r}"
+            for field, (old, new) in changes.items()))
+    return changes
 
 
 def signing_secrets(endpoint: WebhookEndpoint, now: datetime) -> list[str]:
@@ -162,3 +209,25 @@ def disable_endpoint(endpoint: WebhookEndpoint, *, now: datetime, reason: str) -
             dedupe_key=f"webhook-disabled:{endpoint.id}:{now:%Y%m%d%H%M%S}",
             subject="A webhook endpoint was disabled", endpoint_url=endpoint.url,
             reason=reason, page_url=absolute_url("webhooks.show", endpoint_id=endpoint.id))
+
+
+FINISHED = (DeliveryStatus.DELIVERED, DeliveryStatus.FAILED)
+
+
+def prune_history(now: datetime) -> tuple[int, int]:
+    """Delete finished deliveries whose last activity is older than WEBHOOK_RETENTION_DAYS,
+    then old events no delivery refers to any more: (deliveries, events) deleted. A delivery
+    still pending or being sent, and so its event, is never deleted."""
+    cutoff = now - timedelta(days=float(current_app.config["WEBHOOK_RETENTION_DAYS"]))
+    last_activity = func.coalesce(WebhookDelivery.delivered_at, WebhookDelivery.last_attempt_at,
+                                  WebhookDelivery.created_at)
+    deliveries = db.session.execute(
+        delete(WebhookDelivery)
+        .where(WebhookDelivery.status.in_(FINISHED), last_activity < cutoff)
+        .execution_options(synchronize_session=False)).rowcount
+    referred = select(WebhookDelivery.id).where(WebhookDelivery.event_id == WebhookEvent.id)
+    events = db.session.execute(
+        delete(WebhookEvent)
+        .where(WebhookEvent.created_at < cutoff, ~referred.exists())
+        .execution_options(synchronize_session=False)).rowcount
+    return deliveries, events

@@ -5,13 +5,14 @@ from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from portal.access import admin_required
+from portal.concurrency import ChangedMeanwhile
 from portal.db import utcnow
 from portal.extensions import db
 from portal.webhooks import (
     jobs,  # noqa: F401 (the delivery jobs, known to the workers)
     services,
 )
-from portal.webhooks.forms import ButtonForm, EndpointForm
+from portal.webhooks.forms import ButtonForm, EditEndpointForm, EndpointForm
 from portal.webhooks.models import EndpointKind, EventType, WebhookDelivery, WebhookEndpoint
 
 bp = Blueprint("webhooks", __name__)
@@ -61,6 +62,47 @@ def show(endpoint_id: int):
         "webhooks/show.html", endpoint=endpoint,
         deliveries=services.recent_deliveries(endpoint),
         live_secrets=services.signing_secrets(endpoint, utcnow()))
+
+
+def _render_edit(endpoint: WebhookEndpoint, form: EditEndpointForm, status: int = 200,
+                 changed: ChangedMeanwhile | None = None):
+    return render_template("webhooks/edit.html", endpoint=endpoint, form=form,
+                           changed=changed), status
+
+
+@bp.route("/admin/webhooks/<int:endpoint_id>/edit", methods=["GET", "POST"])
+@admin_required
+def edit(endpoint_id: int):
+    """Change the endpoint's URL, description, events and format (the form it was added with,
+    filled in with what it has now)."""
+    endpoint = _endpoint_or_404(endpoint_id)
+    form = EditEndpointForm(data={"url": endpoint.url, "description": endpoint.description,
+                                  "kind": endpoint.kind.value, "events": list(endpoint.events)})
+    form.opened_on(services.endpoint_version(endpoint))
+    if not form.validate_on_submit():
+        return _render_edit(endpoint, form, 422 if form.is_submitted() else 200)
+    was_active = endpoint.active
+    try:
+        changes = services.edit_endpoint(
+            endpoint, url=form.url.data, events=form.events.data,
+            kind=EndpointKind(form.kind.data), description=form.description.data or "",
+            by=current_user, seen=form.seen_version())
+    except ChangedMeanwhile as changed:
+        db.session.rollback()
+        form.show_current(changed)
+        return _render_edit(endpoint, form, 409, changed)
+    except services.WebhookError as error:
+        db.session.rollback()
+        getattr(form, error.field).errors.append(str(error))
+        return _render_edit(endpoint, form, 422)
+    db.session.commit()
+    if not changes:
+        flash("Nothing changed.", "success")
+    elif endpoint.active and not was_active:
+        flash("Endpoint saved and enabled again: new events go to the new URL.", "success")
+    else:
+        flash("Endpoint saved.", "success")
+    return redirect(url_for("webhooks.show", endpoint_id=endpoint.id))
 
 
 @bp.post("/admin/webhooks/<int:endpoint_id>/rotate")

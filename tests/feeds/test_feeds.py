@@ -18,6 +18,8 @@ from portal.projects import editing
 from portal.projects import services as project_services
 from portal.projects.models import Confidence, Milestone, Project, ProjectStatus
 from portal.web.redaction import redact
+from tests.support.factories import PASSWORD
+from tests.support.mail import deliver, run_jobs
 
 JORDAN = "jordan@acme.example"
 TODAY = date.today()
@@ -274,3 +276,47 @@ def test_two_tabs_making_links_at_once_leave_one_working_link(app, firm):
     assert sorted(works) == [200, 404]
     with app.app_context():
         assert len(db.session.scalars(select(FeedLink)).all()) == 1
+
+
+NEW_PASSWORD = "harbour kettle violet 42"
+
+
+def _still_working(app, atom: str, ics: str) -> bool:
+    codes = {app.test_client().get(path).status_code for path in (atom, ics)}
+    assert len(codes) == 1, codes
+    return codes == {200}
+
+
+def test_changing_the_password_stops_the_links_and_the_page_says_so(
+        app, firm, signed_in, post_form):
+    jordan = signed_in(JORDAN)
+    assert "whenever your password is changed or reset" in jordan.get(
+        "/account/feeds").get_data(as_text=True)
+    atom, ics = make_links(jordan, post_form)
+    assert _still_working(app, atom, ics)
+    response = post_form(jordan, "/account/password", {
+        "current_password": PASSWORD, "new_password": NEW_PASSWORD,
+        "confirm_password": NEW_PASSWORD})
+    assert response.status_code == 302
+    assert not _still_working(app, atom, ics)
+    page = jordan.get("/account/feeds").get_data(as_text=True)
+    assert "stopped working when your password was changed" in page
+    assert "Make my links" in page and "Reset my links" not in page
+    new_atom, new_ics = make_links(jordan, post_form)  # new links after the change work
+    assert _still_working(app, new_atom, new_ics)
+    assert not _still_working(app, atom, ics)
+
+
+def test_resetting_the_password_by_email_stops_the_links(app, firm, signed_in, post_form, smtp):
+    atom, ics = make_links(signed_in(JORDAN), post_form)
+    assert _still_working(app, atom, ics)
+    browser = app.test_client()
+    post_form(browser, "/login/forgot", {"email": JORDAN})
+    run_jobs(app)
+    deliver(app)
+    body = smtp.messages[-1][1].get_body(("plain",)).get_content()
+    reset = re.search(r"https?://[^/\s]+(/login/reset/[A-Za-z0-9_\-]+)", body).group(1)
+    response = post_form(browser, reset, {"new_password": NEW_PASSWORD,
+                                          "confirm_password": NEW_PASSWORD})
+    assert response.status_code == 302
+    assert not _still_working(app, atom, ics)

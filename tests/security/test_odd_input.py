@@ -28,6 +28,7 @@ from tests.selection.placement_setup import presented
 from tests.support.factories import PASSWORD
 from tests.support.forms import hidden_fields
 from tests.support.hostile import post_form_fields
+from tests.webhooks.support import register
 
 # Turned down, with a message on the field, whatever the field.
 REFUSED = {
@@ -138,6 +139,9 @@ FORMS = [
     FormSpec("admin", "/admin/api-keys", "/admin/api-keys", {"scopes": "read"}),
     FormSpec("admin", "/admin/webhooks", "/admin/webhooks",
              {"url": "https://93.184.215.14/hooks", "kind": "json", "events": "eta.changed"}),
+    FormSpec("admin", "/admin/webhooks/<int:endpoint_id>/edit",
+             "/admin/webhooks/<int:endpoint_id>/edit",
+             {"url": "https://93.184.215.14/hooks", "kind": "json", "events": "eta.changed"}),
     FormSpec("staff", "/staff/projects/<int:project_id>/candidates/new",
              "/staff/projects/<int:project_id>/candidates/new", placement=True),
     FormSpec("staff", "/staff/projects/<int:project_id>/candidates/<int:candidate_id>/edit",
@@ -243,7 +247,8 @@ def odd_portal(app, make) -> dict[str, object]:
     placement = make.project("Acme Corp", name="Senior Data Engineer")
     candidate_id = _presented_candidate(app, placement.id, staff.id)
     placed = _interview_and_placement(app, candidate_id, placement, staff, client)
-    return {"candidate_id": candidate_id, "placement_id": placement.id,
+    endpoint = register(app, make, "https://93.184.215.14/hooks", events=["update.published"])
+    return {"endpoint_id": endpoint.id,"candidate_id": candidate_id, "placement_id": placement.id,
             "placed_candidate_id": placed,
             "project_id": project.id, "finished_id": finished.id,
             "update_id": update.id, "question_id": question.id,

@@ -60,15 +60,16 @@ def test_only_https_urls_to_a_host_are_accepted(app, url):
 def test_a_public_address_is_accepted_and_is_what_the_connection_uses(app):
     with app.app_context():
         target = resolve("https://93.184.215.14:8443/hooks?x=1")
-    assert str(target.address) == "93.184.215.14" and target.port == 8443
+    assert [str(a) for a in target.addresses] == ["93.184.215.14"] and target.port == 8443
     assert target.host == "93.184.215.14" and target.path == "/hooks?x=1"
 
 
-def test_the_test_only_setting_lets_through_127_0_0_1_and_nothing_else(app):
+def test_the_test_only_setting_lets_through_127_0_0_1_and_2_and_nothing_else(app):
     app.config.update(WEBHOOK_TEST_ALLOW_LOOPBACK=True, WEBHOOK_ALLOW_HTTP=True)
     with app.app_context():
-        assert str(resolve("http://127.0.0.1:8080/").address) == "127.0.0.1"
-        for url in ("http://127.0.0.2/", "http://[::1]/", "http://10.0.0.1/",
+        for allowed in ("127.0.0.1", "127.0.0.2"):
+            assert [str(a) for a in resolve(f"http://{allowed}:8080/").addresses] == [allowed]
+        for url in ("http://127.0.0.3/", "http://[::1]/", "http://10.0.0.1/",
                     "http://169.254.169.254/"):
             with pytest.raises(RefusedAddress):
                 resolve(url)
@@ -112,3 +113,82 @@ def test_the_address_is_checked_again_at_every_attempt_and_the_checked_one_is_us
     [delivery] = deliveries(app)
     assert delivery.status == DeliveryStatus.PENDING and delivery.response_code is None
     assert "10.1.2.3" in delivery.last_error and receiver.received == []
+
+
+@pytest.fixture
+def dns(monkeypatch) -> dict[str, list[str]]:
+    """The resolver's answers for test names, in order; other names resolve as usual."""
+    answers: dict[str, list[str]] = {}
+    real = socket.getaddrinfo
+
+    def fake_dns(host, port, *args, **kwargs):
+        if host in answers:
+            return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (a, port))
+                    for a in answers[host]]
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", fake_dns)
+    return answers
+
+
+@pytest.fixture
+def update_to_send(make):
+    staff = make.user("priya@firm.example", role=Role.STAFF, name="Priya Nair")
+    project = make.project("Acme Corp")
+    return lambda: make.update(project, author=staff, body="Sent to whichever address answers.")
+
+
+def test_a_first_address_that_refuses_connections_moves_on_to_the_next(
+        app, make, receiver, deliver, dns, update_to_send):
+    """127.0.0.2 has nothing listening at the receiver's port (connection refused); the
+    receiver itself is the host's second address."""
+    dns["hooks.example.test"] = ["127.0.0.2", "127.0.0.1"]
+    endpoint = register(app, make, f"http://hooks.example.test:{receiver.port}/portal")
+    receiver.secret = endpoint.secret
+    update_to_send()
+    report = deliver()
+    [delivery] = deliveries(app)
+    assert report.delivered == [delivery.id] and delivery.status == DeliveryStatus.DELIVERED
+    [got] = receiver.received
+    assert got.verified and got.headers["host"] == f"hooks.example.test:{receiver.port}"
+    assert got.payload["data"]["body"] == "Sent to whichever address answers."
+
+
+def test_an_http_answer_ends_the_attempt_and_the_next_address_is_not_tried(
+        app, make, receiver, deliver, dns, update_to_send):
+    """The receiver answers 500 from the first address: that is the attempt's outcome (a
+    second address that refuses would have left a connection error instead)."""
+    dns["hooks.example.test"] = ["127.0.0.1", "127.0.0.2"]
+    register(app, make, f"http://hooks.example.test:{receiver.port}/portal")
+    receiver.answers = [500]
+    update_to_send()
+    deliver()
+    [delivery] = deliveries(app)
+    assert delivery.status == DeliveryStatus.PENDING and delivery.response_code == 500
+    assert delivery.last_error == "HTTP 500" and len(receiver.received) == 1
+
+
+def test_when_no_address_accepts_the_delivery_is_retried_with_the_reason(
+        app, make, receiver, deliver, dns, update_to_send):
+    dns["hooks.example.test"] = ["127.0.0.2"]
+    register(app, make, f"http://hooks.example.test:{receiver.port}/portal")
+    update_to_send()
+    deliver()
+    [delivery] = deliveries(app)
+    assert delivery.status == DeliveryStatus.PENDING and delivery.response_code is None
+    assert "ConnectionRefusedError" in delivery.last_error and receiver.received == []
+
+
+@pytest.mark.parametrize("forbidden", ["10.1.2.3", "169.254.169.254", "127.0.0.3"])
+def test_one_forbidden_address_among_good_ones_refuses_the_delivery(
+        app, make, receiver, deliver, dns, update_to_send, forbidden):
+    """The receiver would answer at the first address, but the name also resolves inside:
+    nothing is sent at all."""
+    dns["hooks.example.test"] = ["127.0.0.1"]
+    register(app, make, f"http://hooks.example.test:{receiver.port}/portal")
+    dns["hooks.example.test"] = ["127.0.0.1", forbidden]
+    update_to_send()
+    deliver()
+    [delivery] = deliveries(app)
+    assert delivery.status == DeliveryStatus.PENDING and forbidden in delivery.last_error
+    assert "public internet" in delivery.last_error and receiver.received == []

@@ -109,3 +109,132 @@ def test_a_disabled_endpoint_can_be_enabled_again_and_removed(app, make, admin, 
     assert endpoint_now(app, endpoint.id).active
     assert post_form(admin, f"{page}/delete", {}, page).location.endswith("/admin/webhooks")
     assert admin.get(page).status_code == 404
+
+
+def _audit_summaries(app, action: str) -> list[str]:
+    from sqlalchemy import select
+
+    from portal.audit.models import AuditEvent
+    from portal.extensions import db
+
+    with app.app_context():
+        return list(db.session.scalars(select(AuditEvent.summary)
+                                       .where(AuditEvent.action == action)))
+
+
+def test_an_admin_edits_an_endpoint_and_its_secret_stays(app, make, admin, post_form):
+    endpoint = register(app, make, "https://93.184.215.14/old", events=["update.published"])
+    page = f"/admin/webhooks/{endpoint.id}"
+    assert f'href="{page}/edit"' in admin.get(page).get_data(as_text=True)
+    form = admin.get(f"{page}/edit").get_data(as_text=True)
+    assert 'value="https://93.184.215.14/old"' in form and "Our CRM" in form
+    checked = re.findall(r'<input checked[^>]*type="checkbox" value="([^"]+)"', form)
+    assert checked == ["update.published"]
+    response = post_form(admin, f"{page}/edit", {
+        "url": "https://93.184.215.14/new", "description": "The new CRM", "kind": "chat",
+        "events": ["eta.changed", "question.asked"]})
+    assert response.status_code == 302 and response.location.endswith(page)
+    shown = admin.get(page).get_data(as_text=True)
+    assert "Endpoint saved." in shown and "https://93.184.215.14/new" in shown
+    assert "eta.changed, question.asked" in shown and "a readable chat message" in shown
+    now = endpoint_now(app, endpoint.id)
+    assert (now.url, now.description, now.kind.value, now.events) == (
+        "https://93.184.215.14/new", "The new CRM", "chat", ["eta.changed", "question.asked"])
+    assert now.secret == endpoint.secret
+    [summary] = _audit_summaries(app, "webhook.edited")
+    assert summary == ("url: 'https://93.184.215.14/old' -> 'https://93.184.215.14/new'; "
+                       "description: 'Our CRM' -> 'The new CRM'; "
+                       "events: 'update.published' -> 'eta.changed, question.asked'; "
+                       "kind: 'json' -> 'chat'")
+
+
+@pytest.mark.parametrize("fill, message", [
+    ({"url": "http://93.184.215.14/x"}, "https://"),
+    ({"url": "https://10.0.0.1/x"}, "public internet"),
+    ({"url": "https://169.254.169.254/latest/meta-data/"}, "public internet"),
+    ({"url": ""}, "Give the URL"),
+    ({"events": []}, "Choose at least one event"),
+    ({"kind": "xml"}, "Not a valid choice"),
+])
+def test_a_bad_edit_gets_a_clear_message_and_changes_nothing(
+        app, make, admin, post_form, fill, message):
+    endpoint = register(app, make, "https://93.184.215.14/x", events=["update.published"])
+    page = f"/admin/webhooks/{endpoint.id}/edit"
+    form = {"url": "https://93.184.215.14/y", "kind": "json", "events": ["eta.changed"],
+            **fill}
+    response = post_form(admin, page, form)
+    assert response.status_code == 422 and message in response.get_data(as_text=True)
+    now = endpoint_now(app, endpoint.id)
+    assert (now.url, now.events) == ("https://93.184.215.14/x", ["update.published"])
+    assert _audit_summaries(app, "webhook.edited") == []
+
+
+def test_an_edit_needs_the_forms_token_and_an_admin(app, make, admin, signed_in):
+    endpoint = register(app, make, "https://93.184.215.14/x")
+    page = f"/admin/webhooks/{endpoint.id}/edit"
+    data = {"url": "https://93.184.215.14/y", "kind": "json", "events": ["eta.changed"]}
+    assert admin.post(page, data=data).status_code in (400, 422)  # no CSRF token
+    make.user("priya@firm.example", role=Role.STAFF)
+    staff = signed_in("priya@firm.example")
+    assert staff.get(page).status_code == 404
+    assert admin.get("/admin/webhooks/999999/edit").status_code == 404
+    assert endpoint_now(app, endpoint.id).url == "https://93.184.215.14/x"
+
+
+def test_a_new_url_enables_a_disabled_endpoint_and_other_edits_do_not(
+        app, make, admin, post_form, receiver):
+    from portal.db import utcnow
+    from portal.extensions import db
+    from portal.webhooks import services
+    from portal.webhooks.models import WebhookEndpoint
+
+    staff = make.user("priya@firm.example", role=Role.STAFF, name="Priya Nair")
+    project = make.project("Acme Corp")
+    endpoint = register(app, make, "https://93.184.215.14/gone", events=["update.published"])
+    with app.app_context():
+        services.disable_endpoint(db.session.get(WebhookEndpoint, endpoint.id), now=utcnow(),
+                                  reason="Every delivery failed for 24 hours.")
+        db.session.commit()
+    page = f"/admin/webhooks/{endpoint.id}"
+    assert "a new URL turns it back on" in admin.get(f"{page}/edit").get_data(as_text=True)
+    post_form(admin, f"{page}/edit", {"url": "https://93.184.215.14/gone", "kind": "json",
+                                      "events": ["update.published", "eta.changed"]})
+    assert not endpoint_now(app, endpoint.id).active  # same URL: still disabled
+    response = post_form(admin, f"{page}/edit", {
+        "url": receiver.url(), "kind": "json", "events": ["update.published"]})
+    assert response.status_code == 302
+    assert "enabled again" in admin.get(page).get_data(as_text=True)
+    now = endpoint_now(app, endpoint.id)
+    assert now.active and now.disabled_at is None and now.failing_since is None
+    make.update(project, author=staff, body="Heard at the new address.")
+    run_jobs(app)
+    [got] = receiver.received
+    assert got.payload["data"]["body"] == "Heard at the new address."
+
+
+def test_two_admins_editing_at_once_the_second_sees_the_first_change_and_loses_nothing(
+        app, make, admin, signed_in, post_form):
+    make.user("sam@firm.example", role=Role.ADMIN, name="Sam Admin")
+    other = signed_in("sam@firm.example")
+    endpoint = register(app, make, "https://93.184.215.14/x", events=["update.published"])
+    page = f"/admin/webhooks/{endpoint.id}/edit"
+    opened = admin.get(page).get_data(as_text=True)  # Morgan opens the form first
+    version = re.search(r'name="edit_version" type="hidden" value="([0-9a-f]+)"', opened)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', opened)
+    post_form(other, page, {"url": "https://93.184.215.14/sams", "kind": "json",
+                            "events": ["update.published"]})
+    response = admin.post(page, data={
+        "url": "https://93.184.215.14/morgans", "kind": "json", "events": ["eta.changed"],
+        "edit_version": version.group(1), "csrf_token": token.group(1)})
+    assert response.status_code == 409
+    shown = response.get_data(as_text=True)
+    assert "This changed while you were editing" in shown
+    assert "https://93.184.215.14/sams" in shown  # the current state
+    assert 'value="https://93.184.215.14/morgans"' in shown  # what Morgan typed, kept
+    assert endpoint_now(app, endpoint.id).url == "https://93.184.215.14/sams"
+    again = re.search(r'name="edit_version" type="hidden" value="([0-9a-f]+)"', shown)
+    response = admin.post(page, data={
+        "url": "https://93.184.215.14/morgans", "kind": "json", "events": ["eta.changed"],
+        "edit_version": again.group(1), "csrf_token": token.group(1)})
+    assert response.status_code == 302
+    assert endpoint_now(app, endpoint.id).url == "https://93.184.215.14/morgans"
