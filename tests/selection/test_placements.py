@@ -97,7 +97,8 @@ def test_a_check_in_is_a_one_click_pulse_and_a_low_answer_is_followed_up(
     assert response.status_code == 200
     with app.app_context():
         follow_up = db.session.scalars(select(FollowUp)).one()
-        assert follow_up.owner_id == people["staff"].id and "CSAT 2" in follow_up.reason
+        assert follow_up.owner_id == people["staff"].id
+        assert follow_up.reason == "Low score: Check-in 2"
 
     project_page = staff.get(f"/projects/{people['project'].id}").get_data(as_text=True)
     assert "Placements and check-ins" in project_page
