@@ -63,15 +63,15 @@ def allow_cv_sized_bodies(endpoint: str | None, values: dict | None) -> None:
 
 def _list_page(project, status: int = 200, **forms):
     cards = pages.project_cards(project)
+    reasons = services.active_reasons()
     if current_user.is_staff:
         forms.setdefault("shortlist_form", _shortlist_form(cards))
         forms.setdefault("act_form", ActForm(formdata=None))
     else:
-        forms.setdefault("decision_form", DecisionForm(formdata=None,
-                                                       reasons=services.active_reasons()))
+        forms.setdefault("decision_form", DecisionForm(formdata=None, reasons=reasons))
     return render_template(
         "selection/candidates.html", project=project, cards=cards,
-        live=_live_part(project, cards, **forms), version=pages.live_version(project),
+        live=_live_part(project, cards, reasons, **forms), version=pages.live_version(project),
         **forms), status
 
 
@@ -81,10 +81,10 @@ def _shortlist_form(cards, formdata=None) -> ShortlistForm:
     return form
 
 
-def _live_part(project, cards, **forms) -> Markup:
+def _live_part(project, cards, reasons, **forms) -> Markup:
     html = render_template("selection/_cards.html", project=project, cards=cards,
                            decision_form=forms.get("decision_form"),
-                           act_form=forms.get("act_form"), reasons=services.active_reasons())
+                           act_form=forms.get("act_form"), reasons=reasons)
     return Markup(html)  # noqa: S704 (our own template's output, escaped by Jinja)
 
 
@@ -103,10 +103,13 @@ def live(project_id: int):
     """The candidate cards, polled by the open page: decisions show to staff at once."""
     get_project_version_or_404(project_id)
     project = get_project_or_404(project_id)
-    forms = ({"act_form": ActForm(formdata=None)} if current_user.is_staff else
-             {"decision_form": DecisionForm(formdata=None, reasons=services.active_reasons())})
-    return live_fragment(pages.live_version(project),
-                         lambda: _live_part(project, pages.project_cards(project), **forms))
+    def render() -> Markup:
+        reasons = services.active_reasons()
+        forms = ({"act_form": ActForm(formdata=None)} if current_user.is_staff else
+                 {"decision_form": DecisionForm(formdata=None, reasons=reasons)})
+        return _live_part(project, pages.project_cards(project), reasons, **forms)
+
+    return live_fragment(pages.live_version(project), render)
 
 
 @bp.get("/projects/<int:project_id>/candidates/<int:candidate_id>")
@@ -117,9 +120,9 @@ def show(project_id: int, candidate_id: int):
     project = get_project_or_404(project_id)
     candidate = get_candidate_or_404(project, candidate_id, *pages.CARD_LOADS)
     card = pages.card(candidate)
-    if not card.expired:
+    if not card.expired and not current_user.is_staff:
         services.note_view(candidate, by=current_user)
-        db.session.commit()
+        db.session.commit()  # staff's views are not recorded: nothing to commit, nothing to reload
     views = services.first_views([candidate]) if current_user.is_staff else {}
     card.first_viewed_at = views.get(candidate.id)
     decision_form = None if current_user.is_staff else DecisionForm(
