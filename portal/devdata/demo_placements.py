@@ -21,7 +21,7 @@ from portal.pulses import services as pulses
 from portal.pulses.models import PulseRequest, RequestState, Trigger
 from portal.selection import interviews, placements
 from portal.selection import services as selection
-from portal.selection.models import Candidate, CandidateStatus, DecisionKind
+from portal.selection.models import Candidate, CandidateStatus, CandidateView, DecisionKind
 from portal.selection.placement_models import CheckIn
 
 PROJECT = "Senior Data Engineer placement"
@@ -58,6 +58,23 @@ def seed_demo_placements(people: dict[str, User]) -> bool:
     if added:
         forget_demo_emails([staff.email, manager.email])
     return added
+
+
+def seed_profile_view(people: dict[str, User]) -> bool:
+    """The Acme client opened Maria's profile the day after it was presented, and again the
+    day after; True if that was added."""
+    manager = people["client@acme.example"]
+    maria = db.session.scalars(select(Candidate).join(Project).where(
+        Project.name == PROJECT, Candidate.display_name == INVITED)).first()
+    if maria is None or not maria.entries or db.session.scalar(select(CandidateView.id).where(
+            CandidateView.candidate_id == maria.id, CandidateView.user_id == manager.id)):
+        return False
+    first = maria.entries[0].shortlist.presented_at + timedelta(days=1)
+    db.session.add(CandidateView(candidate_id=maria.id, user_id=manager.id, first_viewed_at=first,
+                                 last_viewed_at=min(first + timedelta(days=1), utcnow()),
+                                 views=2))
+    db.session.flush()
+    return True
 
 
 def _presented(project: Project, staff: User, manager: User) -> list[Candidate]:

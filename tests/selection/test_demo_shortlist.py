@@ -46,6 +46,7 @@ def test_staff_see_a_candidates_interview_and_placement_on_the_candidate_page(ap
     assert "Interview and placement" in maria
     assert "Interview: " in maria and "Booked" in maria and "contact Sofia Lindqvist" in maria
     assert "Not placed." in maria
+    assert "The client first viewed this profile" in maria  # the hiring manager read it
     hannah = staff.get("/projects/{}/candidates/{}".format(*ids["Hannah Webb"])).get_data(
         as_text=True)
     assert "No interview proposed yet." in hannah
