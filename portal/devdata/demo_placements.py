@@ -19,8 +19,7 @@ from portal.extensions import db
 from portal.projects.models import Project
 from portal.pulses import services as pulses
 from portal.pulses.models import PulseRequest, RequestState, Trigger
-from portal.selection import interviews, placements
-from portal.selection import services as selection
+from portal.selection import decisions, interviews, placements, profiles, shortlists
 from portal.selection.models import Candidate, CandidateStatus, CandidateView, DecisionKind
 from portal.selection.placement_models import CheckIn
 
@@ -80,14 +79,14 @@ def seed_profile_view(people: dict[str, User]) -> bool:
 def _presented(project: Project, staff: User, manager: User) -> list[Candidate]:
     """The earlier shortlist, presented 115 days ago; the client invited its candidate to
     interview the next day (made now by the services, then dated when it happened)."""
-    found = [selection.add_candidate(
+    found = [profiles.add_candidate(
         project, by=staff, display_name=name, headline=headline, location=location,
         why_chosen_md=why, availability="4 weeks",
         sourced_on=date.today() - timedelta(days=STARTED_DAYS_AGO + 55))
         for name, headline, location, why in CANDIDATES]
-    shortlist = selection.present_shortlist(project, found, by=staff)
+    shortlist = shortlists.present_shortlist(project, found, by=staff)
     for candidate in found:
-        selection.decide(candidate, selection.DecisionInput(DecisionKind.INVITE), by=manager)
+        decisions.decide(candidate, decisions.DecisionInput(DecisionKind.INVITE), by=manager)
     presented_at = _moment(STARTED_DAYS_AGO + 40)
     shortlist.presented_at, shortlist.expires_at = presented_at, presented_at + (
         shortlist.expires_at - shortlist.presented_at)
