@@ -18,7 +18,7 @@ from portal.auth.models import Role, User
 from portal.closeout import services as closeout_services
 from portal.devdata import demo_history, demo_relationship
 from portal.devdata.demo_content import seed_demo_content, seed_demo_templates
-from portal.devdata.demo_placements import seed_demo_placements
+from portal.devdata.demo_placements import seed_demo_placements, seed_profile_view
 from portal.devdata.demo_selection import seed_demo_shortlist
 from portal.extensions import db
 from portal.health import snapshots as health_snapshots
@@ -382,4 +382,9 @@ def load_demo(*, password: str = DEFAULT_PASSWORD) -> bool:
         health_snapshots.backfill(DEMO_HEALTH_WEEKS)
     # After the shortlist it books from and the pulses' history its check-in fits into.
     seeded = seed_demo_placements(people) or seeded
+    seeded = seed_profile_view(people) or seeded
+    # Last, so its pulse is the client's newest and holds none of the history's.
+    seeded = demo_history.seed_own_follow_up() or seeded
+    if seeded:
+        demo_history.forget_demo_emails([email for email, *_ in PEOPLE])
     return seeded or created or related

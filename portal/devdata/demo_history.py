@@ -15,10 +15,10 @@ from portal.db import utcnow
 from portal.extensions import db
 from portal.notifications.models import OutboxMessage, OutboxStatus
 from portal.projects import questions
-from portal.projects.models import Project, QuestionKind
+from portal.projects.models import Project, QuestionKind, StatusUpdate
 from portal.pulses import loop
 from portal.pulses import services as pulses
-from portal.pulses.models import FollowUp, PulseRequest, RequestState
+from portal.pulses.models import FollowUp, PulseRequest, RequestState, Trigger
 
 COMMENTS = {
     "high": ["Clear weekly updates, thank you.", "Priya always knows where things stand.",
@@ -80,6 +80,43 @@ def _resolve_old_follow_ups(rng: random.Random, now: datetime) -> None:
             resolved_at = follow_up.opened_at + timedelta(days=rng.uniform(0.2, 2))
             loop.resolve_follow_up(follow_up, by=follow_up.owner, summary=rng.choice(RESOLUTIONS),
                                    now=resolved_at)
+
+
+OWN_FOLLOW_UP_DAYS_AGO = 6
+
+
+def seed_own_follow_up(now: datetime | None = None) -> bool:
+    """The Acme client's own low answer of last week, followed up and resolved two days later,
+    so their dashboard shows the loop closed ("Did this fix it?"); True if it was added."""
+    now = now or utcnow()
+    client = _user("client@acme.example")
+    if loop.client_follow_ups(client, now=now):
+        return False
+    asked_at = now - timedelta(days=OWN_FOLLOW_UP_DAYS_AGO)
+    update = db.session.scalars(
+        select(StatusUpdate).join(Project)
+        .where(Project.organization_id == client.organization_id,
+               Project.closed_on.is_(None), StatusUpdate.published_at <= asked_at)
+        .order_by(StatusUpdate.published_at.desc())).first()
+    if update is None:
+        return False
+    # Written as history, like the check-in: the pulse staff asked with that update.
+    request = PulseRequest(organization_id=client.organization_id, user=client,
+                           template=pulses.template_for(Trigger.UPDATE), trigger=Trigger.UPDATE,
+                           project=update.project, update=update, state=RequestState.SENT,
+                           created_at=asked_at, sent_at=asked_at)
+    db.session.add(request)
+    question = request.template.questions[0]
+    pulses.record_answers(request, now=asked_at + timedelta(hours=3), scores={question.id: 2},
+                          comments={question.id: "We heard about the new date from our own "
+                                                 "team before we heard it from you."})
+    follow_up = db.session.scalars(select(FollowUp).where(FollowUp.request_id == request.id)).one()
+    loop.resolve_follow_up(
+        follow_up, by=follow_up.owner or _user("staff@demo.example"),
+        summary="From now on we call you the same day a date changes, before the update goes out.",
+        note="The ETA moved at stand-up but the update went out two days later.",
+        now=asked_at + timedelta(days=2))
+    return True
 
 
 def forget_demo_emails(addresses: list[str]) -> None:

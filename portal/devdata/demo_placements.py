@@ -19,9 +19,8 @@ from portal.extensions import db
 from portal.projects.models import Project
 from portal.pulses import services as pulses
 from portal.pulses.models import PulseRequest, RequestState, Trigger
-from portal.selection import interviews, placements
-from portal.selection import services as selection
-from portal.selection.models import Candidate, CandidateStatus, DecisionKind
+from portal.selection import decisions, interviews, placements, profiles, shortlists
+from portal.selection.models import Candidate, CandidateStatus, CandidateView, DecisionKind
 from portal.selection.placement_models import CheckIn
 
 PROJECT = "Senior Data Engineer placement"
@@ -60,17 +59,34 @@ def seed_demo_placements(people: dict[str, User]) -> bool:
     return added
 
 
+def seed_profile_view(people: dict[str, User]) -> bool:
+    """The Acme client opened Maria's profile the day after it was presented, and again the
+    day after; True if that was added."""
+    manager = people["client@acme.example"]
+    maria = db.session.scalars(select(Candidate).join(Project).where(
+        Project.name == PROJECT, Candidate.display_name == INVITED)).first()
+    if maria is None or not maria.entries or db.session.scalar(select(CandidateView.id).where(
+            CandidateView.candidate_id == maria.id, CandidateView.user_id == manager.id)):
+        return False
+    first = maria.entries[0].shortlist.presented_at + timedelta(days=1)
+    db.session.add(CandidateView(candidate_id=maria.id, user_id=manager.id, first_viewed_at=first,
+                                 last_viewed_at=min(first + timedelta(days=1), utcnow()),
+                                 views=2))
+    db.session.flush()
+    return True
+
+
 def _presented(project: Project, staff: User, manager: User) -> list[Candidate]:
     """The earlier shortlist, presented 115 days ago; the client invited its candidate to
     interview the next day (made now by the services, then dated when it happened)."""
-    found = [selection.add_candidate(
+    found = [profiles.add_candidate(
         project, by=staff, display_name=name, headline=headline, location=location,
         why_chosen_md=why, availability="4 weeks",
         sourced_on=date.today() - timedelta(days=STARTED_DAYS_AGO + 55))
         for name, headline, location, why in CANDIDATES]
-    shortlist = selection.present_shortlist(project, found, by=staff)
+    shortlist = shortlists.present_shortlist(project, found, by=staff)
     for candidate in found:
-        selection.decide(candidate, selection.DecisionInput(DecisionKind.INVITE), by=manager)
+        decisions.decide(candidate, decisions.DecisionInput(DecisionKind.INVITE), by=manager)
     presented_at = _moment(STARTED_DAYS_AGO + 40)
     shortlist.presented_at, shortlist.expires_at = presented_at, presented_at + (
         shortlist.expires_at - shortlist.presented_at)

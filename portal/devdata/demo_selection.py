@@ -14,7 +14,7 @@ from portal.auth.models import User
 from portal.content.models import ProcessStep
 from portal.extensions import db
 from portal.projects.models import Project
-from portal.selection import services as selection
+from portal.selection import admin_settings, decisions, profiles, shortlists
 from portal.selection.models import Candidate, CandidateStatus, DecisionKind
 
 PLACEMENT = "Senior Data Engineer placement"
@@ -81,7 +81,7 @@ def _at(days_ago: int) -> datetime:
 def seed_demo_shortlist(people: dict[str, User]) -> bool:
     """Candidates, screening steps, a presented shortlist and the client's decisions on the
     demo placement, if it has none yet; True if anything was created."""
-    selection.seed_defaults()
+    admin_settings.seed_defaults()
     project = db.session.scalar(select(Project).where(Project.name == PLACEMENT))
     if project is None or db.session.scalar(
             select(Candidate.id).where(Candidate.project_id == project.id).limit(1)):
@@ -89,25 +89,25 @@ def seed_demo_shortlist(people: dict[str, User]) -> bool:
     staff, client = people["sofia@demo.example"], people["client@acme.example"]
     steps = list(db.session.scalars(select(ProcessStep).order_by(ProcessStep.position)))
     added = [_add(project, spec, staff, steps) for spec in CANDIDATES]
-    shortlist = selection.present_shortlist(
+    shortlist = shortlists.present_shortlist(
         project, [c for c, spec in zip(added, CANDIDATES, strict=True) if spec.presented],
         by=staff)
     shortlist.presented_at = _at(PRESENTED_DAYS_AGO)
     shortlist.expires_at = shortlist.presented_at + timedelta(
-        days=selection.get_settings().expiry_days)
+        days=admin_settings.get_settings().expiry_days)
     for candidate in added:
         for change in candidate.status_changes:
             if change.status == CandidateStatus.PRESENTED:
                 change.changed_at = shortlist.presented_at
-    reasons = {r.label: r.id for r in selection.active_reasons()}
+    reasons = {r.label: r.id for r in admin_settings.active_reasons()}
     for candidate, spec in zip(added, CANDIDATES, strict=True):
         if spec.decision:
             kind, reason, note = spec.decision
-            decision = selection.decide(candidate, selection.DecisionInput(
+            decision = decisions.decide(candidate, decisions.DecisionInput(
                 kind, reasons.get(reason) if reason else None, note), by=client)
             decision.decided_at = _at(PRESENTED_DAYS_AGO - 1)
             if spec.acted_on:
-                selection.act_on_decision(decision, by=staff)
+                decisions.act_on_decision(decision, by=staff)
                 decision.acted_on_at = _at(PRESENTED_DAYS_AGO - 2)
     db.session.flush()
     return True
@@ -115,14 +115,14 @@ def seed_demo_shortlist(people: dict[str, User]) -> bool:
 
 def _add(project: Project, spec: DemoCandidate, staff: User,
          steps: list[ProcessStep]) -> Candidate:
-    candidate = selection.add_candidate(
+    candidate = profiles.add_candidate(
         project, by=staff, display_name=spec.name, anonymous=spec.anonymous,
         headline=spec.headline, location=spec.location, availability=spec.availability,
         rate_band=spec.rate_band, skills=spec.skills, summary_md=spec.summary,
         why_chosen_md=spec.why, sourced_on=date.today() - timedelta(days=spec.sourced_days_ago))
     for number, step in enumerate(steps[:spec.steps_passed]):
         days_ago = spec.sourced_days_ago - 3 - 4 * number
-        selection.add_screening_step(candidate, step=step, passed_on=date.today() - timedelta(
+        profiles.add_screening_step(candidate, step=step, passed_on=date.today() - timedelta(
             days=days_ago), run_by=staff, by=staff)
         if number == 0:  # the first step passed screens the candidate
             candidate.status_changes[-1].changed_at = _at(days_ago)

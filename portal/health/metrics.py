@@ -39,7 +39,8 @@ from portal.plain_text import counted
 from portal.projects import track_record
 from portal.projects.models import Project, ProjectStatus, Question, StatusUpdate
 from portal.pulses import history as pulse_history
-from portal.pulses.models import PulseAnswer, PulseRequest, Scale, Trigger
+from portal.pulses.models import PulseAnswer, PulseRequest, Scale
+from portal.pulses.reports import SATISFACTION
 from portal.web.numbers import decimals, signed, tidy
 
 MIN_ANSWERS = 3  # pulse answers (or questions, or deliveries) below which a metric is left out
@@ -110,7 +111,7 @@ def pulse_figures(organization_ids: list[int], as_of: datetime) -> dict[int, Pul
         )
         .select_from(PulseAnswer).join(PulseRequest)
         .where(PulseRequest.organization_id.in_(organization_ids),
-               PulseRequest.trigger != Trigger.CHECK_IN,  # counted in selection fit instead
+               SATISFACTION,  # check-ins are counted in selection fit instead
                answered >= as_of - timedelta(days=max(CSAT_DAYS, NPS_DAYS, CES_DAYS)),
                answered < as_of)
         .group_by(PulseRequest.organization_id)

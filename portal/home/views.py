@@ -47,12 +47,13 @@ def index():
 
 
 def _recent_contact() -> Markup:
-    """The "Recent contact" panel, rendered again only when its touchpoints change."""
-    count, latest = touchpoints.recent_contact_version(current_user)
+    """The "Recent contact" panel, rendered again only when its touchpoints or the staff they
+    name change."""
+    count, latest, staff = touchpoints.recent_contact_version(current_user)
     if not count:
         return Markup("")
     return client_fragment(
-        ("recent_contact", current_user.organization_id, count, latest),
+        ("recent_contact", current_user.organization_id, count, latest, staff),
         lambda: render_template("touchpoints/_recent_contact.html",
                                 recent_contact=touchpoints.recent_for_client(current_user)))
 

@@ -12,7 +12,7 @@ from sqlalchemy import and_, case, func, or_, select
 from portal.db import utcnow
 from portal.extensions import db
 from portal.pulses.models import FollowUp, PulseAnswer, PulseRequest, Scale
-from portal.pulses.reports import Scope, share
+from portal.pulses.reports import SATISFACTION, Scope, share
 
 # An answer is low as Scale.is_low says: CSAT 1-2, NPS 0-6, CES 1-3.
 LOW = or_(*(and_(PulseAnswer.scale == scale, PulseAnswer.score <= top)
@@ -49,13 +49,13 @@ def _filtered(stmt, scope: Scope):
 def retention(scope: Scope, now: datetime | None = None) -> Retention:
     """Per account, its first low pulse answered in the scope's dates and the next pulse anyone
     there answered after it (up to now): retained when that one had no low score. A pulse is
-    low when any of its answers is."""
+    low when any of its answers is; check-ins are not satisfaction pulses and count neither way."""
     low = func.max(case((LOW, 1), else_=0)).label("low")
     rows = db.session.execute(_filtered(
         select(PulseRequest.organization_id, PulseRequest.answered_at, low)
         .join(PulseAnswer, PulseAnswer.request_id == PulseRequest.id)
         .where(PulseRequest.answered_at >= scope.start,
-               PulseRequest.answered_at <= (now or utcnow())), scope)
+               PulseRequest.answered_at <= (now or utcnow()), SATISFACTION), scope)
         .group_by(PulseRequest.organization_id, PulseRequest.id, PulseRequest.answered_at)
         .order_by(PulseRequest.organization_id, PulseRequest.answered_at, PulseRequest.id)).all()
     first_low: dict[int, int] = {}  # account -> index of its first low pulse in the dates

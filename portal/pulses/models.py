@@ -206,6 +206,22 @@ class PulseAnswer(db.Model):
         passive_deletes=True,
     )
 
+    @property
+    def kind(self) -> str:
+        """What the answer is called where listed: "CSAT", "Check-in" (see answer_kind)."""
+        return answer_kind(self.request.trigger, self.scale)
+
+    @property
+    def label(self) -> str:
+        """The answer as listed: "CSAT 4", "Check-in 4"."""
+        return f"{self.kind} {self.score}"
+
+
+def answer_kind(trigger: Trigger, scale: Scale) -> str:
+    """What an answer is called where listed: "CSAT", "NPS", "CES", or "Check-in" (a placement
+    check-in asks about the placed person, not the firm's service, so it is never CSAT)."""
+    return "Check-in" if trigger == Trigger.CHECK_IN else scale.value.upper()
+
 
 class AnswerRevision(db.Model):
     """One change of an answer after it was first given: who, when, what it was and became.

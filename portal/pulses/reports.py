@@ -12,9 +12,20 @@ from portal.accounts.models import Organization
 from portal.db import local_today, zone_or_utc
 from portal.extensions import db
 from portal.projects.models import Project
-from portal.pulses.models import PulseAnswer, PulseQuestion, PulseRequest, Scale
+from portal.pulses.models import (
+    PulseAnswer,
+    PulseQuestion,
+    PulseRequest,
+    Scale,
+    Trigger,
+    answer_kind,
+)
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+# The pulses CSAT, NPS, CES and response rates count: all but placement check-ins, which ask
+# about the placed person rather than the firm's service (the Selection fit metric counts them).
+SATISFACTION = PulseRequest.trigger != Trigger.CHECK_IN
 
 
 @dataclass(frozen=True)
@@ -113,7 +124,8 @@ def _counts(scale: Scale, condition=None):
 
 
 def figures(scope: Scope) -> Figures:
-    """CSAT, NPS and CES over the scope's answers, and its response rate, in two queries."""
+    """CSAT, NPS and CES over the scope's answers, and its response rate, in two queries;
+    check-ins are in none of them."""
     row = db.session.execute(_scoped(select(
         func.count(PulseAnswer.id),
         _counts(Scale.CSAT), _counts(Scale.CSAT, PulseAnswer.score >= 4),
@@ -121,11 +133,12 @@ def figures(scope: Scope) -> Figures:
         _counts(Scale.NPS, PulseAnswer.score <= 6),
         _counts(Scale.CES),
         func.coalesce(func.sum(case((PulseAnswer.scale == Scale.CES, PulseAnswer.score))), 0),
-    ).select_from(PulseAnswer).join(PulseRequest), scope, PulseAnswer.answered_at)).one()
+    ).select_from(PulseAnswer).join(PulseRequest).where(SATISFACTION), scope,
+        PulseAnswer.answered_at)).one()
     sent, answered = db.session.execute(_scoped(select(
         func.count(PulseRequest.id),
         func.coalesce(func.sum(case((PulseRequest.answered_at.is_not(None), 1), else_=0)), 0),
-    ), scope, PulseRequest.sent_at)).one()
+    ).where(SATISFACTION), scope, PulseRequest.sent_at)).one()
     return Figures(*(int(value) for value in row), sent=int(sent), answered=int(answered))
 
 
@@ -137,27 +150,30 @@ def _month(column, zone: str):
 
 
 def monthly_trend(scope: Scope) -> list[tuple[str, Fraction | None, Fraction | None]]:
-    """Per month: CSAT share of 4-5 and NPS, for the trend chart."""
+    """Per month: CSAT share of 4-5 and NPS, for the trend chart (check-ins not counted)."""
     month = _month(PulseAnswer.answered_at, scope.zone).label("month")
     rows = db.session.execute(_scoped(select(
         month, _counts(Scale.CSAT), _counts(Scale.CSAT, PulseAnswer.score >= 4),
         _counts(Scale.NPS), _counts(Scale.NPS, PulseAnswer.score >= 9),
         _counts(Scale.NPS, PulseAnswer.score <= 6),
-    ).select_from(PulseAnswer).join(PulseRequest), scope,
+    ).select_from(PulseAnswer).join(PulseRequest).where(SATISFACTION), scope,
         PulseAnswer.answered_at).group_by(month).order_by(month))
     return [(m, share(int(top), int(n)), net_promoter(int(pro), int(det), int(nn)))
             for m, n, top, nn, pro, det in rows]
 
 
-def comments(scope: Scope, limit: int = 50) -> list:
-    """The newest comments in the scope, with their score and account."""
-    return list(db.session.execute(_scoped(
-        select(PulseAnswer.answered_at, Organization.name, PulseAnswer.scale,
-               PulseAnswer.score, PulseAnswer.comment)
+def comments(scope: Scope, limit: int = 50) -> list[tuple[datetime, str, str, int, str]]:
+    """The newest comments in the scope, with their account, kind ("CSAT", "Check-in") and
+    score."""
+    rows = db.session.execute(_scoped(
+        select(PulseAnswer.answered_at, Organization.name, PulseRequest.trigger,
+               PulseAnswer.scale, PulseAnswer.score, PulseAnswer.comment)
         .select_from(PulseAnswer).join(PulseRequest)
         .join(Organization, Organization.id == PulseRequest.organization_id)
         .where(PulseAnswer.comment.is_not(None)), scope, PulseAnswer.answered_at,
-    ).order_by(PulseAnswer.answered_at.desc()).limit(limit)))
+    ).order_by(PulseAnswer.answered_at.desc()).limit(limit))
+    return [(answered_at, account, answer_kind(trigger, scale), score, comment)
+            for answered_at, account, trigger, scale, score, comment in rows]
 
 
 def _cell(value) -> str:
@@ -166,8 +182,13 @@ def _cell(value) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
+def _scale(trigger: Trigger, scale: Scale) -> str:
+    return Trigger.CHECK_IN.value if trigger == Trigger.CHECK_IN else scale.value
+
+
 def answers_csv(scope: Scope) -> str:
-    """One row per answer, UTF-8, injection-safe."""
+    """One row per answer, UTF-8, injection-safe; a check-in's scale reads "check_in", so that
+    no spreadsheet sums it with the CSAT answers."""
     rows = db.session.execute(_scoped(
         select(PulseAnswer.answered_at, Organization.name, Project.name, PulseRequest.trigger,
                PulseAnswer.scale, PulseQuestion.prompt, PulseAnswer.score, PulseAnswer.comment)
@@ -182,5 +203,6 @@ def answers_csv(scope: Scope) -> str:
                      "score", "comment"])
     for answered_at, account, project, trigger, scale, prompt, score, comment in rows:
         writer.writerow([_cell(v) for v in (answered_at.isoformat(), account, project,
-                                            trigger.value, scale.value, prompt, score, comment)])
+                                            trigger.value, _scale(trigger, scale), prompt,
+                                            score, comment)])
     return out.getvalue()

@@ -1,6 +1,7 @@
 """Response rate by quarter, for the firm or one account: pulses sent, answered and reminded,
 next to the bar staffing award programmes use. The quarters run in the account's timezone
-(the firm's in UTC), each counting the pulses sent in it, answered at any time so far."""
+(the firm's in UTC), each counting the pulses sent in it, answered at any time so far; a
+placement check-in is not a satisfaction pulse and is not counted."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -11,7 +12,7 @@ from sqlalchemy import exists, select
 from portal.db import utcnow, zone_or_utc
 from portal.extensions import db
 from portal.pulses.models import PulseReminder, PulseRequest
-from portal.pulses.reports import share
+from portal.pulses.reports import SATISFACTION, share
 
 # The response rate staffing award programmes are taken to ask of a client survey (issue #18's
 # figure): shown beside ours as a bar to compare with, not as a claim that the firm qualifies
@@ -68,7 +69,7 @@ def quarterly_rates(*, organization_id: int | None = None, zone_name: str = "UTC
     reminded = exists().where(PulseReminder.request_id == PulseRequest.id,
                               PulseReminder.sent_at.is_not(None))
     stmt = select(PulseRequest.sent_at, PulseRequest.answered_at.is_not(None), reminded).where(
-        PulseRequest.sent_at >= bounds[0][1], PulseRequest.sent_at < bounds[-1][2])
+        PulseRequest.sent_at >= bounds[0][1], PulseRequest.sent_at < bounds[-1][2], SATISFACTION)
     if organization_id is not None:
         stmt = stmt.where(PulseRequest.organization_id == organization_id)
     rows = db.session.execute(stmt).all()

@@ -384,13 +384,9 @@ def record_answers(
     return answers
 
 
-def _label(answer: PulseAnswer) -> str:
-    return f"{answer.scale.value.upper()} {answer.score}"
-
-
 def _low(answers) -> dict[int, str]:
     """The low answers, by question: "NPS 3"."""
-    return {a.question_id: _label(a) for a in answers if a.scale.is_low(a.score)}
+    return {a.question_id: a.label for a in answers if a.scale.is_low(a.score)}
 
 
 def _follow_up(request: PulseRequest, answers: list[PulseAnswer], *, contact_me: bool,
@@ -412,7 +408,7 @@ def _follow_up(request: PulseRequest, answers: list[PulseAnswer], *, contact_me:
     elif contact_me:
         open_follow_up(request, reason="The client asked to be contacted", now=now)
     elif follow_up is not None and was_low and follow_up.no_longer_low_at is None:
-        lifted = ", ".join(_label(a) for a in answers if a.question_id in was_low)
+        lifted = ", ".join(a.label for a in answers if a.question_id in was_low)
         follow_up.no_longer_low_at = now
         follow_up.reason = (f"No longer low: changed to {lifted} on {now:%-d %b} "
                             f"(was {', '.join(was_low.values())})")[:300]
@@ -420,7 +416,7 @@ def _follow_up(request: PulseRequest, answers: list[PulseAnswer], *, contact_me:
     elif follow_up is not None and was_asked and follow_up.no_longer_low_at is None:
         follow_up.no_longer_low_at = now
         follow_up.reason = (f"No longer asks to be contacted: unticked on {now:%-d %b}, "
-                            f"answers not low ({', '.join(_label(a) for a in answers)})")[:300]
+                            f"answers not low ({', '.join(a.label for a in answers)})")[:300]
         db.session.flush()
 
 

@@ -17,7 +17,7 @@ from portal.extensions import db
 from portal.notifications import services as notifications
 from portal.notifications.models import MessageKind
 from portal.notifications.rendering import absolute_url
-from portal.selection import services as selection
+from portal.selection import profiles, shortlists
 from portal.selection.models import Candidate, CandidateStatus
 from portal.selection.placement_models import MAX_SLOTS, Interview, InterviewSlot, InterviewState
 
@@ -38,14 +38,14 @@ class InterviewRow:
 def name_for(candidate: Candidate, viewer: User) -> str:
     """The candidate's name as this person may read it: staff always see it; the client sees
     "Candidate A" when the firm presents the candidate anonymously."""
-    return candidate.display_name if viewer.is_staff else selection.client_label(candidate)
+    return candidate.display_name if viewer.is_staff else shortlists.client_label(candidate)
 
 
 def advance(candidate: Candidate, status: CandidateStatus, *, by: User) -> None:
     """Move the candidate on to `status` in the funnel unless already there or past it."""
-    way = selection.WAY
+    way = profiles.WAY
     if candidate.status in way and way.index(candidate.status) < way.index(status):
-        selection.move_candidate(candidate, status, by=by)
+        profiles.move_candidate(candidate, status, by=by)
 
 
 def interviews_on(candidates: Select, viewer: User) -> list[InterviewRow]:
@@ -124,7 +124,7 @@ def _ask_to_choose(interview: Interview) -> None:
     """Each client contact of the project gets the times, in their timezone, and a link to
     choose (never the candidate's CV or contact details)."""
     candidate = interview.candidate
-    for person in selection.client_recipients(candidate.project):
+    for person in shortlists.client_recipients(candidate.project):
         other = interview.contact.effective_timezone if interview.contact else "UTC"
         times = [slot_times(s.starts_at, person.effective_timezone, other)
                  for s in interview.slots]
@@ -194,7 +194,7 @@ def ask_other_times(interview: Interview, *, by: User, note: str,
 def invitation(interview: Interview) -> str:
     """The booked interview as an iCalendar invitation (METHOD:REQUEST), times in UTC."""
     candidate, contact = interview.candidate, interview.contact
-    name = selection.client_label(candidate)  # the client reads it too
+    name = shortlists.client_label(candidate)  # the client reads it too
     calendar = Calendar()
     calendar.add("prodid", "-//Client portal//Interviews//EN")
     calendar.add("version", "2.0")

@@ -8,14 +8,14 @@ from huey import crontab
 
 from portal.db import utcnow
 from portal.extensions import db
-from portal.selection import services
+from portal.selection import erasure
 from portal.tasks import huey, worker_app
 
 
 def erase_expired_candidates() -> int:
     """Erase the candidates of projects closed longer ago than the retention days."""
     with worker_app().app_context():
-        erased = services.erase_closed_projects_candidates(utcnow().date())
+        erased = erasure.erase_closed_projects_candidates(utcnow().date())
         db.session.commit()
         return erased
 

@@ -11,7 +11,7 @@ from portal.access import visible_candidates
 from portal.db import utcnow
 from portal.extensions import db
 from portal.projects.models import Project
-from portal.selection import services
+from portal.selection import decisions, shortlists
 from portal.selection.models import (
     Candidate,
     CandidateDecision,
@@ -52,12 +52,12 @@ def card(candidate: Candidate, *, first_viewed_at: datetime | None = None,
     """A candidate's card as the current viewer sees it (an expired one shows no profile to
     a client)."""
     now = now or utcnow()
-    expired = services.is_expired(candidate, now)
-    decision = services.current_decision(candidate)
+    expired = shortlists.is_expired(candidate, now)
+    decision = decisions.current_decision(candidate)
     hidden = expired and not current_user.is_staff
     return CandidateCard(
-        candidate=candidate, label=services.client_label(candidate), expired=expired,
-        expires_at=services.expires_at(candidate), presented=bool(candidate.entries),
+        candidate=candidate, label=shortlists.client_label(candidate), expired=expired,
+        expires_at=shortlists.expires_at(candidate), presented=bool(candidate.entries),
         decision=decision, history=[d for d in candidate.decisions if not d.is_current],
         summary=Markup() if hidden else render_markdown(candidate.summary_md),
         why_chosen=Markup() if hidden else render_markdown(candidate.why_chosen_md),
@@ -73,7 +73,7 @@ def project_cards(project: Project) -> list[CandidateCard]:
     first for a client, in the order added for staff."""
     candidates = list(db.session.scalars(
         visible_candidates(current_user, project).options(*CARD_LOADS).order_by(Candidate.id)))
-    views = services.first_views(candidates) if current_user.is_staff else {}
+    views = shortlists.first_views(candidates) if current_user.is_staff else {}
     now = utcnow()
     cards = [card(c, first_viewed_at=views.get(c.id), now=now) for c in candidates]
     if not current_user.is_staff:

@@ -7,7 +7,7 @@ Functions flush, never commit; views, the CLI and the daily job commit once.
 
 from datetime import date, datetime, time
 
-from sqlalchemy import and_, bindparam, func, select
+from sqlalchemy import Select, and_, bindparam, func, select
 from sqlalchemy.orm import selectinload
 
 from portal.accounts.models import Organization
@@ -101,7 +101,7 @@ def recent_touchpoints(organization: Organization, limit: int = 3) -> list[Touch
         .order_by(Touchpoint.occurred_on.desc(), Touchpoint.id.desc()).limit(limit)))
 
 
-RECENT_CONTACT = "touchpoints.recent_contact"  # the fact: (how many, the latest id)
+RECENT_CONTACT = "touchpoints.recent_contact"  # the fact: (how many, the latest id, who)
 
 
 def _shown_to_clients(organization_id):
@@ -109,24 +109,39 @@ def _shown_to_clients(organization_id):
                 Touchpoint.client_summary.is_not(None))
 
 
+def _shown_staff(organization_id) -> Select:
+    """The name and photo version of each staff member the panel shows, as one string: a
+    rename or a new photo renders the panel again."""
+    latest = (select(Touchpoint.staff_id).where(_shown_to_clients(organization_id))
+              .order_by(Touchpoint.occurred_on.desc(), Touchpoint.id.desc())
+              .limit(RECENT_FOR_CLIENT).correlate(None).subquery())
+    who = (select((User.name + "/" + func.coalesce(User.photo_version, "")).label("who"))
+           .where(User.id.in_(select(latest.c.staff_id))).order_by(User.id)
+           .correlate(None).subquery())
+    return select(func.coalesce(func.aggregate_strings(who.c.who, "|"), ""))
+
+
 def signed_in_recent_contact() -> list:
-    """How many touchpoints with a summary the signed-in client's account has, and the latest
-    id, as columns read with the user (portal/web/facts.py): the dashboard's "Recent contact"
-    is rendered again only when they change, so a cached dashboard costs no statement more."""
+    """How many touchpoints with a summary the signed-in client's account has, the latest id
+    and who from the firm they show, as columns read with the user (portal/web/facts.py): the
+    dashboard's "Recent contact" is rendered again only when they change, so a cached
+    dashboard costs no statement more."""
     organization = select(User.organization_id).where(User.id == bindparam("user_id"))
     shown = _shown_to_clients(organization.scalar_subquery())
     return [select(func.count(Touchpoint.id)).where(shown).scalar_subquery(),
-            select(func.coalesce(func.max(Touchpoint.id), 0)).where(shown).scalar_subquery()]
+            select(func.coalesce(func.max(Touchpoint.id), 0)).where(shown).scalar_subquery(),
+            _shown_staff(organization.scalar_subquery()).scalar_subquery()]
 
 
-def recent_contact_version(user: User) -> tuple[int, int]:
-    """(how many, the latest id) of the touchpoints the client's "Recent contact" shows."""
+def recent_contact_version(user: User) -> tuple[int, int, str]:
+    """(how many, the latest id, who) of the touchpoints the client's "Recent contact" shows."""
     known = facts.known(RECENT_CONTACT)
     if known is not None:
         return tuple(known)
-    return tuple(db.session.execute(select(func.count(Touchpoint.id),
-                                           func.coalesce(func.max(Touchpoint.id), 0))
-                                    .where(_shown_to_clients(user.organization_id))).one())
+    count, latest = db.session.execute(select(func.count(Touchpoint.id),
+                                              func.coalesce(func.max(Touchpoint.id), 0))
+                                       .where(_shown_to_clients(user.organization_id))).one()
+    return count, latest, db.session.scalar(_shown_staff(user.organization_id))
 
 
 def recent_for_client(user: User, limit: int = RECENT_FOR_CLIENT) -> list[Touchpoint]:

@@ -84,13 +84,13 @@ def _pulse_entries(ids: list[int]) -> dict[int, Entry]:
         selectinload(PulseRequest.value_answers)))
     entries = {}
     for r in rows:
-        scores = [f"{a.scale.value.upper()} {a.score}" for a in r.answers]
+        scores = [a.label for a in r.answers]
         if r.value_answer is not None:
             scores.append(f"“{r.value_title}” {r.value_answer.score} of 5")
         answered = (f"answered {r.answered_at:%-d %b %Y}: {', '.join(scores)}"
                     if r.answered_at else "not answered")
-        entries[r.id] = Entry(r.sent_at, "pulse", f"{r.trigger.value.capitalize()} pulse to "
-                              f"{r.user.name} · {answered}")
+        kind = r.trigger.value.replace("_", "-").capitalize()
+        entries[r.id] = Entry(r.sent_at, "pulse", f"{kind} pulse to {r.user.name} · {answered}")
     return entries
 
 

@@ -12,23 +12,23 @@ from portal.auth.models import User
 from portal.extensions import db
 from portal.notifications.models import MessageKind, OutboxMessage
 from portal.projects.models import Project
-from portal.selection import services
+from portal.selection import admin_settings, profiles, shortlists
 from tests.browser.support import PHONE_390
 
 
 def _present_three(app, project_id: int, staff_id: int) -> list[int]:
     with app.app_context():
-        services.seed_defaults()
+        admin_settings.seed_defaults()
         by = db.session.get(User, staff_id)
         project = db.session.get(Project, project_id)
-        added = [services.add_candidate(
+        added = [profiles.add_candidate(
             project, by=by, display_name=name, headline=headline, location="Leeds",
             skills="Python, dbt", why_chosen_md=f"Why **{name}**: strong on your stack.",
             sourced_on=date.today() - timedelta(days=12))
             for name, headline in (("Maria Santos", "Senior data engineer"),
                                    ("Tom Becker", "Streaming specialist"),
                                    ("Ana Ruiz", "Analytics engineer"))]
-        services.present_shortlist(project, added, by=by)
+        shortlists.present_shortlist(project, added, by=by)
         db.session.commit()
         return [c.id for c in added]
 

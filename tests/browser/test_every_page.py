@@ -22,8 +22,7 @@ from portal.projects.models import Milestone, Project, ProjectStatus, StatusUpda
 from portal.pulses import loop
 from portal.pulses import services as pulses
 from portal.pulses.models import FollowUp, PulseRequest
-from portal.selection import interviews
-from portal.selection import services as selection
+from portal.selection import admin_settings, decisions, interviews, profiles, shortlists
 from portal.selection.models import DecisionKind
 from portal.touchpoints.models import TouchpointKind
 from portal.touchpoints.services import log_touchpoint
@@ -126,18 +125,18 @@ def rows(app, make, portal_data) -> SimpleNamespace:
 
 def _presented_candidate(portal_data) -> int:
     """A candidate with a decided twin, presented to the client on the project."""
-    selection.seed_defaults()
+    admin_settings.seed_defaults()
     by = db.session.get(User, portal_data.staff.id)
     project = db.session.get(Project, portal_data.project.id)
-    maria, tom = (selection.add_candidate(
+    maria, tom = (profiles.add_candidate(
         project, by=by, display_name=name, headline="Senior data engineer, 9 years",
         location="Leeds", availability="4 weeks' notice", rate_band="£70–80k",
         skills="Python, SQL, Kafka", summary_md="Built **streaming** pipelines.",
         why_chosen_md="She led a migration like yours.", sourced_on=date.today())
         for name in ("Maria Silva", "Tom Berg"))
-    selection.present_shortlist(project, [maria, tom], by=by)
-    reason = selection.active_reasons()[0]
-    selection.decide(tom, selection.DecisionInput(DecisionKind.NOT_A_FIT, reason.id, "Too far"),
+    shortlists.present_shortlist(project, [maria, tom], by=by)
+    reason = admin_settings.active_reasons()[0]
+    decisions.decide(tom, decisions.DecisionInput(DecisionKind.NOT_A_FIT, reason.id, "Too far"),
                      by=db.session.get(User, portal_data.client.id))
     interviews.propose(maria, by=by, minutes=45, where="Video call",  # for the client to pick
                        starts=[datetime.now(UTC) + timedelta(days=d) for d in (7, 8, 9)])

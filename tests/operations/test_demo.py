@@ -54,6 +54,9 @@ def test_a_demo_client_signs_in_and_sees_only_acme(app):
     page = browser.get("/").get_data(as_text=True)
     assert "Customer portal rebuild" in page and "Data warehouse migration" in page
     assert "Network refresh" not in page and "Security audit" not in page
+    # Their own low answer of last week, followed up: the loop closed, asking if it fixed it.
+    assert "we call you the same day a date changes" in page and "Did this fix it?" in page
+    assert "stand-up" not in page  # the internal note stays internal
 
 
 def test_the_demo_command_prints_the_logins(app):

@@ -32,8 +32,7 @@ from portal.projects.models import (
     StatusUpdate,
     UpdateRevision,
 )
-from portal.selection import interviews
-from portal.selection import services as selection
+from portal.selection import decisions, erasure, interviews, profiles, shortlists
 from portal.selection.models import (
     Candidate,
     CandidateDecision,
@@ -210,7 +209,7 @@ def _stories(ids: dict) -> list[tuple[str, tuple[type, ...], Callable[[], None]]
             timezone=None, update_emails=UpdateEmails.IMMEDIATE)
 
     def add_candidate():
-        ids["Candidate"] = selection.add_candidate(
+        ids["Candidate"] = profiles.add_candidate(
             get(Project), by=staff(), display_name="Maria Silva", sourced_on=date.today()).id
 
     def propose_times():
@@ -221,7 +220,7 @@ def _stories(ids: dict) -> list[tuple[str, tuple[type, ...], Callable[[], None]]
     def screen_candidate():
         step = ProcessStep(position=99, title="Structured interview")
         db.session.add(step)
-        selection.add_screening_step(get(Candidate), step=step, passed_on=date.today(),
+        profiles.add_screening_step(get(Candidate), step=step, passed_on=date.today(),
                                      run_by=staff(), by=staff())
 
     def set_attr(model, key, **values):
@@ -258,14 +257,14 @@ def _stories(ids: dict) -> list[tuple[str, tuple[type, ...], Callable[[], None]]
         ("a candidate added", (Candidate, CandidateStatusChange), add_candidate),
         ("a candidate screened", (CandidateScreeningStep,), screen_candidate),
         ("a shortlist presented", (Shortlist, ShortlistEntry),
-         lambda: selection.present_shortlist(get(Project), [get(Candidate)], by=staff())),
-        ("the client decided", (CandidateDecision,), lambda: selection.decide(
-            get(Candidate), selection.DecisionInput(DecisionKind.INVITE), by=get(User, "client"))),
+         lambda: shortlists.present_shortlist(get(Project), [get(Candidate)], by=staff())),
+        ("the client decided", (CandidateDecision,), lambda: decisions.decide(
+            get(Candidate), decisions.DecisionInput(DecisionKind.INVITE), by=get(User, "client"))),
         ("interview times proposed", (Interview, InterviewSlot), propose_times),
         ("an interview booked", (Interview,),
          lambda: interviews.book(get(Interview), position=1, by=get(User, "client"))),
         ("a candidate erased", (Candidate,),
-         lambda: selection.erase_candidate(get(Candidate), by=staff())),
+         lambda: erasure.erase_candidate(get(Candidate), by=staff())),
         ("a question withdrawn", (Question, Reply), lambda: db.session.delete(get(Question))),
         ("the contact's new name and phone", (User,), rename_person("care")),
         ("the project closed out", (Closeout, Project, Milestone), close_out),

@@ -7,7 +7,7 @@ import pytest
 from portal.auth.models import Role, User
 from portal.extensions import db
 from portal.projects.models import Project, ProjectStatus
-from portal.selection import services as selection
+from portal.selection import admin_settings, decisions, profiles, shortlists
 from portal.selection.models import DecisionKind
 from tests.conftest import csrf_token
 
@@ -33,13 +33,13 @@ OTHER_ARGUMENTS = {"action": "deactivate", "filename": "css/portal.css", "kind":
 def _globex_candidate(app, project_id: int, staff_id: int, client_id: int) -> tuple[int, int]:
     """A candidate presented to Globex, with a Globex decision on it."""
     with app.app_context():
-        selection.seed_defaults()
+        admin_settings.seed_defaults()
         by = db.session.get(User, staff_id)
-        candidate = selection.add_candidate(
+        candidate = profiles.add_candidate(
             db.session.get(Project, project_id), by=by, display_name="Globex-only candidate",
             sourced_on=date.today())
-        selection.present_shortlist(candidate.project, [candidate], by=by)
-        decision = selection.decide(candidate, selection.DecisionInput(DecisionKind.INVITE),
+        shortlists.present_shortlist(candidate.project, [candidate], by=by)
+        decision = decisions.decide(candidate, decisions.DecisionInput(DecisionKind.INVITE),
                                     by=db.session.get(User, client_id))
         db.session.commit()
         return candidate.id, decision.id

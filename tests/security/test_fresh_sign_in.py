@@ -14,7 +14,7 @@ from portal.auth.models import EmailToken, Role, SecuritySettings, User
 from portal.db import utcnow
 from portal.extensions import db
 from portal.projects.models import Project
-from portal.selection import services as selection
+from portal.selection import profiles
 from portal.selection.models import Candidate
 from tests.auth.test_two_factor import _enrol
 from tests.conftest import csrf_token, sign_in
@@ -110,7 +110,7 @@ def firm(app, make):
         api_key = db.session.scalar(select(ApiKey.id))
     placement = make.project("Acme Corp", name="Senior Data Engineer")
     with app.app_context():  # a candidate on it, whose data an admin may erase
-        maria = selection.add_candidate(db.session.get(Project, placement.id),
+        maria = profiles.add_candidate(db.session.get(Project, placement.id),
                                         by=db.session.get(User, priya.id),
                                         display_name="Maria Silva", sourced_on=utcnow().date())
         db.session.commit()

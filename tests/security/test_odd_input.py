@@ -20,8 +20,7 @@ from portal.forms import PortalForm, PortalSubform
 from portal.projects.models import Project, ProjectStatus
 from portal.pulses import services as pulses
 from portal.pulses.models import FollowUp, PulseRequest
-from portal.selection import interviews, placements
-from portal.selection import services as selection
+from portal.selection import admin_settings, interviews, placements, profiles, shortlists
 from portal.selection.models import Candidate
 from tests.conftest import csrf_token
 from tests.selection.placement_setup import presented
@@ -280,11 +279,11 @@ def _presented_candidate(app: Flask, project_id: int, staff_id: int) -> int:
     """A candidate presented to the client on the project, and the reasons to decide with."""
     with app.app_context():
         by = db.session.get(User, staff_id)
-        selection.seed_defaults()
-        candidate = selection.add_candidate(db.session.get(Project, project_id), by=by,
+        admin_settings.seed_defaults()
+        candidate = profiles.add_candidate(db.session.get(Project, project_id), by=by,
                                             display_name="Maria Silva",
                                             sourced_on=datetime.now(UTC).date())
-        selection.present_shortlist(candidate.project, [candidate], by=by)
+        shortlists.present_shortlist(candidate.project, [candidate], by=by)
         db.session.commit()
         return candidate.id
 

@@ -11,7 +11,7 @@ from portal.auth.models import Role, User
 from portal.extensions import db
 from portal.projects.models import Project, ProjectStatus
 from portal.pulses import services as pulses
-from portal.selection import services as selection
+from portal.selection import admin_settings, decisions, profiles, shortlists
 from portal.selection.models import DecisionKind
 from portal.web.live import polling_endpoints
 from tests.conftest import sign_in
@@ -33,13 +33,13 @@ NAMED = {
 def _presented_candidate(app, project_id: int, staff_id: int, client_id: int) -> dict:
     """A candidate with a CV presented to the client, and the client's decision on it."""
     with app.app_context():
-        selection.seed_defaults()
+        admin_settings.seed_defaults()
         by = db.session.get(User, staff_id)
-        candidate = selection.add_candidate(
+        candidate = profiles.add_candidate(
             db.session.get(Project, project_id), by=by, display_name="Maria Silva",
             sourced_on=date.today(), cv=pdf_bytes(), cv_name="cv.pdf")
-        selection.present_shortlist(candidate.project, [candidate], by=by)
-        decision = selection.decide(candidate, selection.DecisionInput(DecisionKind.INVITE),
+        shortlists.present_shortlist(candidate.project, [candidate], by=by)
+        decision = decisions.decide(candidate, decisions.DecisionInput(DecisionKind.INVITE),
                                     by=db.session.get(User, client_id))
         db.session.commit()
         return {"candidate_id": candidate.id, "decision_id": decision.id, "reason_id": 1}

@@ -10,7 +10,7 @@ from pypdf import PdfWriter
 from portal.auth.models import Role, User
 from portal.extensions import db
 from portal.projects.models import Project
-from portal.selection import services
+from portal.selection import admin_settings, profiles, shortlists
 from portal.selection.models import Candidate
 
 
@@ -28,7 +28,7 @@ def pdf_bytes(pages: int = 1) -> bytes:
 def selection_defaults(app):
     """The settings row and reasons the migration seeds (each test starts with empty tables)."""
     with app.app_context():
-        services.seed_defaults()
+        admin_settings.seed_defaults()
         db.session.commit()
 
 
@@ -65,7 +65,7 @@ def add_candidates(app, staff):
         with app.app_context():
             by = db.session.get(User, staff.id)
             target = db.session.get(Project, project.id)
-            added = [services.add_candidate(
+            added = [profiles.add_candidate(
                 target, by=by, display_name=name, headline=f"{name}, data engineer",
                 location="Leeds", availability="4 weeks", rate_band="£70–80k",
                 skills="Python, SQL", summary_md="Built **pipelines**.",
@@ -73,7 +73,7 @@ def add_candidates(app, staff):
                 sourced_on=date.today() - timedelta(days=10),
                 cv=pdf_bytes(), cv_name=f"{name}.pdf") for name in names]
             if present:
-                services.present_shortlist(target, added, by=by)
+                shortlists.present_shortlist(target, added, by=by)
             db.session.commit()
             return [c.id for c in added]
 

@@ -5,7 +5,7 @@ from sqlalchemy import select
 from portal.devdata import demo
 from portal.extensions import db
 from portal.projects.models import Project
-from portal.selection import services
+from portal.selection import decisions
 from portal.selection.models import Candidate, DecisionKind
 from tests.conftest import sign_in
 
@@ -20,10 +20,10 @@ def test_the_demo_placement_has_a_shortlist_reviewed_in_part(app):
             Candidate.project_id == project.id)))
         # The current shortlist; Hannah Webb, placed from an earlier one, is demo_placements'.
         presented = [c for c in candidates if c.entries and c.display_name != "Hannah Webb"]
-        decisions = {c.display_name: services.current_decision(c) for c in presented}
+        current = {c.display_name: decisions.current_decision(c) for c in presented}
         project_id = project.id
     assert len(presented) == 3 and len(candidates) > 3
-    kinds = {name: d.kind if d else None for name, d in decisions.items()}
+    kinds = {name: d.kind if d else None for name, d in current.items()}
     assert kinds == {"Maria Santos": DecisionKind.INVITE, "Tom Becker": DecisionKind.NOT_A_FIT,
                      "Aisha Khan": None}
     browser = app.test_client()
@@ -46,6 +46,7 @@ def test_staff_see_a_candidates_interview_and_placement_on_the_candidate_page(ap
     assert "Interview and placement" in maria
     assert "Interview: " in maria and "Booked" in maria and "contact Sofia Lindqvist" in maria
     assert "Not placed." in maria
+    assert "The client first viewed this profile" in maria  # the hiring manager read it
     hannah = staff.get("/projects/{}/candidates/{}".format(*ids["Hannah Webb"])).get_data(
         as_text=True)
     assert "No interview proposed yet." in hannah

@@ -13,8 +13,7 @@ from portal.extensions import db
 from portal.notifications.models import MessageKind, OutboxMessage
 from portal.pulses import services as pulses
 from portal.pulses.models import FollowUp, PulseAnswer, PulseRequest, RequestState, Trigger
-from portal.selection import placements
-from portal.selection import services as selection
+from portal.selection import erasure, placements
 from portal.selection.models import Candidate
 from portal.selection.placement_models import CheckIn, Placement
 from tests.selection.placement_setup import acme, presented, url
@@ -97,7 +96,8 @@ def test_a_check_in_is_a_one_click_pulse_and_a_low_answer_is_followed_up(
     assert response.status_code == 200
     with app.app_context():
         follow_up = db.session.scalars(select(FollowUp)).one()
-        assert follow_up.owner_id == people["staff"].id and "CSAT 2" in follow_up.reason
+        assert follow_up.owner_id == people["staff"].id
+        assert follow_up.reason == "Low score: Check-in 2"
 
     project_page = staff.get(f"/projects/{people['project'].id}").get_data(as_text=True)
     assert "Placements and check-ins" in project_page
@@ -178,7 +178,7 @@ def test_erasing_a_placed_candidate_keeps_the_scores_and_forgets_the_words(
         question = request.template.questions[0]
         pulses.record_answers(request, scores={question.id: 3},
                               comments={question.id: "Maria is quiet in meetings."})
-        selection.erase_candidate(db.session.get(Candidate, candidate.id), by=None)
+        erasure.erase_candidate(db.session.get(Candidate, candidate.id), by=None)
         db.session.commit()
         request = db.session.get(PulseRequest, asked[0])
         assert request.about is None and request.answers[0].comment is None

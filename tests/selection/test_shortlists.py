@@ -99,14 +99,14 @@ def test_an_anonymous_candidate_is_a_letter_to_the_client(
         app, signed_in, placement, add_candidates, acme_client, staff):
     from portal.auth.models import User
     from portal.projects.models import Project
-    from portal.selection import services
+    from portal.selection import profiles, shortlists
 
     with app.app_context():
         by = db.session.get(User, staff.id)
         project = db.session.get(Project, placement.id)
-        hidden = services.add_candidate(project, by=by, display_name="Secret Person",
+        hidden = profiles.add_candidate(project, by=by, display_name="Secret Person",
                                         anonymous=True, sourced_on=date.today())
-        services.present_shortlist(project, [hidden], by=by)
+        shortlists.present_shortlist(project, [hidden], by=by)
         db.session.commit()
     page = signed_in("jordan@acme.example").get(
         f"/projects/{placement.id}/candidates").get_data(as_text=True)
