@@ -71,7 +71,8 @@ def test_paths_without_a_token_are_logged_as_they_are(app):
               "item_id": 7, "update_id": 7, "milestone_id": 7, "follow_up_id": 7, "key_id": 7,
               "template_id": 7, "alert_id": 7, "touchpoint_id": 7, "action": "deactivate",
               "kind": "values", "filename": "css/portal.css", "candidate_id": 7,
-              "decision_id": 7, "reason_id": 7, "endpoint_id": 7, "delivery_id": 7}
+              "decision_id": 7, "reason_id": 7, "endpoint_id": 7, "delivery_id": 7,
+              "external_id": "JIRA-42"}
     adapter = app.url_map.bind("portal.example.com")
     for rule in app.url_map.iter_rules():
         if "token" not in rule.arguments:
