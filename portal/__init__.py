@@ -138,10 +138,13 @@ def database_url(app: Flask) -> str:
 
 
 def configure_database(app: Flask) -> None:
-    """SQLAlchemy settings; SQLite pragmas and the PostgreSQL idle ping in portal.db."""
-    app.config["SQLALCHEMY_DATABASE_URI"] = database_url(app)
-    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = dict(
-        app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    """SQLAlchemy settings: pre-ping pooled PostgreSQL connections; SQLite pragmas in portal.db."""
+    url = database_url(app)
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if url.startswith("postgresql"):
+        options.setdefault("pool_pre_ping", True)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 def configure_secret_key(app: Flask) -> None:
@@ -176,11 +179,6 @@ def register_extensions(app: Flask) -> None:
     from portal.extensions import csrf, db, login_manager, migrate
 
     db.init_app(app)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        from portal.db import ping_when_idle
-
-        with app.app_context():
-            ping_when_idle(db.engine)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
     login_manager.init_app(app)

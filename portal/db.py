@@ -4,11 +4,10 @@ the time helpers (now in UTC, a named timezone or UTC) they all use."""
 import enum
 import logging
 import sqlite3
-import time
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
-from sqlalchemy import DateTime, Enum, MetaData, event, exc
+from sqlalchemy import DateTime, Enum, MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -123,31 +122,3 @@ def database_id(text: str) -> int:
     if not 1 <= value <= MAX_ID:
         raise ValueError(f"not an id: {text[:20]}")
     return value
-
-
-PING_AFTER_IDLE_SECONDS = 10  # a pooled PostgreSQL connection unused this long is pinged first
-
-
-def ping_when_idle(engine) -> None:
-    """Ping a pooled connection before use only when it sat idle PING_AFTER_IDLE_SECONDS or
-    more (a server restart or an idle timeout drops those), and replace it if the ping fails.
-
-    SQLAlchemy's pool_pre_ping pings at every checkout: a round trip per request, about a
-    quarter of what a page read from the API's kept answers costs on PostgreSQL. A connection
-    returned moments ago answered moments ago; if the server went away since, the request
-    fails as any request in flight then would, and the pool replaces its connections.
-    """
-
-    @event.listens_for(engine, "checkin")
-    def _note_idle(dbapi_connection, connection_record) -> None:
-        connection_record.info["idle_since"] = time.monotonic()
-
-    @event.listens_for(engine, "checkout")
-    def _ping_if_idle(dbapi_connection, connection_record, connection_proxy) -> None:
-        idle_since = connection_record.info.get("idle_since")
-        if idle_since is None or time.monotonic() - idle_since < PING_AFTER_IDLE_SECONDS:
-            return  # just connected, or used a moment ago
-        try:
-            engine.dialect.do_ping(dbapi_connection)
-        except Exception as error:  # noqa: BLE001 (any failure: the pool connects afresh)
-            raise exc.DisconnectionError(str(error)) from error

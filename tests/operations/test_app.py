@@ -86,25 +86,10 @@ def test_a_sqlite_database_that_cannot_use_wal_is_reported(tmp_path, caplog):
     assert "refused WAL" in caplog.text
 
 
-def test_postgresql_urls_use_psycopg_3(tmp_path):
+def test_postgresql_urls_use_psycopg_3_with_pre_ping(tmp_path):
     app = make_app("postgresql://portal@db.internal/portal", str(tmp_path))
     assert app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql+psycopg://")
-
-
-def test_a_pooled_connection_the_server_dropped_while_idle_is_replaced(
-        app, database_url, monkeypatch):
-    if not database_url.startswith("postgresql"):
-        pytest.skip("the idle ping is for PostgreSQL's pooled connections")
-    with app.app_context(), db.engine.connect() as other:  # a second pooled connection
-        dropped = db.session.scalar(text("SELECT pg_backend_pid()"))
-        db.session.remove()  # back to the pool, idle from now
-        other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": dropped})
-        other.commit()
-    monkeypatch.setattr("portal.db.PING_AFTER_IDLE_SECONDS", 0)
-    with app.app_context():
-        serving = db.session.scalar(text("SELECT pg_backend_pid()"))  # no error: pinged first
-        db.session.remove()
-    assert serving != dropped
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_pre_ping"] is True
 
 
 def test_healthz_answers_200_when_the_database_answers(client):
