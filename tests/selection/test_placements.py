@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from portal.auth.models import Role
+from portal.db import local_today
 from portal.extensions import db
 from portal.notifications.models import MessageKind, OutboxMessage
 from portal.pulses import services as pulses
@@ -122,8 +123,9 @@ def test_a_check_in_counts_in_the_per_person_limit(app, people, make, signed_in,
     candidate = presented(app, people["project"])
     now = datetime.now(UTC)
     make.pulse(people["client"], now=now - timedelta(days=3))  # a pulse three days ago
+    # 30 days before today where the client is (New York's today is not UTC's after midnight)
     _place(post_form, signed_in("priya@firm.example"), candidate, people["client"].id,
-           date.today() - timedelta(days=30))
+           local_today("America/New_York") - timedelta(days=30))
     asked = _ask_due(app, now)
     with app.app_context():
         request = db.session.get(PulseRequest, asked[0])
