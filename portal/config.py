@@ -69,6 +69,9 @@ class Defaults:
     API_LIMIT_PER_KEY = "600 per minute"  # JSON API requests per key (portal/api/guard.py)
     # Bytes of read answers each worker keeps (portal/api/kept.py); 0 keeps none.
     API_KEPT_ANSWER_BYTES = 32_000_000
+    # Seconds a worker reuses a key's lookup while Redis's count of writes stands still
+    # (portal/api/write_count.py): how late a write that could not raise the count shows.
+    API_KEY_RECHECK_SECONDS = 1.0
     # Questions and replies sent per client user (each emails the account owner).
     MESSAGE_LIMIT_PER_USER = "10 per hour;30 per day"
 

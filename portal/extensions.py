@@ -27,12 +27,16 @@ class CountedFixedWindow(FixedWindowRateLimiter):
     def hit(self, item: RateLimitItem, *identifiers: str, cost: int = 1) -> bool:
         """Count the request; remember the count for this request's headers."""
         key = item.key_for(*identifiers)
-        count = self.storage.incr(key, item.get_expiry(), amount=cost)
+        count = self.incremented(key, item.get_expiry(), cost)
         if count == cost:  # the first request of a new window
             self._ends[key] = time.time() + item.get_expiry()
         if has_app_context():
             g.setdefault("rate_counts", {})[key] = count
         return count <= item.amount
+
+    def incremented(self, key: str, expiry: int, cost: int) -> int:
+        """The window's count after adding this request's cost (the window starts at 0)."""
+        return self.storage.incr(key, expiry, amount=cost)
 
     def get_window_stats(self, item: RateLimitItem, *identifiers: str) -> WindowStats:
         """The window's end and what is left, from this request's hit when it made one."""

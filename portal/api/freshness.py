@@ -1,10 +1,12 @@
 """Versions of the tables the API reads, raised by every transaction that writes one of them.
 
-Each worker keeps the API's answers (portal/api/answers.py). An answer stays good while the
+Each worker keeps the API's answers (portal/api/kept.py). An answer stays good while the
 tables it was read from have not been written since, and the worker learns that from one
 column read in the same statement as the caller's key: the sum of those tables' versions. So a
 change shows on the next request in every worker and on every machine, and revoking a key
-still stops it at once (the key is read on every request, as before).
+still stops it at once (api_key is watched too). With Redis, a commit that raised versions
+also raises a count there (portal/api/write_count.py), and a worker reads the key and the
+versions again only when that count moved.
 
 Writes are noticed on the engine, whatever made them: the ORM's flush, a bulk update, text SQL
 (a text statement that writes counts as a write to every watched table). At commit the
@@ -13,6 +15,8 @@ no reader sees new versions with old rows, on SQLite or PostgreSQL; a rollback f
 it wrote. Tables are raised in name order, so two writers never wait on each other's rows in
 opposite orders.
 """
+
+from collections.abc import Callable
 
 from sqlalchemy import (
     Engine,
@@ -30,6 +34,7 @@ from sqlalchemy.pool import Pool
 from portal.api.models import DataVersion
 
 WRITTEN = "api.tables_written"  # connection info key: watched tables this transaction wrote
+RAISED = "api.versions_raised"  # connection info key: a commit on it raised versions
 SEEN = "api.versions_seen"  # connection info key: the schema generation data_version was seen in
 OFF = "portal_table_versions"  # execution option: False on the migrations' connection
 RAISING = "portal_raising_versions"  # execution option of the statement raising versions
@@ -115,6 +120,7 @@ def _raise_versions(conn) -> None:
     written = conn.info.pop(WRITTEN, None)
     if written and _versions_kept(conn):  # the transaction is still open: its last statement
         conn.exec_driver_sql(raising(sorted(written)), execution_options={RAISING: True})
+        conn.info[RAISED] = True
 
 
 @event.listens_for(Engine, "rollback")
@@ -126,3 +132,15 @@ def _forget_writes(conn) -> None:
 def _forget_on_return(dbapi_connection, connection_record) -> None:
     # A session closed without committing is rolled back by the pool, not by a Connection.
     connection_record.info.pop(WRITTEN, None)
+
+
+def after_raising(engine: Engine, tell: Callable[[], None]) -> None:
+    """Call `tell` whenever a connection of this engine whose commit raised versions is back in
+    its pool: after that commit, which no engine event follows (a session gives its connection
+    back as it commits, so before the writer's answer is sent)."""
+
+    def told(dbapi_connection, connection_record) -> None:
+        if connection_record.info.pop(RAISED, False):
+            tell()
+
+    event.listen(engine, "checkin", told)

@@ -5,7 +5,8 @@ gets 401 here, and the web pages never read this header, so a key opens no page.
 are counted per key (portal/api/limits.py: in Redis when configured, in each worker's memory
 while Redis is down) and every answer says how many are left (RateLimit and RateLimit-Policy).
 Reads are answered from the worker's kept answers while the tables they read are unchanged
-(portal/api/kept.py, freshness.py): the key's statement tells, so a read costs one statement.
+(portal/api/kept.py, freshness.py): the key's statement tells, so a read costs one statement,
+and none while Redis's count of writes says nothing changed since (write_count.py).
 """
 
 from collections.abc import Callable
@@ -14,7 +15,7 @@ from functools import wraps
 from flask import abort, g, request
 from flask_smorest import Blueprint
 
-from portal.api import kept, keys, limits
+from portal.api import kept, keys, limits, write_count
 from portal.api.keys import KeyInUse
 from portal.api.models import Scope
 from portal.extensions import db
@@ -41,7 +42,8 @@ def admit():
                        headers={"Retry-After": str(standing.wait), **standing.headers()})
     secret = presented_secret()
     read = kept.read_of(request.endpoint) if request.method == "GET" else None
-    key, stamp = keys.key_for_secret(secret, read.tables if read else ()) if secret else (None, 0)
+    key, stamp = (keys.key_for_secret(secret, read.tables if read else (), write_count.seen())
+                  if secret else (None, 0))
     if key is None:
         detail = ("Send an API key as Authorization: Bearer pk_live_..." if secret is None
                   else "This API key is unknown, revoked or expired.")

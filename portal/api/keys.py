@@ -7,10 +7,15 @@ lookup is by that hash, in the database, with revoked and expired keys left out 
 
 import hashlib
 import secrets
-from dataclasses import dataclass
+import threading
+import time
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from functools import cache
+from typing import NamedTuple
 
+from cachetools import TTLCache
+from flask import Flask, current_app
 from sqlalchemy import Connection, Select, bindparam, or_, select, update
 
 from portal.api import freshness
@@ -73,6 +78,47 @@ class KeyInUse:
     use_noted: bool = False  # its last use was written by this request (the caller commits)
 
 
+class Found(NamedTuple):
+    """A key as looked up, with the stamp read with it and the write count before the read."""
+
+    key: KeyInUse
+    stamp: int
+    writes: int
+    ends: float | None  # its expiry, in seconds since the epoch
+
+
+class FoundKeys:
+    """The keys this worker looked up, reused while Redis's count of writes stands where it
+    stood before the lookup (portal/api/write_count.py), for API_KEY_RECHECK_SECONDS at most:
+    revoking or changing a key raises the count, and its expiry is checked here. Thread-safe."""
+
+    def __init__(self, seconds: float) -> None:
+        self.entries: TTLCache[tuple, Found] = TTLCache(maxsize=10_000, ttl=seconds)
+        self.lock = threading.Lock()
+
+    def get(self, lookup: tuple, writes: int) -> Found | None:
+        """The lookup still good at this write count, if any."""
+        with self.lock:
+            found = self.entries.get(lookup)
+        if found is None or found.writes != writes:
+            return None
+        return found if found.ends is None or found.ends > time.time() else None
+
+    def keep(self, lookup: tuple, found: Found) -> None:
+        """Keep a lookup."""
+        with self.lock:
+            self.entries[lookup] = found
+
+
+FOUND = "api.found_keys"  # app.extensions key
+freshness.watch(ApiKey.__table__)  # so that revoking or changing a key raises the write count
+
+
+def register(app: Flask) -> None:
+    """Give this app its own, empty store of keys looked up."""
+    app.extensions[FOUND] = FoundKeys(float(app.config["API_KEY_RECHECK_SECONDS"]))
+
+
 @cache
 def _by_hash(tables: tuple[str, ...]) -> Select:
     """The usable key by the hash of its secret (neither revoked nor expired at `now`), whether
@@ -80,7 +126,7 @@ def _by_hash(tables: tuple[str, ...]) -> Select:
     request needs, built once per set of tables."""
     note_use = or_(ApiKey.last_used_at.is_(None),
                    ApiKey.last_used_at <= bindparam("used_before", type_=UTCDateTime))
-    columns = [ApiKey.id, ApiKey.name, ApiKey.scopes, ApiKey.created_by_id,
+    columns = [ApiKey.id, ApiKey.name, ApiKey.scopes, ApiKey.created_by_id, ApiKey.expires_at,
                note_use.label("note_use")]
     if tables:
         columns.append(freshness.stamp(tables).label("stamp"))
@@ -106,16 +152,23 @@ def _connection() -> Connection:
     return connection
 
 
-def key_for_secret(secret: str, tables: tuple[str, ...] = ()) -> tuple[KeyInUse | None, int]:
+def key_for_secret(secret: str, tables: tuple[str, ...] = (),
+                   writes: int | None = None) -> tuple[KeyInUse | None, int]:
     """The usable key with this secret, or None (unknown, revoked or expired), and the stamp
     of `tables` read in the same statement (0 without tables). Its last use is noted, at most
-    once a minute, flushed: the caller commits."""
+    once a minute, flushed: the caller commits. With the write count of this request (None
+    without Redis), a lookup made at the same count is reused, without the database."""
     if not secret.startswith(SECRET_PREFIX) or len(secret) > 200:
         return None, 0
+    lookup = (hash_secret(secret), tables)
+    found_keys: FoundKeys = current_app.extensions[FOUND]
+    found = found_keys.get(lookup, writes) if writes is not None else None
+    if found is not None:
+        return found.key, found.stamp
     now = utcnow()
     with _connection() as connection:
         row = connection.execute(_by_hash(tables), {
-            "digest": hash_secret(secret), "now": now, "used_before": now - LAST_USED_STEP,
+            "digest": lookup[0], "now": now, "used_before": now - LAST_USED_STEP,
         }).one_or_none()
     if row is None:
         return None, 0
@@ -123,7 +176,11 @@ def key_for_secret(secret: str, tables: tuple[str, ...] = ()) -> tuple[KeyInUse 
         db.session.execute(update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=now))
     key = KeyInUse(id=row.id, name=row.name, created_by_id=row.created_by_id,
                    use_noted=bool(row.note_use), scopes=_scopes(row.scopes))
-    return key, (int(row.stamp) if tables else 0)
+    stamp = int(row.stamp) if tables else 0
+    if writes is not None:
+        ends = row.expires_at.timestamp() if row.expires_at else None
+        found_keys.keep(lookup, Found(replace(key, use_noted=False), stamp, writes, ends))
+    return key, stamp
 
 
 def all_keys() -> list[ApiKey]:

@@ -4,7 +4,8 @@ Redis a request, and every answer says where the caller stands (RateLimit, RateL
 Counted here rather than through Flask-Limiter's per-view machinery, which cost more than the
 rest of a read, but with its storage and settings (RATELIMIT_STORAGE_URI, _KEY_PREFIX) and the
 same fixed window (CountedFixedWindow). Redis down: this worker counts in its own memory and
-tries Redis again after REDIS_RETRY_SECONDS, as the sign-in limits do.
+tries Redis again after REDIS_RETRY_SECONDS, as the sign-in limits do. The same round trip
+reads Redis's count of writes (portal/api/write_count.py).
 """
 
 import hashlib
@@ -16,6 +17,7 @@ from flask import Flask, current_app, g, request
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage
 
+from portal.api import write_count
 from portal.extensions import CountedFixedWindow, limiter
 
 POLICY = "per-key"
@@ -49,7 +51,7 @@ class KeyRates:
     """The shared counter (Redis when configured) and this worker's fallback."""
 
     def __init__(self, app: Flask) -> None:
-        self.shared = CountedFixedWindow(limiter.storage)
+        self.shared = write_count.rate_window(app)
         self.local = CountedFixedWindow(MemoryStorage())
         self.shared_again_at = 0.0
         self.prefix = app.config["RATELIMIT_KEY_PREFIX"]

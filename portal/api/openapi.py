@@ -97,7 +97,7 @@ def register(app: Flask) -> PortalApi:
     # Reads first: of the rules for one path, the first that allows the method is matched,
     # and a huge id it then refuses is a 404 only if no earlier rule was for another method.
     from portal.api import reads  # noqa: F401, I001 (routes on the resources blueprint)
-    from portal.api import changes, kept, limits, upserts, writes  # noqa: F401
+    from portal.api import changes, kept, keys, limits, upserts, writes  # noqa: F401
     from portal.api.guard import resources
     from portal.extensions import csrf
 
@@ -107,6 +107,7 @@ def register(app: Flask) -> PortalApi:
     app.config["API_SPEC_OPTIONS"] = {**options, "webhooks": webhooks_section()}
     api = PortalApi(app)
     kept.register(app)
+    keys.register(app)
     limits.register(app)
     csrf.exempt(resources)  # no cookies are read there: a bearer key is the only credential
     api.register_blueprint(resources)
