@@ -16,7 +16,7 @@ every request looks its key up, as without Redis.
 import time
 
 from flask import Flask, current_app, g
-from limits.storage import RedisStorage
+from limits.storage import RedisClusterStorage, RedisStorage
 
 from portal.api import freshness
 from portal.extensions import CountedFixedWindow, db, limiter
@@ -75,7 +75,8 @@ def rate_window(app: Flask) -> CountedFixedWindow:
     reads the write count too, which every commit of this app's engine that raised versions
     raises."""
     storage = limiter.storage
-    if not isinstance(storage, RedisStorage):
+    # A cluster keeps the two keys on different nodes: one script cannot read both there.
+    if not isinstance(storage, RedisStorage) or isinstance(storage, RedisClusterStorage):
         return CountedFixedWindow(storage)
     count = app.extensions[COUNTER] = WriteCount(storage, app.config["RATELIMIT_KEY_PREFIX"])
     with app.app_context():
