@@ -120,9 +120,7 @@ def new(project_id: int):
         db.session.rollback()
         form[error.field].errors = [str(error)]
         return _candidate_form(project, form, 422)
-    db.session.commit()
-    flash(f"{candidate.display_name} added.", "success")
-    return redirect(url_for("selection.show", project_id=project.id, candidate_id=candidate.id))
+    return _saved(project, candidate, f"{candidate.display_name} added.")
 
 
 @bp.route("/staff/projects/<int:project_id>/candidates/<int:candidate_id>/edit",
@@ -146,9 +144,15 @@ def edit(project_id: int, candidate_id: int):
         db.session.rollback()
         form[error.field].errors = [str(error)]
         return _candidate_form(project, form, 422, candidate=candidate)
+    return _saved(project, candidate, "Saved.")
+
+
+def _saved(project, candidate, message: str):
+    """Commit the change to the candidate, say what it was, and go back to the profile."""
+    profile = url_for("selection.show", project_id=project.id, candidate_id=candidate.id)
     db.session.commit()
-    flash("Saved.", "success")
-    return redirect(url_for("selection.show", project_id=project.id, candidate_id=candidate.id))
+    flash(message, "success")
+    return redirect(profile)
 
 
 def _candidate_form(project, form, status: int | None = None, candidate=None):
@@ -183,10 +187,7 @@ def add_step(project_id: int, candidate_id: int):
             db.session.rollback()
             form[error.field].errors = [str(error)]
         else:
-            db.session.commit()
-            flash(f"{step.title} recorded.", "success")
-            return redirect(url_for("selection.show", project_id=project.id,
-                                    candidate_id=candidate.id))
+            return _saved(project, candidate, f"{step.title} recorded.")
     return _show_with(project, candidate, step_form=form)
 
 
@@ -211,10 +212,7 @@ def move(project_id: int, candidate_id: int):
             db.session.rollback()
             form.status.errors = [str(error)]
         else:
-            db.session.commit()
-            flash(f"Now {candidate.status.value}.", "success")
-            return redirect(url_for("selection.show", project_id=project.id,
-                                    candidate_id=candidate.id))
+            return _saved(project, candidate, f"Now {candidate.status.value}.")
     return _show_with(project, candidate, move_form=form)
 
 
