@@ -63,15 +63,18 @@ def show(project_id: int, candidate_id: int):
     project = get_project_or_404(project_id)
     candidate = get_candidate_or_404(project, candidate_id, *pages.CARD_LOADS)
     card = pages.card(candidate)
-    if not card.expired and not current_user.is_staff:
-        shortlists.note_view(candidate, by=current_user)
-        db.session.commit()  # staff's views are not recorded: nothing to commit, nothing to reload
     views = shortlists.first_views([candidate]) if current_user.is_staff else {}
     card.first_viewed_at = views.get(candidate.id)
     decision_form = None if current_user.is_staff else DecisionForm(
         formdata=None, reasons=admin_settings.active_reasons())
-    return render_template("selection/show.html", project=project, card=card,
+    page = render_template("selection/show.html", project=project, card=card,
                            decision_form=decision_form, **_staff_forms(candidate))
+    if not card.expired and not current_user.is_staff:
+        # Recorded once the page is rendered: committing before would expire everything it
+        # reads and load it all again. Staff's views are not recorded.
+        shortlists.note_view(candidate, by=current_user)
+        db.session.commit()
+    return page
 
 
 def _staff_forms(candidate, **forms) -> dict:
