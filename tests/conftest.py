@@ -8,6 +8,7 @@ user) on the app context, and a request inside a test's context would inherit it
 import os
 import re
 from collections.abc import Callable, Iterator
+from datetime import date
 
 import flask_migrate
 import pytest
@@ -18,6 +19,7 @@ from huey.storage import MemoryStorage
 from sqlalchemy import create_engine, make_url, text
 
 from portal import create_app, tasks
+from portal.db import local_today
 from portal.extensions import db
 from tests.support.factories import PASSWORD, Factories
 from tests.support.mail import BASE_URL, Inbox, SmtpServer, free_port
@@ -89,6 +91,13 @@ def job_queue() -> Iterator[Huey]:
     tasks.huey.storage = MemoryStorage(tasks.huey.name)
     yield tasks.huey
     tasks.huey.storage = kept
+
+
+@pytest.fixture
+def today() -> date:
+    """Today in UTC, the test organisations' default timezone, read as the test starts: a date
+    read when the module is imported is yesterday's once the suite runs past midnight."""
+    return local_today("UTC")
 
 
 @pytest.fixture

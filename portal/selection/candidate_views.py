@@ -63,15 +63,18 @@ def show(project_id: int, candidate_id: int):
     project = get_project_or_404(project_id)
     candidate = get_candidate_or_404(project, candidate_id, *pages.CARD_LOADS)
     card = pages.card(candidate)
-    if not card.expired and not current_user.is_staff:
-        shortlists.note_view(candidate, by=current_user)
-        db.session.commit()  # staff's views are not recorded: nothing to commit, nothing to reload
     views = shortlists.first_views([candidate]) if current_user.is_staff else {}
     card.first_viewed_at = views.get(candidate.id)
     decision_form = None if current_user.is_staff else DecisionForm(
         formdata=None, reasons=admin_settings.active_reasons())
-    return render_template("selection/show.html", project=project, card=card,
+    page = render_template("selection/show.html", project=project, card=card,
                            decision_form=decision_form, **_staff_forms(candidate))
+    if not card.expired and not current_user.is_staff:
+        # Recorded once the page is rendered: committing before would expire everything it
+        # reads and load it all again. Staff's views are not recorded.
+        shortlists.note_view(candidate, by=current_user)
+        db.session.commit()
+    return page
 
 
 def _staff_forms(candidate, **forms) -> dict:
@@ -120,9 +123,7 @@ def new(project_id: int):
         db.session.rollback()
         form[error.field].errors = [str(error)]
         return _candidate_form(project, form, 422)
-    db.session.commit()
-    flash(f"{candidate.display_name} added.", "success")
-    return redirect(url_for("selection.show", project_id=project.id, candidate_id=candidate.id))
+    return _saved(project, candidate, f"{candidate.display_name} added.")
 
 
 @bp.route("/staff/projects/<int:project_id>/candidates/<int:candidate_id>/edit",
@@ -146,9 +147,15 @@ def edit(project_id: int, candidate_id: int):
         db.session.rollback()
         form[error.field].errors = [str(error)]
         return _candidate_form(project, form, 422, candidate=candidate)
+    return _saved(project, candidate, "Saved.")
+
+
+def _saved(project, candidate, message: str):
+    """Commit the change to the candidate, say what it was, and go back to the profile."""
+    profile = url_for("selection.show", project_id=project.id, candidate_id=candidate.id)
     db.session.commit()
-    flash("Saved.", "success")
-    return redirect(url_for("selection.show", project_id=project.id, candidate_id=candidate.id))
+    flash(message, "success")
+    return redirect(profile)
 
 
 def _candidate_form(project, form, status: int | None = None, candidate=None):
@@ -183,10 +190,7 @@ def add_step(project_id: int, candidate_id: int):
             db.session.rollback()
             form[error.field].errors = [str(error)]
         else:
-            db.session.commit()
-            flash(f"{step.title} recorded.", "success")
-            return redirect(url_for("selection.show", project_id=project.id,
-                                    candidate_id=candidate.id))
+            return _saved(project, candidate, f"{step.title} recorded.")
     return _show_with(project, candidate, step_form=form)
 
 
@@ -211,10 +215,7 @@ def move(project_id: int, candidate_id: int):
             db.session.rollback()
             form.status.errors = [str(error)]
         else:
-            db.session.commit()
-            flash(f"Now {candidate.status.value}.", "success")
-            return redirect(url_for("selection.show", project_id=project.id,
-                                    candidate_id=candidate.id))
+            return _saved(project, candidate, f"Now {candidate.status.value}.")
     return _show_with(project, candidate, move_form=form)
 
 

@@ -54,13 +54,7 @@ def act(project_id: int, candidate_id: int, decision_id: int):
     candidate = get_candidate_or_404(project, candidate_id, *pages.CARD_LOADS)
     decision = get_decision_or_404(candidate, decision_id)
     if ActForm().validate_on_submit():
-        try:
+        with pages.flashed("Marked as acted on: the client can no longer change it."):
             decisions.act_on_decision(decision, by=current_user)
-        except profiles.SelectionError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            flash("Marked as acted on: the client can no longer change it.", "success")
     return redirect(url_for("selection.candidates", project_id=project.id,
                             _anchor=f"candidate-{candidate.id}"))

@@ -1,8 +1,12 @@
-"""What the candidate pages show, gathered once so the templates only print it."""
+"""What the candidate pages show, gathered once so the templates only print it, and how they
+say whether a change was made."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask import flash
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import selectinload
@@ -11,7 +15,7 @@ from portal.access import visible_candidates
 from portal.db import utcnow
 from portal.extensions import db
 from portal.projects.models import Project
-from portal.selection import decisions, shortlists
+from portal.selection import decisions, profiles, shortlists
 from portal.selection.models import (
     Candidate,
     CandidateDecision,
@@ -92,3 +96,17 @@ def live_version(project: Project) -> str:
     the viewer's audience, and the day (expiry is by time)."""
     audience = "s" if current_user.is_staff else "c"
     return f"c{project.id}-v{project.version}-{audience}-{utcnow():%Y%m%d%H}"
+
+
+@contextmanager
+def flashed(success: str) -> Iterator[None]:
+    """Commit the change made inside and flash `success`; a refused one (SelectionError) is
+    rolled back and its reason flashed instead."""
+    try:
+        yield
+    except profiles.SelectionError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(success, "success")

@@ -6,7 +6,7 @@ from flask_login import current_user
 
 from portal.access import admin_required, get_reason_or_404
 from portal.extensions import db
-from portal.selection import admin_settings, profiles
+from portal.selection import admin_settings, pages, profiles
 from portal.selection.blueprint import bp
 from portal.selection.forms import ReasonForm, RetireForm, SettingsForm
 
@@ -57,12 +57,6 @@ def retire_reason(reason_id: int):
     """Take a reason off the list; past decisions keep it."""
     reason = get_reason_or_404(reason_id)
     if RetireForm().validate_on_submit():
-        try:
+        with pages.flashed(f"“{reason.label}” is off the list."):
             admin_settings.retire_reason(reason, by=current_user)
-        except profiles.SelectionError as error:
-            db.session.rollback()
-            flash(str(error), "error")
-        else:
-            db.session.commit()
-            flash(f"“{reason.label}” is off the list.", "success")
     return redirect(url_for("selection.settings"))

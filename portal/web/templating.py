@@ -32,9 +32,7 @@ def format_date(value: date | None) -> str:
 
 def format_datetime(value: datetime | None) -> str:
     """A moment in the viewer's timezone, as '3 Mar 2026, 14:05 GMT'."""
-    if value is None:
-        return "—"
-    return value.astimezone(viewer_zone()).strftime("%-d %b %Y, %H:%M %Z")
+    return datetime_in(value, viewer_zone().key)
 
 
 def humanize_moment(value: datetime | None) -> str:
@@ -69,11 +67,19 @@ def day_in(value: datetime | None, zone_name: str) -> str:
     return format_date(value.astimezone(zone_or_utc(zone_name)).date()) if value else "—"
 
 
+def datetime_in(value: datetime | None, zone_name: str) -> str:
+    """A moment in a named timezone (an account's), as '3 Mar 2026, 14:05 CST'."""
+    if value is None:
+        return "—"
+    return value.astimezone(zone_or_utc(zone_name)).strftime("%-d %b %Y, %H:%M %Z")
+
+
 def register(app: Flask) -> None:
     """Make the filters and globals available to all templates."""
     app.jinja_env.filters.update(
         markdown=render_markdown, date=format_date, datetime=format_datetime,
         ago=humanize_moment, relative_date=humanize_date, duration=format_duration, day_in=day_in,
+        datetime_in=datetime_in,
         # Every figure rounds by the one rule (portal.web.numbers): never Jinja's round.
         percent=numbers.percent, signed=numbers.signed, decimals=numbers.decimals,
         whole=numbers.round_half_up, counted=counted,

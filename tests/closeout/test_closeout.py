@@ -8,7 +8,7 @@ import re
 import select
 import socket
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -24,6 +24,7 @@ from portal.closeout import services as closeout_services
 from portal.closeout.models import Closeout
 from portal.content import services as content_services
 from portal.content.client_figures import SWITCHES, update_client_figures
+from portal.db import local_today
 from portal.extensions import db
 from portal.pdf import (
     FetchRefused,
@@ -39,15 +40,14 @@ from portal.projects.models import Milestone, Project, ProjectStatus
 from portal.pulses import services as pulses
 from portal.pulses.models import PulseRequest, Trigger
 
-TODAY = date.today()
 SUMMARY = "We rebuilt the **customer portal** on time for the spring launch."
 
 
 def _complete(app, milestone, *, days_ago: int) -> None:
     with app.app_context():
-        project_services.complete_milestone(
-            db.session.get(Milestone, milestone.id), on=TODAY - timedelta(days=days_ago)
-        )
+        milestone = db.session.get(Milestone, milestone.id)
+        today = local_today(milestone.project.organization.timezone)
+        project_services.complete_milestone(milestone, on=today - timedelta(days=days_ago))
         db.session.commit()
 
 
@@ -112,7 +112,7 @@ def _png() -> bytes:
 
 
 def test_staff_close_out_a_finished_project_and_the_client_reads_and_downloads_it(
-    app, signed_in, post_form, acme
+    app, signed_in, post_form, acme, today
 ):
     project, care = acme["project"], acme["care"]
     with app.app_context():
@@ -153,7 +153,7 @@ def test_staff_close_out_a_finished_project_and_the_client_reads_and_downloads_i
 
     with app.app_context():
         stored = db.session.get(Project, project.id)
-        assert stored.status == ProjectStatus.DONE and stored.closed_on == TODAY
+        assert stored.status == ProjectStatus.DONE and stored.closed_on == today
     row = _closeout_row(app, project.id)
     assert row.published_at is not None and row.pdf == download.data
     again = client.get(f"/projects/{project.id}/closeout.pdf")
@@ -480,12 +480,12 @@ def test_the_pdfs_milestone_chart_reads_each_day_once(app, signed_in, post_form,
 
 
 def test_a_project_delivered_a_day_late_says_so_on_its_page_as_on_its_closeout(
-    app, make, signed_in, post_form, acme
+    app, make, signed_in, post_form, acme, today
 ):
     """The project page once said "The ETA has not changed" beside a closeout "1 day late"."""
     project = make.project("Acme Corp", name="Data migration")
     _complete(app, make.milestone(project, title="Cut-over", planned_in_days=-1), days_ago=0)
-    promised = TODAY - timedelta(days=1)
+    promised = today - timedelta(days=1)
     with app.app_context():  # promised for yesterday, never moved, and the day has passed
         db.session.get(Project, project.id).eta = promised
         db.session.commit()
@@ -501,4 +501,4 @@ def test_a_project_delivered_a_day_late_says_so_on_its_page_as_on_its_closeout(
         r'<p class="delivery">(.*?)</p>', page, re.S).group(1))
     assert delivered.split() == (
         f"The ETA of {promised:%-d %b %Y} was never moved; the project was delivered on "
-        f"{TODAY:%-d %b %Y}, 1 day late.").split()
+        f"{today:%-d %b %Y}, 1 day late.").split()

@@ -5,7 +5,7 @@ PDF, read back with pdftotext, pdfimages and pdftoppm."""
 
 import io
 import subprocess
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from PIL import Image
@@ -22,8 +22,6 @@ from portal.projects import services as project_services
 from portal.projects.models import EtaChange, Milestone, Project, ProjectStatus
 from portal.pulses import services as pulses
 from portal.pulses.models import PulseAnswer, PulseRequest, Scale, Trigger
-
-TODAY = date.today()
 
 
 def _pdf_text(pdf: bytes) -> str:
@@ -57,8 +55,9 @@ def closed_out(app, make):
     for title, planned in (("Discovery", -20), ("Launch", -5)):
         milestone = make.milestone(project, title=title, owner=staff, planned_in_days=planned)
         with app.app_context():
-            project_services.complete_milestone(db.session.get(Milestone, milestone.id),
-                                                on=TODAY + timedelta(days=planned - 3))
+            milestone = db.session.get(Milestone, milestone.id)
+            project_services.complete_milestone(milestone,
+                                                on=milestone.planned_on - timedelta(days=3))
             db.session.commit()
     make.closeout(project, contact=staff, summary="We rebuilt the customer portal.")
     return project.id

@@ -1,7 +1,7 @@
 """Admins choose what clients see of the track record, and no client-visible percentage or NPS
 stands on fewer answers or deliveries than the admin's minimum (default 5)."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -17,7 +17,6 @@ from tests.support.forms import hidden_fields
 from tests.support.pdf_text import pdf_text
 from tests.support.pulse_answers import UP, answer_pulses
 
-TODAY = date.today()
 FIGURE_WORDS = {
     "show_promises": "delivered by the first date promised",
     "show_update_rhythm": "between updates",
@@ -27,7 +26,7 @@ FIGURE_WORDS = {
 
 
 @pytest.fixture
-def delivered(app, make):
+def delivered(app, make, today):
     """Acme's project: two milestones and the project delivered (3 deliveries, 1 by its first date),
     eight pulse answers about it, a question answered, and a published closeout."""
     staff = make.user("dana@firm.example", role=Role.STAFF, name="Dana Whitfield")
@@ -40,8 +39,8 @@ def delivered(app, make):
     with app.app_context():
         for milestone, days_ago in ((first, 15), (second, 3)):
             project_services.complete_milestone(db.session.get(Milestone, milestone.id),
-                                                on=TODAY - timedelta(days=days_ago))
-        project_services.close_project(db.session.get(Project, project.id), on=TODAY)
+                                                on=today - timedelta(days=days_ago))
+        project_services.close_project(db.session.get(Project, project.id), on=today)
         db.session.commit()
     make.closeout(project, contact=staff)
     return project

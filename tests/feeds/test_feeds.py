@@ -4,7 +4,7 @@ milestone ETAs) that show what they may see and nothing else, move an event when
 moves, and stop working when reset, turned off or when the account is deactivated."""
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import feedparser
 import pytest
@@ -22,7 +22,6 @@ from tests.support.factories import PASSWORD
 from tests.support.mail import deliver, run_jobs
 
 JORDAN = "jordan@acme.example"
-TODAY = date.today()
 
 
 @pytest.fixture
@@ -76,7 +75,7 @@ def read_calendar(app, path: str) -> dict[str, object]:
 
 
 def test_a_client_copies_links_from_their_account_and_sees_only_their_own_projects(
-        app, firm, signed_in, post_form):
+        app, firm, signed_in, post_form, today):
     jordan = signed_in(JORDAN)
     assert "/account/feeds" in jordan.get("/account").get_data(as_text=True)
     assert "You have no feed links yet" in jordan.get("/account/feeds").get_data(as_text=True)
@@ -97,8 +96,8 @@ def test_a_client_copies_links_from_their_account_and_sees_only_their_own_projec
         "Customer portal rebuild: Design sign-off (expected)",
         "ETA: Customer portal rebuild"]
     project = events[next(uid for uid in events if uid.startswith(f"project-{firm['rebuild']}-"))]
-    assert project["DTSTART"].dt == TODAY + timedelta(days=30)
-    assert project["DTEND"].dt == TODAY + timedelta(days=31)
+    assert project["DTSTART"].dt == today + timedelta(days=30)
+    assert project["DTEND"].dt == today + timedelta(days=31)
     assert int(project["SEQUENCE"]) == 0 and "DTSTAMP" in project and "LAST-MODIFIED" in project
     calendar = app.test_client().get(ics).get_data(as_text=True)
     assert "Globex" not in calendar and "Shelved" not in calendar
@@ -112,24 +111,24 @@ def test_globex_links_show_globex_and_never_acme(app, firm, signed_in, post_form
     assert "Acme" not in app.test_client().get(ics).get_data(as_text=True)
 
 
-def test_an_eta_move_moves_the_event_it_does_not_add_one(app, firm, signed_in, post_form):
+def test_an_eta_move_moves_the_event_it_does_not_add_one(app, firm, signed_in, post_form, today):
     atom, ics = make_links(signed_in(JORDAN), post_form)
     before = read_calendar(app, ics)
     with app.app_context():
         project = db.session.get(Project, firm["rebuild"])
         project_services.publish_update(
             project, author=db.session.get(User, firm["staff"].id), body="Slipping a week.",
-            status=ProjectStatus.AT_RISK, eta=TODAY + timedelta(days=37),
+            status=ProjectStatus.AT_RISK, eta=today + timedelta(days=37),
             eta_confidence=Confidence.MEDIUM, reason="The payment provider is late.",
             milestones=[project_services.MilestoneChange(
-                firm["design"], eta=TODAY + timedelta(days=13), reason="Waiting on the brand.")])
+                firm["design"], eta=today + timedelta(days=13), reason="Waiting on the brand.")])
         db.session.commit()
     after = read_calendar(app, ics)
     assert after.keys() == before.keys()  # the same events (UIDs), moved
     for uid, days in ((f"project-{firm['rebuild']}-", 37), (f"milestone-{firm['design']}-", 13)):
         [key] = [k for k in after if k.startswith(uid)]
         moved, was = after[key], before[key]
-        assert moved["DTSTART"].dt == TODAY + timedelta(days=days)
+        assert moved["DTSTART"].dt == today + timedelta(days=days)
         assert int(moved["SEQUENCE"]) == int(was["SEQUENCE"]) + 1
         # Whole seconds: the move may fall in the same second as the first read.
         assert moved["LAST-MODIFIED"].dt >= was["LAST-MODIFIED"].dt
@@ -200,14 +199,15 @@ def test_feed_links_are_kept_out_of_the_logs(app, firm, signed_in, post_form):
     assert redact("GET /account/feeds/off") == "GET /account/feeds/off"
 
 
-def test_a_milestone_done_early_moves_to_its_day_and_says_done(app, firm, signed_in, post_form):
+def test_a_milestone_done_early_moves_to_its_day_and_says_done(
+        app, firm, signed_in, post_form, today):
     _, ics = make_links(signed_in(JORDAN), post_form)
     with app.app_context():
         project_services.complete_milestone(db.session.get(Milestone, firm["design"]),
-                                            on=TODAY - timedelta(days=1))
+                                            on=today - timedelta(days=1))
         db.session.commit()
     [event] = [e for uid, e in read_calendar(app, ics).items() if uid.startswith("milestone-")]
-    assert event["DTSTART"].dt == TODAY - timedelta(days=1)
+    assert event["DTSTART"].dt == today - timedelta(days=1)
     assert str(event["SUMMARY"]).endswith("(done)") and int(event["SEQUENCE"]) == 1
 
 

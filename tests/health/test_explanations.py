@@ -8,12 +8,9 @@ from sqlalchemy import select
 
 from portal.accounts.models import Organization
 from portal.auth.models import Role
-from portal.db import utcnow
 from portal.extensions import db
-from portal.health import metrics, weeks
+from portal.health import metrics
 from portal.projects.models import Question
-
-AS_OF = weeks.week_begins_at(weeks.week_start(utcnow()) + timedelta(days=7))
 
 
 @pytest.fixture
@@ -22,9 +19,10 @@ def acme(make):
     return make.user("jordan@acme.example", organization="Acme Corp")
 
 
-def test_responsiveness_counts_an_unanswered_question_with_its_wait_so_far(app, make, acme):
+def test_responsiveness_counts_an_unanswered_question_with_its_wait_so_far(
+        app, make, acme, next_monday):
     project = make.project("Acme Corp")
-    monday = AS_OF - timedelta(days=7)
+    monday = next_monday - timedelta(days=7)
     waits = ((monday, monday + timedelta(hours=6)),   # 0.25 working days
              (monday + timedelta(days=1), monday + timedelta(days=2)),  # 1
              (monday + timedelta(days=2), None))  # Wednesday to the next Monday: 3 so far
@@ -36,7 +34,7 @@ def test_responsiveness_counts_an_unanswered_question_with_its_wait_so_far(app, 
             db.session.commit()
     with app.app_context():
         org = db.session.scalar(select(Organization.id).where(Organization.name == "Acme Corp"))
-        result = metrics.responsiveness([org], AS_OF, target_days=1)[org]
+        result = metrics.responsiveness([org], next_monday, target_days=1)[org]
     # The median of 0.25, 1 and 3 is 1: on target.
     assert result.score == 100
     assert result.inputs.startswith("Median 1.00 working days to a first answer over 3 "
@@ -52,11 +50,12 @@ def test_loyalty_defines_nps(app):
     assert "NPS = % promoters 9–10 minus % detractors 0–6" in result.inputs
 
 
-def test_responsiveness_with_one_question_says_question_in_the_singular(app, make, acme):
+def test_responsiveness_with_one_question_says_question_in_the_singular(
+        app, make, acme, next_monday):
     project = make.project("Acme Corp")
     make.question(project, author=acme)
     with app.app_context():
         org = db.session.scalar(select(Organization.id).where(Organization.name == "Acme Corp"))
-        result = metrics.responsiveness([org], AS_OF, target_days=1)[org]
+        result = metrics.responsiveness([org], next_monday, target_days=1)[org]
     assert result.score is None
     assert result.inputs == "Not enough data: 1 client question in 90 days (needs 3)"

@@ -4,6 +4,7 @@ the accounts list; and none of it ever reaching a client."""
 import csv
 import io
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -37,14 +38,14 @@ from portal.pulses.models import Trigger, ValueAnswer
 from tests.conftest import csrf_token
 from tests.support.mail import deliver, outbox
 
-THIS_WEEK = weeks.week_start(utcnow())
-# Next Monday 00:00 UTC: everything the factories make "now" is before it, on any weekday.
-AS_OF = weeks.week_begins_at(THIS_WEEK + timedelta(days=7))
 PULSE_METRICS = (Metric.SATISFACTION, Metric.LOYALTY, Metric.EFFORT)
 
 
-def _days_before(days: float, hour: int = 0) -> datetime:
-    return AS_OF - timedelta(days=days) + timedelta(hours=hour)
+@pytest.fixture
+def days_before(next_monday) -> Callable[..., datetime]:
+    """That many days before next Monday 00:00 UTC (`hour` hours later), the moment the metrics
+    are scored as of here: everything the factories make now is before it, on any weekday."""
+    return lambda days, hour=0: next_monday - timedelta(days=days) + timedelta(hours=hour)
 
 
 def _answer_closeout(user_id: int, at: datetime, csat: int, nps: int, ces: int) -> None:
@@ -167,56 +168,57 @@ def acme(make):
     return {"owner": owner, "client": client}
 
 
-def test_satisfaction_weighs_recent_answers_more(app, acme):
+def test_satisfaction_weighs_recent_answers_more(app, acme, next_monday, days_before):
     with app.app_context():
         user_id = acme["client"].id
-        _answer_closeout(user_id, _days_before(1), 5, 9, 7)    # week 0: weight 1
-        _answer_closeout(user_id, _days_before(31), 2, 9, 7)   # week 4: weight 0.5^(28/30)
-        _answer_closeout(user_id, _days_before(61), 2, 9, 7)   # week 8: weight 0.5^(56/30)
-        _answer_closeout(user_id, _days_before(95), 5, 9, 7)   # older than 90 days: not counted
+        _answer_closeout(user_id, days_before(1), 5, 9, 7)    # week 0: weight 1
+        _answer_closeout(user_id, days_before(31), 2, 9, 7)   # week 4: weight 0.5^(28/30)
+        _answer_closeout(user_id, days_before(61), 2, 9, 7)   # week 8: weight 0.5^(56/30)
+        _answer_closeout(user_id, days_before(95), 5, 9, 7)   # older than 90 days: not counted
         db.session.commit()
-        result = metrics.satisfaction([_org_id("Acme Corp")], AS_OF)[_org_id("Acme Corp")]
+        result = metrics.satisfaction([_org_id("Acme Corp")], next_monday)[_org_id("Acme Corp")]
     expected = 100 * 1 / (1 + 0.5 ** (28 / 30) + 0.5 ** (56 / 30))  # 55.6
     assert result.score == round(expected) == 56
     assert "CSAT 55.6% from 3 answers" in result.inputs
 
 
-def test_loyalty_and_effort_from_known_answers(app, acme):
+def test_loyalty_and_effort_from_known_answers(app, acme, next_monday, days_before):
     with app.app_context():
         for days, nps, ces in ((2, 10, 7), (20, 9, 4), (100, 7, 1), (170, 3, 7)):
-            _answer_closeout(acme["client"].id, _days_before(days), 4, nps, ces)
+            _answer_closeout(acme["client"].id, days_before(days), 4, nps, ces)
         db.session.commit()
         org = _org_id("Acme Corp")
-        loyalty = metrics.loyalty([org], AS_OF)[org]
-        effort = metrics.effort([org], AS_OF)[org]
+        loyalty = metrics.loyalty([org], next_monday)[org]
+        effort = metrics.effort([org], next_monday)[org]
     # NPS over 180 days: 2 promoters (10, 9), 1 detractor (3) of 4 → +25 → (25 + 100) / 2 = 62.5
     assert loyalty.score == 63 and "NPS +25 from 4 answers" in loyalty.inputs
     # CES over 90 days: 7 and 4 only (the others are older) → 2 answers: not enough data
     assert effort.score is None and effort.inputs.startswith("Not enough data: 2 CES answers")
 
 
-def test_a_metric_without_enough_answers_says_so_and_has_no_number(app, acme):
+def test_a_metric_without_enough_answers_says_so_and_has_no_number(
+        app, acme, next_monday, days_before):
     with app.app_context():
-        _answer_closeout(acme["client"].id, _days_before(3), 5, 10, 7)
-        _answer_closeout(acme["client"].id, _days_before(4), 5, 10, 7)
+        _answer_closeout(acme["client"].id, days_before(3), 5, 10, 7)
+        _answer_closeout(acme["client"].id, days_before(4), 5, 10, 7)
         db.session.commit()
         org = _org_id("Acme Corp")
-        scored = snapshots.score_accounts([org], AS_OF, HealthConfig(
+        scored = snapshots.score_accounts([org], next_monday, HealthConfig(
             weights=DEFAULT_WEIGHTS, active=PULSE_METRICS))[org]
     assert scored.score is None
     assert all(m.score is None and "Not enough data" in m.inputs for m in scored.metrics)
 
 
-def test_effort_maps_the_mean_of_1_to_7_onto_0_to_100(app, acme):
+def test_effort_maps_the_mean_of_1_to_7_onto_0_to_100(app, acme, next_monday, days_before):
     with app.app_context():
         for days, ces in ((1, 7), (2, 4), (3, 1)):
-            _answer_closeout(acme["client"].id, _days_before(days), 4, 8, ces)
+            _answer_closeout(acme["client"].id, days_before(days), 4, 8, ces)
         db.session.commit()
         org = _org_id("Acme Corp")
-        assert metrics.effort([org], AS_OF)[org].score == 50  # mean 4: (4 - 1) / 6
+        assert metrics.effort([org], next_monday)[org].score == 50  # mean 4: (4 - 1) / 6
 
 
-def test_promises_kept_uses_the_client_pages_definition(app, make, acme):
+def test_promises_kept_uses_the_client_pages_definition(app, make, acme, next_monday):
     project = make.project("Acme Corp")
     for title, planned, done in (("A", -10, 12), ("B", -10, 8), ("C", -5, 6)):
         milestone = make.milestone(project, title=title, planned_in_days=planned)
@@ -226,67 +228,69 @@ def test_promises_kept_uses_the_client_pages_definition(app, make, acme):
             db.session.commit()
     with app.app_context():
         org = _org_id("Acme Corp")
-        result = metrics.promises([org], AS_OF)[org]
+        result = metrics.promises([org], next_monday)[org]
     # A and C were delivered by their planned date, B two days late: 2 of 3
     assert result.score == 67
     assert result.inputs.startswith("2 of 3 delivered by the date given 7+ days ahead")
 
 
-def test_communication_counts_how_late_the_late_updates_are(app, make, acme):
+def test_communication_counts_how_late_the_late_updates_are(
+        app, make, acme, next_monday, days_before):
     on_time = make.project("Acme Corp", name="On time", update_cadence_days=7)
     late = make.project("Acme Corp", name="Late", update_cadence_days=7)
-    make.update(on_time, author=acme["owner"], published_at=_days_before(2))
-    make.update(late, author=acme["owner"], published_at=_days_before(10))
+    make.update(on_time, author=acme["owner"], published_at=days_before(2))
+    make.update(late, author=acme["owner"], published_at=days_before(10))
     with app.app_context():
         org = _org_id("Acme Corp")
-        result = metrics.communication([org], AS_OF)[org]
+        result = metrics.communication([org], next_monday)[org]
     # Late: due 3 days before as_of → 100 × (1 − 3/7) = 57.1; on time 100; mean 78.6 → 79
     assert result.score == 79
     assert "1 of 2 open projects on their promised update rhythm" in result.inputs
     assert "Late 3 days late (every 7 days) → 57.1" in result.inputs
 
 
-def test_recovery_measures_the_way_back_to_on_track(app, make, acme):
+def test_recovery_measures_the_way_back_to_on_track(app, make, acme, next_monday, days_before):
     project = make.project("Acme Corp")
     steps = ((50, ProjectStatus.BLOCKED), (15, ProjectStatus.ON_TRACK),  # 35 days: 50
              (12, ProjectStatus.AT_RISK), (2, ProjectStatus.ON_TRACK))   # 10 days: 100
     for days, status in steps:
         make.update(project, author=acme["owner"], status=status,
-                    published_at=_days_before(days))
+                    published_at=days_before(days))
     with app.app_context():
         org = _org_id("Acme Corp")
-        result = metrics.recovery([org], AS_OF)[org]
+        result = metrics.recovery([org], next_monday)[org]
     assert result.score == 75
     assert "2 times at risk or blocked" in result.inputs
 
 
-def test_engagement_counts_pulse_answers_and_client_sign_ins(app, make, acme):
+def test_engagement_counts_pulse_answers_and_client_sign_ins(
+        app, make, acme, next_monday, days_before):
     make.user("second@acme.example", organization="Acme Corp")
     with app.app_context():
         jordan = db.session.get(User, acme["client"].id)
         for days in (3, 5, 7, 9):  # four sent, three answered
             request = pulses.request_pulse(jordan, trigger=Trigger.CLOSEOUT,
-                                           now=_days_before(days))
+                                           now=days_before(days))
             if days != 9:
-                pulses.record_answers(request, comments={}, now=_days_before(days, 1), scores={
+                pulses.record_answers(request, comments={}, now=days_before(days, 1), scores={
                     q.id: 4 if q.scale.value != "nps" else 8 for q in request.template.questions})
         db.session.add(AuditEvent(action="auth.signed_in", actor=jordan,
                                   organization_id=jordan.organization_id,
-                                  created_at=_days_before(4)))
+                                  created_at=days_before(4)))
         db.session.add(AuditEvent(action="auth.signed_in", actor=jordan,
                                   organization_id=jordan.organization_id,
-                                  created_at=_days_before(40)))  # too long ago
+                                  created_at=days_before(40)))  # too long ago
         db.session.commit()
         org = _org_id("Acme Corp")
-        result = metrics.engagement([org], AS_OF)[org]
+        result = metrics.engagement([org], next_monday)[org]
     # 3 of 4 answered (75%); 1 of 2 client users signed in (50%); mean 62.5 → 63
     assert result.score == 63
     assert "3 of 4 pulses answered (75%); 1 of 2 client users signed in (50%)" in result.inputs
 
 
-def test_responsiveness_is_the_median_working_days_to_a_first_answer(app, make, acme):
+def test_responsiveness_is_the_median_working_days_to_a_first_answer(app, make, acme, next_monday):
     project = make.project("Acme Corp")
-    monday = AS_OF - timedelta(days=7)
+    monday = next_monday - timedelta(days=7)
     waits = (  # asked, answered
         (monday + timedelta(days=1, hours=10), monday + timedelta(days=1, hours=16)),  # 0.25
         (monday + timedelta(days=2, hours=9), monday + timedelta(days=3, hours=21)),   # 1.5
@@ -300,7 +304,8 @@ def test_responsiveness_is_the_median_working_days_to_a_first_answer(app, make, 
             db.session.commit()
     with app.app_context():
         org = _org_id("Acme Corp")
-        result = metrics.responsiveness([org], AS_OF + timedelta(days=7), target_days=1)[org]
+        result = metrics.responsiveness([org], next_monday + timedelta(days=7),
+                                        target_days=1)[org]
     # median 1.5 working days, target 1: 100 × (4 − 1.5) / (4 − 1) = 83.3 → 83
     assert result.score == 83
     assert result.inputs.startswith("Median 1.50 working days to a first answer over 3")
@@ -334,32 +339,32 @@ def _acme_milestones(project_id: int, staff_id: int) -> None:
 
 
 @pytest.fixture
-def varied_accounts(app, make, acme) -> list[int]:
+def varied_accounts(app, make, acme, days_before) -> list[int]:
     """Five bench accounts (pulses over two years, milestones, ETA changes, closed projects)
     and Acme with trouble, questions and a sign-in: every metric has data somewhere."""
     project = make.project("Acme Corp")
     for days, status in ((40, ProjectStatus.BLOCKED), (20, ProjectStatus.ON_TRACK),
                          (16, ProjectStatus.AT_RISK)):
         make.update(project, author=acme["owner"], status=status,
-                    published_at=_days_before(days))
+                    published_at=days_before(days))
     for _ in range(3):
         make.question(project, author=acme["client"])
     with app.app_context():
         for question, hours in zip(db.session.scalars(select(Question)), (3, 30, 80),
                                    strict=True):
-            question.asked_at = _days_before(10)
-            question.first_answered_at = _days_before(10, hour=hours)
+            question.asked_at = days_before(10)
+            question.first_answered_at = days_before(10, hour=hours)
         _acme_milestones(project.id, acme["owner"].id)
         client = db.session.get(User, acme["client"].id)
         db.session.add(AuditEvent(action="auth.signed_in", actor=client,
                                   organization_id=client.organization_id,
-                                  created_at=_days_before(2)))
+                                  created_at=days_before(2)))
         for i, score in enumerate((5, 4, 3)):  # Values lived: three answers about a value
             request = pulses.request_pulse(client, trigger=Trigger.CLOSEOUT,
-                                           now=_days_before(5 + i), email=False)
+                                           now=days_before(5 + i), email=False)
             request.value_title = "Straight talk, early"
             db.session.add(ValueAnswer(request=request, score=score,
-                                       given_at=_days_before(5 + i, hour=1)))
+                                       given_at=days_before(5 + i, hour=1)))
         bench_data.generate(bench_data.Spec(5, 4, 6, 900, long_history=12),
                             password_hash="x")
         return snapshots._all_organization_ids()
@@ -367,10 +372,10 @@ def varied_accounts(app, make, acme) -> list[int]:
 
 @pytest.mark.parametrize("weeks_back", [0, 9])
 def test_all_accounts_at_once_score_exactly_as_each_account_alone(app, varied_accounts,
-                                                                  weeks_back):
+                                                                  weeks_back, next_monday):
     # The weekly snapshot and the backfill score every account in one batch; the account page
     # scores one. Both must give the same numbers and the same words, now and in a past week.
-    as_of = AS_OF - timedelta(days=7 * weeks_back)
+    as_of = next_monday - timedelta(days=7 * weeks_back)
     with app.app_context():
         together = snapshots.score_accounts(varied_accounts, as_of, ALL_METRICS)
         alone = {org: snapshots.score_accounts([org], as_of, ALL_METRICS)[org]
@@ -383,14 +388,15 @@ def test_all_accounts_at_once_score_exactly_as_each_account_alone(app, varied_ac
         assert scored == set(Metric) - {Metric.SELECTION_FIT}
 
 
-def test_scoring_every_account_takes_as_many_statements_as_scoring_one(app, varied_accounts):
+def test_scoring_every_account_takes_as_many_statements_as_scoring_one(
+        app, varied_accounts, next_monday):
     # Batched: one set of grouped queries for all accounts, not a set per account.
     def statements(ids: list[int]) -> int:
         counted = []
         listener = lambda *args: counted.append(1)  # noqa: E731
         event.listen(db.engine, "before_cursor_execute", listener)
         try:
-            snapshots.score_accounts(ids, AS_OF, ALL_METRICS)
+            snapshots.score_accounts(ids, next_monday, ALL_METRICS)
         finally:
             event.remove(db.engine, "before_cursor_execute", listener)
         return len(counted)
@@ -403,10 +409,11 @@ def test_scoring_every_account_takes_as_many_statements_as_scoring_one(app, vari
         assert statements(varied_accounts) == statements(varied_accounts[:1]) <= 16
 
 
-def test_promises_counted_for_the_metric_are_the_client_pages_deliveries(app, varied_accounts):
+def test_promises_counted_for_the_metric_are_the_client_pages_deliveries(
+        app, varied_accounts, next_monday):
     # The metric counts unmoved milestones in SQL and reads the rest as column rows; the client
     # page reads the ORM objects through track_record. The same figures, account by account.
-    day = (AS_OF - timedelta(days=21)).date()
+    day = (next_monday - timedelta(days=21)).date()
     with app.app_context():
         counted = deliveries.promises_before(varied_accounts, day)
         expected: dict[int, list] = {org: [] for org in varied_accounts}
@@ -505,14 +512,14 @@ def _three_pulse_metrics(app) -> None:
         db.session.commit()
 
 
-def test_the_account_page_explains_numbers_that_add_up(app, acme, signed_in):
+def test_the_account_page_explains_numbers_that_add_up(app, acme, signed_in, this_week):
     _three_pulse_metrics(app)
     with app.app_context():
-        start = weeks.week_begins_at(THIS_WEEK)
+        start = weeks.week_begins_at(this_week)
         for hours, (csat, nps, ces) in enumerate(((5, 10, 6), (4, 6, 5), (2, 9, 7), (5, 8, 3))):
             _answer_closeout(acme["client"].id, start - timedelta(days=2, hours=hours),
                              csat, nps, ces)
-        snapshots.snapshot_week(THIS_WEEK, alert=False)
+        snapshots.snapshot_week(this_week, alert=False)
         db.session.commit()
         org = _org_id("Acme Corp")
     page = signed_in("priya@firm.example").get(f"/staff/health/{org}").get_data(as_text=True)
@@ -578,7 +585,7 @@ def test_an_admin_saves_weights_and_staff_cannot_open_the_settings(app, acme, si
 # --- snapshots, backfill, alerts --------------------------------------------------------------
 
 
-def test_snapshots_and_the_backfill_are_idempotent(app, make, acme):
+def test_snapshots_and_the_backfill_are_idempotent(app, make, acme, this_week):
     project = make.project("Acme Corp")
     make.update(project, author=acme["owner"], published_at=utcnow() - timedelta(days=20))
     runner = app.test_cli_runner()
@@ -587,14 +594,14 @@ def test_snapshots_and_the_backfill_are_idempotent(app, make, acme):
     with app.app_context():
         rows = [(s.organization_id, s.week_start, s.score, s.metrics) for s in
                 db.session.scalars(select(HealthSnapshot).order_by(HealthSnapshot.week_start))]
-    assert len(rows) == 4 and rows[-1][1] == THIS_WEEK
+    assert len(rows) == 4 and rows[-1][1] == this_week
     assert runner.invoke(args=["health-backfill", "--weeks", "4"]).exit_code == 0
     with app.app_context():
         again = [(s.organization_id, s.week_start, s.score, s.metrics) for s in
                  db.session.scalars(select(HealthSnapshot).order_by(HealthSnapshot.week_start))]
         alerts = []
         for _ in range(2):  # the weekly job, run twice: the same snapshot, at most one alert
-            snapshots.snapshot_week(THIS_WEEK)
+            snapshots.snapshot_week(this_week)
             db.session.commit()
             alerts.append(db.session.scalar(select(func.count()).select_from(HealthAlert)))
         assert db.session.scalar(select(func.count()).select_from(HealthSnapshot)) == 4
@@ -602,11 +609,11 @@ def test_snapshots_and_the_backfill_are_idempotent(app, make, acme):
     assert again == rows
 
 
-def _falling_account(app, acme) -> int:
+def _falling_account(app, acme, this_week: date) -> int:
     """Happy answers two weeks ago, unhappy ones this week: the score falls week on week."""
     _three_pulse_metrics(app)
     with app.app_context():
-        monday = weeks.week_begins_at(THIS_WEEK)
+        monday = weeks.week_begins_at(this_week)
         for hours in range(3):
             _answer_closeout(acme["client"].id, monday - timedelta(days=10, hours=hours),
                              5, 10, 7)
@@ -614,19 +621,19 @@ def _falling_account(app, acme) -> int:
             _answer_closeout(acme["client"].id, monday - timedelta(days=2, hours=hours),
                              3, 7, 5)
         db.session.query(OutboxMessage).delete()
-        snapshots.snapshot_week(THIS_WEEK - timedelta(days=7), alert=False)
+        snapshots.snapshot_week(this_week - timedelta(days=7), alert=False)
         db.session.commit()
         return _org_id("Acme Corp")
 
 
 def test_a_fall_of_10_points_emails_the_owner_and_waits_on_staff_home(app, acme, smtp,
-                                                                      signed_in):
-    org = _falling_account(app, acme)
+                                                                      signed_in, this_week):
+    org = _falling_account(app, acme, this_week)
     with app.app_context():
         before, now = (snapshots.snapshot_week(w)[0]
-                       for w in (THIS_WEEK - timedelta(days=7), THIS_WEEK))
+                       for w in (this_week - timedelta(days=7), this_week))
         assert before.score == 100 and now.score <= 90
-        snapshots.snapshot_week(THIS_WEEK)  # the job running twice raises nothing twice
+        snapshots.snapshot_week(this_week)  # the job running twice raises nothing twice
         db.session.commit()
         alert = db.session.scalars(select(HealthAlert)).one()
         assert alert.dropped_by == 100 - now.score and alert.previous_score == 100
@@ -649,16 +656,16 @@ def test_a_fall_of_10_points_emails_the_owner_and_waits_on_staff_home(app, acme,
     assert "No health alert waiting." in home
 
 
-def test_entering_red_raises_an_alert(app, acme):
+def test_entering_red_raises_an_alert(app, acme, this_week):
     with app.app_context():
         org = _org_id("Acme Corp")
-        _snapshot(org, THIS_WEEK - timedelta(days=7), 55)
-        snapshot = HealthSnapshot(organization_id=org, week_start=THIS_WEEK, score=48,
+        _snapshot(org, this_week - timedelta(days=7), 55)
+        snapshot = HealthSnapshot(organization_id=org, week_start=this_week, score=48,
                                   band=Band.RED, metrics=[])
         db.session.add(snapshot)
         db.session.flush()
         previous = db.session.scalars(select(HealthSnapshot).where(
-            HealthSnapshot.week_start == THIS_WEEK - timedelta(days=7))).one()
+            HealthSnapshot.week_start == this_week - timedelta(days=7))).one()
         alert = alerts.raise_alert(snapshot, previous)
         db.session.commit()
         assert alert.entered_red and alert.dropped_by is None
@@ -666,16 +673,16 @@ def test_entering_red_raises_an_alert(app, acme):
 
 
 def test_an_archived_account_raises_no_alert_and_keeps_its_health_history(app, acme,
-                                                                         signed_in):
-    org = _falling_account(app, acme)  # would fall 10+ points this week
+                                                                         signed_in, this_week):
+    org = _falling_account(app, acme, this_week)  # would fall 10+ points this week
     with app.app_context():
         kept = db.session.scalar(select(func.count()).select_from(HealthSnapshot).where(
             HealthSnapshot.organization_id == org))
-        _snapshot(org, THIS_WEEK - timedelta(days=14), 55)
+        _snapshot(org, this_week - timedelta(days=14), 55)
         db.session.get(Organization, org).archived_at = utcnow()
         db.session.commit()
-        assert snapshots.snapshot_week(THIS_WEEK) == []  # the weekly job skips it
-        red = HealthSnapshot(organization_id=org, week_start=THIS_WEEK, score=40,
+        assert snapshots.snapshot_week(this_week) == []  # the weekly job skips it
+        red = HealthSnapshot(organization_id=org, week_start=this_week, score=40,
                              band=Band.RED, metrics=[])
         db.session.add(red)
         db.session.flush()
@@ -691,13 +698,13 @@ def test_an_archived_account_raises_no_alert_and_keeps_its_health_history(app, a
 
 
 def test_a_review_is_recorded_once_a_week_and_home_lists_the_unreviewed_worst_first(
-        app, make, acme, signed_in, post_form):
+        app, make, acme, signed_in, post_form, this_week):
     make.organization("Globex")
     make.organization("Initech")
     with app.app_context():
-        _snapshot(_org_id("Acme Corp"), THIS_WEEK, 80)
-        _snapshot(_org_id("Globex"), THIS_WEEK, 45)
-        _snapshot(_org_id("Initech"), THIS_WEEK, 60)
+        _snapshot(_org_id("Acme Corp"), this_week, 80)
+        _snapshot(_org_id("Globex"), this_week, 45)
+        _snapshot(_org_id("Initech"), this_week, 60)
         db.session.commit()
         acme_id = _org_id("Acme Corp")
     browser = signed_in("priya@firm.example")
@@ -736,18 +743,18 @@ def test_a_review_needs_a_next_action_and_its_date(app, acme, signed_in, post_fo
 
 
 @pytest.fixture
-def four_accounts(app, make, acme):
+def four_accounts(app, make, acme, this_week):
     other = make.user("daniel@firm.example", role=Role.STAFF, name="Daniel Okafor")
     for name in ("Amber Fall", "Amber Steady", "Green Fall", "Red Co"):
         make.organization(name)
     _set_owner(app, "Red Co", other)
-    last = THIS_WEEK - timedelta(days=7)
+    last = this_week - timedelta(days=7)
     with app.app_context():
         for name, before, now in (("Amber Fall", 80, 60), ("Amber Steady", 72, 70),
                                   ("Green Fall", 100, 90), ("Red Co", 45, 40),
                                   ("Acme Corp", None, None)):
             _snapshot(_org_id(name), last, before)
-            _snapshot(_org_id(name), THIS_WEEK, now)
+            _snapshot(_org_id(name), this_week, now)
         db.session.commit()
     return other
 
@@ -769,7 +776,7 @@ def test_the_list_is_sorted_by_risk_and_filtered(app, four_accounts, signed_in):
 
 
 def test_the_list_takes_the_same_few_queries_for_many_accounts(app, make, four_accounts,
-                                                               signed_in):
+                                                               signed_in, this_week):
     browser = signed_in("priya@firm.example")
 
     def statements() -> int:
@@ -791,15 +798,15 @@ def test_the_list_takes_the_same_few_queries_for_many_accounts(app, make, four_a
         db.session.flush()
         for org_id in db.session.scalars(select(Organization.id).where(
                 Organization.name.startswith("More"))):
-            _snapshot(org_id, THIS_WEEK, 70)
+            _snapshot(org_id, this_week, 70)
         db.session.commit()
     assert statements() == few
 
 
-def test_the_csv_export_is_safe_in_a_spreadsheet(app, make, acme, signed_in):
+def test_the_csv_export_is_safe_in_a_spreadsheet(app, make, acme, signed_in, this_week):
     make.organization("=HYPERLINK(\"http://evil.example\")")
     with app.app_context():
-        _snapshot(_org_id("=HYPERLINK(\"http://evil.example\")"), THIS_WEEK, 30)
+        _snapshot(_org_id("=HYPERLINK(\"http://evil.example\")"), this_week, 30)
         db.session.commit()
     response = signed_in("priya@firm.example").get("/staff/health.csv?band=red")
     assert response.status_code == 200 and response.mimetype == "text/csv"
@@ -814,18 +821,18 @@ def test_the_csv_export_is_safe_in_a_spreadsheet(app, make, acme, signed_in):
 
 
 def test_a_client_gets_404_on_every_health_url_and_never_sees_a_score(app, make, acme,
-                                                                      signed_in):
+                                                                      signed_in, this_week):
     project = make.project("Acme Corp", name="Customer portal rebuild")
     make.update(project, author=acme["owner"], body="Going well.")
     with app.app_context():
         org = _org_id("Acme Corp")
-        _snapshot(org, THIS_WEEK - timedelta(days=7), 90)
-        _snapshot(org, THIS_WEEK, 47)
-        db.session.add(HealthReview(organization_id=org, week_start=THIS_WEEK,
+        _snapshot(org, this_week - timedelta(days=7), 90)
+        _snapshot(org, this_week, 47)
+        db.session.add(HealthReview(organization_id=org, week_start=this_week,
                                     reviewer_id=acme["owner"].id, mood="concern",
                                     note="SECRET-REVIEW-NOTE", next_action="SECRET-ACTION",
                                     next_action_on=date.today(), score=47))
-        db.session.add(HealthAlert(organization_id=org, week_start=THIS_WEEK, score=47,
+        db.session.add(HealthAlert(organization_id=org, week_start=this_week, score=47,
                                    previous_score=90, dropped_by=43, entered_red=True))
         db.session.commit()
         alert_id = db.session.scalar(select(HealthAlert.id))
@@ -853,7 +860,7 @@ def test_a_client_gets_404_on_every_health_url_and_never_sees_a_score(app, make,
         assert db.session.scalar(select(func.count()).select_from(HealthAlert)) == 1
 
 
-def test_the_hand_drawn_sparkline_is_the_line_pygal_drew():
+def test_the_hand_drawn_sparkline_is_the_line_pygal_drew(this_week):
     # The list's sparklines were pygal charts; drawn by hand now, at the same points.
     import pygal
 
@@ -867,7 +874,7 @@ def test_the_hand_drawn_sparkline_is_the_line_pygal_drew():
     drawn = re.search(r'<path d="M([^"]+)" class="line', chart.render(is_unicode=True)).group(1)
     pygal_points = [tuple(map(float, p.split())) for p in
                     re.findall(r"[\d.]+ [\d.]+", drawn)]
-    svg = sparkline([(THIS_WEEK - timedelta(days=7 * (5 - i)), s) for i, s in enumerate(scores)])
+    svg = sparkline([(this_week - timedelta(days=7 * (5 - i)), s) for i, s in enumerate(scores)])
     ours = [tuple(map(float, p.split(","))) for p in
             re.search(r'points="([^"]+)"', svg).group(1).split()]
     assert len(ours) == len(pygal_points) == 5

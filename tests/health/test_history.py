@@ -1,6 +1,7 @@
 """History is history: what happens today (a changed answer, a deactivated user, a new
 answer) never moves a past week's health snapshot when the weeks are computed again."""
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 import pytest
@@ -15,17 +16,18 @@ from portal.auth import services as auth
 from portal.auth.models import Deactivation, Role, User
 from portal.db import utcnow
 from portal.extensions import db
-from portal.health import metrics, snapshots, weeks
+from portal.health import metrics, snapshots
 from portal.health.models import HealthSnapshot
 from portal.pulses import services as pulses
 from portal.pulses.models import PulseRequest, Trigger
 
-MONDAY = weeks.week_begins_at(weeks.week_start(utcnow()))  # this week's snapshot is as of it
-JOINED = MONDAY - timedelta(days=120)
+JOINED_DAYS_BEFORE = 120
 
 
-def _before(days: float) -> datetime:
-    return MONDAY - timedelta(days=days)
+@pytest.fixture
+def before(this_monday) -> Callable[[float], datetime]:
+    """That many days before this Monday 00:00 UTC, which this week's snapshot is as of."""
+    return lambda days: this_monday - timedelta(days=days)
 
 
 def _signed_in(user: User, at: datetime) -> None:
@@ -48,7 +50,7 @@ def _closeout(user: User, sent: datetime, answered: tuple | None = None,
 
 
 @pytest.fixture
-def acme(make):
+def acme(make, before):
     """Acme's owner, an admin, and four client users who joined four months ago."""
     owner = make.user("priya@firm.example", role=Role.STAFF, name="Priya Nair")
     admin = make.user("morgan@firm.example", role=Role.ADMIN, name="Morgan Reyes")
@@ -57,7 +59,7 @@ def acme(make):
     with make.app.app_context():
         db.session.scalars(select(Organization)).one().account_owner_id = owner.id
         for user in clients:
-            db.session.get(User, user.id).created_at = JOINED
+            db.session.get(User, user.id).created_at = before(JOINED_DAYS_BEFORE)
         db.session.commit()
     return {"owner": owner, "admin": admin, "clients": [c.id for c in clients]}
 
@@ -68,57 +70,58 @@ def _stored_weeks() -> list[tuple]:
                 HealthSnapshot.organization_id, HealthSnapshot.week_start))]
 
 
-def test_deactivating_a_client_who_never_signed_in_leaves_past_weeks_alone(app, acme):
+def test_deactivating_a_client_who_never_signed_in_leaves_past_weeks_alone(app, acme, before):
     with app.app_context():
         jordan, casey = (db.session.get(User, i) for i in acme["clients"][:2])
         for user_id in acme["clients"][2:]:  # Acme is Jordan and Casey here
-            auth.record_active(db.session.get(User, user_id), False, now=JOINED)
+            auth.record_active(db.session.get(User, user_id), False,
+                               now=before(JOINED_DAYS_BEFORE))
         for days in (2, 9, 16, 23):
-            _signed_in(jordan, _before(days))
+            _signed_in(jordan, before(days))
         snapshots.backfill(4)
         db.session.commit()
-        before = _stored_weeks()
-        engagement = {m["metric"]: m for m in before[-1][4]}["engagement"]
+        stored = _stored_weeks()
+        engagement = {m["metric"]: m for m in stored[-1][4]}["engagement"]
         assert "1 of 2 client users signed in (50%)" in engagement["inputs"]
 
         accounts.set_active(casey, False, by=db.session.get(User, acme["admin"].id))
         db.session.commit()
         snapshots.backfill(4)
         db.session.commit()
-        assert _stored_weeks() == before
+        assert _stored_weeks() == stored
         now = metrics.engagement([jordan.organization_id], utcnow())[jordan.organization_id]
     assert "1 of 1 client users signed in (100%)" in now.inputs  # from today on, she is gone
 
 
-def test_a_reactivated_user_counts_outside_her_deactivation_only(app, acme):
+def test_a_reactivated_user_counts_outside_her_deactivation_only(app, acme, before):
     with app.app_context():
         users = [db.session.get(User, i) for i in acme["clients"]]
         org = users[0].organization_id
-        auth.record_active(users[1], False, now=_before(30))
-        auth.record_active(users[1], True, now=_before(20))
-        auth.record_active(users[1], False, now=_before(10))
+        auth.record_active(users[1], False, now=before(30))
+        auth.record_active(users[1], True, now=before(20))
+        auth.record_active(users[1], False, now=before(10))
         db.session.commit()
         spans = db.session.execute(select(Deactivation.deactivated_at, Deactivation.reactivated_at)
                                    .order_by(Deactivation.id)).all()
 
         def users_at(days: float) -> str:
-            return metrics.engagement([org], _before(days))[org].inputs
+            return metrics.engagement([org], before(days))[org].inputs
 
-        assert spans == [(_before(30), _before(20)), (_before(10), None)]
+        assert spans == [(before(30), before(20)), (before(10), None)]
         assert "of 4 client users" in users_at(35) and "of 3 client users" in users_at(25)
         assert "of 4 client users" in users_at(15) and "of 3 client users" in users_at(5)
 
 
-def test_pulses_sent_to_a_user_count_while_she_counts_as_a_user(app, acme):
+def test_pulses_sent_to_a_user_count_while_she_counts_as_a_user(app, acme, before):
     with app.app_context():
         casey = db.session.get(User, acme["clients"][1])
         org = casey.organization_id
         for days in (20, 18, 16):  # three pulses, none answered
-            _closeout(casey, _before(days))
-        auth.record_active(casey, False, now=_before(10))
+            _closeout(casey, before(days))
+        auth.record_active(casey, False, now=before(10))
         db.session.commit()
-        while_active = metrics.engagement([org], _before(12))[org].inputs
-        after = metrics.engagement([org], _before(5))[org].inputs
+        while_active = metrics.engagement([org], before(12))[org].inputs
+        after = metrics.engagement([org], before(5))[org].inputs
     assert "0 of 3 pulses answered (0%); 0 of 4 client users signed in" in while_active
     assert "0 of 3 client users signed in (0%); 0 pulses sent" in after
 
@@ -138,19 +141,19 @@ EDITS = st.lists(st.one_of(
 
 
 @pytest.fixture
-def five_weeks(app, acme):
+def five_weeks(app, acme, before):
     """Five weeks of answers, unanswered pulses and sign-ins, with their snapshots stored."""
     with app.app_context():
         users = [db.session.get(User, i) for i in acme["clients"]]
         answered, waiting = [], []
         for k, days in enumerate((3, 8, 12, 17, 22, 30)):
             scores = ((5, 10, 7), (2, 3, 2), (4, 8, 5), (1, 6, 3), (5, 9, 6), (3, 7, 4))[k]
-            request = _closeout(users[k % 4], _before(days + 1), scores, _before(days))
+            request = _closeout(users[k % 4], before(days + 1), scores, before(days))
             answered.append(request.id)
         for k, days in enumerate((2, 6, 11)):
-            waiting.append(_closeout(users[k], _before(days)).id)
+            waiting.append(_closeout(users[k], before(days)).id)
         for k, days in enumerate((1, 5, 13, 20, 27)):
-            _signed_in(users[k % 3], _before(days))
+            _signed_in(users[k % 3], before(days))
         snapshots.backfill(5)
         db.session.commit()
         return {"answered": answered, "waiting": waiting, "stored": _stored_weeks()}

@@ -1,7 +1,7 @@
 """The Recovery metric's explanation names every time a project was at risk or blocked, and
 says which of them the score counts and why."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -10,10 +10,8 @@ from portal.accounts.models import Organization
 from portal.auth.models import Role
 from portal.db import utcnow
 from portal.extensions import db
-from portal.health import metrics, weeks
+from portal.health import metrics
 from portal.projects.models import ProjectStatus
-
-AS_OF = weeks.week_begins_at(weeks.week_start(utcnow()) + timedelta(days=7))
 
 
 @pytest.fixture
@@ -22,23 +20,23 @@ def acme(make):
             "client": make.user("jordan@acme.example", organization="Acme Corp")}
 
 
-def _recovery(app):
+def _recovery(app, as_of: datetime):
     with app.app_context():
         org = db.session.scalar(select(Organization.id).where(Organization.name == "Acme Corp"))
-        return metrics.recovery([org], AS_OF)[org]
+        return metrics.recovery([org], as_of)[org]
 
 
-def _updates(make, project, owner, *steps) -> None:
+def _updates(make, project, owner, as_of: datetime, *steps) -> None:
     for days, status in steps:
         make.update(project, author=owner, status=status,
-                    published_at=AS_OF - timedelta(days=days))
+                    published_at=as_of - timedelta(days=days))
 
 
-def test_a_project_blocked_for_eight_days_is_named_not_hidden(app, make, acme):
+def test_a_project_blocked_for_eight_days_is_named_not_hidden(app, make, acme, next_monday):
     website = make.project("Acme Corp", name="Website")
-    _updates(make, website, acme["owner"], (20, ProjectStatus.ON_TRACK),
+    _updates(make, website, acme["owner"], next_monday, (20, ProjectStatus.ON_TRACK),
              (8, ProjectStatus.BLOCKED))
-    result = _recovery(app)
+    result = _recovery(app, next_monday)
     assert result.score is None  # nothing counted yet, so no number
     assert "no project at risk or blocked" not in result.inputs
     assert "1 time at risk or blocked in the last 180 days" in result.inputs
@@ -48,14 +46,16 @@ def test_a_project_blocked_for_eight_days_is_named_not_hidden(app, make, acme):
     assert "once it passes 14 days" in result.inputs
 
 
-def test_every_episode_is_named_and_only_the_counted_ones_make_the_score(app, make, acme):
+def test_every_episode_is_named_and_only_the_counted_ones_make_the_score(
+        app, make, acme, next_monday):
     website, app_project = (make.project("Acme Corp", name="Website"),
                             make.project("Acme Corp", name="Mobile app"))
-    _updates(make, website, acme["owner"], (50, ProjectStatus.BLOCKED),
+    _updates(make, website, acme["owner"], next_monday, (50, ProjectStatus.BLOCKED),
              (15, ProjectStatus.ON_TRACK),  # 35 days back: 100 × (56 − 35) / 42 = 50
              (8, ProjectStatus.AT_RISK))  # open for 8 days: not counted
-    _updates(make, app_project, acme["owner"], (30, ProjectStatus.AT_RISK))  # open 30 days
-    result = _recovery(app)
+    _updates(make, app_project, acme["owner"], next_monday,
+             (30, ProjectStatus.AT_RISK))  # open 30 days
+    result = _recovery(app, next_monday)
     # Counted: 50 (35 days back) and 100 × (56 − 30) / 42 = 61.9; mean 55.95 → 56.
     assert result.score == round((50 + 100 * (56 - 30) / 42) / 2)
     assert "3 times at risk or blocked" in result.inputs and "2 counted" in result.inputs
@@ -67,10 +67,10 @@ def test_every_episode_is_named_and_only_the_counted_ones_make_the_score(app, ma
     assert "mean of the 2 counted" in result.inputs
 
 
-def test_an_account_never_in_trouble_says_so(app, make, acme):
+def test_an_account_never_in_trouble_says_so(app, make, acme, next_monday):
     website = make.project("Acme Corp", name="Website")
-    _updates(make, website, acme["owner"], (20, ProjectStatus.ON_TRACK))
-    assert _recovery(app).inputs == (
+    _updates(make, website, acme["owner"], next_monday, (20, ProjectStatus.ON_TRACK))
+    assert _recovery(app, next_monday).inputs == (
         "Not enough data: no project at risk or blocked in the last 180 days")
 
 

@@ -22,7 +22,6 @@ from portal.web.templating import format_date
 from tests.support.forms import field_values, hidden_fields
 
 CHANGED = "This changed while you were editing: here is the current state."
-TODAY = date.today()
 
 
 @pytest.fixture
@@ -44,10 +43,10 @@ def _publish(eta: date, body: str, reason: str = "") -> dict:
 
 
 def test_a_publish_over_an_eta_moved_meanwhile_comes_back_with_the_current_eta(
-    app, make, signed_in, priya_and_sam
+    app, make, signed_in, priya_and_sam, today
 ):
     project = make.project("Acme Corp", eta_in_days=30)
-    start, earlier, later = (TODAY + timedelta(days=days) for days in (30, 20, 25))
+    start, earlier, later = (today + timedelta(days=days) for days in (30, 20, 25))
     path = f"/staff/projects/{project.id}/updates/new"
     priya, sam = signed_in("priya@firm.example"), signed_in("sam@firm.example")
     priya_form = _open(priya, path)  # Priya starts writing while the ETA is `start`

@@ -13,12 +13,10 @@ from portal.extensions import db
 from portal.pulses import loop, loop_figures, reports, services
 from portal.pulses.models import FollowUp, PulseAnswer, PulseRequest
 
-NOW = datetime.now(UTC)
-
 
 def _answer(app, make, user, *, days_ago: float, low: bool) -> int:
     """A pulse answered by `user` that many days ago, every score low or every score high."""
-    at = NOW - timedelta(days=days_ago)
+    at = datetime.now(UTC) - timedelta(days=days_ago)
     request = make.pulse(user, now=at)
     with app.app_context():
         pulse = db.session.get(PulseRequest, request.id)
@@ -45,7 +43,7 @@ def _accounts(app, make):
 def _by_hand(app) -> tuple[int, int, int]:
     """Per account: its first low pulse in the last 180 days, and whether the next was low."""
     with app.app_context():
-        since = NOW - timedelta(days=181)
+        since = datetime.now(UTC) - timedelta(days=181)
         pulses: dict[int, list[tuple[datetime, bool]]] = {}
         for request in db.session.scalars(select(PulseRequest).where(
                 PulseRequest.answered_at.is_not(None))):

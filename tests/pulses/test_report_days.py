@@ -64,3 +64,27 @@ def test_the_report_says_whose_days_it_counts(app, chicago, make, signed_in):
     assert "dates in America/Chicago (the account's timezone)" in page
     firm = browser.get("/staff/pulses?since=2026-11-01&until=2026-11-30").get_data(as_text=True)
     assert "dates in UTC" in firm
+
+
+
+def test_an_accounts_comments_are_timed_in_its_timezone_and_the_page_says_so(
+        app, chicago, make, signed_in):
+    """The small print once said "(UTC)" over days counted in Chicago, and a comment made on a
+    November evening there was dated 1 December."""
+    lee = make.user("lee@acme.example", organization="Acme Corp")
+    make.user("priya@firm.example", role=Role.STAFF)
+    answered = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+    with app.app_context():
+        request = pulses.request_pulse(db.session.get(User, lee.id), trigger=Trigger.CLOSEOUT,
+                                       now=answered)
+        pulses.record_answers(request, now=answered,
+                              scores={q.id: 5 for q in request.template.questions},
+                              comments={request.template.questions[0].id: "Quick replies."})
+        db.session.commit()
+    page = " ".join(signed_in("priya@firm.example").get(
+        f"/staff/pulses?organization_id={chicago}&since=2026-11-01&until=2026-11-30"
+    ).get_data(as_text=True).split())
+    in_chicago = answered.astimezone(CHICAGO)
+    assert f"{in_chicago:%-d %b %Y, %H:%M %Z} · Acme Corp" in page  # 30 Nov 2026, 20:00 CST
+    assert "Answers dated 1 Nov 2026 to 30 Nov 2026, times in America/Chicago." in page
+    assert "(UTC)" not in page

@@ -9,7 +9,7 @@ from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from portal.extensions import db
-from portal.selection.models import MAX_CV_BYTES, Shortlist
+from portal.selection.models import MAX_CV_BYTES, RejectionReason, Shortlist
 from tests.selection.conftest import candidate, pdf_bytes
 
 
@@ -114,6 +114,29 @@ def test_after_the_expiry_the_client_sees_expired_and_the_cv_is_404(
     post_form(staff_browser, f"/staff/projects/{placement.id}/candidate-shortlists",
               {"candidate_ids": [maria]}, form_page=f"/projects/{placement.id}/candidates")
     assert client.get(profile + "/cv").status_code == 200
+
+
+def test_an_admin_takes_reasons_off_the_list_but_never_the_last_one(
+        app, signed_in, post_form, admin):
+    browser = signed_in("ada@firm.example")
+    settings = "/admin/candidates/settings"
+    with app.app_context():
+        reasons = db.session.execute(select(RejectionReason.id, RejectionReason.label)
+                                     .where(RejectionReason.retired_at.is_(None))).all()
+    assert len(reasons) >= 2
+    *retired, (last_id, last_label) = reasons
+    for reason_id, label in retired:
+        assert post_form(browser, f"/admin/candidates/reasons/{reason_id}/retire", {},
+                         form_page=settings).status_code == 302
+        assert f"“{label}” is off the list." in browser.get(settings).get_data(as_text=True)
+    assert post_form(browser, f"/admin/candidates/reasons/{last_id}/retire", {},
+                     form_page=settings).status_code == 302
+    page = browser.get(settings).get_data(as_text=True)
+    assert "Keep at least one reason on the list." in page and "off the list." not in page
+    with app.app_context():
+        assert db.session.get(RejectionReason, last_id).retired_at is None
+        assert db.session.scalar(select(RejectionReason.label).where(
+            RejectionReason.retired_at.is_(None))) == last_label
 
 
 def test_the_expiry_follows_the_admins_setting(app, signed_in, post_form, placement,

@@ -71,7 +71,7 @@ def test_a_check_in_is_a_one_click_pulse_and_a_low_answer_is_followed_up(
         app, make, people, signed_in, post_form, client):
     candidate = presented(app, people["project"])
     staff = signed_in("priya@firm.example")
-    start = date.today() - timedelta(days=31)
+    start = local_today("America/New_York") - timedelta(days=31)
     _place(post_form, staff, candidate, people["client"].id, start)
     asked = _ask_due(app, datetime.now(UTC))
     assert len(asked) == 1
@@ -145,7 +145,7 @@ def test_a_check_in_counts_in_the_per_person_limit(app, people, make, signed_in,
 def test_no_check_in_after_the_person_left(app, people, signed_in, post_form):
     candidate = presented(app, people["project"])
     staff = signed_in("priya@firm.example")
-    start = date.today() - timedelta(days=65)
+    start = local_today("America/New_York") - timedelta(days=65)
     _place(post_form, staff, candidate, people["client"].id, start)
     page = url(candidate, "placement", staff=True)
     bad = post_form(staff, f"{page}/left", {"left_on": (start - timedelta(days=1)).isoformat()},
@@ -173,7 +173,7 @@ def test_erasing_a_placed_candidate_keeps_the_scores_and_forgets_the_words(
         app, people, signed_in, post_form, client):
     candidate = presented(app, people["project"])
     _place(post_form, signed_in("priya@firm.example"), candidate, people["client"].id,
-           date.today() - timedelta(days=31))
+           local_today("America/New_York") - timedelta(days=31))
     asked = _ask_due(app, datetime.now(UTC))
     with app.app_context(), app.test_request_context():
         request = db.session.get(PulseRequest, asked[0])
