@@ -94,8 +94,7 @@ def webhooks_section() -> dict:
 
 def register(app: Flask) -> PortalApi:
     """Bind an API (and its document) to the app and register its resources."""
-    # Reads first: of the rules for one path, the first that allows the method is matched,
-    # and a huge id it then refuses is a 404 only if no earlier rule was for another method.
+    # Reads first, so the document lists each kind of record from its reads.
     from portal.api import reads  # noqa: F401, I001 (routes on the resources blueprint)
     from portal.api import changes, kept, limits, upserts, writes  # noqa: F401
     from portal.api.guard import resources
