@@ -36,7 +36,7 @@ class Problem(ma.Schema):
 DESCRIPTION = """The firm's records for its other tools. Authenticate with
 `Authorization: Bearer pk_live_...` (keys are created by an admin at /admin/api-keys).
 Lists are paginated with an opaque `cursor` (stable order by id); reads carry an `ETag`;
-a PATCH needs `If-Match`; a POST may carry an `Idempotency-Key` (answers replayed for 24 h).
+a PATCH needs `If-Match`; a POST or PUT may carry an `Idempotency-Key` (answers replayed for 24 h).
 Errors are `application/problem+json` (RFC 9457). Timestamps are ISO 8601 in UTC."""
 
 
@@ -96,7 +96,7 @@ def register(app: Flask) -> PortalApi:
     """Bind an API (and its document) to the app and register its resources."""
     # Reads first, so the document lists each kind of record from its reads.
     from portal.api import reads  # noqa: F401, I001 (routes on the resources blueprint)
-    from portal.api import changes, kept, limits, upserts, writes  # noqa: F401
+    from portal.api import changes, idempotency, kept, limits, upserts, writes  # noqa: F401
     from portal.api.guard import resources
     from portal.extensions import csrf
 
@@ -105,6 +105,7 @@ def register(app: Flask) -> PortalApi:
     options = app.config["API_SPEC_OPTIONS"]
     app.config["API_SPEC_OPTIONS"] = {**options, "webhooks": webhooks_section()}
     api = PortalApi(app)
+    idempotency.document(api.spec)
     kept.register(app)
     limits.register(app)
     csrf.exempt(resources)  # no cookies are read there: a bearer key is the only credential

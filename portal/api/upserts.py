@@ -14,7 +14,7 @@ from collections.abc import Callable
 from flask import request
 from flask_smorest import abort
 
-from portal.api import schemas
+from portal.api import idempotency, schemas
 from portal.api.changes import change_contact, change_milestone, change_project
 from portal.api.guard import requires, resources
 from portal.api.idempotency import committed
@@ -50,7 +50,7 @@ def upsert(kind: str, schema: type, answered: type) -> Callable:
             f"/{kind}/external/<path:external_id>", methods=["PUT"],
             endpoint=f"upsert_{view.__name__}", parameters=[PATH])
         return routed(requires(Scope.WRITE)(committed(
-            resources.doc(parameters=[IF_MATCH])(
+            resources.doc(parameters=[IF_MATCH, idempotency.PARAMETER])(
                 resources.arguments(schema)(
                     resources.response(200, answered)(
                         resources.alt_response(201, schema=answered, description="Created")(
