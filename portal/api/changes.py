@@ -9,7 +9,7 @@ from portal.api import schemas
 from portal.api.guard import requires, resources
 from portal.api.idempotency import committed
 from portal.api.models import Scope
-from portal.api.writes import TAKEN
+from portal.api.writes import TAKEN, set_profile
 from portal.api.writing import (
     answer,
     author,
@@ -96,17 +96,18 @@ def change_milestone(milestone: Milestone, data: dict) -> None:
 
 
 @patch("contacts", User, schemas.ContactChange, schemas.Contact, doc="""\
-Change a client contact's name or external_id, or stop or allow their sign-in; send the ETag
-you read as If-Match.
+Change a client contact's name, job title, phone or external_id, or stop or allow their
+sign-in; send the ETag you read as If-Match.
 
-`active`: false stops their sign-in and ends their open sessions, as on the admin's users
-page; true allows it again. The email changes only when the person changes it.""",
+Name, job title and phone are checked and audited as on the staff profile form; an empty or
+null job title or phone removes it. `active`: false stops their sign-in and ends their open
+sessions, as on the admin's users page; true allows it again. The email changes only when the
+person changes it.""",
        only=lambda user: user.role == Role.CLIENT)
 def change_contact(user: User, data: dict) -> None:
-    """A client contact's name; their sign-in stopped or allowed as on the users page."""
-    by = author()
-    with refusals():
-        if "name" in data:
-            accounts.rename_contact(user, name=data["name"], by=by)
-        if "active" in data:
-            accounts.set_active(user, data["active"], by=by)
+    """A client contact's name, job title and phone as the profile form saves them; their
+    sign-in stopped or allowed as on the users page."""
+    set_profile(user, data)
+    if "active" in data:
+        with refusals():
+            accounts.set_active(user, data["active"], by=author())

@@ -290,23 +290,32 @@ class MilestoneChange(ma.Schema):
                        "is never reopened"})
 
 
+# As the admin's forms take them; empty or null is none. Left out, they stay as they are.
+JOB_TITLE = {"validate": one_line(0, 120), "metadata": {"description": "shown with their name"}}
+PHONE = {"validate": one_line(0, 40), "metadata": {"description": "shown with their name"}}
+
+
 class ContactCreate(ma.Schema):
     """A client contact to invite."""
 
     account_id = f.Integer(required=True, validate=ID_RANGE)
     email = f.Email(required=True, validate=one_line(3, 254))
     name = f.String(required=True, validate=one_line(1, 120))
+    job_title = _nullable(f.String, **JOB_TITLE)
+    phone = _nullable(f.String, **PHONE)
 
 
 class ContactUpsert(ContactCreate):
     """The contact as the firm's other tool has it (its external_id is in the URL); an
-    existing contact's email must stay the same."""
+    existing contact's email must stay the same, and a job title or phone left out stays."""
 
 
 class ContactChange(ma.Schema):
     """What to change of a client contact."""
 
     name = f.String(validate=one_line(1, 120))
+    job_title = _nullable(f.String, **JOB_TITLE)
+    phone = _nullable(f.String, **PHONE)
     external_id = _nullable(f.String, **EXTERNAL_ID)
     active = f.Boolean(metadata={"description": "false stops their sign-in and ends their "
                                                 "sessions; true allows it again"})

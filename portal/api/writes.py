@@ -67,12 +67,25 @@ def add_milestone(project: Project, data: dict, external_id: str | None) -> Mile
 
 
 def invite(data: dict) -> User:
-    """The client contact, created if new, with an invitation emailed as staff send one."""
+    """The client contact, created if new, with an invitation emailed as staff send one; a
+    job title and phone set as the admin's new-user form sets them."""
     organization = load(Organization, data["account_id"], "account")
     with refusals():
         user, _ = accounts.invite_client(organization, email=data["email"], name=data["name"],
                                          by=author())
+    set_profile(user, {name: data[name] for name in ("job_title", "phone") if name in data})
     return user
+
+
+def set_profile(user: User, data: dict) -> None:
+    """The name, job title and phone `data` holds, saved as the profile form saves them (the
+    same checks and audit); the others stay."""
+    if data.keys() & {"name", "job_title", "phone"}:
+        with refusals():
+            accounts.update_profile(
+                user, name=data.get("name", user.name),
+                job_title=data.get("job_title", user.job_title),
+                phone=data.get("phone", user.phone), by=author())
 
 
 @posted("/projects", "create_project", schemas.ProjectCreate, schemas.Project, conflict=TAKEN)

@@ -119,3 +119,54 @@ def test_a_project_is_archived_and_restored_as_its_buttons_do(app, make, new_key
             AuditEvent.target_type == "Project", AuditEvent.action.in_(
                 ["project.archived", "project.restored"])).order_by(AuditEvent.id)).all() == [
             "project.archived", "project.restored"]
+
+
+def test_a_contacts_job_title_and_phone_are_changed_as_on_the_profile_form(app, make, new_key):
+    jordan = make.user("jordan@acme.example", organization="Acme Corp", name="Jordan")
+    client, secret = app.test_client(), new_key()
+    url = f"/api/v1/contacts/{jordan.id}"
+    changed = client.patch(url, headers=bearer(secret, **{"If-Match": _etag(client, secret, url)}),
+                           json={"job_title": "Head of IT", "phone": "+49 30 1234567"})
+    assert changed.status_code == 200, changed.json
+    assert (changed.json["job_title"], changed.json["phone"]) == ("Head of IT", "+49 30 1234567")
+    assert client.get(url, headers=bearer(secret)).json["phone"] == "+49 30 1234567"
+    cleared = client.patch(url, headers=bearer(secret, **{"If-Match": changed.headers["ETag"]}),
+                           json={"phone": None})
+    assert cleared.status_code == 200
+    assert (cleared.json["job_title"], cleared.json["phone"]) == ("Head of IT", None)
+    with app.app_context():
+        person = db.session.get(User, jordan.id)
+        assert (person.name, person.job_title, person.phone) == ("Jordan", "Head of IT", None)
+        audited = db.session.execute(select(
+            AuditEvent.action, AuditEvent.actor_email, AuditEvent.organization_id,
+            AuditEvent.summary).where(AuditEvent.target_id == jordan.id,
+                                      AuditEvent.action == "user.profile_changed")
+            .order_by(AuditEvent.id)).all()
+        assert audited == [
+            ("user.profile_changed", "API key Jira sync", person.organization_id,
+             "jordan@acme.example: job title — to Head of IT; phone — to +49 30 1234567"),
+            ("user.profile_changed", "API key Jira sync", person.organization_id,
+             "jordan@acme.example: phone +49 30 1234567 to —")]
+
+
+def test_a_bad_job_title_or_phone_is_a_422_naming_it_and_changes_nothing(app, make, new_key):
+    jordan = make.user("jordan@acme.example", organization="Acme Corp", name="Jordan")
+    client, secret = app.test_client(), new_key()
+    url = f"/api/v1/contacts/{jordan.id}"
+    etag = _etag(client, secret, url)
+    for body, field in [({"phone": "+49 30 " + "1" * 34}, "phone"),  # 41 characters
+                        ({"job_title": "x" * 121}, "job_title"),
+                        ({"name": "Jordan Lee", "phone": "+49\x0030"}, "phone"),
+                        ({"name": "Jordan Lee", "job_title": "Head\u2028of IT"}, "job_title"),
+                        ({"name": " ", "job_title": "Head of IT"}, "name")]:
+        refused = client.patch(url, headers=bearer(secret, **{"If-Match": etag}), json=body)
+        assert refused.status_code == 422, body
+        assert refused.mimetype == "application/problem+json"
+        assert [(e["location"], e["field"]) for e in refused.json["errors"]] == [
+            ("json", field)], body
+    assert _etag(client, secret, url) == etag
+    with app.app_context():
+        person = db.session.get(User, jordan.id)
+        assert (person.name, person.job_title, person.phone) == ("Jordan", None, None)
+        assert not db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "user.profile_changed")).first()
