@@ -1,25 +1,33 @@
-"""PATCHes: change a project, a milestone or a contact as staff do on the web, through the same
-services (so the same audit, emails, webhook events and live refresh). Each needs If-Match
-with the ETag last read: stale is a 412, missing a 428. Fields left out stay as they are."""
+"""PATCHes: change a project, a milestone, a contact or a closeout as staff do on the web,
+through the same services (so the same audit, emails, webhook events and live refresh). Each
+needs If-Match with the ETag last read: stale is a 412, missing a 428. Fields left out stay as
+they are."""
 
 from collections.abc import Callable
 
+from flask_smorest import abort
+
 from portal.accounts import services as accounts
 from portal.api import schemas
+from portal.api.answers import check_unchanged
 from portal.api.guard import requires, resources
 from portal.api.idempotency import committed
 from portal.api.models import Scope
-from portal.api.writes import TAKEN, set_profile
+from portal.api.writes import TAKEN, render_pdf_once_committed, set_profile
 from portal.api.writing import (
+    DUMP,
     answer,
     author,
     current,
     field_error,
+    load,
     refusals,
     set_external_id,
     staff,
 )
 from portal.auth.models import Role, User
+from portal.closeout import services as closeouts
+from portal.closeout.models import Closeout
 from portal.projects import editing, milestones
 from portal.projects import services as projects
 from portal.projects.models import Milestone, Project
@@ -111,3 +119,32 @@ def change_contact(user: User, data: dict) -> None:
     if "active" in data:
         with refusals():
             accounts.set_active(user, data["active"], by=author())
+
+
+@resources.route("/projects/<int:item_id>/closeout", methods=["PATCH"],
+                 endpoint="change_closeout")
+@requires(Scope.WRITE)
+@committed
+@resources.etag
+@resources.arguments(schemas.CloseoutChange)
+@resources.response(200, schemas.Closeout)
+@resources.alt_response(409, description="someone saved the closeout while this was sent")
+def change_closeout(data: dict, item_id: int):
+    """Edit a project's published closeout, as the staff closeout page does; send the ETag
+    you read (GET /closeouts/{id}) as If-Match.
+
+    The client sees the change on the closeout page and the PDF is rendered again; a new
+    client-care contact takes the account over. 404 while the project has no closeout
+    (publish it with POST), 422 when a part the client relies on is emptied."""
+    closeout = load(Project, item_id, "project").closeout
+    if closeout is None:
+        abort(404, message=f"Project {item_id} has no closeout yet: publish it with POST.")
+    check_unchanged(DUMP[Closeout](closeout))
+    care = (staff(data.pop("care_contact_id"), "care_contact_id")
+            if "care_contact_id" in data else closeout.care_contact)
+    text = {name: data.get(name, getattr(closeout, name)) for name in closeouts.TEXT_FIELDS}
+    with refusals():
+        closeouts.edit_closeout(closeout, care_contact=care, by=author(),
+                                seen=closeouts.closeout_version(closeout), **text)
+    render_pdf_once_committed(closeout)
+    return answer(closeout)

@@ -363,6 +363,22 @@ class CloseoutCreate(ma.Schema):
                        "today where the client is when left out"})
 
 
+class CloseoutChange(ma.Schema):
+    """What to change of a published closeout, as the staff closeout page edits it (Markdown);
+    fields left out stay as they are. Its delivery date is not changed: the project closed
+    on it."""
+
+    summary = f.String(validate=multi_line(1, 20000),
+                       metadata={"description": "what was delivered"})
+    outcomes = f.String(validate=multi_line(1, 20000),
+                        metadata={"description": "outcomes against what was planned"})
+    lessons = f.String(validate=multi_line(0, 20000))
+    care_contact_id = f.Integer(validate=ID_RANGE, metadata={
+        "description": "who on staff takes over the client's care"})
+    care_reach = f.String(validate=multi_line(0, 500))
+    care_next_steps = f.String(validate=multi_line(1, 5000))
+
+
 class TouchpointCreate(ma.Schema):
     """A call, meeting or site visit that has happened, logged as from the account page."""
 

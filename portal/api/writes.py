@@ -18,6 +18,7 @@ from portal.api.writing import answer, author, load, refusals, set_external_id, 
 from portal.auth.models import User
 from portal.closeout import jobs as closeout_jobs
 from portal.closeout import services as closeouts
+from portal.closeout.models import Closeout
 from portal.projects import questions
 from portal.projects import services as projects
 from portal.projects.models import Milestone, Project, Question
@@ -156,15 +157,19 @@ def publish_closeout(data: dict, item_id: int):
         closeout = closeouts.publish_closeout(
             project, care_contact=staff(data.pop("care_contact_id"), "care_contact_id"),
             delivered_on=data.pop("delivered_on", None), by=author(), **data)
-    after_this_request(_render_pdf)
+    render_pdf_once_committed(closeout)
     return answer(closeout, 201)
 
 
-def _render_pdf(response: Response) -> Response:
-    """Queue the closeout's PDF once the closeout is committed (as the web page does)."""
-    if response.status_code == 201:
-        closeout_jobs.render_pdf_soon(int(response.headers["Location"].rsplit("/", 1)[1]))
-    return response
+def render_pdf_once_committed(closeout: Closeout) -> None:
+    """Queue the closeout's PDF after the commit (as the web page does), if there is one."""
+    closeout_id = closeout.id
+
+    @after_this_request
+    def render(response: Response) -> Response:
+        if response.status_code < 300:
+            closeout_jobs.render_pdf_soon(closeout_id)
+        return response
 
 
 @posted("/accounts/<int:item_id>/touchpoints", "log_touchpoint", schemas.TouchpointCreate,

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from portal.api.models import Scope
 from portal.audit.models import AuditEvent
 from portal.auth.models import Role, User
 from portal.extensions import db
@@ -170,3 +171,57 @@ def test_a_bad_job_title_or_phone_is_a_422_naming_it_and_changes_nothing(app, ma
         assert (person.name, person.job_title, person.phone) == ("Jordan", None, None)
         assert not db.session.scalars(select(AuditEvent).where(
             AuditEvent.action == "user.profile_changed")).first()
+
+
+def test_a_published_closeout_is_edited_with_if_match_as_on_the_staff_page(
+        app, make, new_key, signed_in):
+    from portal.closeout.models import Closeout
+    from portal.projects.models import ProjectStatus
+    from tests.support.mail import run_jobs
+
+    casey = make.user("casey@firm.example", role=Role.STAFF, name="Casey Care")
+    robin = make.user("robin@firm.example", role=Role.STAFF, name="Robin Hale")
+    jordan = make.user("jordan@acme.example", organization="Acme Corp")
+    project = make.project("Acme Corp", name="Website", status=ProjectStatus.DONE)
+    closeout = make.closeout(project, contact=casey, summary="We shipped the site.")
+    still_open = make.project("Acme Corp", name="Intranet")
+    client, secret = app.test_client(), new_key()
+    url = f"/api/v1/projects/{project.id}/closeout"
+    read = client.get(f"/api/v1/closeouts/{closeout.id}", headers=bearer(secret))
+    etag = read.headers["ETag"]
+    assert client.patch(url, headers=bearer(secret), json={"lessons": "x"}).status_code == 428
+    edited = client.patch(url, headers=bearer(secret, **{"If-Match": etag}), json={
+        "summary": "We shipped the site and its **search**.", "care_contact_id": robin.id})
+    assert edited.status_code == 200, edited.json
+    assert (edited.json["summary"], edited.json["care_contact_id"], edited.json["outcomes"]) == (
+        "We shipped the site and its **search**.", robin.id, read.json["outcomes"])
+    assert edited.headers["ETag"] == client.get(f"/api/v1/closeouts/{closeout.id}",
+                                                headers=bearer(secret)).headers["ETag"]
+    stale = client.patch(url, headers=bearer(secret, **{"If-Match": etag}),
+                         json={"summary": "An older story."})
+    assert stale.status_code == 412 and stale.mimetype == "application/problem+json"
+    current = bearer(secret, **{"If-Match": edited.headers["ETag"]})
+    emptied = client.patch(url, headers=current, json={"outcomes": "  \n"})
+    assert emptied.status_code == 422 and emptied.json["errors"][0]["field"] == "outcomes"
+    to_client = client.patch(url, headers=current, json={"care_contact_id": jordan.id})
+    assert to_client.status_code == 422
+    assert to_client.json["errors"][0]["field"] == "care_contact_id"
+    none_yet = client.patch(f"/api/v1/projects/{still_open.id}/closeout", headers=current,
+                            json={"summary": "x"})
+    assert none_yet.status_code == 404
+    reader = new_key(Scope.READ, name="Reporting")
+    assert client.patch(url, headers=bearer(reader, **{"If-Match": edited.headers["ETag"]}),
+                        json={"summary": "x"}).status_code == 403
+
+    page = signed_in("jordan@acme.example").get(f"/projects/{project.id}/closeout")
+    assert "its <strong>search</strong>" in page.get_data(as_text=True)
+    assert "Robin Hale" in page.get_data(as_text=True)
+    run_jobs(app)
+    with app.app_context():
+        saved = db.session.get(Closeout, closeout.id)
+        assert (saved.summary, saved.outcomes, saved.care_contact_id, saved.version) == (
+            "We shipped the site and its **search**.", read.json["outcomes"], robin.id, 2)
+        assert saved.pdf is not None  # rendered again after the change, as the page does
+        assert db.session.execute(select(AuditEvent.action, AuditEvent.actor_email).where(
+            AuditEvent.target_type == "Closeout", AuditEvent.action == "closeout.edited")
+        ).all() == [("closeout.edited", "API key Jira sync")]
