@@ -62,11 +62,26 @@ def register_bench(app: Flask) -> None:
         return BARE_PAGE
 
 
+def numbers_up_to(largest: int) -> str:
+    """A regular expression for the decimal numbers from 0 to `largest` and no larger one:
+    fewer digits, or the same first digits then a smaller one, or `largest` itself."""
+    digits = str(largest)
+    options = [rf"\d{{1,{len(digits) - 1}}}"] if len(digits) > 1 else []
+    for at, digit in enumerate(digits):
+        if digit != "0":
+            options.append(rf"{digits[:at]}[0-{int(digit) - 1}]\d{{{len(digits) - at - 1}}}")
+    return "0*(?:" + "|".join([*options, digits]) + ")"  # leading zeros, as werkzeug's int
+
+
 class DatabaseIdConverter(IntegerConverter):
-    """`<int:...>` in URLs, bounded to what an id column holds: a huge id is a 404, not a 500."""
+    """`<int:...>` in URLs: only a number an id column holds matches, so a path with a larger
+    one names nothing and is a 404 for every method (never a 500 from the database, nor a 405
+    because another method's rule has the same path)."""
+
+    regex = numbers_up_to(MAX_ID)
 
     def __init__(self, url_map, **kwargs) -> None:
-        kwargs.setdefault("max", MAX_ID)
+        kwargs.setdefault("max", MAX_ID)  # also the OpenAPI document's `maximum`
         super().__init__(url_map, **kwargs)
 
 

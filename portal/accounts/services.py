@@ -198,41 +198,40 @@ def invite_client(
     return user, invitations.send_invitation(user, by=by)
 
 
-class ContactNameRefused(auth.UserError):
-    """A contact's new name is empty or not one line."""
-
-    field = "name"
-
-
-def rename_contact(user: User, *, name: str, by: User) -> None:
-    """Correct a client contact's name (as the CSV import does), audited with both names."""
-    problem = one_line_problem({"The name": name}) or ("" if name.strip() else "A name is needed.")
-    if problem:
-        raise ContactNameRefused(problem)
-    if user.name != name.strip():
-        audit.record("user.profile_changed", actor=by, target=user,
-                     organization=user.organization,
-                     summary=f"{user.email}: name {user.name} to {name.strip()}")
-        user.name = name.strip()
-        db.session.flush()
-
-
 # Profiles -----------------------------------------------------------------------------------
+
+class ProfileRefused(auth.UserError):
+    """A name, job title, phone or photo that cannot be saved; `field` names which."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+PROFILE_LABELS = {"name": "The name", "job_title": "The job title", "phone": "The phone number"}
+
+
+def _profile_problem(values: dict[str, str | None]) -> ProfileRefused | None:
+    for field, label in PROFILE_LABELS.items():
+        problem = one_line_problem({label: values[field]})
+        if problem:
+            return ProfileRefused(field, problem)
+    if not values["name"].strip():
+        return ProfileRefused("name", "A name is needed.")
+    return None
+
 
 def update_profile(
     user: User, *, name: str, job_title: str | None, phone: str | None,
     photo: bytes | None = None, remove_photo: bool = False, by: User,
 ) -> None:
-    """Change what clients see of a member of staff: name, job title, phone and photo. A
-    refused photo changes nothing at all."""
-    if not user.is_staff:
-        raise auth.UserError("Profiles with a photo are for the firm's staff.")
-    problem = one_line_problem({"The name": name, "The job title": job_title,
-                                "The phone number": phone})
+    """Change what others see of a person beside "who to call": name, job title, phone and,
+    for staff, photo (a client contact has none). A refused photo changes nothing at all."""
+    if not user.is_staff and (photo is not None or remove_photo):
+        raise ProfileRefused("photo", "Photos are for the firm's staff.")
+    problem = _profile_problem({"name": name, "job_title": job_title, "phone": phone})
     if problem:
-        raise auth.UserError(problem)
-    if not name.strip():
-        raise auth.UserError("A name is needed.")
+        raise problem
     before = (user.name, user.job_title, user.phone)
     if photo is not None:
         photos.set_photo(user, photo)
@@ -246,5 +245,6 @@ def update_profile(
         changes.append("new photo" if photo is not None else "photo removed")
     if changes:
         audit.record("user.profile_changed", actor=by, target=user,
+                     organization=user.organization,
                      summary=f"{user.email}: " + "; ".join(changes))
     db.session.flush()

@@ -413,9 +413,9 @@ def _edit_profile(user: User, done_url: str):
         db.session.rollback()
         form.photo.errors.append(f"{error} Nothing was saved.")
         return _profile_page(user, form, 422)
-    except auth_services.UserError as error:
+    except services.ProfileRefused as error:
         db.session.rollback()
-        form.name.errors.append(str(error))
+        getattr(form, error.field).errors.append(str(error))
         return _profile_page(user, form, 422)
     db.session.commit()
     flash("The profile is saved: clients see it beside \u201cwho to call\u201d.", "success")

@@ -1,25 +1,33 @@
-"""PATCHes: change a project, a milestone or a contact as staff do on the web, through the same
-services (so the same audit, emails, webhook events and live refresh). Each needs If-Match
-with the ETag last read: stale is a 412, missing a 428. Fields left out stay as they are."""
+"""PATCHes: change a project, a milestone, a contact or a closeout as staff do on the web,
+through the same services (so the same audit, emails, webhook events and live refresh). Each
+needs If-Match with the ETag last read: stale is a 412, missing a 428. Fields left out stay as
+they are."""
 
 from collections.abc import Callable
 
+from flask_smorest import abort
+
 from portal.accounts import services as accounts
 from portal.api import schemas
+from portal.api.answers import check_unchanged
 from portal.api.guard import requires, resources
 from portal.api.idempotency import committed
 from portal.api.models import Scope
-from portal.api.writes import TAKEN
+from portal.api.writes import TAKEN, render_pdf_once_committed, set_profile
 from portal.api.writing import (
+    DUMP,
     answer,
     author,
     current,
     field_error,
+    load,
     refusals,
     set_external_id,
     staff,
 )
 from portal.auth.models import Role, User
+from portal.closeout import services as closeouts
+from portal.closeout.models import Closeout
 from portal.projects import editing, milestones
 from portal.projects import services as projects
 from portal.projects.models import Milestone, Project
@@ -96,17 +104,47 @@ def change_milestone(milestone: Milestone, data: dict) -> None:
 
 
 @patch("contacts", User, schemas.ContactChange, schemas.Contact, doc="""\
-Change a client contact's name or external_id, or stop or allow their sign-in; send the ETag
-you read as If-Match.
+Change a client contact's name, job title, phone or external_id, or stop or allow their
+sign-in; send the ETag you read as If-Match.
 
-`active`: false stops their sign-in and ends their open sessions, as on the admin's users
-page; true allows it again. The email changes only when the person changes it.""",
+Name, job title and phone are checked and audited as on the staff profile form; an empty or
+null job title or phone removes it. `active`: false stops their sign-in and ends their open
+sessions, as on the admin's users page; true allows it again. The email changes only when the
+person changes it.""",
        only=lambda user: user.role == Role.CLIENT)
 def change_contact(user: User, data: dict) -> None:
-    """A client contact's name; their sign-in stopped or allowed as on the users page."""
-    by = author()
+    """A client contact's name, job title and phone as the profile form saves them; their
+    sign-in stopped or allowed as on the users page."""
+    set_profile(user, data)
+    if "active" in data:
+        with refusals():
+            accounts.set_active(user, data["active"], by=author())
+
+
+@resources.route("/projects/<int:item_id>/closeout", methods=["PATCH"],
+                 endpoint="change_closeout")
+@requires(Scope.WRITE)
+@committed
+@resources.etag
+@resources.arguments(schemas.CloseoutChange)
+@resources.response(200, schemas.Closeout)
+@resources.alt_response(409, description="someone saved the closeout while this was sent")
+def change_closeout(data: dict, item_id: int):
+    """Edit a project's published closeout, as the staff closeout page does; send the ETag
+    you read (GET /closeouts/{id}) as If-Match.
+
+    The client sees the change on the closeout page and the PDF is rendered again; a new
+    client-care contact takes the account over. 404 while the project has no closeout
+    (publish it with POST), 422 when a part the client relies on is emptied."""
+    closeout = load(Project, item_id, "project").closeout
+    if closeout is None:
+        abort(404, message=f"Project {item_id} has no closeout yet: publish it with POST.")
+    check_unchanged(DUMP[Closeout](closeout))
+    care = (staff(data.pop("care_contact_id"), "care_contact_id")
+            if "care_contact_id" in data else closeout.care_contact)
+    text = {name: data.get(name, getattr(closeout, name)) for name in closeouts.TEXT_FIELDS}
     with refusals():
-        if "name" in data:
-            accounts.rename_contact(user, name=data["name"], by=by)
-        if "active" in data:
-            accounts.set_active(user, data["active"], by=by)
+        closeouts.edit_closeout(closeout, care_contact=care, by=author(),
+                                seen=closeouts.closeout_version(closeout), **text)
+    render_pdf_once_committed(closeout)
+    return answer(closeout)

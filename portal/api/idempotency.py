@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
 
+from apispec import APISpec
 from flask import Response, request
 from flask_smorest import abort
 from sqlalchemy import delete, select
@@ -23,6 +24,18 @@ from portal.extensions import db
 
 KEPT_FOR = timedelta(hours=24)
 HEADER = "Idempotency-Key"
+PARAMETER = "IdempotencyKey"  # the document's component, referenced by each POST and PUT
+
+
+def document(spec: APISpec) -> None:
+    """Declare the header once in the OpenAPI document, for the operations that honour it."""
+    spec.components.parameter(PARAMETER, "header", {
+        "name": HEADER, "required": False,
+        "description": "Any string you choose, unique per change you mean to make: the first "
+                       "answer is replayed (marked Idempotent-Replayed: true) to a retry with "
+                       "the same key and body for 24 h, and nothing is changed again; the "
+                       "same key with another body is a 422",
+        "schema": {"type": "string", "minLength": 1, "maxLength": 255}})
 
 
 def _fingerprint() -> str:

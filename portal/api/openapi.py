@@ -36,7 +36,7 @@ class Problem(ma.Schema):
 DESCRIPTION = """The firm's records for its other tools. Authenticate with
 `Authorization: Bearer pk_live_...` (keys are created by an admin at /admin/api-keys).
 Lists are paginated with an opaque `cursor` (stable order by id); reads carry an `ETag`;
-a PATCH needs `If-Match`; a POST may carry an `Idempotency-Key` (answers replayed for 24 h).
+a PATCH needs `If-Match`; a POST or PUT may carry an `Idempotency-Key` (answers replayed for 24 h).
 Errors are `application/problem+json` (RFC 9457). Timestamps are ISO 8601 in UTC."""
 
 
@@ -94,10 +94,9 @@ def webhooks_section() -> dict:
 
 def register(app: Flask) -> PortalApi:
     """Bind an API (and its document) to the app and register its resources."""
-    # Reads first: of the rules for one path, the first that allows the method is matched,
-    # and a huge id it then refuses is a 404 only if no earlier rule was for another method.
+    # Reads first, so the document lists each kind of record from its reads.
     from portal.api import reads  # noqa: F401, I001 (routes on the resources blueprint)
-    from portal.api import changes, kept, keys, limits, upserts, writes  # noqa: F401
+    from portal.api import changes, idempotency, kept, keys, limits, upserts, writes  # noqa: F401
     from portal.api.guard import resources
     from portal.extensions import csrf
 
@@ -106,6 +105,7 @@ def register(app: Flask) -> PortalApi:
     options = app.config["API_SPEC_OPTIONS"]
     app.config["API_SPEC_OPTIONS"] = {**options, "webhooks": webhooks_section()}
     api = PortalApi(app)
+    idempotency.document(api.spec)
     kept.register(app)
     keys.register(app)
     limits.register(app)

@@ -290,23 +290,32 @@ class MilestoneChange(ma.Schema):
                        "is never reopened"})
 
 
+# As the admin's forms take them; empty or null is none. Left out, they stay as they are.
+JOB_TITLE = {"validate": one_line(0, 120), "metadata": {"description": "shown with their name"}}
+PHONE = {"validate": one_line(0, 40), "metadata": {"description": "shown with their name"}}
+
+
 class ContactCreate(ma.Schema):
     """A client contact to invite."""
 
     account_id = f.Integer(required=True, validate=ID_RANGE)
     email = f.Email(required=True, validate=one_line(3, 254))
     name = f.String(required=True, validate=one_line(1, 120))
+    job_title = _nullable(f.String, **JOB_TITLE)
+    phone = _nullable(f.String, **PHONE)
 
 
 class ContactUpsert(ContactCreate):
     """The contact as the firm's other tool has it (its external_id is in the URL); an
-    existing contact's email must stay the same."""
+    existing contact's email must stay the same, and a job title or phone left out stays."""
 
 
 class ContactChange(ma.Schema):
     """What to change of a client contact."""
 
     name = f.String(validate=one_line(1, 120))
+    job_title = _nullable(f.String, **JOB_TITLE)
+    phone = _nullable(f.String, **PHONE)
     external_id = _nullable(f.String, **EXTERNAL_ID)
     active = f.Boolean(metadata={"description": "false stops their sign-in and ends their "
                                                 "sessions; true allows it again"})
@@ -352,6 +361,22 @@ class CloseoutCreate(ma.Schema):
     delivered_on = _nullable(f.Date, metadata={
         "description": "the day the work was delivered (an open project closes on it); "
                        "today where the client is when left out"})
+
+
+class CloseoutChange(ma.Schema):
+    """What to change of a published closeout, as the staff closeout page edits it (Markdown);
+    fields left out stay as they are. Its delivery date is not changed: the project closed
+    on it."""
+
+    summary = f.String(validate=multi_line(1, 20000),
+                       metadata={"description": "what was delivered"})
+    outcomes = f.String(validate=multi_line(1, 20000),
+                        metadata={"description": "outcomes against what was planned"})
+    lessons = f.String(validate=multi_line(0, 20000))
+    care_contact_id = f.Integer(validate=ID_RANGE, metadata={
+        "description": "who on staff takes over the client's care"})
+    care_reach = f.String(validate=multi_line(0, 500))
+    care_next_steps = f.String(validate=multi_line(1, 5000))
 
 
 class TouchpointCreate(ma.Schema):

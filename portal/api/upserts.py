@@ -14,7 +14,7 @@ from collections.abc import Callable
 from flask import request
 from flask_smorest import abort
 
-from portal.api import schemas
+from portal.api import idempotency, schemas
 from portal.api.changes import change_contact, change_milestone, change_project
 from portal.api.guard import requires, resources
 from portal.api.idempotency import committed
@@ -50,7 +50,7 @@ def upsert(kind: str, schema: type, answered: type) -> Callable:
             f"/{kind}/external/<path:external_id>", methods=["PUT"],
             endpoint=f"upsert_{view.__name__}", parameters=[PATH])
         return routed(requires(Scope.WRITE)(committed(
-            resources.doc(parameters=[IF_MATCH])(
+            resources.doc(parameters=[IF_MATCH, idempotency.PARAMETER])(
                 resources.arguments(schema)(
                     resources.response(200, answered)(
                         resources.alt_response(201, schema=answered, description="Created")(
@@ -117,14 +117,15 @@ def milestone(data: dict, external_id: str):
 
 @upsert("contacts", schemas.ContactUpsert, schemas.Contact)
 def contact(data: dict, external_id: str):
-    """Create or rename the client contact a sync knows by this external_id.
+    """Create or change the client contact a sync knows by this external_id.
 
     201 with its Location when no contact has that external_id: the person is invited as
-    staff invite them; else 200 with the name changed. A person of the account already here
-    with that email and no external_id yet is taken as this contact (200, not invited again).
-    The email changes only by the person themselves and the account never changes. If-Match
-    is optional: sent, it is checked (412 if stale, or when nothing has that external_id
-    yet); a sync that is the source of truth may leave it out."""
+    staff invite them; else 200 with the name changed, and the job title and phone if sent
+    (left out, they stay: a sync that does not know them keeps what the portal has). A person
+    of the account already here with that email and no external_id yet is taken as this
+    contact (200, not invited again). The email changes only by the person themselves and the
+    account never changes. If-Match is optional: sent, it is checked (412 if stale, or when
+    nothing has that external_id yet); a sync that is the source of truth may leave it out."""
     found = _existing(User, external_id)
     if found is None:
         found = auth.find_user_by_email(data["email"])
@@ -140,5 +141,6 @@ def contact(data: dict, external_id: str):
     if auth.normalize_email(data["email"]) != found.email:
         field_error("email", "A contact's email changes only when they change it themselves "
                     "(their sign-in); add a new contact for another person.")
-    change_contact(found, {"name": data["name"]})
+    change_contact(found, {name: data[name] for name in ("name", "job_title", "phone")
+                           if name in data})
     return answer(found)

@@ -10,7 +10,7 @@ from flask import Response, after_this_request
 
 from portal.accounts import services as accounts
 from portal.accounts.models import Organization
-from portal.api import schemas
+from portal.api import idempotency, schemas
 from portal.api.guard import requires, resources
 from portal.api.idempotency import committed
 from portal.api.models import Scope
@@ -18,6 +18,7 @@ from portal.api.writing import answer, author, load, refusals, set_external_id, 
 from portal.auth.models import User
 from portal.closeout import jobs as closeout_jobs
 from portal.closeout import services as closeouts
+from portal.closeout.models import Closeout
 from portal.projects import questions
 from portal.projects import services as projects
 from portal.projects.models import Milestone, Project, Question
@@ -34,7 +35,8 @@ def posted(path: str, endpoint: str, schema: type, answered: type,
     def decorate(view: Callable) -> Callable:
         if conflict:
             view = resources.alt_response(409, description=conflict)(view)
-        documented = resources.arguments(schema)(resources.response(201, answered)(view))
+        documented = resources.doc(parameters=[idempotency.PARAMETER])(
+            resources.arguments(schema)(resources.response(201, answered)(view)))
         return resources.route(path, methods=["POST"], endpoint=endpoint)(
             requires(Scope.WRITE)(committed(documented)))
 
@@ -66,12 +68,25 @@ def add_milestone(project: Project, data: dict, external_id: str | None) -> Mile
 
 
 def invite(data: dict) -> User:
-    """The client contact, created if new, with an invitation emailed as staff send one."""
+    """The client contact, created if new, with an invitation emailed as staff send one; a
+    job title and phone set as the admin's new-user form sets them."""
     organization = load(Organization, data["account_id"], "account")
     with refusals():
         user, _ = accounts.invite_client(organization, email=data["email"], name=data["name"],
                                          by=author())
+    set_profile(user, {name: data[name] for name in ("job_title", "phone") if name in data})
     return user
+
+
+def set_profile(user: User, data: dict) -> None:
+    """The name, job title and phone `data` holds, saved as the profile form saves them (the
+    same checks and audit); the others stay."""
+    if data.keys() & {"name", "job_title", "phone"}:
+        with refusals():
+            accounts.update_profile(
+                user, name=data.get("name", user.name),
+                job_title=data.get("job_title", user.job_title),
+                phone=data.get("phone", user.phone), by=author())
 
 
 @posted("/projects", "create_project", schemas.ProjectCreate, schemas.Project, conflict=TAKEN)
@@ -142,15 +157,19 @@ def publish_closeout(data: dict, item_id: int):
         closeout = closeouts.publish_closeout(
             project, care_contact=staff(data.pop("care_contact_id"), "care_contact_id"),
             delivered_on=data.pop("delivered_on", None), by=author(), **data)
-    after_this_request(_render_pdf)
+    render_pdf_once_committed(closeout)
     return answer(closeout, 201)
 
 
-def _render_pdf(response: Response) -> Response:
-    """Queue the closeout's PDF once the closeout is committed (as the web page does)."""
-    if response.status_code == 201:
-        closeout_jobs.render_pdf_soon(int(response.headers["Location"].rsplit("/", 1)[1]))
-    return response
+def render_pdf_once_committed(closeout: Closeout) -> None:
+    """Queue the closeout's PDF after the commit (as the web page does), if there is one."""
+    closeout_id = closeout.id
+
+    @after_this_request
+    def render(response: Response) -> Response:
+        if response.status_code < 300:
+            closeout_jobs.render_pdf_soon(closeout_id)
+        return response
 
 
 @posted("/accounts/<int:item_id>/touchpoints", "log_touchpoint", schemas.TouchpointCreate,

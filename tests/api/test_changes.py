@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from portal.api.models import Scope
 from portal.audit.models import AuditEvent
 from portal.auth.models import Role, User
 from portal.extensions import db
@@ -119,3 +120,108 @@ def test_a_project_is_archived_and_restored_as_its_buttons_do(app, make, new_key
             AuditEvent.target_type == "Project", AuditEvent.action.in_(
                 ["project.archived", "project.restored"])).order_by(AuditEvent.id)).all() == [
             "project.archived", "project.restored"]
+
+
+def test_a_contacts_job_title_and_phone_are_changed_as_on_the_profile_form(app, make, new_key):
+    jordan = make.user("jordan@acme.example", organization="Acme Corp", name="Jordan")
+    client, secret = app.test_client(), new_key()
+    url = f"/api/v1/contacts/{jordan.id}"
+    changed = client.patch(url, headers=bearer(secret, **{"If-Match": _etag(client, secret, url)}),
+                           json={"job_title": "Head of IT", "phone": "+49 30 1234567"})
+    assert changed.status_code == 200, changed.json
+    assert (changed.json["job_title"], changed.json["phone"]) == ("Head of IT", "+49 30 1234567")
+    assert client.get(url, headers=bearer(secret)).json["phone"] == "+49 30 1234567"
+    cleared = client.patch(url, headers=bearer(secret, **{"If-Match": changed.headers["ETag"]}),
+                           json={"phone": None})
+    assert cleared.status_code == 200
+    assert (cleared.json["job_title"], cleared.json["phone"]) == ("Head of IT", None)
+    with app.app_context():
+        person = db.session.get(User, jordan.id)
+        assert (person.name, person.job_title, person.phone) == ("Jordan", "Head of IT", None)
+        audited = db.session.execute(select(
+            AuditEvent.action, AuditEvent.actor_email, AuditEvent.organization_id,
+            AuditEvent.summary).where(AuditEvent.target_id == jordan.id,
+                                      AuditEvent.action == "user.profile_changed")
+            .order_by(AuditEvent.id)).all()
+        assert audited == [
+            ("user.profile_changed", "API key Jira sync", person.organization_id,
+             "jordan@acme.example: job title — to Head of IT; phone — to +49 30 1234567"),
+            ("user.profile_changed", "API key Jira sync", person.organization_id,
+             "jordan@acme.example: phone +49 30 1234567 to —")]
+
+
+def test_a_bad_job_title_or_phone_is_a_422_naming_it_and_changes_nothing(app, make, new_key):
+    jordan = make.user("jordan@acme.example", organization="Acme Corp", name="Jordan")
+    client, secret = app.test_client(), new_key()
+    url = f"/api/v1/contacts/{jordan.id}"
+    etag = _etag(client, secret, url)
+    for body, field in [({"phone": "+49 30 " + "1" * 34}, "phone"),  # 41 characters
+                        ({"job_title": "x" * 121}, "job_title"),
+                        ({"name": "Jordan Lee", "phone": "+49\x0030"}, "phone"),
+                        ({"name": "Jordan Lee", "job_title": "Head\u2028of IT"}, "job_title"),
+                        ({"name": " ", "job_title": "Head of IT"}, "name")]:
+        refused = client.patch(url, headers=bearer(secret, **{"If-Match": etag}), json=body)
+        assert refused.status_code == 422, body
+        assert refused.mimetype == "application/problem+json"
+        assert [(e["location"], e["field"]) for e in refused.json["errors"]] == [
+            ("json", field)], body
+    assert _etag(client, secret, url) == etag
+    with app.app_context():
+        person = db.session.get(User, jordan.id)
+        assert (person.name, person.job_title, person.phone) == ("Jordan", None, None)
+        assert not db.session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "user.profile_changed")).first()
+
+
+def test_a_published_closeout_is_edited_with_if_match_as_on_the_staff_page(
+        app, make, new_key, signed_in):
+    from portal.closeout.models import Closeout
+    from portal.projects.models import ProjectStatus
+    from tests.support.mail import run_jobs
+
+    casey = make.user("casey@firm.example", role=Role.STAFF, name="Casey Care")
+    robin = make.user("robin@firm.example", role=Role.STAFF, name="Robin Hale")
+    jordan = make.user("jordan@acme.example", organization="Acme Corp")
+    project = make.project("Acme Corp", name="Website", status=ProjectStatus.DONE)
+    closeout = make.closeout(project, contact=casey, summary="We shipped the site.")
+    still_open = make.project("Acme Corp", name="Intranet")
+    client, secret = app.test_client(), new_key()
+    url = f"/api/v1/projects/{project.id}/closeout"
+    read = client.get(f"/api/v1/closeouts/{closeout.id}", headers=bearer(secret))
+    etag = read.headers["ETag"]
+    assert client.patch(url, headers=bearer(secret), json={"lessons": "x"}).status_code == 428
+    edited = client.patch(url, headers=bearer(secret, **{"If-Match": etag}), json={
+        "summary": "We shipped the site and its **search**.", "care_contact_id": robin.id})
+    assert edited.status_code == 200, edited.json
+    assert (edited.json["summary"], edited.json["care_contact_id"], edited.json["outcomes"]) == (
+        "We shipped the site and its **search**.", robin.id, read.json["outcomes"])
+    assert edited.headers["ETag"] == client.get(f"/api/v1/closeouts/{closeout.id}",
+                                                headers=bearer(secret)).headers["ETag"]
+    stale = client.patch(url, headers=bearer(secret, **{"If-Match": etag}),
+                         json={"summary": "An older story."})
+    assert stale.status_code == 412 and stale.mimetype == "application/problem+json"
+    current = bearer(secret, **{"If-Match": edited.headers["ETag"]})
+    emptied = client.patch(url, headers=current, json={"outcomes": "  \n"})
+    assert emptied.status_code == 422 and emptied.json["errors"][0]["field"] == "outcomes"
+    to_client = client.patch(url, headers=current, json={"care_contact_id": jordan.id})
+    assert to_client.status_code == 422
+    assert to_client.json["errors"][0]["field"] == "care_contact_id"
+    none_yet = client.patch(f"/api/v1/projects/{still_open.id}/closeout", headers=current,
+                            json={"summary": "x"})
+    assert none_yet.status_code == 404
+    reader = new_key(Scope.READ, name="Reporting")
+    assert client.patch(url, headers=bearer(reader, **{"If-Match": edited.headers["ETag"]}),
+                        json={"summary": "x"}).status_code == 403
+
+    page = signed_in("jordan@acme.example").get(f"/projects/{project.id}/closeout")
+    assert "its <strong>search</strong>" in page.get_data(as_text=True)
+    assert "Robin Hale" in page.get_data(as_text=True)
+    run_jobs(app)
+    with app.app_context():
+        saved = db.session.get(Closeout, closeout.id)
+        assert (saved.summary, saved.outcomes, saved.care_contact_id, saved.version) == (
+            "We shipped the site and its **search**.", read.json["outcomes"], robin.id, 2)
+        assert saved.pdf is not None  # rendered again after the change, as the page does
+        assert db.session.execute(select(AuditEvent.action, AuditEvent.actor_email).where(
+            AuditEvent.target_type == "Closeout", AuditEvent.action == "closeout.edited")
+        ).all() == [("closeout.edited", "API key Jira sync")]

@@ -72,6 +72,26 @@ def test_every_route_under_api_v1_is_in_the_document(app):
             assert (path, method) in documented, f"{method} {rule.rule} is not documented"
 
 
+def test_every_post_and_put_declares_the_idempotency_key_it_honours(client):
+    """A program generated from the document can send the header on each write that replays
+    its answer (the POSTs that create and the PUT upserts), and on no other."""
+    document = client.get("/api/v1/openapi.json").json
+    declared = document["components"]["parameters"]["IdempotencyKey"]
+    assert (declared["name"], declared["in"], declared["required"]) == (
+        "Idempotency-Key", "header", False)
+    assert declared["schema"]["type"] == "string" and "24 h" in declared["description"]
+    reference = {"$ref": "#/components/parameters/IdempotencyKey"}
+    writes = 0
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters":  # the path's own, such as its id
+                continue
+            listed = reference in operation.get("parameters", [])
+            assert listed == (method in ("post", "put")), f"{method.upper()} {path}"
+            writes += listed
+    assert writes == 11  # 8 POSTs that create, 3 PUT upserts
+
+
 def test_the_document_describes_every_webhook_event_a_receiver_can_get(client):
     """A receiver reads each event's payload in the document's `webhooks` section, signed as
     Standard Webhooks; the schemas are the ones deliveries are checked against."""

@@ -82,6 +82,28 @@ def test_every_error_is_problem_details(app, new_key, method, path, kwargs, stat
         assert "GET" in answer.headers["Allow"]
 
 
+BEYOND_ANY_ID = ["/api/v1/projects/2147483648", "/api/v1/contacts/2147483648",
+                 f"/api/v1/projects/{'9' * 30}/closeout", "/api/v1/questions/2147483648/replies"]
+
+
+def test_an_id_no_database_holds_is_not_found_whatever_the_method(app, make, new_key):
+    """PATCH beside GET on one path, or a method no rule has there: still nothing by that id."""
+    client, secret = app.test_client(), new_key()
+    project = make.project("Acme Corp", name="Website")
+    etag = client.get(f"/api/v1/projects/{project.id}", headers=bearer(secret)).headers["ETag"]
+    for path in BEYOND_ANY_ID:
+        for method in ("GET", "POST", "PATCH", "PUT", "DELETE"):
+            answer = client.open(path, method=method, json={"name": "x"},
+                                 headers=bearer(secret, **{"If-Match": etag}))
+            assert (answer.status_code, answer.mimetype) == (
+                404, "application/problem+json"), (method, path)
+    largest = client.patch("/api/v1/projects/2147483647", json={"name": "x"},
+                           headers=bearer(secret, **{"If-Match": etag}))
+    assert largest.status_code == 404 and "No project with id 2147483647" in largest.json["detail"]
+    assert client.put(f"/api/v1/projects/{project.id}", json={},
+                      headers=bearer(secret)).status_code == 405  # a method the path never has
+
+
 def test_a_crash_is_a_500_problem_with_the_request_id(app, new_key, monkeypatch):
     from portal.api import paging
 

@@ -151,3 +151,22 @@ def test_a_contact_is_invited_once_then_renamed(app, make, new_key, smtp):
         assert names["sam@acme.example"] == "Samantha Lee"
         assert names["jordan@acme.example"] == "Jordan Ray"
     assert smtp.recipients().count("jordan@acme.example") == 0
+
+
+def test_a_contacts_job_title_and_phone_are_kept_unless_the_sync_sends_them(app, make, new_key):
+    acme = make.organization("Acme Corp")
+    client, secret = app.test_client(), new_key()
+    url = "/api/v1/contacts/external/P-3001"
+    body = {"account_id": acme.id, "email": "sam@acme.example", "name": "Sam Lee"}
+    created = client.put(url, headers=bearer(secret), json={**body, "job_title": "CFO"})
+    assert created.status_code == 201
+    assert (created.json["job_title"], created.json["phone"]) == ("CFO", None)
+    phoned = client.put(url, headers=bearer(secret), json={**body, "phone": "+1 212 555 0100"})
+    assert (phoned.json["job_title"], phoned.json["phone"]) == ("CFO", "+1 212 555 0100")
+    untitled = client.put(url, headers=bearer(secret), json={**body, "job_title": None})
+    assert (untitled.json["job_title"], untitled.json["phone"]) == (None, "+1 212 555 0100")
+    too_long = client.put(url, headers=bearer(secret), json={**body, "phone": "1" * 41})
+    assert too_long.status_code == 422 and too_long.json["errors"][0]["field"] == "phone"
+    with app.app_context():
+        person = db.session.scalars(select(User).where(User.external_id == "P-3001")).one()
+        assert (person.job_title, person.phone) == (None, "+1 212 555 0100")

@@ -107,9 +107,11 @@ def test_a_contact_created_through_the_api_gets_the_invitation(app, make, new_ke
     acme = make.organization("Acme Corp")
     secret = new_key()
     created = app.test_client().post("/api/v1/contacts", headers=bearer(secret), json={
-        "account_id": acme.id, "email": "jordan@acme.example", "name": "Jordan Lee"})
+        "account_id": acme.id, "email": "jordan@acme.example", "name": "Jordan Lee",
+        "job_title": "Head of IT", "phone": "+49 30 1234567"})
     assert created.status_code == 201, created.json
-    assert created.json["email"] == "jordan@acme.example"
+    assert (created.json["email"], created.json["job_title"], created.json["phone"]) == (
+        "jordan@acme.example", "Head of IT", "+49 30 1234567")
     from tests.support.mail import run_jobs
 
     run_jobs(app)

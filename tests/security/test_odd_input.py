@@ -466,6 +466,16 @@ def test_huge_ids_and_odd_paths_are_not_found(signed_in, make):
         assert admin.get(path).status_code in (400, 404), path[:80]
 
 
+def test_an_id_no_database_holds_is_not_found_whatever_the_method(signed_in, make):
+    """Not a 405 because the page's path also has a rule for another method."""
+    make.user("admin@firm.example", role=Role.ADMIN)
+    admin = signed_in("admin@firm.example")
+    for path in ("/projects/2147483648", "/staff/projects/2147483648/closeout",
+                 f"/staff/accounts/{HUGE}/edit", "/admin/users/2147483648/deactivate"):
+        for method in ("GET", "POST", "PATCH", "PUT", "DELETE"):
+            assert admin.open(path, method=method).status_code == 404, (method, path)
+
+
 def test_odd_query_strings_get_the_page_or_a_clean_refusal(signed_in, make):
     make.user("admin@firm.example", role=Role.ADMIN)
     project = make.project("Acme Corp")
