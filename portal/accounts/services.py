@@ -216,6 +216,9 @@ def _profile_problem(values: dict[str, str | None]) -> ProfileRefused | None:
         problem = one_line_problem({label: values[field]})
         if problem:
             return ProfileRefused(field, problem)
+        longest = User.__table__.c[field].type.length
+        if values[field] and len(values[field].strip()) > longest:
+            return ProfileRefused(field, f"{label} is too long: at most {longest} characters.")
     if not values["name"].strip():
         return ProfileRefused("name", "A name is needed.")
     return None

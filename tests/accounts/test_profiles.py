@@ -199,3 +199,21 @@ def test_a_new_photo_refreshes_the_clients_live_page(app, firm, signed_in):
 def _user_id(app, email: str) -> int:
     with app.app_context():
         return db.session.scalars(select(User.id).where(User.email == email)).one()
+
+
+@pytest.mark.parametrize(("field", "value"), [("name", "N" * 121), ("job_title", "T" * 121),
+                                              ("phone", "5" * 41)])
+def test_a_profile_value_longer_than_its_column_is_refused_by_the_service_itself(
+        app, firm, field, value):
+    from portal.accounts.services import ProfileRefused, update_profile
+
+    with app.app_context():
+        priya = db.session.get(User, firm["priya"].id)
+        admin = db.session.scalars(select(User).where(User.role == Role.ADMIN)).one()
+        values = {"name": "Priya Nair", "job_title": None, "phone": None, field: value}
+        with pytest.raises(ProfileRefused) as refused:
+            update_profile(priya, **values, by=admin)
+        db.session.rollback()
+    assert refused.value.field == field and "too long" in str(refused.value)
+    assert (_priya(app).name, _priya(app).job_title, _priya(app).phone) == ("Priya Nair", None,
+                                                                            None)
