@@ -2,9 +2,10 @@
 
 Same method as the pages (bench/run.py): one gunicorn, a warm-up, then rounds of (bare, API)
 wrk runs, each with the CPU the server spent on it; the figure to trust is the CPU ratio.
-Requests carry a real key (bearer), so each one looks the key up with the versions of the
-tables it reads (one statement) and counts it against the key's rate in Redis (raised here so
-the benchmark is not refused). As a program polling the API would, the same reads repeat, so
+Requests carry a real key (bearer), counted against the key's rate in Redis (raised here so
+the benchmark is not refused); the same round trip reads Redis's count of writes, so a worker
+looks the key up with the versions of the tables read (one statement) only when it moved, or
+once a second (portal/api/write_count.py). As a program polling the API would, the same reads repeat, so
 the workers answer from their kept answers (portal/api/kept.py); a second gunicorn with
 PORTAL_API_KEPT_ANSWER_BYTES=0 measures every answer read and dumped afresh, as after a
 change. The bare endpoint is asked without a cookie, as API calls are.
