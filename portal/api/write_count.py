@@ -21,6 +21,9 @@ from limits.storage import RedisClusterStorage, RedisStorage
 from portal.api import freshness
 from portal.extensions import CountedFixedWindow, db, limiter
 
+# Forgotten a day after the last write: workers hold a lookup for a second, so a count that
+# starts again from 0 is at worst a missed raise, which that second bounds.
+KEPT_SECONDS = 86_400
 REDIS_RETRY_SECONDS = 5  # after a failure to raise the count, as the rate counts wait
 COUNTER = "api.write_count"  # app.extensions key
 SEEN = "api_writes_seen"  # g: the count as this request's rate was counted
@@ -48,7 +51,8 @@ class WriteCount:
         if time.monotonic() < self.again_at:
             return
         try:
-            self.storage.get_connection().incr(self.key)
+            with self.storage.get_connection().pipeline(transaction=False) as pipe:
+                pipe.incr(self.key).expire(self.key, KEPT_SECONDS).execute()
         except Exception:  # noqa: BLE001 (readers look their key up again within a second)
             current_app.logger.warning("API write count: Redis unreachable, not raised")
             self.again_at = time.monotonic() + REDIS_RETRY_SECONDS

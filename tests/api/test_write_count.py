@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from portal.api import keys
 from portal.api.models import ApiKey, Scope
-from portal.api.write_count import COUNTER
+from portal.api.write_count import COUNTER, KEPT_SECONDS
 from portal.auth.models import User
 from portal.db import utcnow
 from portal.extensions import db
@@ -173,3 +173,4 @@ def test_only_a_commit_that_raised_versions_raises_the_count(worker, project_id)
         assert now() == before
         _rename(app, project_id, "Renamed")
         assert now() == before + 1
+        assert 0 < store.ttl(count.key) <= KEPT_SECONDS  # gone a day after the last write
