@@ -4,9 +4,9 @@ Each worker keeps the API's answers (portal/api/kept.py). An answer stays good w
 tables it was read from have not been written since, and the worker learns that from one
 column read in the same statement as the caller's key: the sum of those tables' versions. So a
 change shows on the next request in every worker and on every machine, and revoking a key
-still stops it at once (api_key is watched too). With Redis, a commit that raised versions
-also raises a count there (portal/api/write_count.py), and a worker reads the key and the
-versions again only when that count moved.
+stops it (api_key is watched too; a key's last use, noted once a minute, raises nothing). With
+Redis, a commit that raised versions also raises a count there (portal/api/write_count.py),
+and a worker reads the key and the versions again only when that count moved, or a second on.
 
 Writes are noticed on the engine, whatever made them: the ORM's flush, a bulk update, text SQL
 (a text statement that writes counts as a write to every watched table). At commit the
@@ -16,6 +16,7 @@ it wrote. Tables are raised in name order, so two writers never wait on each oth
 opposite orders.
 """
 
+import logging
 from collections.abc import Callable
 
 from sqlalchemy import (
@@ -38,8 +39,10 @@ RAISED = "api.versions_raised"  # connection info key: a commit on it raised ver
 SEEN = "api.versions_seen"  # connection info key: the schema generation data_version was seen in
 OFF = "portal_table_versions"  # execution option: False on the migrations' connection
 RAISING = "portal_raising_versions"  # execution option of the statement raising versions
+UNSHOWN = "portal_write_unshown"  # execution option of a write no answer shows (a key's last use)
 WRITING_VERBS = ("INSERT", "UPDATE", "DELETE", "REPLACE", "MERGE", "WITH", "TRUNCATE")
 
+log = logging.getLogger(__name__)
 _watched: set[str] = set()
 _schema = {"generation": 0}  # raised when this process migrates: data_version may be gone
 
@@ -107,8 +110,8 @@ def _versions_kept(conn) -> bool:
 
 @event.listens_for(Engine, "after_cursor_execute")
 def _note_writes(conn, cursor, statement, parameters, context, executemany) -> None:
-    if not conn.get_execution_options().get(OFF, True) or (
-            context is not None and context.execution_options.get(RAISING)):
+    if not conn.get_execution_options().get(OFF, True) or (context is not None and (
+            context.execution_options.get(RAISING) or context.execution_options.get(UNSHOWN))):
         return
     written = tables_written(statement, context)
     if written:
@@ -136,11 +139,15 @@ def _forget_on_return(dbapi_connection, connection_record) -> None:
 
 def after_raising(engine: Engine, tell: Callable[[], None]) -> None:
     """Call `tell` whenever a connection of this engine whose commit raised versions is back in
-    its pool: after that commit, which no engine event follows (a session gives its connection
-    back as it commits, so before the writer's answer is sent)."""
+    its pool: after that commit, which no engine event follows. A session gives its connection
+    back as it commits, so before the writer's answer is sent; a Connection kept open after its
+    commit tells only when closed (the portal writes through the session)."""
 
     def told(dbapi_connection, connection_record) -> None:
         if connection_record.info.pop(RAISED, False):
-            tell()
+            try:
+                tell()
+            except Exception:  # an error here would keep the connection out of the pool
+                log.exception("Telling of raised versions failed")
 
     event.listen(engine, "checkin", told)

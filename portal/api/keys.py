@@ -111,7 +111,7 @@ class FoundKeys:
 
 
 FOUND = "api.found_keys"  # app.extensions key
-freshness.watch(ApiKey.__table__)  # so that revoking or changing a key raises the write count
+freshness.watch(ApiKey.__table__)  # revoking or changing a key raises the write count
 
 
 def register(app: Flask) -> None:
@@ -173,7 +173,8 @@ def key_for_secret(secret: str, tables: tuple[str, ...] = (),
     if row is None:
         return None, 0
     if row.note_use:
-        db.session.execute(update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=now))
+        db.session.execute(update(ApiKey).where(ApiKey.id == row.id).values(last_used_at=now)
+                           .execution_options(**{freshness.UNSHOWN: True}))
     key = KeyInUse(id=row.id, name=row.name, created_by_id=row.created_by_id,
                    use_noted=bool(row.note_use), scopes=_scopes(row.scopes))
     stamp = int(row.stamp) if tables else 0

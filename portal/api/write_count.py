@@ -13,9 +13,10 @@ after which a worker looks a key up again whatever the count says. While Redis i
 every request looks its key up, as without Redis.
 """
 
+import logging
 import time
 
-from flask import Flask, current_app, g
+from flask import Flask, g
 from limits.storage import RedisClusterStorage, RedisStorage
 
 from portal.api import freshness
@@ -27,6 +28,8 @@ KEPT_SECONDS = 86_400
 REDIS_RETRY_SECONDS = 5  # after a failure to raise the count, as the rate counts wait
 COUNTER = "api.write_count"  # app.extensions key
 SEEN = "api_writes_seen"  # g: the count as this request's rate was counted
+
+log = logging.getLogger(__name__)
 
 # The rate window's count, as limits' own incr_expire script keeps it, and the write count.
 COUNT_AND_READ = """
@@ -54,7 +57,7 @@ class WriteCount:
             with self.storage.get_connection().pipeline(transaction=False) as pipe:
                 pipe.incr(self.key).expire(self.key, KEPT_SECONDS).execute()
         except Exception:  # noqa: BLE001 (readers look their key up again within a second)
-            current_app.logger.warning("API write count: Redis unreachable, not raised")
+            log.warning("API write count: Redis unreachable, not raised")
             self.again_at = time.monotonic() + REDIS_RETRY_SECONDS
 
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 import redis
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portal.api import keys
 from portal.api.models import ApiKey, Scope
@@ -133,11 +133,15 @@ def test_a_write_that_could_not_raise_the_count_shows_within_the_recheck(
     secret = new_key(Scope.READ)
     path = f"/api/v1/projects/{project_id}"
     unreachable = f"redis://127.0.0.1:{free_port()}/13"
-    with worker(API_KEY_RECHECK_SECONDS=0.5) as reader, worker(unreachable) as writer:
+    with worker(API_KEY_RECHECK_SECONDS=3) as reader, worker(unreachable) as writer:
         client = reader.test_client()
+        _read(client, secret, "/api/v1/accounts")  # its first use is noted
         assert _read(client, secret, path).json["name"] == "Data platform"
         _rename(writer, project_id, "Renamed while Redis was away")  # saved all the same
-        time.sleep(0.6)
+        with counted(reader) as statements:
+            assert _read(client, secret, path).json["name"] == "Data platform"
+        assert statements == []  # the count did not move: the lookup is reused
+        time.sleep(3.1)
         assert _read(client, secret, path).json["name"] == "Renamed while Redis was away"
 
 
@@ -155,7 +159,8 @@ def test_without_redis_every_read_looks_its_key_up_and_sees_every_change(
         assert _read(client, secret, path).json["name"] == "Renamed"
 
 
-def test_only_a_commit_that_raised_versions_raises_the_count(worker, project_id):
+def test_only_a_commit_that_raised_versions_raises_the_count(worker, project_id, new_key):
+    secret = new_key(Scope.READ)
     with worker() as app:
         count = app.extensions[COUNTER]
         store = redis.Redis.from_url(REDIS)
@@ -170,7 +175,23 @@ def test_only_a_commit_that_raised_versions_raises_the_count(worker, project_id)
             db.session.get(Project, project_id).name = "Never saved"
             db.session.flush()
             db.session.rollback()
-        assert now() == before
+        assert app.test_client().get("/api/v1/accounts", headers=bearer(secret)).status_code == 200
+        assert now() == before  # the key's last use is written, and no answer shows it
+        with app.app_context():
+            assert db.session.scalar(select(ApiKey.last_used_at)) is not None
         _rename(app, project_id, "Renamed")
         assert now() == before + 1
         assert 0 < store.ttl(count.key) <= KEPT_SECONDS  # gone a day after the last write
+
+
+def test_a_commit_outside_a_request_with_redis_away_gives_its_connection_back(
+        worker, project_id):
+    with worker(f"redis://127.0.0.1:{free_port()}/13") as app:
+        with app.app_context():
+            engine = db.engine
+        with engine.begin() as connection:  # a job's own connection, no app context
+            connection.execute(update(Project).where(Project.id == project_id)
+                               .values(name="Renamed by a job"))
+        assert engine.pool.checkedout() == 0
+        with app.app_context():
+            assert db.session.get(Project, project_id).name == "Renamed by a job"
