@@ -4,7 +4,7 @@ each metric's weekly trend, and the rescore buttons. Every figure is recomputed 
 rows with plain SQL and plain arithmetic."""
 
 import re
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from fractions import Fraction
 
 import pytest
@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import event, func, select, text
 
 from portal.audit.models import AuditEvent
+from portal.db import utcnow
 from portal.extensions import db
 from portal.health import snapshots, weeks
 from portal.health.models import HealthAlert, HealthSnapshot, Metric, MetricWeight
@@ -20,12 +21,24 @@ from portal.health.scoring import HealthScore, MetricResult
 from portal.notifications.models import MessageKind, OutboxMessage
 from tests.conftest import csrf_token
 from tests.health import test_health
-from tests.health.test_health import THIS_WEEK, _answer_closeout, _org_id
+from tests.health.test_health import _answer_closeout, _org_id
 from tests.support.forms import field_values
 
 acme = test_health.acme  # the account, its owner Priya, an admin and a client, as there
-MONDAY = weeks.week_begins_at(THIS_WEEK)
-LAST_WEEK = THIS_WEEK - timedelta(days=7)
+
+
+def _this_week() -> date:
+    """This week's Monday (UTC), read when asked: the suite may run past Monday 00:00 UTC."""
+    return weeks.week_start(utcnow())
+
+
+def _monday() -> datetime:
+    return weeks.week_begins_at(_this_week())
+
+
+def _last_week() -> date:
+    return _this_week() - timedelta(days=7)
+
 PULSE_METRICS = {Metric.SATISFACTION: 25, Metric.LOYALTY: 10, Metric.EFFORT: 10}
 
 
@@ -42,7 +55,7 @@ def _answers(app, client_id: int, before_monday: timedelta = timedelta(days=2)) 
     """Four closeout answers just before this Monday: CSAT 5, 4, 2, 5; NPS 10, 6, 9, 8;
     CES 6, 5, 7, 3."""
     with app.app_context():
-        start = MONDAY - before_monday
+        start = _monday() - before_monday
         for hours, (csat, nps, ces) in enumerate(((5, 10, 6), (4, 6, 5), (2, 9, 7), (5, 8, 3))):
             _answer_closeout(client_id, start - timedelta(hours=hours), csat, nps, ces)
         db.session.commit()
@@ -60,7 +73,7 @@ def _expected(app, org: int, weights: dict[Metric, int]) -> tuple[int | None, in
         rows = db.session.execute(text(
             "SELECT a.scale, a.score FROM pulse_answer a JOIN pulse_request r "
             "ON r.id = a.request_id WHERE r.organization_id = :org AND a.answered_at < :monday"),
-            {"org": org, "monday": MONDAY}).all()
+            {"org": org, "monday": _monday()}).all()
     by_scale: dict[str, list[int]] = {}
     for scale, score in rows:
         by_scale.setdefault(scale, []).append(score)
@@ -122,7 +135,7 @@ def test_the_list_and_the_page_show_the_same_snapshot_and_say_which(app, acme, s
     page = browser.get(f"/staff/health/{org}").get_data(as_text=True)
     listed = browser.get("/staff/health").get_data(as_text=True)
     assert _page_score(page) == str(score)
-    assert f"as of Monday {THIS_WEEK.strftime('%-d %b %Y')} 00:00 UTC" in page
+    assert f"as of Monday {_this_week().strftime('%-d %b %Y')} 00:00 UTC" in page
     assert _list_cell(listed, "Acme Corp") == f"! Amber {score} · {coverage}% of the weight"
     assert "computed from the data as of Monday 00:00 UTC" in listed
     assert "has not been taken yet" not in page
@@ -138,17 +151,17 @@ def test_an_older_snapshot_is_shown_on_both_with_its_week(app, acme, signed_in):
     _weights(app, PULSE_METRICS)
     _answers(app, acme["client"].id, before_monday=timedelta(days=9))
     with app.app_context():
-        snapshots.snapshot_week(LAST_WEEK, alert=False)
+        snapshots.snapshot_week(_last_week(), alert=False)
         db.session.commit()
         org = _org_id("Acme Corp")
         last = db.session.scalars(select(HealthSnapshot)).one()
     browser = signed_in("priya@firm.example")
     page = browser.get(f"/staff/health/{org}").get_data(as_text=True)
     listed = browser.get("/staff/health").get_data(as_text=True)
-    label = weeks.week_label(LAST_WEEK)
+    label = weeks.week_label(_last_week())
     assert _page_score(page) == str(last.score) and f"health score, {label}" in page
     assert f"{last.score} · 100% of the weight ({label})" in _list_cell(listed, "Acme Corp")
-    assert f"This week's snapshot ({weeks.week_label(THIS_WEEK)}) has not been taken yet" in page
+    assert f"This week's snapshot ({weeks.week_label(_this_week())}) has not been taken yet" in page
 
 
 # --- bands kept with the snapshot -------------------------------------------------------------
@@ -234,7 +247,7 @@ def test_thin_data_shows_not_enough_data_with_its_coverage_and_raises_no_alert(
     _answers(app, acme["client"].id)
     with app.app_context():
         org = _org_id("Acme Corp")
-        db.session.add(HealthSnapshot(organization_id=org, week_start=LAST_WEEK, score=95,
+        db.session.add(HealthSnapshot(organization_id=org, week_start=_last_week(), score=95,
                                       band="green", metrics=[], weight_counted=100,
                                       weight_total=100, min_coverage=50))
         db.session.commit()
@@ -258,7 +271,7 @@ def test_thin_data_shows_not_enough_data_with_its_coverage_and_raises_no_alert(
     with app.app_context():  # 95 → nothing is not a fall: no alert on thin data
         assert db.session.scalar(select(func.count()).select_from(HealthAlert)) == 0
         kept = db.session.scalars(select(HealthSnapshot).where(
-            HealthSnapshot.week_start == THIS_WEEK)).one()
+            HealthSnapshot.week_start == _this_week())).one()
         assert (kept.score, kept.band, kept.weight_counted, kept.weight_total) == (
             None, None, 45, 100)
 
@@ -316,10 +329,10 @@ def test_each_metric_shows_its_weekly_scores_and_what_changed_since_last_week(
     _weights(app, PULSE_METRICS)
     _answers(app, acme["client"].id, before_monday=timedelta(days=9))  # before last Monday
     with app.app_context():
-        snapshots.snapshot_week(LAST_WEEK, alert=False)
+        snapshots.snapshot_week(_last_week(), alert=False)
         db.session.commit()
         for hours in range(3):  # unhappy answers this week
-            _answer_closeout(acme["client"].id, MONDAY - timedelta(days=1, hours=hours),
+            _answer_closeout(acme["client"].id, _monday() - timedelta(days=1, hours=hours),
                              1, 2, 1)
         db.session.commit()
         org = _org_id("Acme Corp")
@@ -332,7 +345,7 @@ def test_each_metric_shows_its_weekly_scores_and_what_changed_since_last_week(
     table = page.split('class="table table-stack health-metric-trends"')[1].split("</table>")[0]
     for metric in PULSE_METRICS:
         row = re.search(rf'<tr data-metric="{metric.value}">(.*?)</tr>', table, re.S).group(1)
-        before, now = kept[LAST_WEEK][metric.value], kept[THIS_WEEK][metric.value]
+        before, now = kept[_last_week()][metric.value], kept[_this_week()][metric.value]
         assert re.search(r'class="metric-before">(\d+)', row).group(1) == str(before)
         assert re.search(r'class="metric-now">(\d+)', row).group(1) == str(now)
         assert before > now and f"▼ {before - now}" in row
@@ -367,7 +380,7 @@ def test_the_account_page_takes_the_same_statements_for_a_year_of_snapshots(
         metrics = db.session.scalars(select(HealthSnapshot)).one().metrics
         for back in range(1, 52):
             db.session.add(HealthSnapshot(
-                organization_id=org, week_start=THIS_WEEK - timedelta(days=7 * back),
+                organization_id=org, week_start=_this_week() - timedelta(days=7 * back),
                 score=60, band="amber", metrics=metrics, weight_counted=45, weight_total=45,
                 min_coverage=50))
         db.session.commit()
@@ -392,10 +405,10 @@ def test_home_takes_the_same_statements_for_many_alerts(app, make, acme, signed_
     def alerted(name: str) -> None:
         organization = make.organization(name)
         with app.app_context():
-            db.session.add(HealthSnapshot(organization_id=organization.id, week_start=THIS_WEEK,
+            db.session.add(HealthSnapshot(organization_id=organization.id, week_start=_this_week(),
                                           score=40, band="red", metrics=[], weight_counted=30,
                                           weight_total=45, min_coverage=50))
-            db.session.add(HealthAlert(organization_id=organization.id, week_start=THIS_WEEK,
+            db.session.add(HealthAlert(organization_id=organization.id, week_start=_this_week(),
                                        score=40, entered_red=True))
             db.session.commit()
 
