@@ -315,10 +315,18 @@ def new_user():
         try:
             user, _ = services.invite_client(
                 organization, email=form.email.data, name=form.name.data, by=current_user)
+            # An invitee invited again keeps their account: a new job title or phone is a
+            # profile change, audited as one.
+            services.update_profile(user, name=user.name, job_title=form.job_title.data or None,
+                                    phone=form.phone.data or None, by=current_user)
+        except services.ProfileRefused as error:
+            db.session.rollback()
+            getattr(form, error.field).errors.append(str(error))
+            return render_template("accounts/user_new.html", form=form), 422
         except auth_services.UserError as error:
+            db.session.rollback()
             form.email.errors.append(str(error))
             return render_template("accounts/user_new.html", form=form), 422
-        user.job_title, user.phone = form.job_title.data or None, form.phone.data or None
         db.session.commit()
         flash(f"{user.name} is invited: an email is on its way to {user.email} with a link to "
               "choose a password (valid for 7 days).", "success")
