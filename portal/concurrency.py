@@ -58,7 +58,10 @@ def lock(*rows: db.Model) -> None:
     _write_lock()
     for row in rows:
         try:
-            db.session.refresh(row, with_for_update={"key_share": True})
+            # OF the row's own table: a row loaded with a joined eager load (the signed-in
+            # user and their organisation) is refreshed the same way, and PostgreSQL cannot
+            # lock the nullable side of that outer join.
+            db.session.refresh(row, with_for_update={"key_share": True, "of": type(row)})
         except InvalidRequestError:
             if not inspect(row).persistent:
                 raise  # never a saved row: a mistake in the caller, not a race

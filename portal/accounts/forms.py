@@ -121,7 +121,7 @@ class InvitationForm(PortalForm):
     )
 
 
-class ProfileForm(PortalForm):
+class ProfileForm(VersionedForm):
     """What clients see of a member of staff beside "who to call"."""
 
     name = StringField("Full name", validators=[DataRequired(), Length(max=120)])

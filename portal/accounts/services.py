@@ -224,17 +224,25 @@ def _profile_problem(values: dict[str, str | None]) -> ProfileRefused | None:
     return None
 
 
+def profile_version(user: User) -> str:
+    """The version of what the profile form shows: name, job title, phone and photo."""
+    return edit_version(user.name, user.job_title, user.phone, user.photo_version)
+
+
 def update_profile(
     user: User, *, name: str, job_title: str | None, phone: str | None,
-    photo: bytes | None = None, remove_photo: bool = False, by: User,
+    photo: bytes | None = None, remove_photo: bool = False, by: User, seen: str | None = None,
 ) -> None:
     """Change what others see of a person beside "who to call": name, job title, phone and,
-    for staff, photo (a client contact has none). A refused photo changes nothing at all."""
+    for staff, photo (a client contact has none). A refused photo changes nothing at all, and
+    neither does a form opened on another state than `seen` (ChangedMeanwhile)."""
     if not user.is_staff and (photo is not None or remove_photo):
         raise ProfileRefused("photo", "Photos are for the firm's staff.")
     problem = _profile_problem({"name": name, "job_title": job_title, "phone": phone})
     if problem:
         raise problem
+    lock(user)
+    check_version(seen, profile_version(user))
     before = (user.name, user.job_title, user.phone)
     if photo is not None:
         photos.set_photo(user, photo)

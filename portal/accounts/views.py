@@ -315,10 +315,18 @@ def new_user():
         try:
             user, _ = services.invite_client(
                 organization, email=form.email.data, name=form.name.data, by=current_user)
+            # An invitee invited again keeps their account: a new job title or phone is a
+            # profile change, audited as one.
+            services.update_profile(user, name=user.name, job_title=form.job_title.data or None,
+                                    phone=form.phone.data or None, by=current_user)
+        except services.ProfileRefused as error:
+            db.session.rollback()
+            getattr(form, error.field).errors.append(str(error))
+            return render_template("accounts/user_new.html", form=form), 422
         except auth_services.UserError as error:
+            db.session.rollback()
             form.email.errors.append(str(error))
             return render_template("accounts/user_new.html", form=form), 422
-        user.job_title, user.phone = form.job_title.data or None, form.phone.data or None
         db.session.commit()
         flash(f"{user.name} is invited: an email is on its way to {user.email} with a link to "
               "choose a password (valid for 7 days).", "success")
@@ -395,20 +403,26 @@ def reset_two_factor(user_id: int):
 
 # Staff profiles and photos -----------------------------------------------------------------
 
-def _profile_page(user: User, form: ProfileForm, status: int = 200):
-    return render_template("accounts/profile.html", form=form, member=user,
+def _profile_page(user: User, form: ProfileForm, status: int = 200, changed=None):
+    return render_template("accounts/profile.html", form=form, member=user, changed=changed,
                            own=user.id == current_user.id), status
 
 
 def _edit_profile(user: User, done_url: str):
     """The profile form of this member of staff: show it, or save it and go to done_url."""
     form = ProfileForm(obj=user)
+    form.opened_on(services.profile_version(user))
     if not form.validate_on_submit():
         return _profile_page(user, form, 422 if form.is_submitted() else 200)
     try:
         services.update_profile(user, name=form.name.data, job_title=form.job_title.data,
                                 phone=form.phone.data, photo=form.photo_bytes(),
-                                remove_photo=form.remove_photo.data, by=_me())
+                                remove_photo=form.remove_photo.data, by=_me(),
+                                seen=form.seen_version())
+    except ChangedMeanwhile as changed:
+        db.session.rollback()
+        form.show_current(changed)
+        return _profile_page(user, form, 409, changed=changed)
     except photos.PhotoRejected as error:
         db.session.rollback()
         form.photo.errors.append(f"{error} Nothing was saved.")
@@ -449,6 +463,7 @@ def photo_too_large(error: RequestEntityTooLarge):
     if user is None or not user.is_staff or not (current_user.is_admin or user.id == _me().id):
         return render_template("errors/error.html", error=error), 413
     form = ProfileForm(formdata=None, obj=user)
+    form.edit_version.data = services.profile_version(user)  # the values this page shows
     form.photo.errors = [f"That file is far over the {photos.MAX_PHOTO_BYTES // 1024 // 1024} "
                          "MB a photo may be. Nothing was saved."]
     return _profile_page(user, form, 413)

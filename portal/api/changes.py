@@ -13,6 +13,7 @@ from portal.api.answers import check_unchanged
 from portal.api.guard import requires, resources
 from portal.api.idempotency import committed
 from portal.api.models import Scope
+from portal.api.openapi import conflict
 from portal.api.writes import TAKEN, render_pdf_once_committed, set_profile
 from portal.api.writing import (
     DUMP,
@@ -52,7 +53,7 @@ def patch(kind: str, model, schema: type, answered: type, doc: str,
                                  endpoint=f"change_{what}")
         routed(requires(Scope.WRITE)(committed(resources.etag(resources.arguments(schema)(
             resources.response(200, answered)(
-                resources.alt_response(409, description=TAKEN)(view)))))))
+                resources.alt_response(409, **conflict(TAKEN))(view)))))))
         return change
 
     return decorate
@@ -128,7 +129,7 @@ def change_contact(user: User, data: dict) -> None:
 @resources.etag
 @resources.arguments(schemas.CloseoutChange)
 @resources.response(200, schemas.Closeout)
-@resources.alt_response(409, description="someone saved the closeout while this was sent")
+@resources.alt_response(409, **conflict("someone saved the closeout while this was sent"))
 def change_closeout(data: dict, item_id: int):
     """Edit a project's published closeout, as the staff closeout page does; send the ETag
     you read (GET /closeouts/{id}) as If-Match.

@@ -33,6 +33,12 @@ class Problem(ma.Schema):
     errors = ma.fields.List(ma.fields.Nested(FieldError))
 
 
+def conflict(description: str) -> dict:
+    """alt_response()'s arguments for a 409: problem details like every other error, saying
+    what conflicted."""
+    return {"schema": Problem, "content_type": PROBLEM_TYPE, "description": description}
+
+
 DESCRIPTION = """The firm's records for its other tools. Authenticate with
 `Authorization: Bearer pk_live_...` (keys are created by an admin at /admin/api-keys).
 Lists are paginated with an opaque `cursor` (stable order by id); reads carry an `ETag`;

@@ -10,7 +10,7 @@ from flask import Response, after_this_request
 
 from portal.accounts import services as accounts
 from portal.accounts.models import Organization
-from portal.api import idempotency, schemas
+from portal.api import idempotency, openapi, schemas
 from portal.api.guard import requires, resources
 from portal.api.idempotency import committed
 from portal.api.models import Scope
@@ -34,7 +34,7 @@ def posted(path: str, endpoint: str, schema: type, answered: type,
 
     def decorate(view: Callable) -> Callable:
         if conflict:
-            view = resources.alt_response(409, description=conflict)(view)
+            view = resources.alt_response(409, **openapi.conflict(conflict))(view)
         documented = resources.doc(parameters=[idempotency.PARAMETER])(
             resources.arguments(schema)(resources.response(201, answered)(view)))
         return resources.route(path, methods=["POST"], endpoint=endpoint)(

@@ -287,3 +287,22 @@ def test_the_invitations_page_takes_the_same_statements_for_3_or_60_contacts(
     few = statements()
     _paste(staff, acme, "\n".join(f"b{n}@acme.example" for n in range(57)))
     assert statements() == few
+
+
+def test_inviting_a_pending_client_again_with_new_details_is_an_audited_profile_change(
+        app, acme, signed_in, make):
+    make.user("morgan@firm.example", role=Role.ADMIN, name="Morgan Admin")
+    admin = signed_in("morgan@firm.example")
+    person = {"name": "Ann Lee", "email": "ann@acme.example", "role": "client",
+              "organization_id": acme.id, "job_title": "Buyer", "phone": "+1 212 555 0100"}
+    assert _post(admin, "/admin/users/new", person).status_code == 302
+    _sent_a_minute_ago(app)
+    again = {**person, "job_title": "Head of buying", "phone": ""}
+    assert _post(admin, "/admin/users/new", again).status_code == 302
+
+    ann = _users(app, acme.id)["ann@acme.example"]
+    assert (ann.job_title, ann.phone) == ("Head of buying", None)
+    log = html.unescape(admin.get("/admin/audit?action=user.profile_changed").get_data(
+        as_text=True))
+    assert "ann@acme.example: job title Buyer to Head of buying; phone +1 212 555 0100 to —" \
+        in log

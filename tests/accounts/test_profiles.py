@@ -3,6 +3,7 @@ call". Admins edit anyone's. A photo is taken only as a real PNG or JPEG of at m
 is served as a small JPEG the portal made, never as uploaded."""
 
 import io
+import re
 import struct
 import zlib
 
@@ -15,8 +16,8 @@ from werkzeug.test import encode_multipart
 from portal.accounts.models import StaffPhoto
 from portal.audit.models import AuditEvent
 from portal.auth.models import Role, User
+from portal.concurrency import CHANGED_MEANWHILE
 from portal.extensions import db
-from tests.conftest import csrf_token
 from tests.support.rows import count_rows
 
 
@@ -49,11 +50,19 @@ def firm(make):
     return {"priya": priya, "project": project}
 
 
-def _save(browser, path: str, photo: bytes | None = None, filename: str = "me.jpg", **fields):
-    """Post the profile form; encoded in memory (the test client's own encoder spools a big
-    body to a temporary file it never closes)."""
+def _open(browser, path: str) -> dict[str, str]:
+    """Open the profile form: the hidden fields a browser would send back with it."""
+    page = browser.get(path).get_data(as_text=True)
+    return {name: re.search(rf'name="{name}"[^>]*value="([^"]*)"', page).group(1)
+            for name in ("csrf_token", "edit_version")}
+
+
+def _save(browser, path: str, photo: bytes | None = None, filename: str = "me.jpg",
+          opened: dict[str, str] | None = None, **fields):
+    """Post the profile form, opened just now unless `opened` says when; encoded in memory
+    (the test client's own encoder spools a big body to a temporary file it never closes)."""
     data = {"name": "Priya Nair", "job_title": "Delivery lead", "phone": "+44 20 7946 0000",
-            **fields, "csrf_token": csrf_token(browser, path)}
+            **fields, **(opened or _open(browser, path))}
     if photo is not None:
         data["photo"] = FileStorage(io.BytesIO(photo), filename)
     boundary, body = encode_multipart(data)
@@ -217,3 +226,59 @@ def test_a_profile_value_longer_than_its_column_is_refused_by_the_service_itself
     assert refused.value.field == field and "too long" in str(refused.value)
     assert (_priya(app).name, _priya(app).job_title, _priya(app).phone) == ("Priya Nair", None,
                                                                             None)
+
+
+def _profile_events(app) -> list[str]:
+    with app.app_context():
+        return list(db.session.scalars(select(AuditEvent.summary).where(
+            AuditEvent.action == "user.profile_changed").order_by(AuditEvent.id)))
+
+
+def test_when_an_admin_saves_first_the_persons_later_save_is_refused_and_shows_both(
+        app, firm, signed_in):
+    priya, admin = signed_in("priya@firm.example"), signed_in("admin@firm.example")
+    own, theirs = "/staff/profile", f"/admin/people/{firm['priya'].id}"
+    priya_opened, admin_opened = _open(priya, own), _open(admin, theirs)
+    assert _save(admin, theirs, opened=admin_opened, job_title="Head of delivery",
+                 phone="").status_code == 302
+
+    refused = _save(priya, own, _image(), opened=priya_opened, job_title="Delivery lead",
+                    phone="+44 20 1234 5678")
+    assert refused.status_code == 409
+    page = refused.get_data(as_text=True)
+    assert CHANGED_MEANWHILE in page and "Head of delivery" in page  # what is there now
+    assert 'value="+44 20 1234 5678"' in page and 'value="Delivery lead"' in page  # her words
+    assert "The photo you chose was not kept" in page
+    user = _priya(app)
+    assert (user.job_title, user.phone, user.photo_version) == ("Head of delivery", None, None)
+    assert count_rows(app, StaffPhoto) == 0
+    assert len(_profile_events(app)) == 1
+
+    # The form handed back carries what she has now seen: sending it again saves her words.
+    again = {"csrf_token": priya_opened["csrf_token"], "edit_version": re.search(
+        r'name="edit_version"[^>]*value="([^"]*)"', page).group(1)}
+    assert _save(priya, own, _image(), opened=again, job_title="Delivery lead",
+                 phone="+44 20 1234 5678").status_code == 302
+    user = _priya(app)
+    assert (user.job_title, user.phone) == ("Delivery lead", "+44 20 1234 5678")
+    assert user.photo_version and count_rows(app, StaffPhoto) == 1
+
+
+def test_when_the_person_saves_first_the_admins_later_save_is_refused_until_reopened(
+        app, firm, signed_in):
+    priya, admin = signed_in("priya@firm.example"), signed_in("admin@firm.example")
+    own, theirs = "/staff/profile", f"/admin/people/{firm['priya'].id}"
+    admin_opened = _open(admin, theirs)
+    assert _save(priya, own, _image(), job_title="Delivery lead").status_code == 302
+    photo = _priya(app).photo_version
+
+    refused = _save(admin, theirs, opened=admin_opened, name="Priya N. Nair",
+                    remove_photo="y")
+    assert refused.status_code == 409
+    assert 'value="Priya N. Nair"' in refused.get_data(as_text=True)
+    user = _priya(app)
+    assert (user.name, user.photo_version) == ("Priya Nair", photo)
+
+    assert _save(admin, theirs, name="Priya N. Nair").status_code == 302  # reopened, then saved
+    assert _priya(app).name == "Priya N. Nair" and _priya(app).photo_version == photo
+    assert len(_profile_events(app)) == 2

@@ -72,6 +72,27 @@ def test_every_route_under_api_v1_is_in_the_document(app):
             assert (path, method) in documented, f"{method} {rule.rule} is not documented"
 
 
+def test_every_error_answer_in_the_document_is_problem_details(client):
+    """A program generated from the document reads each refusal, a 409 conflict as a 412 or a
+    422, as the RFC 9457 problem details it is sent."""
+    document = client.get("/api/v1/openapi.json").json
+    shared = document["components"]["responses"]
+    conflicts = 0
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters":
+                continue
+            for status, response in operation["responses"].items():
+                if status.startswith(("4", "5")) or status == "default":
+                    if "$ref" in response:
+                        response = shared[response["$ref"].rsplit("/", 1)[-1]]
+                    assert response["content"] == {"application/problem+json": {
+                        "schema": {"$ref": "#/components/schemas/Problem"}}}, (
+                        f"{method.upper()} {path} {status}")
+                    conflicts += status == "409"
+    assert conflicts == 7  # 4 PATCHes, 3 POSTs that create
+
+
 def test_every_post_and_put_declares_the_idempotency_key_it_honours(client):
     """A program generated from the document can send the header on each write that replays
     its answer (the POSTs that create and the PUT upserts), and on no other."""
