@@ -5,10 +5,10 @@ wrk runs, each with the CPU the server spent on it; the figure to trust is the C
 Requests carry a real key (bearer), counted against the key's rate in Redis (raised here so
 the benchmark is not refused); the same round trip reads Redis's count of writes, so a worker
 looks the key up with the versions of the tables read (one statement) only when it moved, or
-once a second (portal/api/write_count.py). As a program polling the API would, the same reads repeat, so
-the workers answer from their kept answers (portal/api/kept.py); a second gunicorn with
-PORTAL_API_KEPT_ANSWER_BYTES=0 measures every answer read and dumped afresh, as after a
-change. The bare endpoint is asked without a cookie, as API calls are.
+once a second (portal/api/write_count.py). As a program polling the API would, the same
+reads repeat, so the workers answer from their kept answers (portal/api/kept.py); a second
+gunicorn with PORTAL_API_KEPT_ANSWER_BYTES=0 measures every answer read and dumped afresh, as
+after a change. The bare endpoint is asked without a cookie, as API calls are.
 `python -m bench.api` runs it alone on a fresh SQLite database and prints the table.
 """
 
